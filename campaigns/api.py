@@ -1,0 +1,122 @@
+from django.contrib.auth import authenticate
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status
+from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
+from rest_framework.views import APIView
+import django_filters
+
+from . import calendar
+from .api_base import ScopedReadOnlyViewSet
+from .errors import DomainError
+from .models import Campaign, LevelName, OrgUnit, TeamMember
+from .serializers import (
+    CampaignSerializer,
+    DueQuerySerializer,
+    DueResponseSerializer,
+    MeSerializer,
+    OrgUnitSerializer,
+    SpanQuerySerializer,
+    SpanResponseSerializer,
+    TokenRequestSerializer,
+    TokenResponseSerializer,
+)
+
+
+class LoginLocked(DomainError):
+    code = "locked_out"
+    message = "登录失败次数过多，账户已锁定30分钟，请稍后再试"
+    status = 403
+
+
+class BadCredentials(DomainError):
+    code = "invalid_credentials"
+    message = "用户名或密码错误"
+    status = 400
+
+
+class TokenView(APIView):
+    """Log in with username and password; answers a token for `Authorization: Token <token>`."""
+
+    permission_classes = [permissions.AllowAny]
+    authentication_classes = []
+
+    @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, tags=["auth"])
+    def post(self, request):
+        data = TokenRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # django-axes counts failures and locks the username, the same as the login page.
+        user = authenticate(request._request, **data.validated_data)
+        if getattr(request._request, "axes_locked_out", False):
+            raise LoginLocked()
+        if user is None or not user.is_active:
+            raise BadCredentials()
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response({"token": token.key})
+
+
+class MeView(APIView):
+    @extend_schema(responses=MeSerializer, tags=["users"])
+    def get(self, request):
+        user = type(request.user).objects.prefetch_related("memberships__unit").get(pk=request.user.pk)
+        return Response(MeSerializer(user).data)
+
+
+class OrgUnitFilter(django_filters.FilterSet):
+    level = django_filters.ChoiceFilter(choices=OrgUnit._meta.get_field("level").choices)
+    parent = django_filters.NumberFilter()
+    code = django_filters.CharFilter()
+
+    class Meta:
+        model = OrgUnit
+        fields = ["level", "parent", "code"]
+
+
+class OrgUnitViewSet(ScopedReadOnlyViewSet):
+    queryset = OrgUnit.objects.all()
+    serializer_class = OrgUnitSerializer
+    filterset_class = OrgUnitFilter
+    ordering_fields = ["path", "name", "code"]
+
+    def get_serializer_context(self):
+        ctx = super().get_serializer_context()
+        ctx["level_labels"] = dict(LevelName.objects.values_list("level", "label"))
+        return ctx
+
+
+class CampaignViewSet(ScopedReadOnlyViewSet):
+    queryset = Campaign.objects.prefetch_related(
+        "phases",
+        "focus_categories",
+        "checklist",
+        "tiers",
+        "teams",
+        Prefetch("teams__teammember_set", queryset=TeamMember.objects.select_related("user")),
+    )
+    serializer_class = CampaignSerializer
+    filterset_fields = ["year", "phase", "territory"]
+
+
+class CalendarDueView(APIView):
+    """N working days after a moment: 23:59:59 (Asia/Shanghai) of the Nth working day."""
+
+    @extend_schema(parameters=[DueQuerySerializer], responses=DueResponseSerializer, tags=["calendar"])
+    def get(self, request):
+        q = DueQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        result = calendar.add_working_days(q.validated_data["start"], q.validated_data["days"])
+        return Response({"due": result.due.isoformat(), "provisional": result.provisional})
+
+
+class CalendarWorkingDaysView(APIView):
+    """Working days d with start < d <= end."""
+
+    @extend_schema(parameters=[SpanQuerySerializer], responses=SpanResponseSerializer, tags=["calendar"])
+    def get(self, request):
+        q = SpanQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        if abs((q.validated_data["end"] - q.validated_data["start"]).days) > 3660:
+            raise DomainError("查询区间不能超过10年", code="invalid")
+        span = calendar.working_days_between(q.validated_data["start"], q.validated_data["end"])
+        return Response({"working_days": span.working_days, "provisional": span.provisional}, status=status.HTTP_200_OK)

@@ -1,0 +1,11 @@
+"""Celery application: broker from settings (Redis in production, filesystem when embedded)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("zoufang")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Run Zoufang on this machine: web + Celery worker + beat, with the demo data loaded.
+#
+#   ./scripts/run.sh            http://127.0.0.1:8000/accounts/login/   (PORT=8080 to move it)
+#
+# Needs no environment variables: SQLite in data/ and Celery's filesystem broker in data/celery/.
+# DATABASE_URL / REDIS_URL, if set, are used instead. Ctrl-C stops all three processes.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+. scripts/bootstrap.sh runtime
+
+python manage.py migrate --noinput
+python manage.py collectstatic --noinput --verbosity 0
+python manage.py seed_demo
+
+port="${PORT:-8000}"
+cat <<TABLE
+
+  走访 Zoufang is starting: http://127.0.0.1:${port}/accounts/login/
+
+  演示账号 demo accounts (密码 password: zoufang-demo)
+  ----------  ----------------------------------------
+  账号        角色
+  ----------  ----------------------------------------
+  admin       系统管理员 (superuser)
+  leader      区领导 district leader
+  office      第一个街道的活动办 office staff, 1st street
+  cadre       第一个街道下某社区的走访干部 cadre
+  cadre2      第二个街道下某社区的走访干部 cadre
+  handler     职能部门办理人员 functional unit staff
+  inspector   督导 inspector
+  ----------  ----------------------------------------
+
+TABLE
+
+# The web process is listed first, so honcho hands it PORT=$port (the others get +100, +200).
+# `-e /dev/null`: don't let honcho read a .env that migrate and seed_demo above did not see.
+exec honcho -e /dev/null -f Procfile.dev start -p "$port"

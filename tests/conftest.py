@@ -1,0 +1,79 @@
+"""The fixed cast (STYLE.md): a small tree and one person per role, inside and outside each subtree.
+
+District 测试区
+├── 东城街道 (street_a) ── 幸福社区 (community_a) ── 一网格 (grid_a1), 二网格 (grid_a2)
+│                      └── 和谐社区 (community_b) ── 一网格 (grid_b1)
+├── 西城街道 (street_b) ── 长安社区 (community_c) ── 一网格 (grid_c1)
+└── 区教育局 (department)
+"""
+
+from types import SimpleNamespace
+
+import pytest
+from rest_framework.test import APIClient
+
+from campaigns.models import Level, Role
+
+from .factories import OrgUnitFactory, UserFactory, make_campaign, member
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.STORAGES = {
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+
+@pytest.fixture
+def tree(db):
+    t = SimpleNamespace()
+    t.district = OrgUnitFactory(code="T01", name="测试区", level=Level.DISTRICT)
+    t.street_a = OrgUnitFactory(code="T01-S01", name="东城街道", level=Level.STREET, parent=t.district)
+    t.street_b = OrgUnitFactory(code="T01-S02", name="西城街道", level=Level.STREET, parent=t.district)
+    t.community_a = OrgUnitFactory(code="T01-S01-C01", name="幸福社区", level=Level.COMMUNITY, parent=t.street_a)
+    t.community_b = OrgUnitFactory(code="T01-S01-C02", name="和谐社区", level=Level.COMMUNITY, parent=t.street_a)
+    t.community_c = OrgUnitFactory(code="T01-S02-C01", name="长安社区", level=Level.COMMUNITY, parent=t.street_b)
+    t.grid_a1 = OrgUnitFactory(code="T01-S01-C01-G01", name="幸福社区一网格", level=Level.GRID, parent=t.community_a)
+    t.grid_a2 = OrgUnitFactory(code="T01-S01-C01-G02", name="幸福社区二网格", level=Level.GRID, parent=t.community_a)
+    t.grid_b1 = OrgUnitFactory(code="T01-S01-C02-G01", name="和谐社区一网格", level=Level.GRID, parent=t.community_b)
+    t.grid_c1 = OrgUnitFactory(code="T01-S02-C01-G01", name="长安社区一网格", level=Level.GRID, parent=t.community_c)
+    t.department = OrgUnitFactory(code="T01-EDU", name="区教育局", level=Level.DEPARTMENT, parent=t.district)
+    return t
+
+
+@pytest.fixture
+def cast(tree):
+    c = SimpleNamespace()
+    c.admin = UserFactory(username="t_admin", full_name="管理员", is_superuser=True, is_staff=True)
+    c.leader = member(UserFactory(username="t_leader", full_name="赵书记"), tree.district, Role.LEADER)
+    c.office = member(UserFactory(username="t_office", full_name="钱主任"), tree.street_a, Role.OFFICE)
+    c.office_b = member(UserFactory(username="t_office_b", full_name="孙主任"), tree.street_b, Role.OFFICE)
+    c.cadre = member(UserFactory(username="t_cadre", full_name="李网格"), tree.community_a, Role.CADRE)
+    c.cadre_c = member(UserFactory(username="t_cadre_c", full_name="周网格"), tree.community_c, Role.CADRE)
+    c.handler = member(UserFactory(username="t_handler", full_name="吴科员"), tree.department, Role.HANDLER)
+    c.inspector = member(UserFactory(username="t_inspector", full_name="郑督导"), tree.district, Role.INSPECTOR)
+    c.outsider = UserFactory(username="t_outsider", full_name="王路人")
+    return c
+
+
+@pytest.fixture
+def campaign(tree):
+    return make_campaign(tree.district)
+
+
+@pytest.fixture
+def api():
+    """An API client logged in as the given user: api(user)."""
+
+    def make(user=None):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make

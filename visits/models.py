@@ -1,0 +1,211 @@
+"""Households, who visits whom, and the visit records (DOMAIN.md: Households, Assignment, Visit record)."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from campaigns import defaults
+from campaigns.access import scope
+from campaigns.models import Campaign, FocusCategory, OrgUnit, Role, VisitMode
+
+
+class HouseholdKind(models.TextChoices):
+    HOUSEHOLD = "household", "家庭"
+    ENTERPRISE = "enterprise", "企业"
+    SCHOOL = "school", "学校"
+    SHOP = "shop", "商铺"
+    OTHER = "other", "其他"
+
+
+class HouseholdQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Households of the grids under the user's units (cadres, office, leaders, inspectors)."""
+        return scope(user).filter_by_unit(self, "grid")
+
+
+class Household(models.Model):
+    """A visit target registered to a grid: a home, or an enterprise, school, shop (seeds/001)."""
+
+    grid = models.ForeignKey(OrgUnit, verbose_name="所属网格", on_delete=models.PROTECT, related_name="households")
+    # Match key of the roster import: the ID number when there is one, else grid + address + head.
+    key = models.CharField("匹配键", max_length=200, unique=True, editable=False)
+    head_name = models.CharField("户主姓名", max_length=50)
+    id_number = models.CharField("身份证号", max_length=18, blank=True)
+    phone = models.CharField("联系电话", max_length=20, blank=True)
+    address = models.CharField("地址", max_length=200)
+    members_count = models.PositiveSmallIntegerField("家庭人数", default=1)
+    kind = models.CharField("类型", max_length=20, choices=HouseholdKind.choices, default=HouseholdKind.HOUSEHOLD)
+    categories = models.ManyToManyField(FocusCategory, verbose_name="重点类别", blank=True, related_name="households")
+    is_hardship = models.BooleanField("特殊困难户", default=False)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = HouseholdQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "农户/走访对象"
+        ordering = ["grid_id", "address"]
+        indexes = [models.Index(fields=["grid", "address"], name="household_grid_addr_idx")]
+
+    def __str__(self):
+        return f"{self.head_name}（{self.address}）"
+
+    @staticmethod
+    def make_key(*, id_number, grid_code, address, head_name):
+        if id_number:
+            return f"id:{id_number.upper()}"
+        return f"addr:{grid_code}|{address.strip()}|{head_name.strip()}"
+
+    def save(self, *args, **kwargs):
+        if not self.key:
+            self.key = self.make_key(
+                id_number=self.id_number, grid_code=self.grid.code, address=self.address, head_name=self.head_name
+            )
+        super().save(*args, **kwargs)
+
+
+class HardshipPlan(models.Model):
+    """One household, one plan (一户一策) for a special-hardship household (seeds/002)."""
+
+    household = models.OneToOneField(Household, verbose_name="农户", on_delete=models.CASCADE, related_name="hardship_plan")
+    situation = models.TextField("困难情况")
+    measures = models.TextField("帮扶措施")
+    responsible = models.CharField("责任人", max_length=50)
+    responsible_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="责任人账号", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    review_date = models.DateField("复核日期", null=True, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "一户一策"
+
+
+class AssignmentKind(models.TextChoices):
+    DEPARTMENT = "department", "挂包部门"
+    STREET_GROUP = "street_group", "街道工作组"
+    PARTY_LEADER = "party_leader", "党组织书记户户到"
+    COMMITTEE = "committee", "两委委员/社工"
+    GRID = "grid", "网格员兜底"
+
+
+class AssignmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        s = scope(user)
+        return self.filter(s.subtree_q("household__grid") | Q(visitor=user))
+
+
+class Assignment(models.Model):
+    """Who visits a household in a campaign. Never twice, except the party leader's 户户到 visit."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name="活动", on_delete=models.CASCADE, related_name="assignments")
+    household = models.ForeignKey(Household, verbose_name="农户", on_delete=models.CASCADE, related_name="assignments")
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="走访人", on_delete=models.PROTECT, related_name="assignments"
+    )
+    kind = models.CharField("分配方式", max_length=20, choices=AssignmentKind.choices)
+    team = models.ForeignKey(
+        "campaigns.Team", verbose_name="工作组", null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    objects = AssignmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "走访分配"
+        constraints = [
+            # 互不重复 (seeds/002): one regular visitor per household and campaign...
+            models.UniqueConstraint(
+                fields=["campaign", "household"],
+                condition=~Q(kind="party_leader"),
+                name="assignment_one_regular_visitor",
+            ),
+            # ...plus at most one 户户到 visit by the party leader.
+            models.UniqueConstraint(
+                fields=["campaign", "household"],
+                condition=Q(kind="party_leader"),
+                name="assignment_one_party_leader",
+            ),
+        ]
+        indexes = [models.Index(fields=["campaign", "visitor"], name="assignment_visitor_idx")]
+
+
+class VisitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        s = scope(user)
+        return self.filter(s.subtree_q("household__grid") | Q(visitor=user))
+
+
+class Visit(models.Model):
+    """One visit to a household (入户走访记录). `client_id` makes a double submit harmless."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name="活动", on_delete=models.PROTECT, related_name="visits")
+    household = models.ForeignKey(Household, verbose_name="农户", on_delete=models.PROTECT, related_name="visits")
+    visitor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="走访人", on_delete=models.PROTECT, related_name="visits"
+    )
+    co_visitors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="同行人员", blank=True, related_name="co_visits"
+    )
+    client_id = models.UUIDField("客户端编号", unique=True, default=uuid.uuid4)
+    visited_at = models.DateTimeField("走访时间")
+    duration_minutes = models.PositiveSmallIntegerField("时长（分钟）")
+    mode = models.CharField("走访方式", max_length=20, choices=VisitMode.choices, default=VisitMode.IN_PERSON)
+    mode_reason = models.CharField("非入户原因", max_length=200, blank=True)
+    answers = models.JSONField("入户必问回答", default=dict, blank=True)
+    notes = models.TextField("民情日记", blank=True)
+    too_short = models.BooleanField("时长不足", default=False)
+    is_followup = models.BooleanField("回头看走访", default=False)
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = VisitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "走访记录"
+        ordering = ["-visited_at"]
+        indexes = [
+            models.Index(fields=["campaign", "household"], name="visit_campaign_household_idx"),
+            models.Index(fields=["visitor", "visited_at"], name="visit_visitor_time_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.household} {self.visited_at:%Y-%m-%d}"
+
+
+class VisitPhoto(models.Model):
+    visit = models.ForeignKey(Visit, verbose_name="走访记录", on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField("照片", upload_to="visits/%Y/%m/")
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "走访照片"
+
+
+# 十必报 (seeds/004): ten events a liaison must always report.
+EVENT_KIND_CHOICES = list(defaults.EVENT_REPORT_KINDS)
+
+
+class EventReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        s = scope(user)
+        return self.filter(s.subtree_q("household__grid") | Q(reporter=user))
+
+
+class EventReport(models.Model):
+    campaign = models.ForeignKey(Campaign, verbose_name="活动", null=True, blank=True, on_delete=models.SET_NULL)
+    household = models.ForeignKey(Household, verbose_name="农户", on_delete=models.PROTECT, related_name="event_reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报告人", on_delete=models.PROTECT)
+    kind = models.CharField("事项", max_length=30, choices=EVENT_KIND_CHOICES)
+    description = models.TextField("情况说明")
+    reported_at = models.DateTimeField("报告时间", auto_now_add=True)
+
+    objects = EventReportQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "十必报"
+        ordering = ["-reported_at"]
+
+
+VISIT_ROLES = (Role.CADRE, Role.OFFICE, Role.ADMIN)
