@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, ExpressionWrapper, OuterRef, Q, Value
+from django.db.models.functions import Now
 
 from campaigns import defaults
 from campaigns.access import scope
@@ -60,8 +61,9 @@ class Household(models.Model):
     kind = models.CharField("类型", max_length=20, choices=HouseholdKind.choices, default=HouseholdKind.HOUSEHOLD)
     categories = models.ManyToManyField(FocusCategory, verbose_name="重点类别", blank=True, related_name="households")
     is_hardship = models.BooleanField("特殊困难户", default=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Database defaults too: the roster import COPYs rows straight into the table.
+    created_at = models.DateTimeField("创建时间", auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())
 
     objects = HouseholdQuerySet.as_manager()
 

@@ -2,6 +2,8 @@
 
 import re
 from datetime import date
+from functools import lru_cache
+from operator import mul
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -10,18 +12,20 @@ _ID_RE = re.compile(r"^\d{17}[\dX]$")
 _PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 
+_ZERO = ord("0") * sum(_WEIGHTS)
+
+
 def id_check_digit(first17: str) -> str:
     """The GB 11643 check character of the first 17 digits (ISO 7064 MOD 11-2)."""
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+    # Weighted sum over the ASCII codes, minus what the '0's contribute: fast for 300,000 rows.
+    return _CHECK[(sum(map(mul, first17.encode("ascii"), _WEIGHTS)) - _ZERO) % 11]
 
 
 def id_number_error(value: str) -> str | None:
     """None when `value` is a valid 18-character resident ID number, else a Chinese message."""
     if not _ID_RE.match(value):
         return "身份证号应为18位，前17位为数字，最后一位为数字或X"
-    try:
-        date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
-    except ValueError:
+    if not _valid_birth_date(value[6:14]):
         return "身份证号中的出生日期无效"
     if id_check_digit(value[:17]) != value[17]:
         return "身份证号校验位不正确，请核对"
@@ -30,6 +34,15 @@ def id_number_error(value: str) -> str | None:
 
 def normalize_id_number(value: str) -> str:
     return value.strip().replace(" ", "").upper()
+
+
+@lru_cache(maxsize=65536)
+def _valid_birth_date(yyyymmdd: str) -> bool:
+    try:
+        born = date(int(yyyymmdd[:4]), int(yyyymmdd[4:6]), int(yyyymmdd[6:8]))
+    except ValueError:
+        return False
+    return born.year >= 1900
 
 
 def phone_error(value: str) -> str | None:
