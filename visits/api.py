@@ -299,9 +299,8 @@ class AssignmentViewSet(viewsets.ModelViewSet):
         data = ProposeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         campaign = _campaign(request.user, data.validated_data["campaign"])
-        s = scope(request.user)
-        if not (s.is_superuser or s.covers(campaign.territory, assign_service.ADJUST_ROLES)):
-            raise NotAllowed("只有活动区域的活动办工作人员可以生成分配方案")
+        if not scope(request.user).has_role(*assign_service.ADJUST_ROLES):
+            raise NotAllowed("只有活动办工作人员可以生成分配方案")
         return Response({"created": assign_service.propose_assignments(campaign=campaign, actor=request.user)})
 
 

@@ -39,9 +39,15 @@ def address_block(address):
 
 @transaction.atomic
 def propose_assignments(*, campaign, actor=None):
-    """Create the missing assignments of a campaign following the rules above; returns counts by kind."""
+    """Create the missing assignments of a campaign following the rules above; returns counts by kind.
+
+    With an `actor`, only the communities under their office units are touched (a street office
+    proposes for its own communities); without one (seed_demo, admin tasks), the whole territory.
+    """
     counts = defaultdict(int)
     communities = OrgUnit.objects.filter(path__startswith=campaign.territory.path, level=Level.COMMUNITY)
+    if actor is not None and not scope(actor).is_superuser:
+        communities = communities.filter(scope(actor).subtree_q("", ADJUST_ROLES))
     teams = list(
         Team.objects.filter(campaign=campaign, paired_unit__isnull=False).select_related("unit").order_by("id")
     )

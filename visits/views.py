@@ -282,8 +282,8 @@ def assignments(request):
         action = request.POST.get("action")
         try:
             if action == "propose":
-                if not scope(request.user).covers(campaign.territory, assign_service.ADJUST_ROLES):
-                    raise DomainError("只有活动区域的活动办工作人员可以生成分配方案", status=403)
+                if not scope(request.user).has_role(*assign_service.ADJUST_ROLES):
+                    raise DomainError("只有活动办工作人员可以生成分配方案", status=403)
                 created = assign_service.propose_assignments(campaign=campaign, actor=request.user)
                 messages.success(request, f"已生成分配方案：新增{sum(created.values())}条分配")
             else:
