@@ -7,7 +7,7 @@ from them), written in bulk with ignore_conflicts: running it twice changes noth
 
 import random
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -77,7 +77,7 @@ def seed(ctx):
     for community, gi, spec in specs:
         count = max(1, round(ctx.households * spec["households"] / weight)) if ctx.households else 0
         for _ in range(count):
-            born = datetime(1940, 1, 1) + timedelta(days=(n * 97) % 24000)
+            born = date(1940, 1, 1) + timedelta(days=(n * 97) % 24000)
             first17 = f"{REGIONS[n % len(REGIONS)]}{born:%Y%m%d}{n % 1000:03d}"
             id_number = first17 + id_check_digit(first17)
             head = names[(n * 7) % len(names)][0] + GIVEN[n % len(GIVEN)]  # residents, not the demo staff
