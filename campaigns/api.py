@@ -1,3 +1,4 @@
+import django_filters
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
@@ -5,7 +6,6 @@ from rest_framework import permissions, status
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
-import django_filters
 
 from . import calendar
 from .api_base import ScopedReadOnlyViewSet
@@ -22,11 +22,12 @@ from .serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
+from .views import LOCKED_MESSAGE
 
 
 class LoginLocked(DomainError):
     code = "locked_out"
-    message = "登录失败次数过多，账户已锁定30分钟，请稍后再试"
+    message = LOCKED_MESSAGE
     status = 403
 
 

@@ -15,6 +15,11 @@ DATA_DIR = Path(environ.Env().str("ZOUFANG_DATA_DIR", default=str(BASE_DIR / "da
 
 env = environ.Env()
 
+# The embedded default keeps its SQLite file, broker queue and cache here; create them up front
+# so a fresh clone needs no manual step.
+for _sub in ("", "celery/broker", "celery/processed", "cache"):
+    (DATA_DIR / _sub).mkdir(parents=True, exist_ok=True)
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 HTTPS = env.bool("DJANGO_HTTPS", default=False)
 
@@ -119,7 +124,7 @@ AXES_COOLOFF_TIME = 0.5  # hours: locked for 30 minutes after 5 failures
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "campaigns.views.locked_out"
 AXES_VERBOSE = False
 # Lock by account, as 等保 asks; locking by IP too would lock a whole office behind one NAT.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -156,7 +161,12 @@ MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(DATA_DIR / "media")))
 STORAGES = {
     # Files go through the storage API so that a shared volume or object store can replace it.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Production serves hashed, compressed files; the embedded mode skips the slow post-processing.
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if HTTPS
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
@@ -199,6 +209,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set when several fields share it.
+    "ENUM_NAME_OVERRIDES": {
+        "PhaseEnum": "campaigns.models.Phase",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------
