@@ -4,6 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns.models import VisitMode
+from grievances.models import Kind as GrievanceKind
 
 from .models import (
     EVENT_KIND_CHOICES,
@@ -17,16 +18,6 @@ from .models import (
     Visit,
 )
 from .validators import mask_id_number, mask_phone
-
-
-def choice(choices, **kwargs):
-    """A ChoiceField documented with an inline enum: several models here have a `kind`, and
-    drf-spectacular would otherwise name their enum components by collision hashes."""
-    schema = {"type": "string", "enum": [value for value, _label in choices]}
-    schema["description"] = "；".join(f"{value}：{label}" for value, label in choices)
-    # A subclass per choice set: DRF deep-copies field instances, which drops instance annotations.
-    field_class = extend_schema_field(schema)(type("InlineChoiceField", (serializers.ChoiceField,), {}))
-    return field_class(choices=choices, **kwargs)
 
 
 def may_see_personal(obj):
@@ -49,7 +40,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
     is_visited = serializers.SerializerMethodField()
     is_mine = serializers.SerializerMethodField()
     personal_masked = serializers.SerializerMethodField()
-    kind = choice(HouseholdKind.choices, read_only=True)
+    kind = serializers.ChoiceField(choices=HouseholdKind.choices, read_only=True)
 
     class Meta:
         model = Household
@@ -97,7 +88,7 @@ class HouseholdWriteSerializer(serializers.Serializer):
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     address = serializers.CharField(max_length=200)
     members_count = serializers.IntegerField(min_value=1, max_value=99, default=1)
-    kind = choice(HouseholdKind.choices, default=HouseholdKind.HOUSEHOLD)
+    kind = serializers.ChoiceField(choices=HouseholdKind.choices, default=HouseholdKind.HOUSEHOLD)
     categories = serializers.ListField(child=serializers.CharField(), required=False, help_text="重点类别编码或名称")
     is_hardship = serializers.BooleanField(default=False)
 
@@ -141,7 +132,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
     grid = serializers.CharField(source="household.grid.code", read_only=True)
     visitor_name = serializers.CharField(source="visitor.display_name", read_only=True)
     replace = serializers.BooleanField(write_only=True, required=False, default=False, help_text="改派：替换已有走访人")
-    kind = choice(AssignmentKind.choices)
+    kind = serializers.ChoiceField(choices=AssignmentKind.choices)
 
     class Meta:
         model = Assignment
@@ -172,7 +163,7 @@ class BulkAssignSerializer(serializers.Serializer):
     campaign = serializers.IntegerField()
     households = serializers.ListField(child=serializers.IntegerField(), min_length=1)
     visitor = serializers.IntegerField()
-    kind = choice(AssignmentKind.choices, default=AssignmentKind.GRID)
+    kind = serializers.ChoiceField(choices=AssignmentKind.choices, default=AssignmentKind.GRID)
     team = serializers.IntegerField(required=False, allow_null=True)
     replace = serializers.BooleanField(default=False)
 
@@ -193,7 +184,7 @@ class ProposeResultSerializer(serializers.Serializer):
 class InlineGrievanceSerializer(serializers.Serializer):
     content = serializers.CharField()
     category = serializers.IntegerField(required=False, allow_null=True)
-    kind = choice([("problem", "问题"), ("suggestion", "建议")], default="problem")
+    kind = serializers.ChoiceField(choices=GrievanceKind.choices, default="problem")
 
 
 class VisitInputSerializer(serializers.Serializer):
@@ -201,7 +192,7 @@ class VisitInputSerializer(serializers.Serializer):
     client_id = serializers.UUIDField()
     visited_at = serializers.DateTimeField()
     duration_minutes = serializers.IntegerField(min_value=1, max_value=600)
-    mode = choice(VisitMode.choices, default=VisitMode.IN_PERSON)
+    mode = serializers.ChoiceField(choices=VisitMode.choices, default=VisitMode.IN_PERSON)
     mode_reason = serializers.CharField(required=False, allow_blank=True, default="")
     answers = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
@@ -255,7 +246,7 @@ class PhotoUploadSerializer(serializers.Serializer):
 
 
 class EventReportSerializer(serializers.ModelSerializer):
-    kind = choice(EVENT_KIND_CHOICES)
+    kind = serializers.ChoiceField(choices=EVENT_KIND_CHOICES)
     to_grievance = serializers.BooleanField(write_only=True, default=False)
     category = serializers.IntegerField(write_only=True, required=False, allow_null=True)
     grievance = serializers.SerializerMethodField()
