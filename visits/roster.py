@@ -189,8 +189,7 @@ def _grid_index(user):
 
 # --- preview ---------------------------------------------------------------------------------------
 class Stage:
-    """The preview's output, COPY-ready: new rows (ids already drawn from the sequence on
-    PostgreSQL), their categories, and changed rows. Kept in local temp files until the preview
+    """The preview's output, COPY-ready: new rows, their categories (by key), and changed rows. Kept in local temp files until the preview
     is clean, then saved through default_storage for the confirm task (which may run elsewhere)."""
 
     PARTS = ("new", "cats", "upd")
@@ -477,20 +476,6 @@ def _existing(keys):
     return {k: (*v[:9], tuple(v[9])) for k, v in found.items()}
 
 
-def _new_ids(n):
-    """Ids for new households, drawn from the table's sequence (PostgreSQL) so that the confirm
-    step can COPY households and their categories straight into the tables. An unconfirmed
-    preview only leaves a gap in the sequence."""
-    if connection.vendor != "postgresql" or not n:
-        return [""] * n
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [Household._meta.db_table, n],
-        )
-        return [row[0] for row in cur.fetchall()]
-
-
 def _classify(rows, errors, grids, stage, counts):
     """Look the chunk's keys up at once; stage rows that are new or changed."""
     existing = _existing([row[1] for row in rows])
@@ -527,16 +512,12 @@ def _classify(rows, errors, grids, stage, counts):
     if not new:
         return
     counts["create"] += len(new)
-    ids = _new_ids(len(new))
     write_new = stage.writers["new"].writerow
     write_cat = stage.writers["cats"].writerow
-    for hid, (_r, key, grid_id, head, id_number, phone, address, members, kind, hardship, cat_ids) in zip(
-        ids, new, strict=True
-    ):
-        write_new((hid, key, grid_id, head, id_number, phone, address, members, kind, "t" if hardship else "f"))
-        ref = hid or key
+    for _r, key, grid_id, head, id_number, phone, address, members, kind, hardship, cat_ids in new:
+        write_new((key, grid_id, head, id_number, phone, address, members, kind, "t" if hardship else "f"))
         for cid in cat_ids:
-            write_cat((ref, cid))
+            write_cat((key, cid))
 
 
 # --- confirm ---------------------------------------------------------------------------------------
@@ -581,10 +562,17 @@ def _write_postgres(parts):
     through = Household.categories.through._meta.db_table
     now = timezone.now()
     with connection.cursor() as cur:
-        # New households and their categories: straight COPY, the fastest path PostgreSQL has.
-        # created_at/updated_at come from the column defaults (migration 0003).
-        cur.copy_expert(f"COPY {household} (id, {_COLUMNS}) FROM STDIN WITH (FORMAT csv, {_NOT_NULL})", parts["new"])
-        cur.copy_expert(f"COPY {through} (household_id, focuscategory_id) FROM STDIN WITH (FORMAT csv)", parts["cats"])
+        # New households: straight COPY, the fastest path PostgreSQL has; ids come from the
+        # sequence and created_at/updated_at from the column defaults (migration 0003).
+        cur.copy_expert(f"COPY {household} ({_COLUMNS}) FROM STDIN WITH (FORMAT csv, {_NOT_NULL})", parts["new"])
+        # Their categories: COPY by key into a temp table, then one join to the new ids.
+        cur.execute("DROP TABLE IF EXISTS pg_temp.roster_cats")
+        cur.execute("CREATE TEMP TABLE roster_cats (key varchar(200), category_id bigint) ON COMMIT DROP")
+        cur.copy_expert("COPY roster_cats FROM STDIN WITH (FORMAT csv)", parts["cats"])
+        cur.execute(
+            f"INSERT INTO {through} (household_id, focuscategory_id) "
+            f"SELECT h.id, c.category_id FROM roster_cats c JOIN {household} h ON h.key = c.key"
+        )
         # Changed households: a temp table and set-based statements. (Dropped first: a test runs
         # everything inside one transaction, so ON COMMIT has not fired yet.)
         cur.execute("DROP TABLE IF EXISTS pg_temp.roster_stage")
@@ -633,7 +621,7 @@ def _write_generic(parts, chunk=2000):
     reader = csv.reader(parts["new"])
     while rows := [r for _, r in zip(range(chunk), reader, strict=False)]:
         Household.objects.bulk_create(
-            [Household(key=k, created_at=now, updated_at=now, **v) for k, v in (values(r[1:]) for r in rows)],
+            [Household(key=k, created_at=now, updated_at=now, **v) for k, v in map(values, rows)],
             batch_size=500,
         )
     reader = csv.reader(parts["cats"])
