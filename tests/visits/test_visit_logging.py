@@ -249,3 +249,27 @@ def test_unique_client_id_is_enforced_by_the_database(cast, campaign, home):
             visited_at=timezone.now(),
             duration_minutes=30,
         )
+
+
+def test_phone_form_is_404_for_a_household_out_of_scope(client, cast, campaign, tree):
+    far = household(tree.grid_c1, 9)
+    client.force_login(cast.cadre)
+    assert client.get(f"/visits/households/{far.pk}/visit/").status_code == 404
+    assert client.post(f"/visits/households/{far.pk}/visit/", {"client_id": str(uuid.uuid4())}).status_code == 404
+    assert Visit.objects.count() == 0
+
+
+def test_phone_form_refuses_a_file_that_is_not_a_photo(client, cast, campaign, home):
+    client.force_login(cast.cadre)
+    form = {
+        "client_id": str(uuid.uuid4()),
+        "visited_at": timezone.localtime(timezone.now() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        "duration_minutes": 35,
+        "mode": "in_person",
+        "g1_kind": "problem",
+        "g2_kind": "problem",
+        "photos": SimpleUploadedFile("p.jpg", b"MZ\x90\x00 not a picture", content_type="image/jpeg"),
+    }
+    page = client.post(f"/visits/households/{home.pk}/visit/", form).content.decode()
+    assert "只能上传JPEG、PNG或WebP格式的照片" in page
+    assert Visit.objects.count() == 0 and VisitPhoto.objects.count() == 0
