@@ -561,7 +561,8 @@ def _write_postgres(parts):
     household = Household._meta.db_table
     through = Household.categories.through._meta.db_table
     now = timezone.now()
-    with connection.cursor() as cur:
+    # copy_expert bypasses Django's cursor wrapper: translate driver errors (IntegrityError) here.
+    with connection.wrap_database_errors, connection.cursor() as cur:
         # New households: straight COPY, the fastest path PostgreSQL has; ids come from the
         # sequence and created_at/updated_at from the column defaults (migration 0003).
         cur.copy_expert(f"COPY {household} ({_COLUMNS}) FROM STDIN WITH (FORMAT csv, {_NOT_NULL})", parts["new"])

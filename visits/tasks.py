@@ -6,6 +6,7 @@ A failure is recorded on the job (its status and message), which is what users p
 import logging
 
 from celery import shared_task
+from django.db import IntegrityError
 
 from .models import ImportJob, ImportStatus
 
@@ -35,6 +36,13 @@ def confirm_import(job_id):
 
     try:
         roster.confirm(job)
+    except IntegrityError:
+        # Someone registered one of these households after the preview: start again from a preview.
+        log.warning("roster import %s collided with newer data", job_id)
+        ImportJob.objects.filter(pk=job_id).update(
+            status=ImportStatus.FAILED,
+            message="校验后名册数据已发生变化（已有相同农户），未写入任何数据，请重新上传校验",
+        )
     except Exception as exc:
         # The write transaction rolled back: nothing was imported.
         log.exception("roster import %s failed", job_id)
