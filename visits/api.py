@@ -1,9 +1,5 @@
 """REST API of the visits app: each view calls one service or selector."""
 
-import os
-import uuid
-
-from django.core.files.storage import default_storage
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -18,9 +14,8 @@ from campaigns.errors import InvalidInput, NotAllowed
 from campaigns.models import Campaign, FocusCategory, OrgUnit, Team, User
 
 from . import assignment as assign_service
-from . import selectors, services, tasks
+from . import selectors, services
 from .models import Assignment, EventReport, Household, ImportJob, ImportStatus, Visit
-from .roster import IMPORT_ROLES
 from .serializers import (
     AssignmentSerializer,
     AssignmentUpdateSerializer,
@@ -39,8 +34,6 @@ from .serializers import (
     VisitInputSerializer,
     VisitSerializer,
 )
-
-MAX_ROSTER_BYTES = 100 * 1024 * 1024
 
 
 def _bool(value):
@@ -149,35 +142,6 @@ class HouseholdViewSet(
         return Response(HardshipPlanSerializer(plan).data)
 
 
-def start_import(*, actor, upload):
-    """Store the upload via default_storage and queue its preview."""
-    if not scope(actor).has_role(*IMPORT_ROLES):
-        raise NotAllowed("只有活动办工作人员可以导入花名册")
-    name = upload.name or "roster.xlsx"
-    if not name.lower().endswith(".xlsx"):
-        raise InvalidInput("请上传Excel（.xlsx）格式的花名册", fields={"file": ["请上传Excel（.xlsx）格式的花名册"]})
-    if upload.size > MAX_ROSTER_BYTES:
-        raise InvalidInput("文件不能超过100MB", fields={"file": ["文件不能超过100MB"]})
-    stored = default_storage.save(f"imports/{uuid.uuid4().hex}.xlsx", upload)
-    job = ImportJob.objects.create(created_by=actor, file=stored, original_name=os.path.basename(name)[:200])
-    tasks.preview_import.delay(job.pk)
-    job.refresh_from_db()
-    return job
-
-
-def confirm_import(*, actor, job):
-    if job.status == ImportStatus.IMPORTED:
-        return job
-    if job.status != ImportStatus.PREVIEW:
-        raise InvalidInput("花名册尚未校验完成，不能导入", code="not_ready")
-    if job.error_count:
-        raise InvalidInput(f"花名册还有{job.error_count}处问题，请修改后重新上传", code="has_errors")
-    ImportJob.objects.filter(pk=job.pk).update(message="正在导入……", progress=0)
-    tasks.confirm_import.delay(job.pk)
-    job.refresh_from_db()
-    return job
-
-
 @extend_schema(tags=["households"])
 class ImportView(APIView):
     parser_classes = [MultiPartParser, FormParser]
@@ -186,7 +150,7 @@ class ImportView(APIView):
     def post(self, request):
         data = ImportUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        job = start_import(actor=request.user, upload=data.validated_data["file"])
+        job = services.start_import(actor=request.user, upload=data.validated_data["file"])
         return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
@@ -204,7 +168,7 @@ class ImportConfirmView(APIView):
     def post(self, request, pk):
         job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
         was_done = job.status == ImportStatus.IMPORTED
-        job = confirm_import(actor=request.user, job=job)
+        job = services.confirm_import(actor=request.user, job=job)
         code = status.HTTP_200_OK if was_done or job.status == ImportStatus.IMPORTED else status.HTTP_202_ACCEPTED
         return Response(ImportJobSerializer(job).data, status=code)
 

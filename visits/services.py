@@ -1,10 +1,12 @@
 """Writes of the visits app: households, 一户一策 plans, visits, photos, 十必报 reports."""
 
 import io
+import os
 import uuid
 from datetime import timedelta
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -14,7 +16,8 @@ from campaigns.calendar import local_date
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.models import Campaign, ChecklistItem, Phase, Role, User, VisitMode
 
-from .models import EventReport, HardshipPlan, Household, Visit, VisitPhoto
+from .models import EventReport, HardshipPlan, Household, ImportJob, ImportStatus, Visit, VisitPhoto
+from .roster import IMPORT_ROLES
 from .validators import id_number_error, normalize_id_number, phone_error
 
 EDIT_ROLES = (Role.OFFICE, Role.ADMIN)
@@ -226,6 +229,43 @@ def add_photo(*, actor, visit, upload):
     if visit.visitor_id != actor.pk and not scope(actor).covers(visit.household.grid, EDIT_ROLES):
         raise NotAllowed("只有走访人可以补充照片")
     return store_photo(visit, check_photo(upload))
+
+
+# --- roster import --------------------------------------------------------------------------------
+MAX_ROSTER_BYTES = 100 * 1024 * 1024
+
+
+def start_import(*, actor, upload):
+    """Store the upload via default_storage and queue its preview (a Celery task)."""
+    if not scope(actor).has_role(*IMPORT_ROLES):
+        raise NotAllowed("只有活动办工作人员可以导入花名册")
+    name = upload.name or "roster.xlsx"
+    if not name.lower().endswith(".xlsx"):
+        raise InvalidInput("请上传Excel（.xlsx）格式的花名册", fields={"file": ["请上传Excel（.xlsx）格式的花名册"]})
+    if upload.size > MAX_ROSTER_BYTES:
+        raise InvalidInput("文件不能超过100MB", fields={"file": ["文件不能超过100MB"]})
+    stored = default_storage.save(f"imports/{uuid.uuid4().hex}.xlsx", upload)
+    job = ImportJob.objects.create(created_by=actor, file=stored, original_name=os.path.basename(name)[:200])
+    from . import tasks
+
+    tasks.preview_import.delay(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def confirm_import(*, actor, job):
+    if job.status == ImportStatus.IMPORTED:
+        return job
+    if job.status != ImportStatus.PREVIEW:
+        raise InvalidInput("花名册尚未校验完成，不能导入", code="not_ready")
+    if job.error_count:
+        raise InvalidInput(f"花名册还有{job.error_count}处问题，请修改后重新上传", code="has_errors")
+    ImportJob.objects.filter(pk=job.pk).update(message="正在导入……", progress=0)
+    from . import tasks
+
+    tasks.confirm_import.delay(job.pk)
+    job.refresh_from_db()
+    return job
 
 
 # --- 十必报 ------------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from campaigns.models import FocusCategory, Level, OrgUnit, Team, User
 
 from . import assignment as assign_service
 from . import roster, selectors, services
-from .api import confirm_import, start_import
 from .forms import BulkAssignForm, EventReportForm, RosterUploadForm, VisitForm
 from .models import Assignment, AssignmentKind, Household, ImportJob, ImportStatus, Visit, VisitPhoto
 from .validators import mask_id_number, mask_phone
@@ -205,7 +204,7 @@ def import_upload(request):
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            job = start_import(actor=request.user, upload=form.cleaned_data["file"])
+            job = services.start_import(actor=request.user, upload=form.cleaned_data["file"])
         except DomainError as exc:
             form.add_error("file", exc.message)
         else:
@@ -232,7 +231,7 @@ def _running(job):
 def import_confirm(request, pk):
     job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
     try:
-        job = confirm_import(actor=request.user, job=job)
+        job = services.confirm_import(actor=request.user, job=job)
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
