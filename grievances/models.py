@@ -94,6 +94,21 @@ class Satisfaction(models.TextChoices):
     NOT_SATISFIED = "not_satisfied", "不满意"
 
 
+class ExtensionState(models.TextChoices):
+    NONE = "none", "未申请"
+    REQUESTED = "requested", "待审批"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "未批准"
+
+
+class ResolvedLevel(models.TextChoices):
+    GRID = "grid", "网格/楼组"
+    COMMUNITY = "community", "社区/村"
+    STREET = "street", "街道/镇"
+    DISTRICT = "district", "区/县"
+    DEPARTMENT = "department", "区直部门"
+
+
 class GrievanceQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Entries of units under the user's territorial units, or routed to their functional unit,
@@ -153,12 +168,22 @@ class Grievance(models.Model):
     plan_submitted_at = models.DateTimeField("方案提交时间", null=True, blank=True)
     resolved_at = models.DateTimeField("办结时间", null=True, blank=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
-    resolved_level = models.CharField("解决层级", max_length=20, blank=True)
+    resolved_level = models.CharField("解决层级", max_length=20, choices=ResolvedLevel.choices, blank=True)
     satisfaction = models.CharField("满意度", max_length=30, choices=Satisfaction.choices, blank=True)
     merged_into = models.ForeignKey(
         "self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_entries"
     )
     is_typical = models.BooleanField("典型案例", default=False)
+    # Where the working-day clock starts: registration, or the day the entry was reopened
+    # (a reopened entry gets a fresh deadline, DOMAIN.md: dissatisfaction reopens the case).
+    clock_started_at = models.DateTimeField("计时起点", null=True, blank=True)
+    reopened_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
+    extension_state = models.CharField(
+        "延期申请", max_length=20, choices=ExtensionState.choices, default=ExtensionState.NONE
+    )
+    extension_reason = models.TextField("延期理由", blank=True)
+    extension_requested_days = models.PositiveSmallIntegerField("申请延期工作日", default=0)
+    external_ref = models.CharField("台账编号", max_length=40, blank=True, db_index=True)
     version = models.PositiveIntegerField("版本", default=1)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -225,6 +250,32 @@ class Attachment(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "附件"
+
+
+class ImportJob(models.Model):
+    """An offline ledger uploaded for import: previewed first, then confirmed in one transaction."""
+
+    class State(models.TextChoices):
+        PREVIEW = "preview", "待确认"
+        DONE = "done", "已导入"
+        FAILED = "failed", "有错误"
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT)
+    file = models.FileField("文件", upload_to="grievances/imports/%Y/%m/")
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.PREVIEW)
+    rows = models.JSONField("解析结果", default=list, blank=True)
+    errors = models.JSONField("错误", default=list, blank=True)
+    created_count = models.PositiveIntegerField("导入条数", default=0)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "台账导入"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.file_name or f"导入#{self.pk}"
 
 
 HANDLING_ROLES = (Role.OFFICE, Role.HANDLER, Role.ADMIN)
