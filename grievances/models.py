@@ -129,15 +129,30 @@ class Grievance(models.Model):
 
     campaign = models.ForeignKey(Campaign, verbose_name="活动", on_delete=models.PROTECT, related_name="grievances")
     household = models.ForeignKey(
-        "visits.Household", verbose_name="农户", null=True, blank=True, on_delete=models.PROTECT, related_name="grievances"
+        "visits.Household",
+        verbose_name="农户",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grievances",
     )
     visit = models.ForeignKey(
-        "visits.Visit", verbose_name="来源走访", null=True, blank=True, on_delete=models.SET_NULL, related_name="grievances"
+        "visits.Visit",
+        verbose_name="来源走访",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="grievances",
     )
     # The territorial unit the entry belongs to (the household's grid, or the registering unit).
     unit = models.ForeignKey(OrgUnit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="grievances")
     handling_unit = models.ForeignKey(
-        OrgUnit, verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT, related_name="handled_grievances"
+        OrgUnit,
+        verbose_name="责任单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_grievances",
     )
     case_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -224,6 +239,9 @@ class GrievanceEvent(models.Model):
         verbose_name = verbose_name_plural = "办理记录"
         ordering = ["created_at", "id"]
 
+    def __str__(self):
+        return f"#{self.grievance_id} {self.action}"
+
 
 class Reporter(models.Model):
     """Everyone who raised an entry; merging keeps them all on the surviving entry."""
@@ -239,17 +257,25 @@ class Reporter(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "反映人"
 
+    def __str__(self):
+        return self.name or f"反映人#{self.pk}"
+
 
 class Attachment(models.Model):
     grievance = models.ForeignKey(Grievance, verbose_name="问题", on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField("文件", upload_to="grievances/%Y/%m/")
     name = models.CharField("文件名", max_length=200, blank=True)
     is_evidence = models.BooleanField("办理佐证", default=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL
+    )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "附件"
+
+    def __str__(self):
+        return self.name or self.file.name
 
 
 class ImportJob(models.Model):

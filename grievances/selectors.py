@@ -1,0 +1,208 @@
+"""Reads of the ledger beyond a filter: the annotated ledger, its filters, the timeline, duplicates."""
+
+from datetime import timedelta
+
+from django.db import connection
+from django.db.models import BooleanField, Case, Q, Value, When
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from campaigns import calendar
+from campaigns.access import scope
+from campaigns.models import Role
+
+from .models import FINAL_STATUSES, Grievance, GrievanceEvent, Status
+
+# Statuses in which the resolution clock is still running (nothing answered yet).
+RUNNING = [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED]
+# The plan clock runs until a plan is submitted (or the entry is answered another way).
+PLAN_RUNNING = [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED]
+
+ORDERINGS = {
+    "registered_at": ("registered_at", "id"),
+    "-registered_at": ("-registered_at", "-id"),
+    "due_at": ("due_at", "id"),
+    "-due_at": ("-due_at", "-id"),
+    "plan_due_at": ("plan_due_at", "id"),
+    "status": ("status", "-registered_at", "-id"),
+    "tier": ("tier", "-registered_at", "-id"),
+    "id": ("id",),
+    "-id": ("-id",),
+}
+
+
+def annotate_deadlines(qs, now=None):
+    """Overdue flags and due days, computed by the database (filterable, sortable, no Python loops)."""
+    now = now or timezone.now()
+    return qs.annotate(
+        overdue=Case(
+            When(status__in=RUNNING, due_at__lt=now, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        plan_overdue=Case(
+            When(status__in=PLAN_RUNNING, plan_due_at__lt=now, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        due_day=TruncDate("due_at", tzinfo=calendar.SHANGHAI),
+        plan_due_day=TruncDate("plan_due_at", tzinfo=calendar.SHANGHAI),
+    )
+
+
+def ledger(user, params=None, *, now=None):
+    """The ledger the user may see, with the UI/API filters applied and deadlines annotated.
+
+    Filters: status, tier, category, unit, overdue, due_this_week, case_owner, source, kind,
+    hardship, routed (to my unit), owned (my 包案 cases), q (Chinese full-text), ordering.
+    """
+    params = params or {}
+    now = now or timezone.now()
+    qs = annotate_deadlines(Grievance.objects.visible_to(user), now)
+    qs = qs.select_related("unit", "handling_unit", "category", "category__parent", "case_owner", "household")
+
+    def get(key):
+        value = params.get(key)
+        return value.strip() if isinstance(value, str) else value
+
+    if get("status"):
+        qs = qs.filter(status__in=str(get("status")).split(","))
+    if get("tier"):
+        qs = qs.filter(tier__in=str(get("tier")).split(","))
+    if get("kind"):
+        qs = qs.filter(kind=get("kind"))
+    if get("source"):
+        qs = qs.filter(source__in=str(get("source")).split(","))
+    if str(get("category") or "").isdigit():
+        c = int(get("category"))
+        qs = qs.filter(Q(category_id=c) | Q(category__parent_id=c))
+    if str(get("unit") or "").isdigit():
+        from campaigns.models import OrgUnit
+
+        unit = OrgUnit.objects.filter(pk=int(get("unit"))).only("path").first()
+        if unit is None:
+            qs = qs.none()
+        else:
+            qs = qs.filter(Q(unit__path__startswith=unit.path) | Q(handling_unit__path__startswith=unit.path))
+    if str(get("case_owner") or "").isdigit():
+        qs = qs.filter(case_owner_id=int(get("case_owner")))
+    if _true(get("overdue")):
+        qs = qs.filter(status__in=RUNNING, due_at__lt=now)
+    if _true(get("plan_overdue")):
+        qs = qs.filter(status__in=PLAN_RUNNING, plan_due_at__lt=now)
+    if _true(get("due_this_week")):
+        today = calendar.local_date(now)
+        sunday = today + timedelta(days=6 - today.weekday())  # a calendar week, not a deadline
+        qs = qs.filter(status__in=RUNNING, due_at__gte=now, due_at__lte=calendar.end_of_day(sunday))
+    if _true(get("hardship")):
+        qs = qs.filter(household__is_hardship=True)
+    if _true(get("routed")):
+        s = scope(user)
+        qs = qs.filter(handling_unit_id__in=s.unit_ids([Role.HANDLER, Role.OFFICE])) if not s.is_superuser else qs
+    if _true(get("owned")):
+        qs = qs.filter(case_owner=user)
+    if _true(get("open")):
+        qs = qs.exclude(status__in=FINAL_STATUSES)
+    q = get("q")
+    if q:
+        # PostgreSQL serves this from the trigram GIN index on UPPER(content) (migration 0005).
+        qs = qs.filter(Q(content__icontains=q) | Q(reporter_name=q) | Q(external_ref=q))
+    ordering = ORDERINGS.get(get("ordering") or "", ORDERINGS["-registered_at"])
+    return qs.order_by(*ordering)
+
+
+def _true(value):
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+def with_remaining_days(rows, now=None):
+    """Attach remaining working days to the rows of one page: one calendar read for the whole page.
+
+    The overdue flags above are SQL; the day count needs the holiday table, read once per page.
+    """
+    rows = list(rows)
+    now = now or timezone.now()
+    today = calendar.local_date(now)
+    days = [d for r in rows for d in (getattr(r, "due_day", None), getattr(r, "plan_due_day", None)) if d]
+    if not days:
+        for r in rows:
+            r.remaining_days = r.plan_remaining_days = None
+        return rows
+    lo, hi = min([*days, today]), max([*days, today])
+    cal = calendar._Days(lo, hi)  # noqa: SLF001 (one fetch of the holidays for the page)
+    ordinal, n, d = {}, 0, lo
+    while d <= hi:
+        if cal.is_workday(d):
+            n += 1
+        ordinal[d] = n
+        d += timedelta(days=1)
+    for r in rows:
+        r.remaining_days = ordinal[r.due_day] - ordinal[today] if getattr(r, "due_day", None) else None
+        r.plan_remaining_days = ordinal[r.plan_due_day] - ordinal[today] if getattr(r, "plan_due_day", None) else None
+    return rows
+
+
+def timeline(grievance):
+    """The entry's history with the history of every entry merged into it, oldest first."""
+    ids = [grievance.pk, *Grievance.objects.filter(merged_into=grievance).values_list("pk", flat=True)]
+    return GrievanceEvent.objects.filter(grievance_id__in=ids).select_related("actor").order_by("created_at", "id")
+
+
+def similar_entries(*, campaign, unit, content, household=None, exclude=None, user=None, limit=5):
+    """Likely duplicates of a new entry: same household, or similar text in the same campaign and area.
+
+    The area is the entry's community (its grid's parent). PostgreSQL ranks by pg_trgm similarity;
+    elsewhere a character-bigram overlap on recent candidates stands in.
+    """
+    area = unit.parent if unit.level == "grid" and unit.parent_id else unit
+    qs = Grievance.objects.filter(campaign=campaign).exclude(status__in=FINAL_STATUSES)
+    if user is not None:
+        qs = qs.filter(pk__in=Grievance.objects.visible_to(user).values("pk"))
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    same_household = qs.filter(household=household) if household is not None else qs.none()
+    in_area = qs.filter(unit__path__startswith=area.path)
+    found = {g.pk: (1.0, g) for g in same_household.select_related("unit")[:limit]}
+    if connection.vendor == "postgresql" and _has_trgm():
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        for g in (
+            in_area.annotate(sim=TrigramSimilarity("content", content))
+            .filter(sim__gte=0.2)
+            .order_by("-sim")
+            .select_related("unit")[:limit]
+        ):
+            found.setdefault(g.pk, (g.sim, g))
+    else:
+        mine = _bigrams(content)
+        for g in in_area.select_related("unit").order_by("-registered_at")[:300]:
+            sim = _jaccard(mine, _bigrams(g.content))
+            if sim >= 0.2:
+                found.setdefault(g.pk, (sim, g))
+    ranked = sorted(found.values(), key=lambda x: -x[0])[:limit]
+    for sim, g in ranked:
+        g.similarity = round(float(sim), 2)
+    return [g for _sim, g in ranked]
+
+
+_TRGM = {}
+
+
+def _has_trgm():
+    key = connection.alias
+    if key not in _TRGM:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            _TRGM[key] = cur.fetchone() is not None
+    return _TRGM[key]
+
+
+def _bigrams(text):
+    text = "".join(ch for ch in (text or "") if ch.isalnum())
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _jaccard(a, b):
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
