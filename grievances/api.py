@@ -17,7 +17,7 @@ from campaigns.pagination import Pagination
 from visits.models import Household
 
 from . import excel, selectors, services, workflow
-from .models import GrievanceCategory, ImportJob
+from .models import Grievance, GrievanceCategory, ImportJob
 from .serializers import (
     CategorySerializer,
     EventSerializer,
@@ -153,9 +153,7 @@ class GrievanceViewSet(
         if "version" not in v:
             raise InvalidInput("请提供版本号", fields={"version": ["请提供版本号"]})
         services.update_grievance(actor=request.user, grievance=g, **v)
-        g = selectors.ledger(request.user).get(pk=g.pk)
-        selectors.with_remaining_days([g])
-        return Response(GrievanceSerializer(g).data)
+        return Response(GrievanceSerializer(_fresh(request, g.pk)).data)
 
     def update(self, request, *args, **kwargs):
         return self.partial_update(request, *args, **kwargs)
@@ -184,9 +182,7 @@ class GrievanceViewSet(
         name = fields.pop("name")
         version = fields.pop("version", None)
         services.transition(actor=request.user, grievance=g, name=name, version=version, **fields)
-        g = selectors.ledger(request.user).get(pk=g.pk)
-        selectors.with_remaining_days([g])
-        return Response(GrievanceSerializer(g).data)
+        return Response(GrievanceSerializer(_fresh(request, g.pk)).data)
 
     @extend_schema(request=MergeRequestSerializer, responses=GrievanceSerializer)
     @action(detail=True, methods=["post"])
@@ -202,9 +198,7 @@ class GrievanceViewSet(
             version=v.get("version"),
             note=v.get("note", ""),
         )
-        g = selectors.ledger(request.user).get(pk=survivor.pk)
-        selectors.with_remaining_days([g])
-        return Response(GrievanceSerializer(g).data)
+        return Response(GrievanceSerializer(_fresh(request, survivor.pk)).data)
 
     @extend_schema(responses=EventSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -220,6 +214,16 @@ class GrievanceViewSet(
     def export(self, request):
         qs = selectors.ledger(request.user, request.query_params)
         return xlsx_response(qs)
+
+
+def _fresh(request, pk):
+    """The entry as it is now, annotated. An escalation may take it out of the caller's sight: the
+    caller still gets the answer to what they just did."""
+    g = selectors.ledger(request.user).filter(pk=pk).first()
+    if g is None:
+        g = selectors.annotate_deadlines(Grievance.objects.select_related("unit", "handling_unit")).get(pk=pk)
+    selectors.with_remaining_days([g])
+    return g
 
 
 def xlsx_response(qs):

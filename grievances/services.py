@@ -197,6 +197,8 @@ def _check_target_unit(actor, g, unit, *, functional_only=False):
 
 
 def _save_evidence(actor, g, files):
+    if files is not None and not isinstance(files, list | tuple):
+        files = [files]
     for f in files or []:
         Attachment.objects.create(
             grievance=g, file=f, name=getattr(f, "name", "")[:200], is_evidence=True, uploaded_by=actor
