@@ -17,7 +17,7 @@ from openpyxl.styles import Font
 
 from campaigns import calendar
 from campaigns.access import scope
-from campaigns.errors import InvalidInput
+from campaigns.errors import DomainError, InvalidInput
 from campaigns.models import Campaign, OrgUnit
 
 from .models import GrievanceCategory, ImportJob, Kind, Source, Status, Tier
@@ -353,23 +353,31 @@ def confirm_import(*, actor, job):
             unit = units[r["unit"]]
             if unit.pk not in campaigns:
                 campaigns[unit.pk] = Campaign.objects.current_for_unit(unit)
-            register_grievance(
-                actor=actor,
-                content=r["content"],
-                category=categories[r["category"]],
-                kind=r["kind"],
-                source=r["source"],
-                tier=r["tier"],
-                unit=unit,
-                campaign=campaigns[unit.pk],
-                reporter_name=r["reporter_name"],
-                reporter_phone=r["reporter_phone"],
-                proposed_solution=r["proposed_solution"],
-                registered_at=datetime.fromisoformat(r["registered_at"]),
-                external_ref=r["external_ref"],
-            )
+            try:
+                _register_row(register_grievance, actor, r, unit, categories, campaigns)
+            except DomainError as exc:
+                # Any failure rolls back every row already written (one transaction).
+                raise InvalidInput(f"第{r['row']}行：{exc.message}", fields={"rows": [exc.message]}) from exc
         job.state = ImportJob.State.DONE
         job.created_count = len(job.rows)
         job.confirmed_at = timezone.now()
         job.save()
     return job
+
+
+def _register_row(register_grievance, actor, r, unit, categories, campaigns):
+    register_grievance(
+        actor=actor,
+        content=r["content"],
+        category=categories[r["category"]],
+        kind=r["kind"],
+        source=r["source"],
+        tier=r["tier"],
+        unit=unit,
+        campaign=campaigns[unit.pk],
+        reporter_name=r["reporter_name"],
+        reporter_phone=r["reporter_phone"],
+        proposed_solution=r["proposed_solution"],
+        registered_at=datetime.fromisoformat(r["registered_at"]),
+        external_ref=r["external_ref"],
+    )
