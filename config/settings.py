@@ -202,6 +202,8 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set when several fields share it.
     "ENUM_NAME_OVERRIDES": {
         "PhaseEnum": "campaigns.models.Phase",
+        "GrievanceKindEnum": "grievances.models.Kind",
+        "LevelEnum": "campaigns.models.Level",
     },
 }
 

@@ -88,6 +88,8 @@ class GrievanceViewSet(
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Grievance.objects.none()
         params = self.request.query_params if self.action in ("list", "export") else {}
         return selectors.ledger(self.request.user, params)
 
@@ -246,6 +248,8 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets
     parser_classes = [MultiPartParser, FormParser]
 
     def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ImportJob.objects.none()
         return ImportJob.objects.filter(created_by=self.request.user)
 
     @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={201: ImportJobSerializer})

@@ -13,12 +13,6 @@ class CategorySerializer(serializers.ModelSerializer):
         fields = ["id", "code", "name", "parent", "default_department"]
 
 
-class UnitBriefSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = OrgUnit
-        fields = ["id", "name", "level"]
-
-
 class GrievanceSerializer(serializers.ModelSerializer):
     overdue = serializers.BooleanField(read_only=True, default=False)
     plan_overdue = serializers.BooleanField(read_only=True, default=False)

@@ -9,6 +9,9 @@ from visits.models import Household
 
 
 def category(code="street_lights"):
+    # Browser tests flush the database (transactional): the seeded taxonomy may need re-seeding.
+    if not GrievanceCategory.objects.filter(code=code).exists():
+        services.seed_categories()
     return GrievanceCategory.objects.get(code=code)
 
 

@@ -10,7 +10,7 @@ from campaigns.models import CalendarDay
 from grievances.models import Grievance
 from grievances.services import InvalidTransition
 
-from .factories import entry, local, run
+from .factories import category, entry, local, run
 
 
 def eod(y, m, d):
@@ -84,7 +84,7 @@ def test_reopen_gives_a_fresh_deadline_counted_from_the_reopen_day(cast, tree, c
 
 
 def test_office_staff_may_backdate_but_cadres_may_not(cast, tree, campaign, api):
-    body = {"content": "路灯不亮", "category": 1, "kind": "problem", "source": "letter", "tier": "general"}
+    body = {"content": "路灯不亮", "category": category().pk, "kind": "problem", "source": "letter", "tier": "general"}
     r = api(cast.cadre).post("/api/grievances/", {**body, "registered_at": "2026-09-28T09:00:00+08:00"}, format="json")
     assert r.status_code == 403
     r = api(cast.office).post("/api/grievances/", {**body, "registered_at": "2026-09-28T09:00:00+08:00"}, format="json")

@@ -2,7 +2,7 @@
 
 from grievances.models import Grievance, Reporter
 
-from .factories import entry, household, run
+from .factories import category, entry, household, run
 
 TEXT = "3号楼前的路灯坏了半个多月，晚上出门黑漆漆的，老人都不敢下楼。"
 
@@ -12,7 +12,11 @@ def test_registration_suggests_entries_of_the_same_household_or_with_similar_tex
     same_house = entry(cast.office, tree.grid_a1, campaign, content="孩子上学没有学位", household=h)
     similar = entry(cast.office, tree.grid_a2, campaign, content=TEXT)
     elsewhere = entry(cast.office_b, tree.grid_c1, campaign, content=TEXT)
-    body = {"content": "3号楼前路灯坏了半个多月，晚上出门很黑，老人不敢下楼", "category": 1, "household": h.pk}
+    body = {
+        "content": "3号楼前路灯坏了半个多月，晚上出门很黑，老人不敢下楼",
+        "category": category().pk,
+        "household": h.pk,
+    }
     r = api(cast.office).post("/api/grievances/", body, format="json")
     assert r.status_code == 201
     ids = [d["id"] for d in r.json()["duplicates"]]
