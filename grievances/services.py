@@ -339,7 +339,7 @@ def transition(*, actor, grievance, name, version=None, note="", **fields):
         fields["note"] = fields["notes"]
     pk = grievance.pk if isinstance(grievance, Grievance) else grievance
     with set_actor(actor), transaction.atomic():
-        g = Grievance.objects.select_for_update().select_related("unit", "handling_unit", "campaign").get(pk=pk)
+        g = Grievance.objects.select_for_update(of=("self",)).select_related("unit", "handling_unit", "campaign").get(pk=pk)
         if version not in (None, "") and int(version) != g.version:
             raise Conflict()
         verdict = workflow.check(actor, g, name)
@@ -388,7 +388,7 @@ EDITABLE_FIELDS = (
 def update_grievance(*, actor, grievance, version, **changes):
     """Edit the entry's text fields (never status). A stale `version` is refused and changes nothing."""
     with set_actor(actor), transaction.atomic():
-        g = Grievance.objects.select_for_update().select_related("unit").get(pk=grievance.pk)
+        g = Grievance.objects.select_for_update(of=("self",)).select_related("unit").get(pk=grievance.pk)
         if version is None:
             raise InvalidInput("请提供版本号", fields={"version": ["请提供版本号"]})
         if int(version) != g.version:
