@@ -339,7 +339,11 @@ def transition(*, actor, grievance, name, version=None, note="", **fields):
         fields["note"] = fields["notes"]
     pk = grievance.pk if isinstance(grievance, Grievance) else grievance
     with set_actor(actor), transaction.atomic():
-        g = Grievance.objects.select_for_update(of=("self",)).select_related("unit", "handling_unit", "campaign").get(pk=pk)
+        g = (
+            Grievance.objects.select_for_update(of=("self",))
+            .select_related("unit", "handling_unit", "campaign")
+            .get(pk=pk)
+        )
         if version not in (None, "") and int(version) != g.version:
             raise Conflict()
         verdict = workflow.check(actor, g, name)
