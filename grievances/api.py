@@ -70,6 +70,13 @@ def _own_unit(user):
     return OrgUnit.objects.get(pk=max(rows, key=lambda m: m["path"].count("/"))["unit_id"])
 
 
+class LedgerPagination(Pagination):
+    """Page numbers with the total counted once per filter set until the ledger changes."""
+
+    class django_paginator_class(selectors.CountCachingPaginator, Pagination.django_paginator_class):  # noqa: N801
+        pass
+
+
 @extend_schema_view(
     list=extend_schema(parameters=LEDGER_PARAMS),
     retrieve=extend_schema(responses=GrievanceSerializer),
@@ -82,7 +89,7 @@ class GrievanceViewSet(
     viewsets.GenericViewSet,
 ):
     serializer_class = GrievanceSerializer
-    pagination_class = Pagination
+    pagination_class = LedgerPagination
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "post", "patch", "head", "options"]

@@ -487,6 +487,10 @@ def recompute_deadlines(*, years):
         updated += qs.filter(clock_day=day, tier=tier, extension_days=extra, campaign_id=campaign_id).update(
             plan_due_at=plan, due_at=due.due, deadline_provisional=provisional
         )
+    if updated:
+        from .selectors import bump_generation
+
+        transaction.on_commit(bump_generation)
     return updated
 
 

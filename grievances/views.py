@@ -48,6 +48,10 @@ FILTER_KEYS = [
 ]
 
 
+class LedgerPaginator(selectors.CountCachingPaginator, Paginator):
+    pass
+
+
 def _units_for(user):
     """Units the user may pick in filters and routing: their subtree plus every functional unit."""
     s = scope(user)
@@ -70,7 +74,7 @@ def _ledger_page(request, preset):
         size = min(max(int(params.get("page_size", 50)), 10), 200)
     except ValueError:
         size = 50
-    page = Paginator(qs, size).get_page(request.GET.get("page"))
+    page = LedgerPaginator(qs, size).get_page(request.GET.get("page"))
     rows = selectors.with_remaining_days(page.object_list)
     query = urlencode({k: v for k, v in params.items() if k not in forced})
     return render(

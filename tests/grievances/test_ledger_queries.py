@@ -1,5 +1,6 @@
 """The ledger costs a fixed number of queries whatever the page size (no N+1)."""
 
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -7,6 +8,7 @@ from .factories import entry, household, run
 
 
 def _count(client, url):
+    cache.clear()  # the ledger's total is cached between requests; count the uncached path
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(url).status_code == 200
     return len(ctx)
@@ -27,3 +29,13 @@ def test_api_list_and_page_query_counts_do_not_grow_with_page_size(cast, tree, c
     assert _count(client, "/grievances/?page_size=2&hardship=1") == _count(
         client, "/grievances/?page_size=12&hardship=1"
     )
+
+
+def test_the_cached_ledger_total_follows_every_write(cast, tree, campaign, api, django_capture_on_commit_callbacks):
+    c = api(cast.office)
+    with django_capture_on_commit_callbacks(execute=True):
+        g = entry(cast.office, tree.grid_a1, campaign)
+    assert c.get("/api/grievances/?status=registered").json()["count"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        run(cast.office, g, "review")
+    assert c.get("/api/grievances/?status=registered").json()["count"] == 0
