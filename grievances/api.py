@@ -236,10 +236,10 @@ def _fresh(request, pk):
 
 
 def xlsx_response(qs):
-    f = excel.write_xlsx(excel.export_rows(qs))
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
     response = StreamingHttpResponse(
-        excel.stream_file(f), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        excel.stream_xlsx(excel.export_rows(qs)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = (
         f"attachment; filename=\"ledger-{stamp}.xlsx\"; filename*=UTF-8''%E9%97%AE%E9%A2%98%E6%95%B4%E6%94%B9%E5%8F%B0%E8%B4%A6-{stamp}.xlsx"
