@@ -131,3 +131,11 @@ def test_loading_a_new_holiday_recomputes_open_entries_of_that_year(cast, tree, 
     g.refresh_from_db()
     assert g.due_at == eod(2026, 10, 26)
     assert Grievance.objects.get(pk=done.pk).due_at == before_done
+
+
+def test_due_this_week_lists_running_entries_due_by_sunday(cast, tree, campaign, api, time_machine):
+    soon = entry(cast.office, tree.grid_a1, campaign, registered_at=local(2026, 9, 28))  # due Fri 23 Oct
+    entry(cast.office, tree.grid_a1, campaign, registered_at=local(2026, 10, 12))  # due 2 Nov
+    time_machine.move_to(local(2026, 10, 19, 10))  # Monday of that week
+    rows = api(cast.office).get("/api/grievances/?due_this_week=1").json()["results"]
+    assert [r["id"] for r in rows] == [soon.pk]
