@@ -113,9 +113,8 @@ def build():
 
 
 def measure(office):
-    from rest_framework.test import APIRequestFactory, force_authenticate
-
     from django.core.cache import cache
+    from rest_framework.test import APIRequestFactory, force_authenticate
 
     from grievances import selectors
     from grievances.api import GrievanceViewSet
