@@ -119,3 +119,13 @@ def test_an_exported_ledger_imports_back_in_the_same_layout(cast, tree, campaign
     assert job["errors"] == [] and job["state"] == "preview"
     assert job["rows"][0]["content"] == "=SUM(A1) 看似公式的反映内容"
     assert job["rows"][0]["unit"] == tree.grid_a1.pk
+
+
+def test_the_import_page_previews_then_confirms(cast, tree, campaign, client):
+    client.force_login(cast.office)
+    r = client.post("/grievances/import/", {"file": _xlsx(GOOD)})
+    assert r.status_code == 302
+    preview = client.get(r["Location"]).content.decode()
+    assert "共 2 行可导入" in preview and Grievance.objects.count() == 0
+    r = client.post(r["Location"])
+    assert r.status_code == 302 and Grievance.objects.count() == 2
