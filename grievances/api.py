@@ -103,12 +103,11 @@ class GrievanceViewSet(
     def list(self, request, *args, **kwargs):
         qs = self.get_queryset()
         page = self.paginate_queryset(qs)
-        rows = selectors.with_remaining_days(page)
+        rows = page
         return self.get_paginated_response(GrievanceSerializer(rows, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         g = self.get_object()
-        selectors.with_remaining_days([g])
         return Response(GrievanceSerializer(g).data)
 
     @extend_schema(request=GrievanceCreateSerializer, responses={201: GrievanceCreatedSerializer})
@@ -142,7 +141,6 @@ class GrievanceViewSet(
             registered_at=v.get("registered_at"),
         )
         g = selectors.ledger(request.user).get(pk=g.pk)
-        selectors.with_remaining_days([g])
         g.duplicates = selectors.similar_entries(
             campaign=g.campaign,
             unit=g.unit,
@@ -231,7 +229,6 @@ def _fresh(request, pk):
     g = selectors.ledger(request.user).filter(pk=pk).first()
     if g is None:
         g = selectors.annotate_deadlines(Grievance.objects.select_related("unit", "handling_unit")).get(pk=pk)
-    selectors.with_remaining_days([g])
     return g
 
 

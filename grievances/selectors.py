@@ -1,15 +1,27 @@
 """Reads of the ledger beyond a filter: the annotated ledger, its filters, the timeline, duplicates."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, Case, Q, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least, Mod, TruncDate
 from django.utils import timezone
 
 from campaigns import calendar
 from campaigns.access import scope
-from campaigns.models import Role
+from campaigns.models import CalendarDay, Role
 
 from .models import FINAL_STATUSES, Grievance, GrievanceEvent, Status
 
@@ -32,8 +44,14 @@ ORDERINGS = {
 
 
 def annotate_deadlines(qs, now=None):
-    """Overdue flags and due days, computed by the database (filterable, sortable, no Python loops)."""
+    """Overdue flags and remaining working days, computed by the database (filterable, sortable).
+
+    Remaining working days = weekdays between today and the due day (integer arithmetic on day
+    numbers) corrected by the calendar's exceptions in between (make-up workdays +1, weekday
+    holidays -1), read by a correlated subquery: no Python loop, one SQL statement per page.
+    """
     now = now or timezone.now()
+    today = calendar.local_date(now)
     return qs.annotate(
         overdue=Case(
             When(status__in=RUNNING, due_at__lt=now, then=Value(True)),
@@ -47,6 +65,63 @@ def annotate_deadlines(qs, now=None):
         ),
         due_day=TruncDate("due_at", tzinfo=calendar.SHANGHAI),
         plan_due_day=TruncDate("plan_due_at", tzinfo=calendar.SHANGHAI),
+    ).annotate(
+        remaining_days=_remaining("due_day", today),
+        plan_remaining_days=_remaining("plan_due_day", today),
+    )
+
+
+# A Monday long ago: weekday(epoch + n) == n % 7.
+_EPOCH = date(2000, 1, 3)
+
+
+class _DayNumber(Func):
+    """Days from _EPOCH to a date expression, as an integer (PostgreSQL: date - date)."""
+
+    output_field = IntegerField()
+    template = "(%(expressions)s - DATE '2000-01-03')"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) - julianday('2000-01-03') AS INTEGER)"
+        )
+
+
+def _weekdays_before(n):
+    """Weekdays in [epoch, epoch + n) for n >= 0: five per full week plus the partial week."""
+    return ExpressionWrapper(Value(5) * (n / Value(7)) + Least(Mod(n, Value(7)), Value(5)), output_field=IntegerField())
+
+
+def _weekdays_before_const(n):
+    return 5 * (n // 7) + min(n % 7, 5)
+
+
+def _remaining(day_field, today):
+    """Working days d with today < d <= due (negative count of (due, today] once overdue)."""
+    n = ExpressionWrapper(_DayNumber(F(day_field)) + Value(1), output_field=IntegerField())
+    base = _weekdays_before_const((today - _EPOCH).days + 1)
+    sign = Case(
+        When(is_workday=True, date__week_day__in=[1, 7], then=Value(1)),
+        When(is_workday=False, date__week_day__in=[2, 3, 4, 5, 6], then=Value(-1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    ahead = Q(date__gt=today, date__lte=OuterRef(day_field))
+    behind = Q(date__gt=OuterRef(day_field), date__lte=today)
+    signed = Case(When(ahead, then=sign), When(behind, then=-sign), default=Value(0), output_field=IntegerField())
+    exceptions = (
+        CalendarDay.objects.filter(ahead | behind)
+        .order_by()
+        .annotate(signed=signed)
+        .values(total=Func(F("signed"), function="SUM", output_field=IntegerField()))
+    )
+    return Case(
+        When(**{f"{day_field}__isnull": True}, then=Value(None)),
+        default=ExpressionWrapper(
+            _weekdays_before(n) - Value(base) + Coalesce(Subquery(exceptions[:1]), Value(0)),
+            output_field=IntegerField(),
+        ),
+        output_field=IntegerField(),
     )
 
 
@@ -115,33 +190,6 @@ def ledger(user, params=None, *, now=None):
 
 def _true(value):
     return str(value).lower() in ("1", "true", "yes", "on")
-
-
-def with_remaining_days(rows, now=None):
-    """Attach remaining working days to the rows of one page: one calendar read for the whole page.
-
-    The overdue flags above are SQL; the day count needs the holiday table, read once per page.
-    """
-    rows = list(rows)
-    now = now or timezone.now()
-    today = calendar.local_date(now)
-    days = [d for r in rows for d in (getattr(r, "due_day", None), getattr(r, "plan_due_day", None)) if d]
-    if not days:
-        for r in rows:
-            r.remaining_days = r.plan_remaining_days = None
-        return rows
-    lo, hi = min([*days, today]), max([*days, today])
-    cal = calendar._Days(lo, hi)  # noqa: SLF001 (one fetch of the holidays for the page)
-    ordinal, n, d = {}, 0, lo
-    while d <= hi:
-        if cal.is_workday(d):
-            n += 1
-        ordinal[d] = n
-        d += timedelta(days=1)
-    for r in rows:
-        r.remaining_days = ordinal[r.due_day] - ordinal[today] if getattr(r, "due_day", None) else None
-        r.plan_remaining_days = ordinal[r.plan_due_day] - ordinal[today] if getattr(r, "plan_due_day", None) else None
-    return rows
 
 
 def timeline(grievance):

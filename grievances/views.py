@@ -75,7 +75,7 @@ def _ledger_page(request, preset):
     except ValueError:
         size = 50
     page = LedgerPaginator(qs, size).get_page(request.GET.get("page"))
-    rows = selectors.with_remaining_days(page.object_list)
+    rows = page.object_list
     query = urlencode({k: v for k, v in params.items() if k not in forced})
     return render(
         request,
@@ -172,7 +172,6 @@ FIELD_WIDGETS = {
 @login_required
 def detail(request, pk):
     g = get_object_or_404(selectors.ledger(request.user), pk=pk)
-    selectors.with_remaining_days([g])
     options = []
     for t in workflow.allowed(request.user, g):
         fields = [
