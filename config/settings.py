@@ -212,9 +212,13 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set when several fields share it.
     "ENUM_NAME_OVERRIDES": {
         "PhaseEnum": "campaigns.models.Phase",
+        "GrievanceStatusEnum": "grievances.models.Status",
+        "RosterImportStatusEnum": "visits.models.ImportStatus",
         "HouseholdKindEnum": "visits.models.HouseholdKind",
         "AssignmentKindEnum": "visits.models.AssignmentKind",
         "EventReportKindEnum": "visits.models.EVENT_KIND_CHOICES",
+        "GrievanceKindEnum": "grievances.models.Kind",
+        "LevelEnum": "campaigns.models.Level",
     },
 }
 

@@ -1,3 +1,17 @@
 """API routes of this app, included under /api/ by config/urls.py."""
 
-urlpatterns = []
+from rest_framework.routers import DefaultRouter
+
+from . import api
+
+# The import routes come first: "grievances/import/" must not be read as an entry id.
+imports = DefaultRouter(trailing_slash=True)
+imports.include_root_view = False
+imports.register("grievances/import", api.ImportViewSet, basename="grievance-import")
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("grievance-categories", api.CategoryViewSet, basename="grievance-category")
+router.register("grievances", api.GrievanceViewSet, basename="grievance")
+
+urlpatterns = [*imports.urls, *router.urls]

@@ -94,6 +94,21 @@ class Satisfaction(models.TextChoices):
     NOT_SATISFIED = "not_satisfied", "不满意"
 
 
+class ExtensionState(models.TextChoices):
+    NONE = "none", "未申请"
+    REQUESTED = "requested", "待审批"
+    APPROVED = "approved", "已批准"
+    REJECTED = "rejected", "未批准"
+
+
+class ResolvedLevel(models.TextChoices):
+    GRID = "grid", "网格/楼组"
+    COMMUNITY = "community", "社区/村"
+    STREET = "street", "街道/镇"
+    DISTRICT = "district", "区/县"
+    DEPARTMENT = "department", "区直部门"
+
+
 class GrievanceQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Entries of units under the user's territorial units, or routed to their functional unit,
@@ -101,8 +116,13 @@ class GrievanceQuerySet(models.QuerySet):
         s = scope(user)
         if s.is_superuser:
             return self
+        if not s.is_authenticated:
+            return self.none()
+        # Unit ids from a subquery (hashed by PostgreSQL) rather than joins on the nullable handling
+        # unit: the ledger's COUNT over a district's entries stays an index-friendly scan.
+        units = OrgUnit.objects.filter(s.subtree_q("")).values("pk")
         return self.filter(
-            s.subtree_q("unit") | s.subtree_q("handling_unit") | Q(case_owner=user) | Q(registered_by=user)
+            Q(unit_id__in=units) | Q(handling_unit_id__in=units) | Q(case_owner=user) | Q(registered_by=user)
         )
 
     def open(self):
@@ -114,15 +134,30 @@ class Grievance(models.Model):
 
     campaign = models.ForeignKey(Campaign, verbose_name="活动", on_delete=models.PROTECT, related_name="grievances")
     household = models.ForeignKey(
-        "visits.Household", verbose_name="农户", null=True, blank=True, on_delete=models.PROTECT, related_name="grievances"
+        "visits.Household",
+        verbose_name="农户",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grievances",
     )
     visit = models.ForeignKey(
-        "visits.Visit", verbose_name="来源走访", null=True, blank=True, on_delete=models.SET_NULL, related_name="grievances"
+        "visits.Visit",
+        verbose_name="来源走访",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="grievances",
     )
     # The territorial unit the entry belongs to (the household's grid, or the registering unit).
     unit = models.ForeignKey(OrgUnit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="grievances")
     handling_unit = models.ForeignKey(
-        OrgUnit, verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT, related_name="handled_grievances"
+        OrgUnit,
+        verbose_name="责任单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_grievances",
     )
     case_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -153,12 +188,22 @@ class Grievance(models.Model):
     plan_submitted_at = models.DateTimeField("方案提交时间", null=True, blank=True)
     resolved_at = models.DateTimeField("办结时间", null=True, blank=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
-    resolved_level = models.CharField("解决层级", max_length=20, blank=True)
+    resolved_level = models.CharField("解决层级", max_length=20, choices=ResolvedLevel.choices, blank=True)
     satisfaction = models.CharField("满意度", max_length=30, choices=Satisfaction.choices, blank=True)
     merged_into = models.ForeignKey(
         "self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_entries"
     )
     is_typical = models.BooleanField("典型案例", default=False)
+    # Where the working-day clock starts: registration, or the day the entry was reopened
+    # (a reopened entry gets a fresh deadline, DOMAIN.md: dissatisfaction reopens the case).
+    clock_started_at = models.DateTimeField("计时起点", null=True, blank=True)
+    reopened_count = models.PositiveSmallIntegerField("重新办理次数", default=0)
+    extension_state = models.CharField(
+        "延期申请", max_length=20, choices=ExtensionState.choices, default=ExtensionState.NONE
+    )
+    extension_reason = models.TextField("延期理由", blank=True)
+    extension_requested_days = models.PositiveSmallIntegerField("申请延期工作日", default=0)
+    external_ref = models.CharField("台账编号", max_length=40, blank=True, db_index=True)
     version = models.PositiveIntegerField("版本", default=1)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -175,6 +220,7 @@ class Grievance(models.Model):
             models.Index(fields=["unit", "status"], name="grievance_unit_status_idx"),
             models.Index(fields=["handling_unit", "status"], name="grievance_handler_status_idx"),
             models.Index(fields=["-registered_at", "-id"], name="grievance_registered_idx"),
+            models.Index(fields=["status", "-registered_at", "-id"], name="grievance_status_reg_idx"),
         ]
 
     def __str__(self):
@@ -199,6 +245,9 @@ class GrievanceEvent(models.Model):
         verbose_name = verbose_name_plural = "办理记录"
         ordering = ["created_at", "id"]
 
+    def __str__(self):
+        return f"#{self.grievance_id} {self.action}"
+
 
 class Reporter(models.Model):
     """Everyone who raised an entry; merging keeps them all on the surviving entry."""
@@ -214,17 +263,51 @@ class Reporter(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "反映人"
 
+    def __str__(self):
+        return self.name or f"反映人#{self.pk}"
+
 
 class Attachment(models.Model):
     grievance = models.ForeignKey(Grievance, verbose_name="问题", on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField("文件", upload_to="grievances/%Y/%m/")
     name = models.CharField("文件名", max_length=200, blank=True)
     is_evidence = models.BooleanField("办理佐证", default=False)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL
+    )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
         verbose_name = verbose_name_plural = "附件"
+
+    def __str__(self):
+        return self.name or self.file.name
+
+
+class ImportJob(models.Model):
+    """An offline ledger uploaded for import: previewed first, then confirmed in one transaction."""
+
+    class State(models.TextChoices):
+        PREVIEW = "preview", "待确认"
+        DONE = "done", "已导入"
+        FAILED = "failed", "有错误"
+
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT)
+    file = models.FileField("文件", upload_to="grievances/imports/%Y/%m/")
+    file_name = models.CharField("文件名", max_length=200, blank=True)
+    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.PREVIEW)
+    rows = models.JSONField("解析结果", default=list, blank=True)
+    errors = models.JSONField("错误", default=list, blank=True)
+    created_count = models.PositiveIntegerField("导入条数", default=0)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "台账导入"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.file_name or f"导入#{self.pk}"
 
 
 HANDLING_ROLES = (Role.OFFICE, Role.HANDLER, Role.ADMIN)

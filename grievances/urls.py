@@ -1,4 +1,21 @@
 """Browser routes of this app, included by config/urls.py."""
 
+from django.urls import path
+
+from . import views
+
 app_name = "grievances"
-urlpatterns = []
+urlpatterns = [
+    path("", views.ledger, name="ledger"),
+    path("hardship/", views.hardship, name="hardship"),
+    path("routed/", views.routed, name="routed"),
+    path("owned/", views.owned, name="owned"),
+    path("new/", views.create, name="create"),
+    path("export/", views.export, name="export"),
+    path("bulk/", views.bulk, name="bulk"),
+    path("import/", views.import_page, name="import"),
+    path("import/<int:pk>/", views.import_page, name="import_job"),
+    path("<int:pk>/", views.detail, name="detail"),
+    path("<int:pk>/transition/", views.transition, name="transition"),
+    path("<int:pk>/merge/", views.merge, name="merge"),
+]

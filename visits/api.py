@@ -26,11 +26,11 @@ from .serializers import (
     HardshipPlanSerializer,
     HouseholdSerializer,
     HouseholdWriteSerializer,
-    ImportJobSerializer,
-    ImportUploadSerializer,
     PhotoUploadSerializer,
     ProposeResultSerializer,
     ProposeSerializer,
+    RosterImportJobSerializer,
+    RosterUploadSerializer,
     VisitInputSerializer,
     VisitSerializer,
 )
@@ -146,31 +146,31 @@ class HouseholdViewSet(
 class ImportView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
-    @extend_schema(request={"multipart/form-data": ImportUploadSerializer}, responses={202: ImportJobSerializer})
+    @extend_schema(request={"multipart/form-data": RosterUploadSerializer}, responses={202: RosterImportJobSerializer})
     def post(self, request):
-        data = ImportUploadSerializer(data=request.data)
+        data = RosterUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = services.start_import(actor=request.user, upload=data.validated_data["file"])
-        return Response(ImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+        return Response(RosterImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(tags=["households"])
 class ImportDetailView(APIView):
-    @extend_schema(responses=ImportJobSerializer)
+    @extend_schema(responses=RosterImportJobSerializer)
     def get(self, request, pk):
         job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
-        return Response(ImportJobSerializer(job).data)
+        return Response(RosterImportJobSerializer(job).data)
 
 
 @extend_schema(tags=["households"])
 class ImportConfirmView(APIView):
-    @extend_schema(request=None, responses={202: ImportJobSerializer, 200: ImportJobSerializer})
+    @extend_schema(request=None, responses={202: RosterImportJobSerializer, 200: RosterImportJobSerializer})
     def post(self, request, pk):
         job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
         was_done = job.status == ImportStatus.IMPORTED
         job = services.confirm_import(actor=request.user, job=job)
         code = status.HTTP_200_OK if was_done or job.status == ImportStatus.IMPORTED else status.HTTP_202_ACCEPTED
-        return Response(ImportJobSerializer(job).data, status=code)
+        return Response(RosterImportJobSerializer(job).data, status=code)
 
 
 @extend_schema(tags=["assignments"])

@@ -93,7 +93,7 @@ class HouseholdWriteSerializer(serializers.Serializer):
     is_hardship = serializers.BooleanField(default=False)
 
 
-class ImportUploadSerializer(serializers.Serializer):
+class RosterUploadSerializer(serializers.Serializer):
     file = serializers.FileField()
 
 
@@ -103,7 +103,7 @@ class ImportErrorSerializer(serializers.Serializer):
     message = serializers.CharField()
 
 
-class ImportJobSerializer(serializers.ModelSerializer):
+class RosterImportJobSerializer(serializers.ModelSerializer):
     errors = ImportErrorSerializer(many=True, read_only=True)
 
     class Meta:

@@ -1,0 +1,271 @@
+"""The ledger API: list/create/update, transitions, merge, Excel export and import."""
+
+from django.http import StreamingHttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from campaigns.access import scope
+from campaigns.errors import InvalidInput
+from campaigns.models import Level
+from campaigns.pagination import Pagination
+from visits.models import Household
+
+from . import excel, selectors, services, workflow
+from .models import Grievance, GrievanceCategory, ImportJob
+from .serializers import (
+    CategorySerializer,
+    EventSerializer,
+    GrievanceCreatedSerializer,
+    GrievanceCreateSerializer,
+    GrievanceSerializer,
+    GrievanceUpdateSerializer,
+    LedgerImportJobSerializer,
+    LedgerUploadSerializer,
+    MergeRequestSerializer,
+    TransitionOptionSerializer,
+    TransitionRequestSerializer,
+)
+
+LEDGER_PARAMS = [
+    OpenApiParameter("status", str, description="状态（逗号分隔）"),
+    OpenApiParameter("tier", str, description="层级（逗号分隔）"),
+    OpenApiParameter("category", int, description="类别（含下级类别）"),
+    OpenApiParameter("unit", int, description="所属或责任单位（含下级）"),
+    OpenApiParameter("overdue", bool, description="办结已超期"),
+    OpenApiParameter("plan_overdue", bool, description="方案已超期"),
+    OpenApiParameter("due_this_week", bool, description="本周到期"),
+    OpenApiParameter("case_owner", int, description="包案领导"),
+    OpenApiParameter("source", str, description="来源"),
+    OpenApiParameter("kind", str, description="类型"),
+    OpenApiParameter("hardship", bool, description="特殊困难户"),
+    OpenApiParameter("routed", bool, description="交办给我单位的"),
+    OpenApiParameter("owned", bool, description="我包案的"),
+    OpenApiParameter("q", str, description="全文搜索"),
+    OpenApiParameter("ordering", str, enum=list(selectors.ORDERINGS)),
+]
+
+
+class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+    """The two-level taxonomy (configuration, visible to every signed-in user)."""
+
+    queryset = GrievanceCategory.objects.filter(is_active=True).order_by("order", "id")
+    serializer_class = CategorySerializer
+    pagination_class = None
+
+
+def _own_unit(user):
+    """The caller's lowest territorial unit: where an entry without a household belongs."""
+    s = scope(user)
+    rows = [m for m in s.memberships if m["level"] != Level.DEPARTMENT]
+    if not rows:
+        return None
+    from campaigns.models import OrgUnit
+
+    return OrgUnit.objects.get(pk=max(rows, key=lambda m: m["path"].count("/"))["unit_id"])
+
+
+class LedgerPagination(Pagination):
+    """Page numbers with the total counted once per filter set until the ledger changes."""
+
+    class django_paginator_class(selectors.CountCachingPaginator, Pagination.django_paginator_class):  # noqa: N801
+        pass
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=LEDGER_PARAMS),
+    retrieve=extend_schema(responses=GrievanceSerializer),
+)
+class GrievanceViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    serializer_class = GrievanceSerializer
+    pagination_class = LedgerPagination
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Grievance.objects.none()
+        params = self.request.query_params if self.action in ("list", "export") else {}
+        return selectors.ledger(self.request.user, params)
+
+    def list(self, request, *args, **kwargs):
+        qs = self.get_queryset()
+        page = self.paginate_queryset(qs)
+        rows = page
+        return self.get_paginated_response(GrievanceSerializer(rows, many=True).data)
+
+    def retrieve(self, request, *args, **kwargs):
+        g = self.get_object()
+        return Response(GrievanceSerializer(g).data)
+
+    @extend_schema(request=GrievanceCreateSerializer, responses={201: GrievanceCreatedSerializer})
+    def create(self, request, *args, **kwargs):
+        data = GrievanceCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        household = None
+        if v.get("household"):
+            household = Household.objects.visible_to(request.user).filter(pk=v["household"]).first()
+            if household is None:
+                raise InvalidInput("农户不存在", fields={"household": ["农户不存在或不在您的管辖范围内"]})
+        unit = v.get("unit")
+        if household is None:
+            if unit is not None and not scope(request.user).covers(unit):
+                raise InvalidInput("单位不在您的管辖范围内", fields={"unit": ["单位不在您的管辖范围内"]})
+            unit = unit or _own_unit(request.user)
+        g = services.register_grievance(
+            actor=request.user,
+            content=v["content"],
+            category=v["category"],
+            kind=v["kind"],
+            source=v["source"],
+            tier=v["tier"],
+            household=household,
+            unit=unit,
+            campaign=v.get("campaign"),
+            reporter_name=v.get("reporter_name", ""),
+            reporter_phone=v.get("reporter_phone", ""),
+            proposed_solution=v.get("proposed_solution", ""),
+            registered_at=v.get("registered_at"),
+        )
+        g = selectors.ledger(request.user).get(pk=g.pk)
+        g.duplicates = selectors.similar_entries(
+            campaign=g.campaign,
+            unit=g.unit,
+            content=g.content,
+            household=g.household,
+            exclude=g.pk,
+            user=request.user,
+        )
+        return Response(GrievanceCreatedSerializer(g).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=GrievanceUpdateSerializer, responses={200: GrievanceSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        g = self.get_object()
+        data = GrievanceUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        v = dict(data.validated_data)
+        if "version" not in v:
+            raise InvalidInput("请提供版本号", fields={"version": ["请提供版本号"]})
+        services.update_grievance(actor=request.user, grievance=g, **v)
+        return Response(GrievanceSerializer(_fresh(request, g.pk)).data)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+    @extend_schema(
+        methods=["GET"],
+        request=None,
+        responses=TransitionOptionSerializer(many=True),
+        description="当前用户此刻可执行的办理操作",
+    )
+    @extend_schema(methods=["POST"], request=TransitionRequestSerializer, responses=GrievanceSerializer)
+    @action(detail=True, methods=["get", "post"])
+    def transitions(self, request, pk=None):
+        g = self.get_object()
+        if request.method == "GET":
+            options = [
+                {"name": t.name, "label": t.label, "required": list(t.required), "optional": list(t.optional)}
+                for t in workflow.allowed(request.user, g)
+            ]
+            return Response(TransitionOptionSerializer(options, many=True).data)
+        data = TransitionRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "evidence" in request.FILES:
+            fields["evidence"] = request.FILES.getlist("evidence")
+        name = fields.pop("name")
+        version = fields.pop("version", None)
+        services.transition(actor=request.user, grievance=g, name=name, version=version, **fields)
+        return Response(GrievanceSerializer(_fresh(request, g.pk)).data)
+
+    @extend_schema(request=MergeRequestSerializer, responses=GrievanceSerializer)
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        survivor = self.get_object()
+        data = MergeRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        v = data.validated_data
+        services.merge_duplicates(
+            actor=request.user,
+            survivor=survivor,
+            sources=v["sources"],
+            version=v.get("version"),
+            note=v.get("note", ""),
+        )
+        return Response(GrievanceSerializer(_fresh(request, survivor.pk)).data)
+
+    @extend_schema(responses=EventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        g = self.get_object()
+        return Response(EventSerializer(selectors.timeline(g), many=True).data)
+
+    @extend_schema(
+        parameters=LEDGER_PARAMS,
+        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request):
+        qs = selectors.ledger(request.user, request.query_params)
+        return xlsx_response(qs)
+
+
+def _fresh(request, pk):
+    """The entry as it is now, annotated. An escalation may take it out of the caller's sight: the
+    caller still gets the answer to what they just did."""
+    g = selectors.ledger(request.user).filter(pk=pk).first()
+    if g is None:
+        g = selectors.annotate_deadlines(Grievance.objects.select_related("unit", "handling_unit")).get(pk=pk)
+    return g
+
+
+def xlsx_response(qs):
+    stamp = timezone.localtime().strftime("%Y%m%d%H%M")
+    response = StreamingHttpResponse(
+        excel.stream_xlsx(excel.export_rows(qs)),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    response["Content-Disposition"] = (
+        f"attachment; filename=\"ledger-{stamp}.xlsx\"; filename*=UTF-8''%E9%97%AE%E9%A2%98%E6%95%B4%E6%94%B9%E5%8F%B0%E8%B4%A6-{stamp}.xlsx"
+    )
+    return response
+
+
+class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Upload an offline ledger: a preview of every row and every error; confirm creates all or none."""
+
+    serializer_class = LedgerImportJobSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return ImportJob.objects.none()
+        return ImportJob.objects.filter(created_by=self.request.user)
+
+    @extend_schema(request={"multipart/form-data": LedgerUploadSerializer}, responses={201: LedgerImportJobSerializer})
+    def create(self, request, *args, **kwargs):
+        data = LedgerUploadSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        job = excel.preview_import(actor=request.user, upload=data.validated_data["file"])
+        return Response(LedgerImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: LedgerImportJobSerializer, 400: OpenApiResponse(description="有错误")})
+    @action(detail=True, methods=["post"])
+    def confirm(self, request, pk=None):
+        job = get_object_or_404(self.get_queryset(), pk=pk)
+        job = excel.confirm_import(actor=request.user, job=job)
+        return Response(LedgerImportJobSerializer(job).data)

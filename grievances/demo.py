@@ -1,0 +1,193 @@
+"""Demo ledger for `seed_demo`: about 156 entries like seeds/000, built through the services.
+
+Every entry goes through `register_grievance()` and `transition()`, so each has its timeline and
+audit trail. Entries carry a stable `external_ref` (DEMO-001...), so running twice adds nothing.
+"""
+
+from datetime import time, timedelta
+
+from django.core.files.base import ContentFile
+from django.utils import timezone
+
+from campaigns import calendar, defaults
+from campaigns.models import Membership, Role, User
+
+from . import services
+from .models import Grievance, GrievanceCategory
+
+TOTAL = 156
+# The life an entry has lived so far, cycled over the ledger (every status appears).
+PROBLEM_PATHS = [
+    "closed",
+    "assigned",
+    "planned",
+    "resolved",
+    "registered",
+    "followed_up",
+    "closed",
+    "assigned",
+    "reviewed",
+    "on_spot",
+    "explained",
+    "planned",
+    "closed",
+    "assigned",
+    "merged",
+    "resolved",
+    "withdrawn",
+    "extended",
+    "escalated",
+    "followed_up",
+    "on_spot",
+    "reopened",
+    "closed",
+    "assigned",
+]
+SUGGESTION_PATHS = ["adopted", "not_adopted", "reviewed", "assigned", "adopted", "registered"]
+
+
+def _actors(ctx):
+    office = User.objects.filter(username="bgs-d01").first() or ctx.users["admin"]
+    handlers = {
+        m.unit_id: m.user
+        for m in Membership.objects.filter(role=Role.HANDLER, unit__in=ctx.departments).select_related("user")
+    }
+    return office, handlers
+
+
+def _texts():
+    """The demo texts, grouped so that the four groups of seeds/000 all appear."""
+    return defaults.DEMO["grievances"]
+
+
+def seed(ctx):
+    if not ctx.campaign or not ctx.grids:
+        return
+    done = set(
+        Grievance.objects.filter(campaign=ctx.campaign, external_ref__startswith="DEMO-").values_list(
+            "external_ref", flat=True
+        )
+    )
+    if len(done) >= TOTAL:
+        ctx.log.append(f"问题台账：已有 {len(done)} 条演示条目，未重复生成")
+        return
+    routing = {d.code: d for d in ctx.departments}
+    services.seed_categories(routing=routing)
+    categories = {c.code: c for c in GrievanceCategory.objects.select_related("default_department")}
+    office, handlers = _actors(ctx)
+    leader = ctx.users["leader"]
+    from visits.models import Household
+
+    households = {}
+    for h in Household.objects.filter(grid__in=ctx.grids).order_by("id")[:2000]:
+        households.setdefault(h.grid_id, []).append(h)
+    texts = _texts()
+    now = timezone.now()
+    created = 0
+    previous = None
+    p = s = 0
+    for i in range(TOTAL):
+        ref = f"DEMO-{i + 1:03d}"
+        item = texts[i % len(texts)]
+        kind = item["kind"]
+        if kind == "suggestion":
+            path = SUGGESTION_PATHS[s % len(SUGGESTION_PATHS)]
+            s += 1
+        else:
+            path = PROBLEM_PATHS[p % len(PROBLEM_PATHS)]
+            p += 1
+        grid = ctx.grids[(i * 7) % len(ctx.grids)]
+        if path == "merged" and previous is not None:
+            grid, item = (
+                previous.unit,
+                {"text": previous.content, "category": previous.category.code, "kind": "problem"},
+            )
+        if ref in done:
+            previous = Grievance.objects.filter(external_ref=ref, campaign=ctx.campaign).first()
+            continue
+        pool = households.get(grid.pk) or []
+        household = pool[i % len(pool)] if pool and i % 3 else None
+        days_ago = 2 + (i * 11) % 52
+        day = calendar.local_date(now - timedelta(days=days_ago))
+        registered_at = timezone.make_aware(
+            timezone.datetime.combine(day, time(9 + i % 8, (i * 13) % 60)), calendar.SHANGHAI
+        )
+        registered_at = min(registered_at, now)
+        tier = "on_spot" if path == "on_spot" else ("major" if i % 9 == 0 else "critical" if i % 31 == 0 else "general")
+        category = categories[item["category"]]
+        g = services.register_grievance(
+            actor=office,
+            content=item["text"],
+            category=category,
+            kind=kind,
+            source=["visit", "visit", "hotline", "suggestion_box", "letter", "12345"][i % 6],
+            tier=tier,
+            household=household,
+            unit=grid,
+            campaign=ctx.campaign,
+            reporter_name=""
+            if household
+            else defaults.DEMO["person_names"][(i * 5) % len(defaults.DEMO["person_names"])],
+            registered_at=registered_at,
+            external_ref=ref,
+        )
+        _live(g, path, office=office, handlers=handlers, leader=leader, previous=previous, i=i)
+        created += 1
+        previous = g
+    ctx.log.append(f"问题台账：新增 {created} 条演示条目（共 {TOTAL} 条）")
+
+
+def _live(g, path, *, office, handlers, leader, previous, i):
+    """Move one entry along its path, as the office, the handling unit and the leader would."""
+    run = lambda actor, name, **f: services.transition(actor=actor, grievance=g, name=name, **f)  # noqa: E731
+    if path == "registered":
+        return
+    if path == "merged" and previous is not None and previous.status not in ("closed", "merged", "withdrawn"):
+        run(office, "merge", into=previous.pk, note="同一问题重复反映，合并办理")
+        return
+    if path == "on_spot":
+        run(office, "solve_on_spot", result="走访时当场答复并协调解决")
+        return
+    if path == "withdrawn":
+        run(office, "withdraw", note="群众表示问题已自行解决，申请撤回")
+        return
+    run(office, "review", note="经核实，情况属实")
+    if path == "reviewed":
+        return
+    dept = g.category.default_department or (g.category.parent.default_department if g.category.parent_id else None)
+    target = dept if dept is not None and i % 2 == 0 else g.unit.parent
+    owner = leader.pk if i % 26 == 3 or path == "escalated" else None
+    run(office, "assign", handling_unit=target.pk, **({"case_owner": owner} if owner else {}))
+    actor = handlers.get(target.pk, office)
+    if path in ("adopted", "not_adopted"):
+        if path == "adopted":
+            run(actor, "adopt", result="建议已采纳，纳入今年民生实事项目")
+        else:
+            run(actor, "reject_suggestion", note="经研究，暂不具备实施条件，已向群众说明")
+        return
+    if path == "assigned":
+        return
+    if path == "extended":
+        run(actor, "request_extension", note="涉及多个部门，需协调资金", days=10)
+        run(leader, "approve_extension", note="同意延期")
+        return
+    if path == "escalated":
+        run(actor, "escalate", note="本级无法协调，提请上级统筹")
+        return
+    run(actor, "propose_plan", proposed_solution="制定整改方案，明确责任人和完成时限")
+    if path == "planned":
+        return
+    if path == "explained":
+        run(actor, "explain", result="经核查不符合政策规定，已当面解释说明")
+    else:
+        evidence = ContentFile("整改前后照片及验收记录（演示）".encode(), name=f"佐证-{g.pk}.txt")
+        run(actor, "resolve", result="已按方案整改完毕，现场验收合格", evidence=[evidence])
+    if path == "resolved" or path == "explained":
+        return
+    satisfaction = "not_satisfied" if path == "reopened" else ("satisfied" if i % 3 else "basically_satisfied")
+    run(office, "follow_up", satisfaction=satisfaction, notes="电话回访")
+    if path == "reopened":
+        run(office, "reopen", note="群众不满意，重新办理")
+        return
+    if path == "closed":
+        run(office, "close", note="群众满意，予以销号")

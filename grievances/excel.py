@@ -1,0 +1,466 @@
+"""The ledger in Excel (台账): streamed export and offline import with preview/confirm.
+
+Export: a streaming .xlsx writer (stdlib zipfile on an unseekable sink) fed by a queryset
+iterator, so 100,000 rows never sit in memory and the first bytes leave at once.
+Formula-like text (=, +, -, @, tab, CR at the start: OWASP "CSV injection") is written as an
+inline string cell with a leading apostrophe, never as a formula. Import strips the apostrophe.
+"""
+
+import zipfile
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from campaigns import calendar
+from campaigns.access import scope
+from campaigns.errors import DomainError, InvalidInput
+from campaigns.models import Campaign, OrgUnit
+
+from .models import GrievanceCategory, ImportJob, Kind, Source, Status, Tier
+
+HEADERS = [
+    "序号",
+    "台账编号",
+    "登记时间",
+    "反映人",
+    "联系电话",
+    "所属单位",
+    "反映内容",
+    "类型",
+    "问题类别",
+    "来源",
+    "层级",
+    "状态",
+    "责任单位",
+    "包案领导",
+    "拟解决措施",
+    "方案期限",
+    "办结期限",
+    "是否超期",
+    "办理结果",
+    "满意度",
+    "解决层级",
+]
+# Columns an offline ledger must have for import (the same layout; extra columns are ignored).
+IMPORT_REQUIRED = ["登记时间", "所属单位", "反映内容", "问题类别"]
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+STATUS = dict(Status.choices)
+KIND = dict(Kind.choices)
+SOURCE = dict(Source.choices)
+TIER = dict(Tier.choices)
+SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "not_satisfied": "不满意"}
+LEVEL = {
+    "grid": "网格/楼组",
+    "community": "社区/村",
+    "street": "街道/镇",
+    "district": "区/县",
+    "department": "区直部门",
+}
+
+
+def neutralise(value):
+    """Text that a spreadsheet could read as a formula gets a leading apostrophe (OWASP)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+def _local(dt):
+    return dt.astimezone(calendar.SHANGHAI).strftime("%Y-%m-%d %H:%M") if dt else ""
+
+
+def export_rows(qs, now=None):
+    """Tuples of the ledger layout, read in chunks from the database (no model instances kept)."""
+    now = now or timezone.now()
+    fields = [
+        "external_ref",
+        "registered_at",
+        "reporter_name",
+        "reporter_phone",
+        "unit__name",
+        "content",
+        "kind",
+        "category__name",
+        "source",
+        "tier",
+        "status",
+        "handling_unit__name",
+        "case_owner__full_name",
+        "proposed_solution",
+        "plan_due_at",
+        "due_at",
+        "overdue",
+        "result",
+        "satisfaction",
+        "resolved_level",
+    ]
+    for i, r in enumerate(qs.values_list(*fields).iterator(chunk_size=2000), start=1):
+        (
+            ref,
+            reg,
+            name,
+            phone,
+            unit,
+            content,
+            kind,
+            cat,
+            source,
+            tier,
+            status,
+            handling,
+            owner,
+            plan,
+            plan_due,
+            due,
+            overdue,
+            result,
+            sat,
+            level,
+        ) = r
+        yield (
+            i,
+            ref,
+            _local(reg),
+            name,
+            _mask_phone(phone),
+            unit,
+            content,
+            KIND.get(kind, kind),
+            cat,
+            SOURCE.get(source, source),
+            TIER.get(tier, tier),
+            STATUS.get(status, status),
+            handling or "",
+            owner or "",
+            plan,
+            _local(plan_due),
+            _local(due),
+            "是" if overdue else "否",
+            result,
+            SATISFACTION.get(sat, ""),
+            LEVEL.get(level, ""),
+        )
+
+
+def _mask_phone(phone):
+    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else phone
+
+
+def stream_xlsx(rows, title="问题整改台账"):
+    """Yield the bytes of an .xlsx with a title row, the Chinese header row and `rows`, as they are made.
+
+    The workbook is a zip written to an unseekable sink (zipfile then uses data descriptors), and
+    the worksheet is deflated row by row: the first bytes leave at once, memory stays flat whatever
+    the row count, and no temporary file is needed. Text is written as inline strings, which a
+    spreadsheet never evaluates; formula-like text also gets the OWASP leading apostrophe.
+    """
+    sink = _Sink()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5) as zf:
+        for name, body in _static_parts(title).items():
+            zf.writestr(name, body)
+        yield sink.pop()
+        with zf.open("xl/worksheets/sheet1.xml", "w") as sheet:
+            sheet.write(_SHEET_HEAD.encode())
+            sheet.write(_row_xml(1, [title], style=1).encode())
+            sheet.write(_row_xml(2, HEADERS, style=1).encode())
+            buf = []
+            for n, row in enumerate(rows, start=3):
+                buf.append(_row_xml(n, row))
+                if len(buf) == 500:
+                    sheet.write("".join(buf).encode())
+                    buf.clear()
+                    data = sink.pop()
+                    if data:
+                        yield data
+            sheet.write(("".join(buf) + "</sheetData></worksheet>").encode())
+    yield sink.pop()
+
+
+class _Sink:
+    """A write-only byte collector: zipfile writes into it, the generator hands the bytes on."""
+
+    def __init__(self):
+        self.chunks = []
+
+    def write(self, data):
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self):
+        pass
+
+    def pop(self):
+        data = b"".join(self.chunks)
+        self.chunks.clear()
+        return data
+
+
+_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
+_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+_SHEET_HEAD = (
+    f'{_XML}<worksheet xmlns="{_NS}"><sheetViews><sheetView workbookViewId="0">'
+    '<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
+    '<cols><col min="7" max="7" width="60" customWidth="1"/></cols><sheetData>'
+)
+
+
+def _static_parts(title):
+    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
+    return {
+        "[Content_Types].xml": (
+            f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
+            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
+            f'<Override PartName="/xl/styles.xml" ContentType="{ct}.styles+xml"/></Types>'
+        ),
+        "_rels/.rels": (
+            f'{_XML}<Relationships xmlns="{_PKG}"><Relationship Id="rId1" '
+            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+        ),
+        "xl/workbook.xml": (
+            f'{_XML}<workbook xmlns="{_NS}" xmlns:r="{_REL}"><sheets>'
+            f'<sheet name="{_esc(title[:31])}" sheetId="1" r:id="rId1"/></sheets></workbook>'
+        ),
+        "xl/_rels/workbook.xml.rels": (
+            f'{_XML}<Relationships xmlns="{_PKG}">'
+            f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
+            f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'
+        ),
+        "xl/styles.xml": (
+            f'{_XML}<styleSheet xmlns="{_NS}">'
+            '<fonts count="2"><font><sz val="11"/><name val="宋体"/></font>'
+            '<font><b/><sz val="11"/><name val="宋体"/></font></fonts>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+            '<fill><patternFill patternType="gray125"/></fill></fills>'
+            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+            "</styleSheet>"
+        ),
+    }
+
+
+_COLUMNS = [chr(ord("A") + i) for i in range(26)]
+# Characters XML 1.0 cannot carry (control characters other than tab, newline, return).
+_BAD_XML = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
+
+
+def _esc(text):
+    return (
+        text.translate(_BAD_XML).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def _row_xml(n, values, style=0):
+    s = f' s="{style}"' if style else ""
+    cells = []
+    for i, v in enumerate(values):
+        if v is None or v == "":
+            continue
+        ref = f"{_COLUMNS[i]}{n}"
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            cells.append(
+                f'<c r="{ref}" t="inlineStr"{s}><is><t xml:space="preserve">{_esc(neutralise(str(v)))}</t></is></c>'
+            )
+        else:
+            cells.append(f'<c r="{ref}"{s}><v>{v}</v></c>')
+    return f'<row r="{n}">{"".join(cells)}</row>'
+
+
+# --- import --------------------------------------------------------------------------------
+
+
+def _strip(value):
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if text.startswith("'") and text[1:2] in FORMULA_PREFIXES:
+        text = text[1:]
+    return text
+
+
+def _parse_time(value):
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=calendar.SHANGHAI) if timezone.is_naive(value) else value
+    text = _strip(value)
+    for fmt in ("%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d", "%Y/%m/%d", "%Y/%m/%d %H:%M"):
+        try:
+            return datetime.strptime(text, fmt).replace(tzinfo=calendar.SHANGHAI)
+        except ValueError:
+            continue
+    return None
+
+
+def read_sheet(f):
+    """The rows of the first sheet as lists of values (python-calamine: fast, read-only)."""
+    from python_calamine import CalamineWorkbook
+
+    data = f.read()
+    try:
+        wb = CalamineWorkbook.from_filelike(__import__("io").BytesIO(data))
+        return wb.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except Exception as exc:  # noqa: BLE001 (any unreadable file is the same error to the user)
+        raise InvalidInput("无法读取文件，请上传 .xlsx 格式的台账", fields={"file": ["无法读取文件"]}) from exc
+
+
+def validate_rows(actor, rows):
+    """Check every row, report every problem with row and column; return (clean rows, errors)."""
+    header_at = next((i for i, r in enumerate(rows[:5]) if "反映内容" in [_strip(c) for c in r]), None)
+    if header_at is None:
+        return [], [{"row": 1, "column": "", "message": "未找到表头（须包含：" + "、".join(IMPORT_REQUIRED) + "）"}]
+    header = [_strip(c) for c in rows[header_at]]
+    missing = [h for h in IMPORT_REQUIRED if h not in header]
+    if missing:
+        return [], [{"row": header_at + 1, "column": h, "message": f"缺少列：{h}"} for h in missing]
+    col = {h: header.index(h) for h in HEADERS if h in header}
+    s = scope(actor)
+    categories = {c.name: c.pk for c in GrievanceCategory.objects.filter(is_active=True)}
+    units = {}
+    for u in s.units().exclude(level="department"):
+        units.setdefault(u.name, u.pk)
+        units[u.code] = u.pk
+    kinds = {v: k for k, v in KIND.items()} | {k: k for k in KIND}
+    sources = {v: k for k, v in SOURCE.items()} | {k: k for k in SOURCE}
+    tiers = (
+        {v: k for k, v in TIER.items()}
+        | {k: k for k in TIER}
+        | {"一般问题": "general", "较大问题": "major", "重大问题": "critical"}
+    )
+    clean, errors = [], []
+    now = timezone.now()
+    for n, raw in enumerate(rows[header_at + 1 :], start=header_at + 2):
+
+        def cell(h, raw=raw):
+            i = col.get(h)
+            return raw[i] if i is not None and i < len(raw) else None
+
+        if not any(_strip(v) for v in raw):
+            continue
+        row_errors = []
+
+        def err(column, message, n=n, row_errors=row_errors):
+            row_errors.append({"row": n, "column": column, "message": message})
+
+        content = _strip(cell("反映内容"))
+        if not content:
+            err("反映内容", "反映内容不能为空")
+        registered = _parse_time(cell("登记时间"))
+        if registered is None:
+            err("登记时间", "登记时间格式应为 2026-01-31 或 2026-01-31 09:30")
+        elif registered > now:
+            err("登记时间", "登记时间不能晚于当前时间")
+        unit_id = units.get(_strip(cell("所属单位")))
+        if unit_id is None:
+            err("所属单位", f"单位“{_strip(cell('所属单位'))}”不存在或不在您的管辖范围内")
+        cat_id = categories.get(_strip(cell("问题类别")))
+        if cat_id is None:
+            err("问题类别", f"问题类别“{_strip(cell('问题类别'))}”不存在")
+        kind = kinds.get(_strip(cell("类型")) or "问题")
+        if kind is None:
+            err("类型", "类型应为“问题”或“建议”")
+        source = sources.get(_strip(cell("来源")) or "入户走访")
+        if source is None:
+            err("来源", "来源无效")
+        tier = tiers.get(_strip(cell("层级")) or "一般问题")
+        if tier is None:
+            err("层级", "层级应为即知即办、一般问题、较大问题或重大问题")
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        clean.append(
+            {
+                "row": n,
+                "external_ref": _strip(cell("台账编号"))[:40],
+                "registered_at": registered.isoformat(),
+                "reporter_name": _strip(cell("反映人"))[:50],
+                "reporter_phone": _strip(cell("联系电话"))[:20],
+                "unit": unit_id,
+                "content": content,
+                "kind": kind,
+                "category": cat_id,
+                "source": source,
+                "tier": tier,
+                "proposed_solution": _strip(cell("拟解决措施")),
+            }
+        )
+    return clean, errors
+
+
+def preview_import(*, actor, upload):
+    """Store the file, check every row and keep the result; nothing enters the ledger yet."""
+    from django.core.files.base import ContentFile
+
+    data = upload.read()
+    rows = read_sheet(__import__("io").BytesIO(data))
+    clean, errors = validate_rows(actor, rows)
+    if not clean and not errors:
+        errors = [{"row": 0, "column": "", "message": "文件中没有数据行"}]
+    job = ImportJob(
+        created_by=actor,
+        file_name=getattr(upload, "name", "")[:200],
+        rows=clean,
+        errors=errors,
+        state=ImportJob.State.FAILED if errors else ImportJob.State.PREVIEW,
+    )
+    job.file.save(job.file_name or "import.xlsx", ContentFile(data), save=False)
+    job.save()
+    return job
+
+
+def confirm_import(*, actor, job):
+    """Create every previewed entry in one transaction: all rows or none."""
+    from .services import register_grievance
+
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if job.created_by_id != actor.pk:
+            raise InvalidInput("只能确认自己上传的导入")
+        if job.state == ImportJob.State.DONE:
+            return job  # confirming twice changes nothing
+        if job.state != ImportJob.State.PREVIEW or job.errors:
+            raise InvalidInput("导入文件有错误，请修改后重新上传")
+        units = {u.pk: u for u in OrgUnit.objects.filter(pk__in={r["unit"] for r in job.rows})}
+        categories = {c.pk: c for c in GrievanceCategory.objects.filter(pk__in={r["category"] for r in job.rows})}
+        campaigns = {}
+        for r in job.rows:
+            unit = units[r["unit"]]
+            if unit.pk not in campaigns:
+                campaigns[unit.pk] = Campaign.objects.current_for_unit(unit)
+            try:
+                _register_row(register_grievance, actor, r, unit, categories, campaigns)
+            except DomainError as exc:
+                # Any failure rolls back every row already written (one transaction).
+                raise InvalidInput(f"第{r['row']}行：{exc.message}", fields={"rows": [exc.message]}) from exc
+        job.state = ImportJob.State.DONE
+        job.created_count = len(job.rows)
+        job.confirmed_at = timezone.now()
+        job.save()
+    return job
+
+
+def _register_row(register_grievance, actor, r, unit, categories, campaigns):
+    register_grievance(
+        actor=actor,
+        content=r["content"],
+        category=categories[r["category"]],
+        kind=r["kind"],
+        source=r["source"],
+        tier=r["tier"],
+        unit=unit,
+        campaign=campaigns[unit.pk],
+        reporter_name=r["reporter_name"],
+        reporter_phone=r["reporter_phone"],
+        proposed_solution=r["proposed_solution"],
+        registered_at=datetime.fromisoformat(r["registered_at"]),
+        external_ref=r["external_ref"],
+    )

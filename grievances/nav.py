@@ -1,0 +1,37 @@
+"""Navigation entries of the ledger (the home page shows them on the role cards)."""
+
+from django.urls import reverse
+
+from campaigns.access import scope
+from campaigns.models import Role
+
+from .models import Grievance
+from .selectors import RUNNING
+
+
+def items(request):
+    s = scope(request.user)
+    result = [
+        {
+            "label": "问题台账",
+            "url": reverse("grievances:ledger"),
+            "order": 20,
+            "roles": [Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.ADMIN, Role.CADRE],
+        },
+        {
+            "label": "特殊困难户台账",
+            "url": reverse("grievances:hardship"),
+            "order": 22,
+            "roles": [Role.OFFICE, Role.LEADER, Role.ADMIN],
+        },
+        {"label": "登记问题", "url": reverse("grievances:create"), "order": 24, "roles": [Role.CADRE, Role.OFFICE]},
+    ]
+    if s.has_role(Role.HANDLER, Role.OFFICE):
+        routed = Grievance.objects.filter(handling_unit_id__in=s.unit_ids([Role.HANDLER]), status__in=RUNNING)
+        item = {"label": "交办给我的", "url": reverse("grievances:routed"), "order": 21, "roles": [Role.HANDLER]}
+        if s.has_role(Role.HANDLER) and not s.is_superuser:
+            item["badge"] = routed.count() or None
+        result.append(item)
+    if s.has_role(Role.LEADER):
+        result.append({"label": "我的包案", "url": reverse("grievances:owned"), "order": 23, "roles": [Role.LEADER]})
+    return result

@@ -1,0 +1,309 @@
+"""Reads of the ledger beyond a filter: the annotated ledger, its filters, the timeline, duplicates."""
+
+from datetime import date, timedelta
+
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least, Mod, TruncDate
+from django.utils import timezone
+
+from campaigns import calendar
+from campaigns.access import scope
+from campaigns.models import CalendarDay, Role
+
+from .models import FINAL_STATUSES, Grievance, GrievanceEvent, Status
+
+# Statuses in which the resolution clock is still running (nothing answered yet).
+RUNNING = [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED]
+# The plan clock runs until a plan is submitted (or the entry is answered another way).
+PLAN_RUNNING = [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED]
+
+ORDERINGS = {
+    "registered_at": ("registered_at", "id"),
+    "-registered_at": ("-registered_at", "-id"),
+    "due_at": ("due_at", "id"),
+    "-due_at": ("-due_at", "-id"),
+    "plan_due_at": ("plan_due_at", "id"),
+    "status": ("status", "-registered_at", "-id"),
+    "tier": ("tier", "-registered_at", "-id"),
+    "id": ("id",),
+    "-id": ("-id",),
+}
+
+
+def annotate_deadlines(qs, now=None):
+    """Overdue flags and remaining working days, computed by the database (filterable, sortable).
+
+    Remaining working days = weekdays between today and the due day (integer arithmetic on day
+    numbers) corrected by the calendar's exceptions in between (make-up workdays +1, weekday
+    holidays -1), read by a correlated subquery: no Python loop, one SQL statement per page.
+    """
+    now = now or timezone.now()
+    today = calendar.local_date(now)
+    return qs.annotate(
+        overdue=Case(
+            When(status__in=RUNNING, due_at__lt=now, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        plan_overdue=Case(
+            When(status__in=PLAN_RUNNING, plan_due_at__lt=now, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        due_day=TruncDate("due_at", tzinfo=calendar.SHANGHAI),
+        plan_due_day=TruncDate("plan_due_at", tzinfo=calendar.SHANGHAI),
+    ).annotate(
+        remaining_days=_remaining("due_day", today),
+        plan_remaining_days=_remaining("plan_due_day", today),
+    )
+
+
+# A Monday long ago: weekday(epoch + n) == n % 7.
+_EPOCH = date(2000, 1, 3)
+
+
+class _DayNumber(Func):
+    """Days from _EPOCH to a date expression, as an integer (PostgreSQL: date - date)."""
+
+    output_field = IntegerField()
+    template = "(%(expressions)s - DATE '2000-01-03')"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) - julianday('2000-01-03') AS INTEGER)"
+        )
+
+
+def _weekdays_before(n):
+    """Weekdays in [epoch, epoch + n) for n >= 0: five per full week plus the partial week."""
+    return ExpressionWrapper(Value(5) * (n / Value(7)) + Least(Mod(n, Value(7)), Value(5)), output_field=IntegerField())
+
+
+def _weekdays_before_const(n):
+    return 5 * (n // 7) + min(n % 7, 5)
+
+
+def _remaining(day_field, today):
+    """Working days d with today < d <= due (negative count of (due, today] once overdue)."""
+    n = ExpressionWrapper(_DayNumber(F(day_field)) + Value(1), output_field=IntegerField())
+    base = _weekdays_before_const((today - _EPOCH).days + 1)
+    sign = Case(
+        When(is_workday=True, date__week_day__in=[1, 7], then=Value(1)),
+        When(is_workday=False, date__week_day__in=[2, 3, 4, 5, 6], then=Value(-1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    ahead = Q(date__gt=today, date__lte=OuterRef(day_field))
+    behind = Q(date__gt=OuterRef(day_field), date__lte=today)
+    signed = Case(When(ahead, then=sign), When(behind, then=-sign), default=Value(0), output_field=IntegerField())
+    exceptions = (
+        CalendarDay.objects.filter(ahead | behind)
+        .order_by()
+        .annotate(signed=signed)
+        .values(total=Func(F("signed"), function="SUM", output_field=IntegerField()))
+    )
+    return Case(
+        When(**{f"{day_field}__isnull": True}, then=Value(None)),
+        default=ExpressionWrapper(
+            _weekdays_before(n) - Value(base) + Coalesce(Subquery(exceptions[:1]), Value(0)),
+            output_field=IntegerField(),
+        ),
+        output_field=IntegerField(),
+    )
+
+
+def ledger(user, params=None, *, now=None):
+    """The ledger the user may see, with the UI/API filters applied and deadlines annotated.
+
+    Filters: status, tier, category, unit, overdue, due_this_week, case_owner, source, kind,
+    hardship, routed (to my unit), owned (my 包案 cases), q (Chinese full-text), ordering.
+    """
+    params = params or {}
+    # Deadlines fall at 23:59:59; a minute's precision keeps the SQL text (and its cached count) stable.
+    now = (now or timezone.now()).replace(second=0, microsecond=0)
+    qs = annotate_deadlines(Grievance.objects.visible_to(user), now)
+    qs = qs.select_related("unit", "handling_unit", "category", "category__parent", "case_owner", "household")
+
+    def get(key):
+        value = params.get(key)
+        return value.strip() if isinstance(value, str) else value
+
+    if get("status"):
+        qs = qs.filter(status__in=str(get("status")).split(","))
+    if get("tier"):
+        qs = qs.filter(tier__in=str(get("tier")).split(","))
+    if get("kind"):
+        qs = qs.filter(kind=get("kind"))
+    if get("source"):
+        qs = qs.filter(source__in=str(get("source")).split(","))
+    if str(get("category") or "").isdigit():
+        c = int(get("category"))
+        qs = qs.filter(Q(category_id=c) | Q(category__parent_id=c))
+    if str(get("unit") or "").isdigit():
+        from campaigns.models import OrgUnit
+
+        unit = OrgUnit.objects.filter(pk=int(get("unit"))).only("path").first()
+        if unit is None:
+            qs = qs.none()
+        else:
+            qs = qs.filter(Q(unit__path__startswith=unit.path) | Q(handling_unit__path__startswith=unit.path))
+    if str(get("case_owner") or "").isdigit():
+        qs = qs.filter(case_owner_id=int(get("case_owner")))
+    if _true(get("overdue")):
+        qs = qs.filter(status__in=RUNNING, due_at__lt=now)
+    if _true(get("plan_overdue")):
+        qs = qs.filter(status__in=PLAN_RUNNING, plan_due_at__lt=now)
+    if _true(get("due_this_week")):
+        today = calendar.local_date(now)
+        sunday = today + timedelta(days=6 - today.weekday())  # a calendar week, not a deadline
+        qs = qs.filter(status__in=RUNNING, due_at__gte=now, due_at__lte=calendar.end_of_day(sunday))
+    if _true(get("hardship")):
+        qs = qs.filter(household__is_hardship=True)
+    if _true(get("routed")):
+        s = scope(user)
+        qs = qs.filter(handling_unit_id__in=s.unit_ids([Role.HANDLER, Role.OFFICE])) if not s.is_superuser else qs
+    if _true(get("owned")):
+        qs = qs.filter(case_owner=user)
+    if _true(get("open")):
+        qs = qs.exclude(status__in=FINAL_STATUSES)
+    q = get("q")
+    if q:
+        # PostgreSQL serves this from the trigram GIN index on UPPER(content) (migration 0005).
+        # (content OR external_ref) lets PostgreSQL BitmapOr the trigram index with the btree one.
+        qs = qs.filter(Q(content__icontains=q) | Q(external_ref=q))
+    ordering = ORDERINGS.get(get("ordering") or "", ORDERINGS["-registered_at"])
+    return qs.order_by(*ordering)
+
+
+def _true(value):
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+def timeline(grievance):
+    """The entry's history with the history of every entry merged into it, oldest first."""
+    ids = [grievance.pk, *Grievance.objects.filter(merged_into=grievance).values_list("pk", flat=True)]
+    return GrievanceEvent.objects.filter(grievance_id__in=ids).select_related("actor").order_by("created_at", "id")
+
+
+def similar_entries(*, campaign, unit, content, household=None, exclude=None, user=None, limit=5):
+    """Likely duplicates of a new entry: same household, or similar text in the same campaign and area.
+
+    The area is the entry's community (its grid's parent). PostgreSQL ranks by pg_trgm similarity;
+    elsewhere a character-bigram overlap on recent candidates stands in.
+    """
+    area = unit.parent if unit.level == "grid" and unit.parent_id else unit
+    qs = Grievance.objects.filter(campaign=campaign).exclude(status__in=FINAL_STATUSES)
+    if user is not None:
+        qs = qs.filter(pk__in=Grievance.objects.visible_to(user).values("pk"))
+    if exclude is not None:
+        qs = qs.exclude(pk=exclude)
+    same_household = qs.filter(household=household) if household is not None else qs.none()
+    in_area = qs.filter(unit__path__startswith=area.path)
+    found = {g.pk: (1.0, g) for g in same_household.select_related("unit")[:limit]}
+    if connection.vendor == "postgresql" and _has_trgm():
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        for g in (
+            in_area.annotate(sim=TrigramSimilarity("content", content))
+            .filter(sim__gte=0.2)
+            .order_by("-sim")
+            .select_related("unit")[:limit]
+        ):
+            found.setdefault(g.pk, (g.sim, g))
+    else:
+        mine = _bigrams(content)
+        for g in in_area.select_related("unit").order_by("-registered_at")[:300]:
+            sim = _jaccard(mine, _bigrams(g.content))
+            if sim >= 0.2:
+                found.setdefault(g.pk, (sim, g))
+    ranked = sorted(found.values(), key=lambda x: -x[0])[:limit]
+    for sim, g in ranked:
+        g.similarity = round(float(sim), 2)
+    return [g for _sim, g in ranked]
+
+
+_TRGM = {}
+
+
+def _has_trgm():
+    key = connection.alias
+    if key not in _TRGM:
+        with connection.cursor() as cur:
+            cur.execute("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            _TRGM[key] = cur.fetchone() is not None
+    return _TRGM[key]
+
+
+def _bigrams(text):
+    text = "".join(ch for ch in (text or "") if ch.isalnum())
+    return {text[i : i + 2] for i in range(len(text) - 1)}
+
+
+def _jaccard(a, b):
+    if not a or not b:
+        return 0.0
+    return len(a & b) / len(a | b)
+
+
+# --- cached counts ------------------------------------------------------------------------
+# Counting a district's 100,000 entries costs tens of milliseconds even as an index-only scan;
+# the count of a given filter set is cached and every write to the ledger invalidates all
+# counts at once (a generation number bumped on commit), so a count is never stale.
+COUNT_CACHE_SECONDS = 120
+_GEN_KEY = "grievances:ledger-generation"
+
+
+def ledger_generation():
+    from django.core.cache import cache
+
+    return cache.get_or_set(_GEN_KEY, 1, None)
+
+
+def bump_generation():
+    from django.core.cache import cache
+
+    try:
+        cache.incr(_GEN_KEY)
+    except ValueError:
+        cache.set(_GEN_KEY, 2, None)
+
+
+def cached_count(qs):
+    """`qs.count()`, cached per SQL text until the next write to the ledger."""
+    import hashlib
+
+    from django.core.cache import cache
+
+    if not COUNT_CACHE_SECONDS:
+        return qs.count()
+    sql, params = qs.order_by().query.sql_with_params()
+    digest = hashlib.sha1(f"{sql}|{params!r}".encode()).hexdigest()
+    key = f"grievances:count:{ledger_generation()}:{digest}"
+    value = cache.get(key)
+    if value is None:
+        value = qs.count()
+        cache.set(key, value, COUNT_CACHE_SECONDS)
+    return value
+
+
+class CountCachingPaginator:
+    """Mixin for django Paginator: the total comes from `cached_count`."""
+
+    @property
+    def count(self):
+        if not hasattr(self, "_cached_total"):
+            self._cached_total = cached_count(self.object_list)
+        return self._cached_total

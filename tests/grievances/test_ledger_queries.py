@@ -1,0 +1,41 @@
+"""The ledger costs a fixed number of queries whatever the page size (no N+1)."""
+
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from .factories import entry, household, run
+
+
+def _count(client, url):
+    cache.clear()  # the ledger's total is cached between requests; count the uncached path
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx)
+
+
+def test_api_list_and_page_query_counts_do_not_grow_with_page_size(cast, tree, campaign, api, client):
+    h = household(tree.grid_a1, hardship=True)
+    for i in range(12):
+        g = entry(cast.office, tree.grid_a1 if i % 2 else tree.grid_a2, campaign, content=f"第{i}件事", household=h)
+        if i % 3 == 0:
+            run(cast.office, g, "assign", handling_unit=tree.department, case_owner=cast.leader.pk)
+    c = api(cast.office)
+    small = _count(c, "/api/grievances/?page_size=2&q=件事")
+    large = _count(c, "/api/grievances/?page_size=12&q=件事")
+    assert small == large
+    client.force_login(cast.office)
+    assert _count(client, "/grievances/?page_size=2") == _count(client, "/grievances/?page_size=12")
+    assert _count(client, "/grievances/?page_size=2&hardship=1") == _count(
+        client, "/grievances/?page_size=12&hardship=1"
+    )
+
+
+def test_the_cached_ledger_total_follows_every_write(cast, tree, campaign, api, django_capture_on_commit_callbacks):
+    c = api(cast.office)
+    with django_capture_on_commit_callbacks(execute=True):
+        g = entry(cast.office, tree.grid_a1, campaign)
+    assert c.get("/api/grievances/?status=registered").json()["count"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        run(cast.office, g, "review")
+    assert c.get("/api/grievances/?status=registered").json()["count"] == 0
