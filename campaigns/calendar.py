@@ -8,7 +8,7 @@ sends `schedule_changed` so feature apps recompute their open deadlines.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction

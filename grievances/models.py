@@ -368,6 +368,9 @@ class NoticeLog(models.Model):
             models.Index(fields=["kind", "created_at"], name="noticelog_kind_idx"),
         ]
 
+    def __str__(self):
+        return f"#{self.grievance_id} {self.get_deadline_display()} {self.get_kind_display()}"
+
 
 class Notification(models.Model):
     """A message to one person. The row is the inbox; external channels get a Delivery each."""
@@ -441,6 +444,9 @@ class Delivery(models.Model):
         verbose_name = verbose_name_plural = "通知发送"
         constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")]
         indexes = [models.Index(fields=["channel", "status"], name="delivery_channel_status_idx")]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.get_status_display()}"
 
 
 class FollowUpStatus(models.TextChoices):

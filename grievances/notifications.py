@@ -134,8 +134,17 @@ def queue_deliveries(notifications, config=None):
         queued[name] = ids
     for name, ids in queued.items():
         if ids:
-            transaction.on_commit(lambda name=name, ids=ids: deliver_channel.delay(name, notification_ids=ids))
+            transaction.on_commit(lambda name=name, ids=ids: dispatch(deliver_channel, name, notification_ids=ids))
     return {name: len(ids) for name, ids in queued.items()}
+
+
+def dispatch(task, *args, **kwargs):
+    """Queue a delivery task; a broker hiccup is logged, never raised into the caller (the sweep
+    or a user's request). The deliveries stay pending and are visible on the operations page."""
+    try:
+        task.delay(*args, **kwargs)
+    except Exception:
+        logger.exception("could not queue %s%s", task.name, args)
 
 
 def send_pending(channel_name, *, notification_ids=None, sweep_id=None, final=False):

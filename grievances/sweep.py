@@ -26,8 +26,8 @@ from .models import (
     FINAL_STATUSES,
     BackgroundSettings,
     Channel,
-    Delivery,
     DeadlineKind,
+    Delivery,
     Grievance,
     NoticeKind,
     NoticeLog,
@@ -225,6 +225,7 @@ class _QueryCounter:
 
 def sweep_deadlines(*, now=None):
     """Run the deadline sweep once as of `now`; returns the SweepRun with its counts."""
+    from .notifications import dispatch
     from .tasks import deliver_channel
 
     now = now or timezone.now()
@@ -240,7 +241,7 @@ def sweep_deadlines(*, now=None):
                 deliveries = _queue_deliveries(run, config)
                 for name, count in deliveries.items():
                     if count:
-                        transaction.on_commit(lambda name=name: deliver_channel.delay(name, sweep_id=run.pk))
+                        transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, sweep_id=run.pk))
             counts = {k: 0 for k in NoticeKind.values}
             for kind, n in _counts_by_kind(run):
                 counts[kind] = n
