@@ -11,6 +11,7 @@ from . import calendar
 from .api_base import ScopedReadOnlyViewSet
 from .errors import DomainError
 from .models import Campaign, LevelName, OrgUnit, TeamMember
+from .views import LOCKED_MESSAGE
 from .serializers import (
     CampaignSerializer,
     DueQuerySerializer,
@@ -26,7 +27,7 @@ from .serializers import (
 
 class LoginLocked(DomainError):
     code = "locked_out"
-    message = "登录失败次数过多，账户已锁定30分钟，请稍后再试"
+    message = LOCKED_MESSAGE
     status = 403
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from . import defaults
 
 PATH_SEP = "/"
+PATH_DIGITS = 7
 
 
 class Level(models.TextChoices):
@@ -71,7 +72,8 @@ class OrgUnit(models.Model):
     parent = models.ForeignKey(
         "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
-    # Materialised path of primary keys, e.g. "1/4/17/": subtree = prefix match, ancestors = prefixes.
+    # Materialised path of zero-padded primary keys, e.g. "0000001/0000004/": subtree = prefix
+    # match, ancestors = prefixes.
     path = models.CharField("路径", max_length=255, editable=False, db_index=False, default="")
     depth = models.PositiveSmallIntegerField("深度", editable=False, default=0)
     address = models.CharField("地址", max_length=200, blank=True)
@@ -106,7 +108,8 @@ class OrgUnit(models.Model):
         old_path = self.path
         super().save(*args, **kwargs)
         parent_path = self.parent.path if self.parent_id else ""
-        new_path = f"{parent_path}{self.pk}{PATH_SEP}"
+        # Zero-padded ids keep a plain ORDER BY path in tree order (1/2/ before 1/10/).
+        new_path = f"{parent_path}{self.pk:0{PATH_DIGITS}d}{PATH_SEP}"
         if new_path != old_path:
             if self.parent_id and new_path.startswith(old_path or "\0"):
                 raise ValueError("不能把单位移动到它自己的下级单位之下")

@@ -1,4 +1,5 @@
 from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 
 from .access import scope
@@ -42,3 +43,13 @@ def org_unit_detail(request, pk):
     unit = get_object_or_404(OrgUnit.objects.visible_to(request.user), pk=pk)
     children = OrgUnit.objects.visible_to(request.user).filter(parent=unit)
     return render(request, "campaigns/org_unit_detail.html", {"unit": unit, "children": children})
+
+
+LOCKED_MESSAGE = "登录失败次数过多，账户已锁定30分钟，请稍后再试"
+
+
+def locked_out(request, response=None, credentials=None):
+    """django-axes lockout: the API's error body for scripts, a Chinese page for browsers."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"code": "locked_out", "detail": LOCKED_MESSAGE}, status=403)
+    return render(request, "registration/locked_out.html", status=403)

@@ -119,7 +119,7 @@ AXES_COOLOFF_TIME = 0.5  # hours: locked for 30 minutes after 5 failures
 AXES_LOCKOUT_PARAMETERS = ["username"]
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "campaigns.views.locked_out"
 AXES_VERBOSE = False
 # Lock by account, as 等保 asks; locking by IP too would lock a whole office behind one NAT.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
@@ -199,6 +199,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One name per choice set when several fields share it.
+    "ENUM_NAME_OVERRIDES": {
+        "PhaseEnum": "campaigns.models.Phase",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------

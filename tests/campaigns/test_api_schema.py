@@ -1,0 +1,58 @@
+"""The OpenAPI schema describes every endpoint under /api/."""
+
+import re
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver
+
+pytestmark = pytest.mark.django_db
+
+
+def _api_routes(patterns, prefix=""):
+    for p in patterns:
+        route = prefix + str(p.pattern)
+        if isinstance(p, URLResolver):
+            yield from _api_routes(p.url_patterns, route)
+        elif isinstance(p, URLPattern) and route.startswith("^api/") or route.startswith("api/"):
+            yield route
+
+
+def _normalise(route):
+    route = route.replace("^", "").replace("$", "")
+    route = re.sub(r"\(\?P<(\w+)>[^)]*\)", r"{\1}", route)
+    route = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
+    route = route.replace("\\.", ".")
+    return "/" + route
+
+
+def test_schema_lists_every_api_endpoint(api, cast):
+    response = api(cast.admin).get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    paths = set(response.json()["paths"])
+    routes = {_normalise(r) for r in _api_routes(get_resolver().url_patterns)}
+    routes = {r for r in routes if "{format}" not in r and not r.endswith(("/schema/", "/docs/"))}
+    missing = {r for r in routes if re.sub(r"\{\w+\}", "{x}", r) not in {re.sub(r"\{\w+\}", "{x}", p) for p in paths}}
+    assert not missing, f"not in the schema: {sorted(missing)}"
+    for fixed in ["/api/auth/token/", "/api/users/me/", "/api/org-units/", "/api/campaigns/", "/api/calendar/due/"]:
+        assert fixed in paths
+
+
+def test_docs_page_is_served_without_cdn(client, cast):
+    client.force_login(cast.admin)
+    html = client.get("/api/docs/").content.decode()
+    assert "swagger" in html.lower()
+    assert "cdn" not in html.lower() and "https://" not in html
+
+
+def test_error_bodies_are_consistent(api, cast):
+    r = api(cast.cadre).get("/api/org-units/999999/")
+    assert r.json() == {"code": "not_found", "detail": "未找到"}
+    r = api().get("/api/org-units/")
+    assert r.status_code == 401 and r.json()["code"] in {"not_authenticated", "authentication_failed"}
+    r = api(cast.cadre).post("/api/org-units/", {})
+    assert r.status_code == 405 and r.json()["code"] == "method_not_allowed"
+
+
+def test_list_responses_are_paginated_with_count_and_results(api, cast, campaign):
+    body = api(cast.leader).get("/api/org-units/", {"page_size": 2}).json()
+    assert body["count"] == 11 and len(body["results"]) == 2 and body["next"]

@@ -1,0 +1,49 @@
+"""`seed_demo` builds the demo district once; running it again changes nothing."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from campaigns.models import Campaign, Membership, OrgUnit, Role, User
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def _counts():
+    return (OrgUnit.objects.count(), User.objects.count(), Membership.objects.count(), Campaign.objects.count())
+
+
+def test_seed_demo_builds_accounts_for_every_role_and_is_idempotent(client):
+    call_command("seed_demo", "--households", "40", verbosity=0)
+    first = _counts()
+    call_command("seed_demo", "--households", "40", verbosity=0)
+    assert _counts() == first
+
+    roles = {
+        "leader": (Role.LEADER, "district"),
+        "office": (Role.OFFICE, "street"),
+        "cadre": (Role.CADRE, "community"),
+        "cadre2": (Role.CADRE, "community"),
+        "handler": (Role.HANDLER, "department"),
+        "inspector": (Role.INSPECTOR, "district"),
+    }
+    for username, (role, level) in roles.items():
+        m = Membership.objects.select_related("unit").get(user__username=username)
+        assert (m.role, m.unit.level) == (role, level)
+    assert User.objects.get(username="admin").is_superuser
+    streets = list(OrgUnit.objects.filter(level="street").order_by("path"))
+    cadre_unit = Membership.objects.get(user__username="cadre").unit
+    cadre2_unit = Membership.objects.get(user__username="cadre2").unit
+    assert cadre_unit.parent == streets[0] and cadre2_unit.parent == streets[1]
+    assert Membership.objects.get(user__username="office").unit == streets[0]
+
+    campaign = Campaign.objects.get()
+    today = timezone.localdate()
+    assert campaign.phases.get(kind="organise").start == today - timedelta(days=60)
+    assert campaign.phase == "visiting"
+    assert campaign.phase_on(today) == "visiting"
+
+    response = client.post("/accounts/login/", {"username": "cadre", "password": "zoufang-demo"}, follow=True)
+    assert "您好，李志强" in response.content.decode()
