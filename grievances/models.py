@@ -115,30 +115,15 @@ class Grievance(models.Model):
 
     campaign = models.ForeignKey(Campaign, verbose_name="活动", on_delete=models.PROTECT, related_name="grievances")
     household = models.ForeignKey(
-        "visits.Household",
-        verbose_name="农户",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="grievances",
+        "visits.Household", verbose_name="农户", null=True, blank=True, on_delete=models.PROTECT, related_name="grievances"
     )
     visit = models.ForeignKey(
-        "visits.Visit",
-        verbose_name="来源走访",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="grievances",
+        "visits.Visit", verbose_name="来源走访", null=True, blank=True, on_delete=models.SET_NULL, related_name="grievances"
     )
     # The territorial unit the entry belongs to (the household's grid, or the registering unit).
     unit = models.ForeignKey(OrgUnit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="grievances")
     handling_unit = models.ForeignKey(
-        OrgUnit,
-        verbose_name="责任单位",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="handled_grievances",
+        OrgUnit, verbose_name="责任单位", null=True, blank=True, on_delete=models.PROTECT, related_name="handled_grievances"
     )
     case_owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -236,9 +221,7 @@ class Attachment(models.Model):
     file = models.FileField("文件", upload_to="grievances/%Y/%m/")
     name = models.CharField("文件名", max_length=200, blank=True)
     is_evidence = models.BooleanField("办理佐证", default=False)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL
-    )
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True, on_delete=models.SET_NULL)
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
     class Meta:
