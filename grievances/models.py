@@ -373,6 +373,11 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
     )
+    # The sweep that wrote it: later statements of the same run select by this indexed column
+    # instead of joining freshly inserted, not yet analysed tables.
+    sweep = models.ForeignKey(
+        SweepRun, verbose_name="扫描", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
     url = models.CharField("链接", max_length=300, blank=True)

@@ -154,7 +154,7 @@ def send_pending(channel_name, *, notification_ids=None, sweep_id=None, final=Fa
     if notification_ids is not None:
         qs = qs.filter(notification_id__in=notification_ids)
     if sweep_id is not None:
-        qs = qs.filter(notification__notice__sweep_id=sweep_id)
+        qs = qs.filter(notification__sweep_id=sweep_id)
     sender = channel(channel_name)
     failing = 0
     for delivery in qs.select_related("notification__recipient").iterator(chunk_size=500):

@@ -151,7 +151,7 @@ def _notify_inserted(run):
     staff = ", ".join(f"'{r.value}'" for r in STAFF_ROLES)
     # INSERT first, then the CTE: SQLite only reports rowcount for statements starting with INSERT.
     sql = f"""
-        INSERT INTO {t["nt"]} (recipient_id, kind, grievance_id, notice_id, title, body, url, created_at)
+        INSERT INTO {t["nt"]} (recipient_id, kind, grievance_id, notice_id, sweep_id, title, body, url, created_at)
         WITH resp AS (
             SELECT n.id AS notice_id, n.kind AS kind, n.deadline AS deadline, g.id AS grievance_id,
                    g.case_owner_id AS owner_id, g.content AS content,
@@ -172,7 +172,7 @@ def _notify_inserted(run):
             SELECT r.notice_id, r.owner_id FROM resp r
             WHERE r.kind = '{NoticeKind.SUPERVISION.value}' AND r.owner_id IS NOT NULL
         )
-        SELECT w.user_id, n.kind, n.grievance_id, n.notice_id,
+        SELECT w.user_id, n.kind, n.grievance_id, n.notice_id, %s,
                {_title_sql()},
                '问题 #' || CAST(n.grievance_id AS VARCHAR(20)) || '：' || SUBSTR(n.content, 1, 60),
                '', %s
@@ -183,7 +183,7 @@ def _notify_inserted(run):
         ON CONFLICT DO NOTHING
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, [run.pk, run.as_of, True])
+        cursor.execute(sql, [run.pk, run.pk, run.as_of, True])
         return cursor.rowcount
 
 
@@ -197,7 +197,7 @@ def _queue_deliveries(run, config):
         wanted.append((Channel.SMS, ~Q(recipient__phone="") & Q(kind__in=config.sms_kind_list())))
     for name, condition in wanted:
         rows = (
-            Notification.objects.filter(notice__sweep=run)
+            Notification.objects.filter(sweep=run)
             .filter(condition)
             .order_by()
             .annotate(
