@@ -331,11 +331,24 @@ class NoticeLog(models.Model):
     `due_at` is part of the key so that an extended or reopened deadline is watched again.
     """
 
-    grievance = models.ForeignKey(Grievance, verbose_name="问题", on_delete=models.CASCADE, related_name="notices")
+    # The unique constraint below leads with grievance: no separate index.
+    grievance = models.ForeignKey(
+        Grievance, verbose_name="问题", on_delete=models.CASCADE, related_name="notices", db_index=False
+    )
     deadline = models.CharField("期限", max_length=10, choices=DeadlineKind.choices)
     kind = models.CharField("通知类型", max_length=20, choices=NoticeKind.choices)
     due_at = models.DateTimeField("期限时间")
-    sweep = models.ForeignKey(SweepRun, verbose_name="扫描", null=True, blank=True, on_delete=models.SET_NULL)
+    # Bookkeeping written by the sweep itself: no database constraint (a deferred check per row
+    # would cost the sweep more than the insert) and no index beyond (sweep, kind) below.
+    sweep = models.ForeignKey(
+        SweepRun,
+        verbose_name="扫描",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        db_index=False,
+    )
     created_at = models.DateTimeField("时间")
 
     objects = NoticeLogQuerySet.as_manager()
@@ -358,12 +371,25 @@ class NoticeLog(models.Model):
 class Notification(models.Model):
     """A message to one person. The row is the inbox; external channels get a Delivery each."""
 
+    # Indexed by (recipient, read_at) below.
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="接收人", on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
     )
     kind = models.CharField("类型", max_length=20, choices=NotificationKind.choices, default=NotificationKind.OTHER)
+    # grievance and notice come from rows the same transaction just read or wrote; the ORM still
+    # cascades deletes, but the database does not re-check 100,000s of keys at commit.
     grievance = models.ForeignKey(
-        Grievance, verbose_name="问题", null=True, blank=True, on_delete=models.CASCADE, related_name="notifications"
+        Grievance,
+        verbose_name="问题",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_constraint=False,
     )
     notice = models.ForeignKey(
         NoticeLog,
@@ -372,11 +398,19 @@ class Notification(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        db_constraint=False,
+        db_index=False,  # the unique (notice, recipient) index leads with it
     )
     # The sweep that wrote it: later statements of the same run select by this indexed column
     # instead of joining freshly inserted, not yet analysed tables.
     sweep = models.ForeignKey(
-        SweepRun, verbose_name="扫描", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        SweepRun,
+        verbose_name="扫描",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
     )
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)

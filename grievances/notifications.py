@@ -11,8 +11,8 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
-from django.db.models import Q
+from django.db import connection, transaction
+from django.db.models import CharField, IntegerField, Q, Value
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -90,10 +90,11 @@ def delivery_filters(config=None):
     """Which recipients get which external channel, as Q objects on Notification (set-based use)."""
     config = config or BackgroundSettings.load()
     wanted = {}
+    # Keys are plain strings: they travel to the channel tasks as arguments.
     if config.email_enabled:
-        wanted[Channel.EMAIL] = ~Q(recipient__email="")
+        wanted[Channel.EMAIL.value] = ~Q(recipient__email="")
     if config.sms_enabled:
-        wanted[Channel.SMS] = ~Q(recipient__phone="") & Q(kind__in=config.sms_kind_list())
+        wanted[Channel.SMS.value] = ~Q(recipient__phone="") & Q(kind__in=config.sms_kind_list())
     return wanted
 
 
@@ -114,28 +115,49 @@ def notify(*, recipients, kind, title, body="", grievance=None, url=""):
     created = Notification.objects.bulk_create(rows)
     ids = [n.pk for n in created]
     if ids:
-        queue_deliveries(Notification.objects.filter(pk__in=ids))
+        queue_deliveries(ids)
     return created
 
 
-def queue_deliveries(notifications, config=None):
-    """Create the pending Delivery rows for `notifications` (a queryset) and send them after commit.
-
-    Two INSERT ... SELECT statements at most, whatever the number of messages.
-    """
+def queue_deliveries(notification_ids, config=None):
+    """After commit, ask each enabled external channel's task to deliver these messages."""
     from .tasks import deliver_channel
 
-    queued = {}
-    for name, condition in delivery_filters(config).items():
-        ids = list(notifications.filter(condition).values_list("pk", flat=True))
-        Delivery.objects.bulk_create(
-            [Delivery(notification_id=i, channel=name) for i in ids], ignore_conflicts=True, batch_size=5000
-        )
-        queued[name] = ids
-    for name, ids in queued.items():
-        if ids:
-            transaction.on_commit(lambda name=name, ids=ids: dispatch(deliver_channel, name, notification_ids=ids))
-    return {name: len(ids) for name, ids in queued.items()}
+    for name in delivery_filters(config):
+        transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, notification_ids=notification_ids))
+
+
+def insert_select(model, columns, queryset):
+    """INSERT INTO model(columns) <queryset's SELECT> ON CONFLICT DO NOTHING; returns rows inserted.
+
+    One statement whatever the number of rows; portable between PostgreSQL and SQLite.
+    """
+    sql, params = queryset.query.sql_with_params()
+    table = connection.ops.quote_name(model._meta.db_table)
+    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} ({cols}) {sql} ON CONFLICT DO NOTHING", params)
+        return cursor.rowcount
+
+
+def materialise_deliveries(channel_name, *, notification_ids=None, sweep_id=None, config=None):
+    """The pending Delivery rows of one channel for these messages (or this sweep's): one
+    INSERT ... SELECT, run by the channel's own task so the sweep never waits for it."""
+    condition = delivery_filters(config).get(channel_name)
+    if condition is None:
+        return 0
+    qs = Notification.objects.filter(condition).order_by()
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    if sweep_id is not None:
+        qs = qs.filter(sweep_id=sweep_id)
+    rows = qs.annotate(
+        _channel=Value(channel_name, output_field=CharField()),
+        _status=Value(DeliveryStatus.PENDING.value, output_field=CharField()),
+        _attempts=Value(0, output_field=IntegerField()),
+        _error=Value("", output_field=CharField()),
+    ).values_list("pk", "_channel", "_status", "_attempts", "_error")
+    return insert_select(Delivery, ["notification_id", "channel", "status", "attempts", "last_error"], rows)
 
 
 def dispatch(task, *args, **kwargs):

@@ -25,9 +25,7 @@ from .models import (
     ANSWERED_STATUSES,
     FINAL_STATUSES,
     BackgroundSettings,
-    Channel,
     DeadlineKind,
-    Delivery,
     Grievance,
     NoticeKind,
     NoticeLog,
@@ -36,6 +34,7 @@ from .models import (
     Status,
     SweepRun,
 )
+from .notifications import insert_select
 
 # Roles that count as a unit's own staff for its deadlines.
 STAFF_ROLES = (Role.HANDLER, Role.OFFICE, Role.CADRE)
@@ -84,16 +83,6 @@ def _field(deadline):
     return "plan_due_at" if deadline == DeadlineKind.PLAN else "due_at"
 
 
-def _insert_select(model, columns, queryset):
-    """INSERT INTO model(columns) <queryset's SELECT> ON CONFLICT DO NOTHING; returns rows inserted."""
-    sql, params = queryset.query.sql_with_params()
-    table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({cols}) {sql} ON CONFLICT DO NOTHING", params)
-        return cursor.rowcount
-
-
 def _log_notices(run, b):
     dt = DateTimeField()
     for deadline in DeadlineKind.values:
@@ -118,14 +107,14 @@ def _log_notices(run, b):
             .annotate(_kind=stage, **common)
             .values_list("pk", "_deadline", "_kind", "_due", "_sweep", "_at")
         )
-        _insert_select(NoticeLog, columns, notices)
+        insert_select(NoticeLog, columns, notices)
         listed = (
             watched(deadline)
             .filter(**{f"{field}__lte": b.listed_until, f"{field}__lt": b.now})
             .annotate(_kind=Value(NoticeKind.LISTED.value, output_field=CharField()), **common)
             .values_list("pk", "_deadline", "_kind", "_due", "_sweep", "_at")
         )
-        _insert_select(NoticeLog, columns, listed)
+        insert_select(NoticeLog, columns, listed)
 
 
 def _title_sql():
@@ -187,33 +176,6 @@ def _notify_inserted(run):
         return cursor.rowcount
 
 
-def _queue_deliveries(run, config):
-    """Pending e-mail/SMS deliveries for this run's messages: one INSERT ... SELECT per channel."""
-    counts = {}
-    wanted = []
-    if config.email_enabled:
-        wanted.append((Channel.EMAIL, ~Q(recipient__email="")))
-    if config.sms_enabled:
-        wanted.append((Channel.SMS, ~Q(recipient__phone="") & Q(kind__in=config.sms_kind_list())))
-    for name, condition in wanted:
-        rows = (
-            Notification.objects.filter(sweep=run)
-            .filter(condition)
-            .order_by()
-            .annotate(
-                _channel=Value(name.value, output_field=CharField()),
-                _status=Value("pending", output_field=CharField()),
-                _attempts=Value(0, output_field=IntegerField()),
-                _error=Value("", output_field=CharField()),
-            )
-            .values_list("pk", "_channel", "_status", "_attempts", "_error")
-        )
-        counts[name.value] = _insert_select(
-            Delivery, ["notification_id", "channel", "status", "attempts", "last_error"], rows
-        )
-    return counts
-
-
 class _QueryCounter:
     def __init__(self):
         self.count = 0
@@ -225,7 +187,7 @@ class _QueryCounter:
 
 def sweep_deadlines(*, now=None):
     """Run the deadline sweep once as of `now`; returns the SweepRun with its counts."""
-    from .notifications import dispatch
+    from .notifications import delivery_filters, dispatch
     from .tasks import deliver_channel
 
     now = now or timezone.now()
@@ -238,15 +200,14 @@ def sweep_deadlines(*, now=None):
             with transaction.atomic():
                 _log_notices(run, b)
                 messages = _notify_inserted(run)
-                deliveries = _queue_deliveries(run, config)
-                for name, count in deliveries.items():
-                    if count:
+                if messages:
+                    # Each channel's task makes and sends its own deliveries, after commit.
+                    for name in delivery_filters(config):
                         transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, sweep_id=run.pk))
             counts = {k: 0 for k in NoticeKind.values}
             for kind, n in _counts_by_kind(run):
                 counts[kind] = n
             counts["notifications"] = messages
-            counts.update({f"deliveries_{k}": v for k, v in deliveries.items()})
         except Exception as exc:
             SweepRun.objects.filter(pk=run.pk).update(
                 finished_at=timezone.now(), failures=1, error=repr(exc)[:2000], queries=counter.count
