@@ -136,6 +136,28 @@ def ensure_followup_for(*, grievance_id):
         return None
     existing = FollowUp.objects.filter(grievance=g).first()
     if existing is not None:
+        if (
+            existing.status == FollowUpStatus.DONE
+            and existing.satisfaction == Satisfaction.NOT_SATISFIED
+            and g.status in LOOKBACK_STATUSES
+        ):
+            # Reopened after dissatisfaction and answered again: the same task, a new round.
+            before = (
+                f"上次回访（{timezone.localtime(existing.recorded_at):%Y-%m-%d}）：不满意。{existing.notes}".strip()
+            )
+            reopened = FollowUp.objects.filter(pk=existing.pk, status=FollowUpStatus.DONE).update(
+                status=FollowUpStatus.PENDING,
+                due_at=lookback_due(g.campaign),
+                mode="",
+                solved=None,
+                satisfaction="",
+                notes=before,
+                recorded_at=None,
+                recorded_by=None,
+            )
+            existing.refresh_from_db()
+            if reopened:
+                transaction.on_commit(lambda: _notify_assignees([existing]))
         return existing
     assignee_id = g.visit.visitor_id if g.visit_id else _office_by_unit([g.unit_id]).get(g.unit_id)
     created = FollowUp.objects.bulk_create(
@@ -272,7 +294,12 @@ def record_followup(*, actor, followup, mode, solved, satisfaction, notes="", ne
     from .services import register_grievance
 
     needs = _validate(mode, solved, satisfaction, new_needs)
-    fu = FollowUp.objects.select_for_update().select_related("grievance", "household", "campaign").get(pk=followup.pk)
+    # Lock only the follow-up row: two people may record the same task at once.
+    fu = (
+        FollowUp.objects.select_for_update(of=("self",))
+        .select_related("grievance", "household", "campaign")
+        .get(pk=followup.pk)
+    )
     if not _may_record(actor, fu):
         raise NotAllowed("只有回访人或所属单位活动办可以记录回访")
     if fu.status != FollowUpStatus.PENDING:

@@ -4,7 +4,7 @@ become new entries (issue 6). The ledger transitions go through followups.run_tr
 import time_machine
 from django.utils import timezone
 
-from grievances.followups import ensure_followup_for
+from grievances.followups import ensure_followup_for, on_post_transition
 from grievances.models import FollowUp, Grievance, Status
 
 from .bg_factories import entry, household, set_status, visit
@@ -46,6 +46,13 @@ def test_dissatisfaction_reopens_with_a_fresh_deadline(tree, cast, campaign, api
     # A fresh resolution deadline counted in working days from the day of the look-back.
     assert timezone.localtime(g.due_at).date().isoformat() > "2026-12-01"
     assert g.resolved_at is None
+
+    # Handled again and answered: the same look-back task comes back for a second round.
+    set_status(g, Status.RESOLVED)
+    on_post_transition(sender=None, grievance=g, name="resolve", actor=cast.office)
+    fu = FollowUp.objects.get()
+    assert (fu.status, fu.satisfaction) == ("pending", "")
+    assert fu.notes.startswith("上次回访（2026-12-01）：不满意")
 
 
 def test_new_needs_become_new_entries(tree, cast, campaign, api):
