@@ -36,7 +36,9 @@ def build():
             )
             units += 1
             for g in range(20):
-                OrgUnit.objects.create(code=f"{PREFIX}S{s}C{c}G{g}", name=f"网格{g}", level=Level.GRID, parent=community)
+                OrgUnit.objects.create(
+                    code=f"{PREFIX}S{s}C{c}G{g}", name=f"网格{g}", level=Level.GRID, parent=community
+                )
                 units += 1
     return district, streets, units
 

@@ -81,7 +81,9 @@ class Scope:
         return qs.filter(Q(territory__path__in=above) | self.subtree_q("territory"))
 
     def units(self, roles=None):
-        return self.filter_by_unit(OrgUnit.objects.all(), "", roles) if roles else self.filter_units(OrgUnit.objects.all())
+        return (
+            self.filter_by_unit(OrgUnit.objects.all(), "", roles) if roles else self.filter_units(OrgUnit.objects.all())
+        )
 
 
 def scope(user):

@@ -1,3 +1,4 @@
+import django_filters
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
@@ -5,13 +6,11 @@ from rest_framework import permissions, status
 from rest_framework.authtoken.models import Token
 from rest_framework.response import Response
 from rest_framework.views import APIView
-import django_filters
 
 from . import calendar
 from .api_base import ScopedReadOnlyViewSet
 from .errors import DomainError
 from .models import Campaign, LevelName, OrgUnit, TeamMember
-from .views import LOCKED_MESSAGE
 from .serializers import (
     CampaignSerializer,
     DueQuerySerializer,
@@ -23,6 +22,7 @@ from .serializers import (
     TokenRequestSerializer,
     TokenResponseSerializer,
 )
+from .views import LOCKED_MESSAGE
 
 
 class LoginLocked(DomainError):

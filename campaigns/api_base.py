@@ -8,7 +8,6 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError
 
-
 _CODES = {
     400: ("invalid", "输入有误"),
     401: ("not_authenticated", "请先登录"),

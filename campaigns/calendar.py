@@ -8,7 +8,7 @@ sends `schedule_changed` so feature apps recompute their open deadlines.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -154,9 +154,7 @@ def load_official_calendar(years=None):
         for d, name in workdays.items():
             if d.year == year:
                 wanted[d] = (True, f"{_holiday_name(name)}调休上班")
-        existing = {
-            c.date: c for c in CalendarDay.objects.filter(date__year=year)
-        }
+        existing = {c.date: c for c in CalendarDay.objects.filter(date__year=year)}
         if {d: (c.is_workday, c.name, c.source) for d, c in existing.items()} == {
             d: (w, n, "official") for d, (w, n) in wanted.items()
         } and CalendarYear.objects.filter(year=year, source="official").exists():

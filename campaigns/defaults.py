@@ -42,8 +42,7 @@ DEFAULT_CHECKLIST = [
         "order": 3,
         "area": "病有良医",
         "question": (
-            "您感觉看病就医、医保报销方便吗？村（社区）卫生室远不远？医院服务好不好？"
-            "对看病就医还有什么需求吗？"
+            "您感觉看病就医、医保报销方便吗？村（社区）卫生室远不远？医院服务好不好？对看病就医还有什么需求吗？"
         ),
     },
     {
@@ -57,18 +56,12 @@ DEFAULT_CHECKLIST = [
     {
         "order": 5,
         "area": "老有颐养",
-        "question": (
-            "您会选择哪种养老方式（机构、社区、居家）？有没有或需不需建长者食堂？"
-            "您有哪些养老服务需求？"
-        ),
+        "question": ("您会选择哪种养老方式（机构、社区、居家）？有没有或需不需建长者食堂？您有哪些养老服务需求？"),
     },
     {
         "order": 6,
         "area": "民有文乐",
-        "question": (
-            "您平时有什么文体爱好？附近有没有文体活动设施和场所？开展文体活动经常吗？"
-            "还有什么问题和需求？"
-        ),
+        "question": ("您平时有什么文体爱好？附近有没有文体活动设施和场所？开展文体活动经常吗？还有什么问题和需求？"),
     },
     {
         "order": 7,
@@ -115,24 +108,24 @@ CHECKLIST_CATEGORY_HINTS = {
 # Merged duplicates: 困难户/困难群众 -> hardship; 上访户/上访老户 -> petitioner;
 # 征迁户/拆迁户 -> demolition; 进城务工人员/外来务工人员 -> migrant_worker.
 FOCUS_CATEGORIES = [
-    {"code": "hardship", "name": "困难户"},                          # 000, 001, 002 (困难群众), 004
-    {"code": "old_party_member", "name": "老党员"},                  # 001, 002
-    {"code": "elderly_alone", "name": "孤寡老人"},                   # 002
-    {"code": "left_behind_child", "name": "留守儿童"},               # 002
-    {"code": "petitioner", "name": "上访户"},                        # 001, 002 (上访老户)
-    {"code": "party_member", "name": "党员"},                        # 000
-    {"code": "committee_cadre", "name": "社区“两委”干部"},           # 000
-    {"code": "resident_rep", "name": "居民代表"},                    # 000
+    {"code": "hardship", "name": "困难户"},  # 000, 001, 002 (困难群众), 004
+    {"code": "old_party_member", "name": "老党员"},  # 001, 002
+    {"code": "elderly_alone", "name": "孤寡老人"},  # 002
+    {"code": "left_behind_child", "name": "留守儿童"},  # 002
+    {"code": "petitioner", "name": "上访户"},  # 001, 002 (上访老户)
+    {"code": "party_member", "name": "党员"},  # 000
+    {"code": "committee_cadre", "name": "社区“两委”干部"},  # 000
+    {"code": "resident_rep", "name": "居民代表"},  # 000
     {"code": "retired_secretary", "name": "退职社区党组织书记、居委会主任"},  # 000
-    {"code": "demolition", "name": "征地拆迁户"},                    # 001 (征迁户), 004 (拆迁户)
-    {"code": "veteran_cadre", "name": "老干部"},                     # 001
-    {"code": "model_worker", "name": "老模范"},                      # 001
-    {"code": "unemployed", "name": "下岗失业人员"},                  # 001
-    {"code": "migrant_worker", "name": "外来务工人员"},              # 001 (进城务工人员), 004
-    {"code": "business_leader", "name": "致富带头人"},               # 001
-    {"code": "investor", "name": "外来投资者"},                      # 001
-    {"code": "family_planning", "name": "计划生育重点户"},           # 001
-    {"code": "special_group", "name": "特殊群体"},                   # 004
+    {"code": "demolition", "name": "征地拆迁户"},  # 001 (征迁户), 004 (拆迁户)
+    {"code": "veteran_cadre", "name": "老干部"},  # 001
+    {"code": "model_worker", "name": "老模范"},  # 001
+    {"code": "unemployed", "name": "下岗失业人员"},  # 001
+    {"code": "migrant_worker", "name": "外来务工人员"},  # 001 (进城务工人员), 004
+    {"code": "business_leader", "name": "致富带头人"},  # 001
+    {"code": "investor", "name": "外来投资者"},  # 001
+    {"code": "family_planning", "name": "计划生育重点户"},  # 001
+    {"code": "special_group", "name": "特殊群体"},  # 004
 ]
 
 # Source: seeds/002 一(一): the "五个重点访" a new campaign focuses on by default.
@@ -623,21 +616,91 @@ DEMO = {
         "pension": "D01-HRSS",
         "maternity": "D01-HEALTH",
         "farm_income": None,  # territorial: town/village agricultural service
-        "sanitation": None,   # territorial: street/community
+        "sanitation": None,  # territorial: street/community
         "street_lights": None,
     },
     # Fictional personal names (visitors and residents); mixed surnames, 2-3 characters.
     "person_names": [
-        "张建国", "王秀英", "李志强", "刘桂兰", "陈晓东", "杨丽华", "赵德明", "黄文静",
-        "周海涛", "吴玉梅", "徐卫东", "孙红霞", "胡永刚", "朱凤英", "高建华", "林晓燕",
-        "何志明", "郭淑芬", "马国庆", "罗春梅", "梁振华", "宋雅琴", "郑宏伟", "谢秋菊",
-        "韩立新", "唐金凤", "冯浩", "于洁", "董磊", "程伟", "曹敏", "袁鹏",
-        "邓静", "许强", "傅丽", "沈涛", "曾艳", "彭军", "吕娜", "苏明",
-        "卢芳", "蒋勇", "蔡霞", "贾杰", "丁琳", "魏刚", "薛梅", "叶晨",
-        "余波", "潘颖", "杜鑫", "戴鹏飞", "夏雨桐", "钟思远", "汪淑珍", "田玉兰",
-        "任家豪", "姜文博", "范晓丽", "方子涵", "石振国", "姚春生", "谭雪梅", "廖建平",
-        "邹美华", "熊国华", "金宝珍", "陆子轩", "郝建军", "孔繁荣", "白玉洁", "崔秀兰",
-        "康永福", "毛雨欣", "邱德胜", "秦桂香", "江浩然", "史秀珍", "顾欣怡", "侯长林",
+        "张建国",
+        "王秀英",
+        "李志强",
+        "刘桂兰",
+        "陈晓东",
+        "杨丽华",
+        "赵德明",
+        "黄文静",
+        "周海涛",
+        "吴玉梅",
+        "徐卫东",
+        "孙红霞",
+        "胡永刚",
+        "朱凤英",
+        "高建华",
+        "林晓燕",
+        "何志明",
+        "郭淑芬",
+        "马国庆",
+        "罗春梅",
+        "梁振华",
+        "宋雅琴",
+        "郑宏伟",
+        "谢秋菊",
+        "韩立新",
+        "唐金凤",
+        "冯浩",
+        "于洁",
+        "董磊",
+        "程伟",
+        "曹敏",
+        "袁鹏",
+        "邓静",
+        "许强",
+        "傅丽",
+        "沈涛",
+        "曾艳",
+        "彭军",
+        "吕娜",
+        "苏明",
+        "卢芳",
+        "蒋勇",
+        "蔡霞",
+        "贾杰",
+        "丁琳",
+        "魏刚",
+        "薛梅",
+        "叶晨",
+        "余波",
+        "潘颖",
+        "杜鑫",
+        "戴鹏飞",
+        "夏雨桐",
+        "钟思远",
+        "汪淑珍",
+        "田玉兰",
+        "任家豪",
+        "姜文博",
+        "范晓丽",
+        "方子涵",
+        "石振国",
+        "姚春生",
+        "谭雪梅",
+        "廖建平",
+        "邹美华",
+        "熊国华",
+        "金宝珍",
+        "陆子轩",
+        "郝建军",
+        "孔繁荣",
+        "白玉洁",
+        "崔秀兰",
+        "康永福",
+        "毛雨欣",
+        "邱德胜",
+        "秦桂香",
+        "江浩然",
+        "史秀珍",
+        "顾欣怡",
+        "侯长林",
     ],
     # Address building blocks. Urban roads/estates are per community above;
     # placeholders: {road} {number} {estate} {building} {unit} {room} {village} {group}
@@ -663,50 +726,190 @@ DEMO = {
     },
     # seeds/000-like ledger entries: text, child category code, kind.
     "grievances": [
-        {"text": "3号楼前的路灯坏了半个多月，晚上出门黑漆漆的，老人都不敢下楼。", "category": "street_lights", "kind": "problem"},
-        {"text": "我们单元住的多是老人，六楼上下太吃力，想申请加装电梯，不清楚要办哪些手续。", "category": "old_estate", "kind": "problem"},
-        {"text": "老伴住院花了四万多，医保报销比例偏低，异地就医备案和报销手续太麻烦。", "category": "medical_insurance", "kind": "problem"},
-        {"text": "孩子明年上小学，户口和房产不在一处，担心划片入学没有学位。", "category": "school_enrolment", "kind": "problem"},
-        {"text": "家里老人瘫痪在床，儿子有残疾，想申请低保，不知道需要准备哪些材料。", "category": "dibao", "kind": "problem"},
+        {
+            "text": "3号楼前的路灯坏了半个多月，晚上出门黑漆漆的，老人都不敢下楼。",
+            "category": "street_lights",
+            "kind": "problem",
+        },
+        {
+            "text": "我们单元住的多是老人，六楼上下太吃力，想申请加装电梯，不清楚要办哪些手续。",
+            "category": "old_estate",
+            "kind": "problem",
+        },
+        {
+            "text": "老伴住院花了四万多，医保报销比例偏低，异地就医备案和报销手续太麻烦。",
+            "category": "medical_insurance",
+            "kind": "problem",
+        },
+        {
+            "text": "孩子明年上小学，户口和房产不在一处，担心划片入学没有学位。",
+            "category": "school_enrolment",
+            "kind": "problem",
+        },
+        {
+            "text": "家里老人瘫痪在床，儿子有残疾，想申请低保，不知道需要准备哪些材料。",
+            "category": "dibao",
+            "kind": "problem",
+        },
         {"text": "小区门口的垃圾桶满了好几天没人清运，天一热味道很大。", "category": "sanitation", "kind": "problem"},
-        {"text": "通往果园的生产路坑坑洼洼，下雨天三轮车开不进去，樱桃熟了运不出来。", "category": "road_repair", "kind": "problem"},
+        {
+            "text": "通往果园的生产路坑坑洼洼，下雨天三轮车开不进去，樱桃熟了运不出来。",
+            "category": "road_repair",
+            "kind": "problem",
+        },
         {"text": "在工地干了半年活，包工头还欠我一万二的工钱没给。", "category": "wage_arrears", "kind": "problem"},
-        {"text": "厂子关了以后一直没找到活干，今年四十五了，想参加免费的技能培训。", "category": "job_training", "kind": "problem"},
-        {"text": "顶楼住户私自在楼顶搭了阳光房，担心压坏防水层，也有安全隐患。", "category": "illegal_building", "kind": "problem"},
-        {"text": "社区卫生服务站晚上没人值班，孩子半夜发烧只能跑到区医院。", "category": "village_clinic", "kind": "problem"},
-        {"text": "老楼冬天暖气不热，屋里只有十四五度，找了热力公司好几次都没解决。", "category": "utilities", "kind": "problem"},
+        {
+            "text": "厂子关了以后一直没找到活干，今年四十五了，想参加免费的技能培训。",
+            "category": "job_training",
+            "kind": "problem",
+        },
+        {
+            "text": "顶楼住户私自在楼顶搭了阳光房，担心压坏防水层，也有安全隐患。",
+            "category": "illegal_building",
+            "kind": "problem",
+        },
+        {
+            "text": "社区卫生服务站晚上没人值班，孩子半夜发烧只能跑到区医院。",
+            "category": "village_clinic",
+            "kind": "problem",
+        },
+        {
+            "text": "老楼冬天暖气不热，屋里只有十四五度，找了热力公司好几次都没解决。",
+            "category": "utilities",
+            "kind": "problem",
+        },
         {"text": "楼道里有人给电动车飞线充电，晚上也不拔，担心起火。", "category": "fire_safety", "kind": "problem"},
-        {"text": "和邻居因为院墙排水的事吵了好几次，希望村里出面调解一下。", "category": "dispute_mediation", "kind": "problem"},
-        {"text": "孩子考上了外地大学，家里困难，想了解助学贷款和资助政策。", "category": "student_aid", "kind": "problem"},
-        {"text": "老两口都八十多了，子女在外地，自己做饭越来越吃力，附近没有吃饭的地方。", "category": "elder_canteen", "kind": "problem"},
-        {"text": "拆迁过渡费已经三个月没发了，安置房什么时候交房也没有准信。", "category": "demolition_resettlement", "kind": "problem"},
+        {
+            "text": "和邻居因为院墙排水的事吵了好几次，希望村里出面调解一下。",
+            "category": "dispute_mediation",
+            "kind": "problem",
+        },
+        {
+            "text": "孩子考上了外地大学，家里困难，想了解助学贷款和资助政策。",
+            "category": "student_aid",
+            "kind": "problem",
+        },
+        {
+            "text": "老两口都八十多了，子女在外地，自己做饭越来越吃力，附近没有吃饭的地方。",
+            "category": "elder_canteen",
+            "kind": "problem",
+        },
+        {
+            "text": "拆迁过渡费已经三个月没发了，安置房什么时候交房也没有准信。",
+            "category": "demolition_resettlement",
+            "kind": "problem",
+        },
         {"text": "征地时地上附着物的补偿款到现在还没有兑现。", "category": "land_compensation", "kind": "problem"},
-        {"text": "楼下广场舞音响声音太大，晚上十点还在跳，影响老人孩子休息。", "category": "pollution", "kind": "problem"},
-        {"text": "小广场的健身器材坏了很久，单杠已经松动，怕孩子玩的时候出事。", "category": "fitness_equipment", "kind": "problem"},
-        {"text": "每月养老金只有四百多元，老两口看病吃药都不够，希望能提高一些。", "category": "pension", "kind": "problem"},
-        {"text": "想给卧床的母亲申请居家养老上门服务，社区说今年名额已经满了。", "category": "home_care", "kind": "problem"},
-        {"text": "儿媳刚剖腹产，单位交生育保险不满一年报销不了，想问有没有分娩补助。", "category": "maternity", "kind": "problem"},
+        {
+            "text": "楼下广场舞音响声音太大，晚上十点还在跳，影响老人孩子休息。",
+            "category": "pollution",
+            "kind": "problem",
+        },
+        {
+            "text": "小广场的健身器材坏了很久，单杠已经松动，怕孩子玩的时候出事。",
+            "category": "fitness_equipment",
+            "kind": "problem",
+        },
+        {
+            "text": "每月养老金只有四百多元，老两口看病吃药都不够，希望能提高一些。",
+            "category": "pension",
+            "kind": "problem",
+        },
+        {
+            "text": "想给卧床的母亲申请居家养老上门服务，社区说今年名额已经满了。",
+            "category": "home_care",
+            "kind": "problem",
+        },
+        {
+            "text": "儿媳刚剖腹产，单位交生育保险不满一年报销不了，想问有没有分娩补助。",
+            "category": "maternity",
+            "kind": "problem",
+        },
         {"text": "学校课后服务只到五点，我们下班晚接不上孩子。", "category": "after_school", "kind": "problem"},
         {"text": "网格里有几户群租房，人员进出频繁，邻居们心里不踏实。", "category": "public_order", "kind": "problem"},
-        {"text": "送孩子上学必经的路口没有红绿灯，车开得很快，很危险。", "category": "traffic_safety", "kind": "problem"},
-        {"text": "家里是低保边缘户，老伴常年吃药，想问能不能申请临时救助。", "category": "dibao_edge", "kind": "problem"},
+        {
+            "text": "送孩子上学必经的路口没有红绿灯，车开得很快，很危险。",
+            "category": "traffic_safety",
+            "kind": "problem",
+        },
+        {
+            "text": "家里是低保边缘户，老伴常年吃药，想问能不能申请临时救助。",
+            "category": "dibao_edge",
+            "kind": "problem",
+        },
         {"text": "儿子二级肢体残疾，想申请残疾人两项补贴和康复辅具。", "category": "disability", "kind": "problem"},
         {"text": "物业撤走以后小区没人管，车乱停，楼道灯也坏了。", "category": "property_mgmt", "kind": "problem"},
         {"text": "自来水水压太低，五楼以上白天经常没水。", "category": "utilities", "kind": "problem"},
         {"text": "父亲去年签了家庭医生，可一直没见医生上门随访过。", "category": "family_doctor", "kind": "problem"},
-        {"text": "家里种的樱桃品种老，卖不上价，想请农技人员来指导嫁接新品种。", "category": "farm_income", "kind": "problem"},
-        {"text": "之前反映的房屋漏水问题说是转给了有关部门，两个月了没有任何回复。", "category": "efficiency", "kind": "problem"},
-        {"text": "想申请创业担保贷款开个小吃店，不知道去哪里办、需要什么条件。", "category": "startup_support", "kind": "problem"},
-        {"text": "儿子结婚要分户，申请宅基地好多年都没批下来，一家三代挤在三间旧房里。", "category": "housing_security", "kind": "problem"},
-        {"text": "接到过好几个冒充客服的诈骗电话，老人分辨不出来，希望多来讲讲怎么防骗。", "category": "fraud_prevention", "kind": "problem"},
-        {"text": "建议在社区活动室旁边建个长者食堂，方便周边独居老人就近吃饭。", "category": "elder_canteen", "kind": "suggestion"},
-        {"text": "建议小区增设电动自行车集中充电桩，从根上解决楼道充电的问题。", "category": "fire_safety", "kind": "suggestion"},
-        {"text": "建议把闲置的老村委会改成文化活动室，晚上大家有个去处。", "category": "culture_venue", "kind": "suggestion"},
-        {"text": "建议把惠民政策印成明白纸发到各家各户，很多老人不会用手机查。", "category": "policy_publicity", "kind": "suggestion"},
-        {"text": "建议在学校门口设护学岗，上下学高峰安排人员疏导交通。", "category": "traffic_safety", "kind": "suggestion"},
-        {"text": "建议干部多在晚上和周末来走访，白天上班的人家里经常没人。", "category": "contact_masses", "kind": "suggestion"},
-        {"text": "建议在河道上游修拦水坝蓄水，既能护林防火应急，又能浇灌果园。", "category": "infrastructure_proposal", "kind": "suggestion"},
-        {"text": "建议定期公开村里的财务收支和工程项目情况，让大家心里有数。", "category": "grassroots_governance", "kind": "suggestion"},
-        {"text": "建议社区暑假开办托管班，解决双职工家庭孩子假期没人看管的问题。", "category": "after_school", "kind": "suggestion"},
+        {
+            "text": "家里种的樱桃品种老，卖不上价，想请农技人员来指导嫁接新品种。",
+            "category": "farm_income",
+            "kind": "problem",
+        },
+        {
+            "text": "之前反映的房屋漏水问题说是转给了有关部门，两个月了没有任何回复。",
+            "category": "efficiency",
+            "kind": "problem",
+        },
+        {
+            "text": "想申请创业担保贷款开个小吃店，不知道去哪里办、需要什么条件。",
+            "category": "startup_support",
+            "kind": "problem",
+        },
+        {
+            "text": "儿子结婚要分户，申请宅基地好多年都没批下来，一家三代挤在三间旧房里。",
+            "category": "housing_security",
+            "kind": "problem",
+        },
+        {
+            "text": "接到过好几个冒充客服的诈骗电话，老人分辨不出来，希望多来讲讲怎么防骗。",
+            "category": "fraud_prevention",
+            "kind": "problem",
+        },
+        {
+            "text": "建议在社区活动室旁边建个长者食堂，方便周边独居老人就近吃饭。",
+            "category": "elder_canteen",
+            "kind": "suggestion",
+        },
+        {
+            "text": "建议小区增设电动自行车集中充电桩，从根上解决楼道充电的问题。",
+            "category": "fire_safety",
+            "kind": "suggestion",
+        },
+        {
+            "text": "建议把闲置的老村委会改成文化活动室，晚上大家有个去处。",
+            "category": "culture_venue",
+            "kind": "suggestion",
+        },
+        {
+            "text": "建议把惠民政策印成明白纸发到各家各户，很多老人不会用手机查。",
+            "category": "policy_publicity",
+            "kind": "suggestion",
+        },
+        {
+            "text": "建议在学校门口设护学岗，上下学高峰安排人员疏导交通。",
+            "category": "traffic_safety",
+            "kind": "suggestion",
+        },
+        {
+            "text": "建议干部多在晚上和周末来走访，白天上班的人家里经常没人。",
+            "category": "contact_masses",
+            "kind": "suggestion",
+        },
+        {
+            "text": "建议在河道上游修拦水坝蓄水，既能护林防火应急，又能浇灌果园。",
+            "category": "infrastructure_proposal",
+            "kind": "suggestion",
+        },
+        {
+            "text": "建议定期公开村里的财务收支和工程项目情况，让大家心里有数。",
+            "category": "grassroots_governance",
+            "kind": "suggestion",
+        },
+        {
+            "text": "建议社区暑假开办托管班，解决双职工家庭孩子假期没人看管的问题。",
+            "category": "after_school",
+            "kind": "suggestion",
+        },
     ],
 }

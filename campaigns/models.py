@@ -92,17 +92,6 @@ class OrgUnit(models.Model):
     def __str__(self):
         return self.name
 
-    @property
-    def is_functional(self):
-        return self.level == Level.DEPARTMENT
-
-    def ancestor_paths(self):
-        """Paths of every ancestor and of the unit itself, root first."""
-        return path_prefixes(self.path)
-
-    def ancestors(self):
-        return OrgUnit.objects.filter(path__in=path_prefixes(self.path)[:-1]).order_by("depth")
-
     @transaction.atomic
     def save(self, *args, **kwargs):
         old_path = self.path
@@ -123,6 +112,17 @@ class OrgUnit(models.Model):
                     depth=models.F("depth") + delta,
                 )
             self.path, self.depth = new_path, depth
+
+    @property
+    def is_functional(self):
+        return self.level == Level.DEPARTMENT
+
+    def ancestor_paths(self):
+        """Paths of every ancestor and of the unit itself, root first."""
+        return path_prefixes(self.path)
+
+    def ancestors(self):
+        return OrgUnit.objects.filter(path__in=path_prefixes(self.path)[:-1]).order_by("depth")
 
 
 def path_prefixes(path):
@@ -209,7 +209,9 @@ class CampaignQuerySet(models.QuerySet):
     def current_for_unit(self, unit):
         """The newest campaign whose territory contains the unit."""
         return (
-            self.filter(territory__path__in=path_prefixes(unit.path)).exclude(phase=Phase.SUMMARY).order_by("-year", "-id")
+            self.filter(territory__path__in=path_prefixes(unit.path))
+            .exclude(phase=Phase.SUMMARY)
+            .order_by("-year", "-id")
         ).first() or self.filter(territory__path__in=path_prefixes(unit.path)).order_by("-year", "-id").first()
 
 
@@ -220,9 +222,7 @@ class Campaign(models.Model):
     territory = models.ForeignKey(OrgUnit, verbose_name="活动区域", on_delete=models.PROTECT, related_name="campaigns")
     year = models.PositiveSmallIntegerField("年度")
     phase = models.CharField("当前阶段", max_length=20, choices=Phase.choices, default=Phase.ORGANISE)
-    phase_locked = models.BooleanField(
-        "手动锁定阶段", default=False, help_text="勾选后阶段不再按日期自动切换"
-    )
+    phase_locked = models.BooleanField("手动锁定阶段", default=False, help_text="勾选后阶段不再按日期自动切换")
     focus_categories = models.ManyToManyField(FocusCategory, verbose_name="重点走访类别", blank=True)
     min_visit_minutes = models.PositiveSmallIntegerField("每户最少走访时长（分钟）", default=30)
     allowed_modes = models.JSONField("允许的走访方式", default=default_allowed_modes)
@@ -341,6 +341,9 @@ class TeamMember(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "工作组成员"
         constraints = [models.UniqueConstraint(fields=["team", "user"], name="team_member_unique")]
+
+    def __str__(self):
+        return f"{self.team} · {self.user}"
 
 
 class CalendarDay(models.Model):

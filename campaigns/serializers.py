@@ -72,8 +72,7 @@ class TeamSerializer(serializers.ModelSerializer):
 
     def get_members(self, obj) -> list[dict]:
         return [
-            {"id": m.user_id, "name": m.user.display_name, "is_leader": m.is_leader}
-            for m in obj.teammember_set.all()
+            {"id": m.user_id, "name": m.user.display_name, "is_leader": m.is_leader} for m in obj.teammember_set.all()
         ]
 
 

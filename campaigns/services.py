@@ -26,7 +26,10 @@ def fill_campaign_defaults(*, campaign):
         )
     if not campaign.tiers.exists():
         DeadlineTier.objects.bulk_create(
-            [DeadlineTier(campaign=campaign, code=c, label=label, working_days=d) for c, label, d in defaults.DEADLINE_TIERS]
+            [
+                DeadlineTier(campaign=campaign, code=c, label=label, working_days=d)
+                for c, label, d in defaults.DEADLINE_TIERS
+            ]
         )
 
 

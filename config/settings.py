@@ -15,6 +15,11 @@ DATA_DIR = Path(environ.Env().str("ZOUFANG_DATA_DIR", default=str(BASE_DIR / "da
 
 env = environ.Env()
 
+# The embedded default keeps its SQLite file, broker queue and cache here; create them up front
+# so a fresh clone needs no manual step.
+for _sub in ("", "celery/broker", "celery/processed", "cache"):
+    (DATA_DIR / _sub).mkdir(parents=True, exist_ok=True)
+
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 HTTPS = env.bool("DJANGO_HTTPS", default=False)
 
@@ -156,7 +161,12 @@ MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(DATA_DIR / "media")))
 STORAGES = {
     # Files go through the storage API so that a shared volume or object store can replace it.
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Production serves hashed, compressed files; the embedded mode skips the slow post-processing.
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if HTTPS
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
