@@ -10,7 +10,7 @@ from tests.conftest import login
 from .bg_factories import entry, household, set_status, visit
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_cadre_records_a_followup_on_the_phone(browser_page, tree, cast, campaign):
     page, base = browser_page
     hh = household(tree.grid_a1, "王大妈")

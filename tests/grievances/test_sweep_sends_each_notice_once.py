@@ -44,9 +44,9 @@ def _sweep_in_process(db_settings, when):
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-# serialized_rollback: the flush after this test must not strip the calendar and seeded rows
-# that later tests on the same worker rely on.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# Transactional: the other processes must see the rows. The flush afterwards re-emits post_migrate,
+# which reloads the calendar and the beat schedule for later tests on this worker.
+@pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_once_send_each_notice_once(tree, cast, campaign):
     make_entries(tree, cast, campaign)
     when = at("2026-10-12").isoformat()
