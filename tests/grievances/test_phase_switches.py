@@ -75,3 +75,20 @@ def test_ops_page_shows_runs_to_admins_only(client, cast, tree):
     page = client.get("/grievances/ops/").content.decode()
     assert "期限扫描" in page and "最近运行" in page
     assert client.get("/api/sweep-runs/").status_code == 200
+
+
+def test_admin_action_switches_to_lookback_and_creates_followups(client, tree, cast, campaign):
+    from grievances.models import FollowUp, Status
+
+    from .bg_factories import entry, set_status
+
+    g = set_status(entry(actor=cast.cadre, unit=tree.grid_a1, campaign=campaign), Status.EXPLAINED)
+    client.force_login(cast.admin)
+    response = client.post(
+        "/admin/campaigns/campaign/",
+        {"action": "switch_phase_to_lookback", "_selected_action": [campaign.pk]},
+    )
+    assert response.status_code == 302
+    campaign.refresh_from_db()
+    assert (campaign.phase, campaign.phase_locked) == (Phase.LOOKBACK, True)
+    assert FollowUp.objects.get().grievance == g
