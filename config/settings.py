@@ -212,6 +212,9 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set when several fields share it.
     "ENUM_NAME_OVERRIDES": {
         "PhaseEnum": "campaigns.models.Phase",
+        "HouseholdKindEnum": "visits.models.HouseholdKind",
+        "AssignmentKindEnum": "visits.models.AssignmentKind",
+        "EventReportKindEnum": "visits.models.EVENT_KIND_CHOICES",
     },
 }
 

@@ -1,3 +1,22 @@
 """API routes of this app, included under /api/ by config/urls.py."""
 
-urlpatterns = []
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import api
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+router.register("households", api.HouseholdViewSet, basename="household")
+router.register("assignments", api.AssignmentViewSet, basename="assignment")
+router.register("visits", api.VisitViewSet, basename="visit")
+router.register("event-reports", api.EventReportViewSet, basename="event-report")
+
+urlpatterns = [
+    # Before the router: "import" must not be taken for a household id.
+    path("households/import/", api.ImportView.as_view(), name="household-import"),
+    path("households/import/<int:pk>/", api.ImportDetailView.as_view(), name="household-import-detail"),
+    path("households/import/<int:pk>/confirm/", api.ImportConfirmView.as_view(), name="household-import-confirm"),
+    path("coverage/", api.CoverageView.as_view(), name="coverage"),
+    *router.urls,
+]

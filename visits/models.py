@@ -4,7 +4,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, ExpressionWrapper, OuterRef, Q, Value
+from django.db.models.functions import Now
 
 from campaigns import defaults
 from campaigns.access import scope
@@ -21,8 +22,29 @@ class HouseholdKind(models.TextChoices):
 
 class HouseholdQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Households of the grids under the user's units (cadres, office, leaders, inspectors)."""
-        return scope(user).filter_by_unit(self, "grid")
+        """Households of the grids under the user's units, plus those assigned to the user
+        (a paired department's cadre visits households outside their own unit)."""
+        s = scope(user)
+        if s.is_superuser:
+            return self
+        if not s.is_authenticated:
+            return self.none()
+        mine = Assignment.objects.filter(household=OuterRef("pk"), visitor=user)
+        return self.filter(s.subtree_q("grid") | Q(Exists(mine)))
+
+    def with_personal_access(self, user):
+        """Annotate `personal_ok`: may the user read the whole ID number and phone?
+
+        Office staff and admins of the subtree, and the cadres assigned to the household, need
+        them to make contact; leaders, inspectors and handlers see them masked.
+        """
+        s = scope(user)
+        if s.is_superuser:
+            return self.annotate(personal_ok=Value(True))
+        mine = Assignment.objects.filter(household=OuterRef("pk"), visitor=user)
+        office = s.subtree_q("grid", roles=(Role.OFFICE, Role.ADMIN)) if s.has_role(Role.OFFICE, Role.ADMIN) else None
+        cond = Q(Exists(mine)) | office if office is not None else Q(Exists(mine))
+        return self.annotate(personal_ok=ExpressionWrapper(cond, output_field=models.BooleanField()))
 
 
 class Household(models.Model):
@@ -39,8 +61,9 @@ class Household(models.Model):
     kind = models.CharField("类型", max_length=20, choices=HouseholdKind.choices, default=HouseholdKind.HOUSEHOLD)
     categories = models.ManyToManyField(FocusCategory, verbose_name="重点类别", blank=True, related_name="households")
     is_hardship = models.BooleanField("特殊困难户", default=False)
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    # Database defaults too: the roster import COPYs rows straight into the table.
+    created_at = models.DateTimeField("创建时间", auto_now_add=True, db_default=Now())
+    updated_at = models.DateTimeField("更新时间", auto_now=True, db_default=Now())
 
     objects = HouseholdQuerySet.as_manager()
 
@@ -52,12 +75,6 @@ class Household(models.Model):
     def __str__(self):
         return f"{self.head_name}（{self.address}）"
 
-    @staticmethod
-    def make_key(*, id_number, grid_code, address, head_name):
-        if id_number:
-            return f"id:{id_number.upper()}"
-        return f"addr:{grid_code}|{address.strip()}|{head_name.strip()}"
-
     def save(self, *args, **kwargs):
         if not self.key:
             self.key = self.make_key(
@@ -65,11 +82,19 @@ class Household(models.Model):
             )
         super().save(*args, **kwargs)
 
+    @staticmethod
+    def make_key(*, id_number, grid_code, address, head_name):
+        if id_number:
+            return f"id:{id_number.upper()}"
+        return f"addr:{grid_code}|{address.strip()}|{head_name.strip()}"
+
 
 class HardshipPlan(models.Model):
     """One household, one plan (一户一策) for a special-hardship household (seeds/002)."""
 
-    household = models.OneToOneField(Household, verbose_name="农户", on_delete=models.CASCADE, related_name="hardship_plan")
+    household = models.OneToOneField(
+        Household, verbose_name="农户", on_delete=models.CASCADE, related_name="hardship_plan"
+    )
     situation = models.TextField("困难情况")
     measures = models.TextField("帮扶措施")
     responsible = models.CharField("责任人", max_length=50)
@@ -81,6 +106,9 @@ class HardshipPlan(models.Model):
 
     class Meta:
         verbose_name = verbose_name_plural = "一户一策"
+
+    def __str__(self):
+        return f"一户一策：{self.household}"
 
 
 class AssignmentKind(models.TextChoices):
@@ -107,7 +135,12 @@ class Assignment(models.Model):
     )
     kind = models.CharField("分配方式", max_length=20, choices=AssignmentKind.choices)
     team = models.ForeignKey(
-        "campaigns.Team", verbose_name="工作组", null=True, blank=True, on_delete=models.SET_NULL, related_name="assignments"
+        "campaigns.Team",
+        verbose_name="工作组",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assignments",
     )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -130,6 +163,9 @@ class Assignment(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["campaign", "visitor"], name="assignment_visitor_idx")]
+
+    def __str__(self):
+        return f"{self.visitor} → {self.household}（{self.get_kind_display()}）"
 
 
 class VisitQuerySet(models.QuerySet):
@@ -182,6 +218,9 @@ class VisitPhoto(models.Model):
     class Meta:
         verbose_name = verbose_name_plural = "走访照片"
 
+    def __str__(self):
+        return f"照片 {self.pk}"
+
 
 # 十必报 (seeds/004): ten events a liaison must always report.
 EVENT_KIND_CHOICES = list(defaults.EVENT_REPORT_KINDS)
@@ -195,7 +234,9 @@ class EventReportQuerySet(models.QuerySet):
 
 class EventReport(models.Model):
     campaign = models.ForeignKey(Campaign, verbose_name="活动", null=True, blank=True, on_delete=models.SET_NULL)
-    household = models.ForeignKey(Household, verbose_name="农户", on_delete=models.PROTECT, related_name="event_reports")
+    household = models.ForeignKey(
+        Household, verbose_name="农户", on_delete=models.PROTECT, related_name="event_reports"
+    )
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报告人", on_delete=models.PROTECT)
     kind = models.CharField("事项", max_length=30, choices=EVENT_KIND_CHOICES)
     description = models.TextField("情况说明")
@@ -207,5 +248,54 @@ class EventReport(models.Model):
         verbose_name = verbose_name_plural = "十必报"
         ordering = ["-reported_at"]
 
+    def __str__(self):
+        return f"{self.get_kind_display()}：{self.household}"
+
 
 VISIT_ROLES = (Role.CADRE, Role.OFFICE, Role.ADMIN)
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "排队中"
+    PREVIEW = "preview", "待确认"
+    IMPORTED = "imported", "已导入"
+    FAILED = "failed", "失败"
+
+
+class ImportJobQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        s = scope(user)
+        if s.is_superuser:
+            return self
+        return self.filter(created_by=user) if s.is_authenticated else self.none()
+
+
+class ImportJob(models.Model):
+    """A roster upload: preview first (every problem listed), then confirm in one transaction."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="import_jobs"
+    )
+    file = models.CharField("文件", max_length=300)  # a default_storage name, never a local path
+    original_name = models.CharField("原文件名", max_length=200, blank=True)
+    staged = models.CharField("校验后数据", max_length=300, blank=True)  # normalised rows, default_storage
+    status = models.CharField("状态", max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    total_rows = models.PositiveIntegerField("数据行数", default=0)
+    to_create = models.PositiveIntegerField("新增", default=0)
+    to_update = models.PositiveIntegerField("更新", default=0)
+    unchanged = models.PositiveIntegerField("无变化", default=0)
+    errors = models.JSONField("问题", default=list, blank=True)
+    error_count = models.PositiveIntegerField("问题数", default=0)
+    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
+    message = models.CharField("说明", max_length=300, blank=True)
+    created_at = models.DateTimeField("上传时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = ImportJobQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "花名册导入"
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"

@@ -1,0 +1,286 @@
+"""Who visits whom (DOMAIN.md, Assignment; seeds/002 "三级联动、互不重复").
+
+`propose_assignments(campaign=...)` fills in what is missing, community by community, in the
+order the plan gives its duties:
+1. each street cadre group paired with the community takes at least 30 % of its households,
+   petitioners and hardship households first, then the campaign's other focus households;
+2. each paired department team takes its listed quota (in address order: neighbours together);
+3. the community party leader gets a 户户到 visit (kind party_leader) to every household;
+4. committee members and social workers (cadres of the community who are in no team) take whole
+   address blocks (same building or village group) up to an even share;
+5. grid cadres take everything left in their grid (兜底).
+Existing assignments are never changed, so running it again, or after office staff adjusted
+some, changes nothing; the unique constraints make concurrent runs harmless too.
+"""
+
+import math
+import re
+from collections import defaultdict
+
+from django.db import IntegrityError, transaction
+
+from campaigns.access import scope
+from campaigns.errors import Conflict, InvalidInput, NotAllowed
+from campaigns.models import Level, Membership, OrgUnit, Role, Team, TeamMember
+
+from .models import Assignment, AssignmentKind, Household
+
+PRIORITY_CODES = {"petitioner", "hardship"}  # seeds/002: street groups focus on 上访户 and 困难户
+STREET_GROUP_SHARE = 0.30
+_BLOCK = re.compile(r"^(.*?(?:号楼|栋|幢|号院|组))")
+ADJUST_ROLES = (Role.OFFICE, Role.ADMIN)
+
+
+def address_block(address):
+    """The building or village group of an address: neighbours share it (划片 by proximity)."""
+    m = _BLOCK.match(address)
+    return m.group(1) if m else re.sub(r"[\d\-－号室单元]+$", "", address) or address
+
+
+@transaction.atomic
+def propose_assignments(*, campaign, actor=None):
+    """Create the missing assignments of a campaign following the rules above; returns counts by kind.
+
+    With an `actor`, only the communities under their office units are touched (a street office
+    proposes for its own communities); without one (seed_demo, admin tasks), the whole territory.
+    """
+    counts = defaultdict(int)
+    communities = OrgUnit.objects.filter(path__startswith=campaign.territory.path, level=Level.COMMUNITY)
+    if actor is not None and not scope(actor).is_superuser:
+        communities = communities.filter(scope(actor).subtree_q("", ADJUST_ROLES))
+    teams = list(
+        Team.objects.filter(campaign=campaign, paired_unit__isnull=False).select_related("unit").order_by("id")
+    )
+    members = defaultdict(list)
+    for tm in TeamMember.objects.filter(team__campaign=campaign).order_by("-is_leader", "id"):
+        members[tm.team_id].append(tm.user_id)
+    team_people = {u for us in members.values() for u in us}
+    focus_ids = set(campaign.focus_categories.values_list("id", flat=True))
+    for community in communities:
+        new = _propose_for_community(campaign, community, teams, members, team_people, focus_ids)
+        try:
+            with transaction.atomic():
+                Assignment.objects.bulk_create(new, ignore_conflicts=True, batch_size=1000)
+        except IntegrityError:  # pragma: no cover - ignore_conflicts covers the races we know of
+            continue
+        for a in new:
+            counts[a.kind] += 1
+    return dict(counts)
+
+
+def _propose_for_community(campaign, community, teams, members, team_people, focus_ids):
+    through = Household.categories.through
+    households = list(
+        Household.objects.filter(grid__path__startswith=community.path)
+        .order_by("grid_id", "address", "id")
+        .values_list("id", "grid_id", "address", "is_hardship")
+    )
+    if not households:
+        return []
+    ids = [h[0] for h in households]
+    cats = defaultdict(set)
+    codes = defaultdict(set)
+    for hid, cid, code in through.objects.filter(household_id__in=ids).values_list(
+        "household_id", "focuscategory_id", "focuscategory__code"
+    ):
+        cats[hid].add(cid)
+        codes[hid].add(code)
+    regular = {}
+    leader_done = set()
+    team_count = defaultdict(int)
+    for hid, kind, team_id in Assignment.objects.filter(campaign=campaign, household_id__in=ids).values_list(
+        "household_id", "kind", "team_id"
+    ):
+        if kind == AssignmentKind.PARTY_LEADER:
+            leader_done.add(hid)
+        else:
+            regular[hid] = kind
+            if team_id:
+                team_count[team_id] += 1
+    free = [h for h in households if h[0] not in regular]
+    new = []
+
+    def give(batch, visitors, kind, team=None):
+        for i, h in enumerate(batch):
+            new.append(
+                Assignment(
+                    campaign=campaign, household_id=h[0], visitor_id=visitors[i % len(visitors)], kind=kind, team=team
+                )
+            )
+            regular[h[0]] = kind
+
+    paired = [t for t in teams if t.paired_unit_id == community.pk and members[t.id]]
+    # 1. Street cadre groups: at least 30 % each, petitioners and hardship households first.
+    for team in [t for t in paired if t.unit and t.unit.level == Level.STREET]:
+        need = math.ceil(len(households) * STREET_GROUP_SHARE) - team_count[team.id]
+        if need <= 0:
+            continue
+
+        def rank(h):
+            if h[3] or codes[h[0]] & PRIORITY_CODES:
+                return 0
+            return 1 if cats[h[0]] & focus_ids else 2
+
+        picked = sorted(free, key=rank)[:need]
+        give(picked, members[team.id], AssignmentKind.STREET_GROUP, team)
+        picked_ids = {h[0] for h in picked}
+        free = [h for h in free if h[0] not in picked_ids]
+    # 2. Paired department teams: their listed quota.
+    for team in [t for t in paired if t.unit and t.unit.level == Level.DEPARTMENT]:
+        need = team.quota - team_count[team.id]
+        if need <= 0:
+            continue
+        give(free[:need], members[team.id], AssignmentKind.DEPARTMENT, team)
+        free = free[need:]
+    # 3. The community party leader visits every household (户户到), apart from the rules above.
+    leader = (
+        Membership.objects.filter(unit=community, is_party_leader=True).order_by("id").values_list("user_id", flat=True)
+    ).first()
+    if leader:
+        for h in households:
+            if h[0] not in leader_done:
+                new.append(
+                    Assignment(
+                        campaign=campaign, household_id=h[0], visitor_id=leader, kind=AssignmentKind.PARTY_LEADER
+                    )
+                )
+    # 4. Committee members: whole address blocks, up to an even share with the grid cadres.
+    committee = list(
+        Membership.objects.filter(unit=community, role=Role.CADRE, is_party_leader=False, user__is_active=True)
+        .exclude(user_id__in=team_people)
+        .exclude(user_id=leader or 0)
+        .order_by("id")
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+    grid_cadres = defaultdict(list)
+    for grid_id, user_id in (
+        Membership.objects.filter(unit__parent=community, unit__level=Level.GRID, role=Role.CADRE, user__is_active=True)
+        .exclude(user_id__in=team_people)
+        .order_by("id")
+        .values_list("unit_id", "user_id")
+    ):
+        grid_cadres[grid_id].append(user_id)
+    blocks = defaultdict(list)
+    for h in free:
+        blocks[(h[1], address_block(h[2]))].append(h)
+    people = len(committee) + sum(len(v) for v in grid_cadres.values())
+    share = math.ceil(len(free) / people) if people else 0
+    load = defaultdict(int)
+    leftovers = []
+    ci = 0
+    for hs in blocks.values():
+        while ci < len(committee) and load[committee[ci]] >= share:
+            ci += 1
+        if ci < len(committee):
+            give(hs, [committee[ci]], AssignmentKind.COMMITTEE)
+            load[committee[ci]] += len(hs)
+        else:
+            leftovers.extend(hs)
+    # 5. Grid cadres take the rest of their grid; a grid without one falls back to the committee.
+    per_grid = defaultdict(list)
+    for h in leftovers:
+        per_grid[h[1]].append(h)
+    for grid_id, hs in per_grid.items():
+        if grid_cadres[grid_id]:
+            give(hs, grid_cadres[grid_id], AssignmentKind.GRID)
+        elif committee:
+            give(hs, committee, AssignmentKind.COMMITTEE)
+    return new
+
+
+# --- adjustments by office staff ------------------------------------------------------------------
+def _check_actor(actor, households):
+    s = scope(actor)
+    if not s.has_role(*ADJUST_ROLES):
+        raise NotAllowed("只有活动办工作人员可以调整走访分配")
+    for h in households:
+        if not s.covers(h.grid, ADJUST_ROLES):
+            raise NotAllowed(f"农户“{h.head_name}”不在您的管辖范围内")
+
+
+def conflicts(*, campaign, household_ids, visitor, kind):
+    """Assignments that assigning `visitor` would duplicate (互不重复): the UI warns with these."""
+    qs = Assignment.objects.filter(campaign=campaign, household_id__in=household_ids).exclude(visitor=visitor)
+    if kind == AssignmentKind.PARTY_LEADER:
+        qs = qs.filter(kind=AssignmentKind.PARTY_LEADER)
+    else:
+        qs = qs.exclude(kind=AssignmentKind.PARTY_LEADER)
+    return qs.select_related("household", "visitor")
+
+
+def describe_conflicts(found):
+    names = "、".join(f"{a.household.head_name}（已由{a.visitor}走访）" for a in found[:5])
+    more = f"等{len(found)}户" if len(found) > 5 else ""
+    return f"同一户在一次活动中不能重复分配：{names}{more}。如需更换走访人，请选择“改派”。"
+
+
+@transaction.atomic
+def assign(*, actor, campaign, households, visitor, kind, team=None, replace=False):
+    """Assign households to a visitor, singly or in bulk; refuse a second regular visitor unless
+    `replace` (改派) moves the existing assignment. All or nothing."""
+    if kind not in AssignmentKind.values:
+        raise InvalidInput("分配方式无效")
+    households = list(households)
+    if not households:
+        raise InvalidInput("请选择农户")
+    _check_actor(actor, households)
+    outside = [h for h in households if not h.grid.path.startswith(campaign.territory.path)]
+    if outside:
+        raise InvalidInput(f"农户“{outside[0].head_name}”不在该活动的区域内")
+    ids = [h.pk for h in households]
+    found = list(conflicts(campaign=campaign, household_ids=ids, visitor=visitor, kind=kind))
+    if found and not replace:
+        raise Conflict(describe_conflicts(found), code="double_assignment")
+    if found:
+        Assignment.objects.filter(pk__in=[a.pk for a in found]).update(visitor=visitor, kind=kind, team=team)
+    regular = kind != AssignmentKind.PARTY_LEADER
+    existing = set(
+        Assignment.objects.filter(campaign=campaign, household_id__in=ids)
+        .filter(**({"kind": AssignmentKind.PARTY_LEADER} if not regular else {}))
+        .exclude(**({"kind": AssignmentKind.PARTY_LEADER} if regular else {}))
+        .values_list("household_id", flat=True)
+    )
+    if regular:
+        Assignment.objects.filter(campaign=campaign, household_id__in=existing, visitor=visitor).exclude(
+            kind=AssignmentKind.PARTY_LEADER
+        ).update(kind=kind, team=team)
+    try:
+        with transaction.atomic():
+            Assignment.objects.bulk_create(
+                [
+                    Assignment(campaign=campaign, household=h, visitor=visitor, kind=kind, team=team)
+                    for h in households
+                    if h.pk not in existing
+                ]
+            )
+    except IntegrityError:
+        raise Conflict("同一户在一次活动中不能重复分配，请刷新后重试", code="double_assignment")
+    return list(
+        Assignment.objects.filter(campaign=campaign, household_id__in=ids, visitor=visitor).select_related(
+            "household__grid", "visitor"
+        )
+    )
+
+
+@transaction.atomic
+def change_visitor(*, actor, assignment, visitor):
+    """改派: move one assignment to another visitor (still one regular visitor per household)."""
+    _check_actor(actor, [assignment.household])
+    if (
+        assignment.kind != AssignmentKind.PARTY_LEADER
+        and Assignment.objects.filter(campaign=assignment.campaign, household=assignment.household, visitor=visitor)
+        .exclude(pk=assignment.pk)
+        .exclude(kind=AssignmentKind.PARTY_LEADER)
+        .exists()
+    ):
+        raise Conflict("该走访人已分配到这户", code="double_assignment")
+    assignment.visitor = visitor
+    assignment.save(update_fields=["visitor"])
+    return assignment
+
+
+@transaction.atomic
+def unassign(*, actor, assignment):
+    _check_actor(actor, [assignment.household])
+    assignment.delete()

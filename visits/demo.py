@@ -1,0 +1,178 @@
+"""Demo data of the visits app for `seed_demo`: households in every grid, focus categories,
+hardship households with their plans, assignments by the plan's rules and ~30 % of visits logged.
+
+Everything is keyed on stable values (household keys from ID numbers, visit client_ids derived
+from them), written in bulk with ignore_conflicts: running it twice changes nothing.
+"""
+
+import random
+import uuid
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from campaigns import defaults
+from campaigns.models import FocusCategory, Phase
+from campaigns.services import ensure_focus_categories
+
+from .assignment import propose_assignments
+from .models import Assignment, AssignmentKind, HardshipPlan, Household, HouseholdKind, Visit
+from .validators import id_check_digit
+
+NAMESPACE = uuid.UUID("6f1c3c1e-8a43-4f0c-9d1e-6a7a2f5b1c00")
+REGIONS = ["370303", "370302", "370305", "370304"]
+GIVEN = ["桂英", "建军", "淑华", "国强", "春花", "志刚", "秀兰", "海燕", "德胜", "玉珍", "永红", "树林"]
+NOTES = [
+    "户主身体硬朗，儿女在外地工作，逢年过节回来。反映楼道灯不亮。",
+    "家中老人腿脚不便，希望社区能安排上门体检。",
+    "对社区环境整治比较满意，建议增加垃圾分类宣传。",
+    "家里孩子上初中，关心课后服务时间。",
+    "夫妻二人务工，收入基本稳定，暂无困难。",
+    "老党员，积极参加社区志愿服务，建议多组织学习活动。",
+]
+FOCUS_MIX = ["hardship", "old_party_member", "elderly_alone", "left_behind_child", "petitioner", "party_member"]
+PLANS = [
+    ("户主患重病长期治疗，家庭因病致贫。", "落实低保和医疗救助，协调家庭医生每月随访。"),
+    ("老两口年过八旬，子女均残疾，生活自理困难。", "申请特困供养，安排居家养老上门服务每周两次。"),
+    ("家中主要劳动力因工伤致残，孩子正在上学。", "申请临时救助和助学金，推荐公益性岗位。"),
+]
+
+
+def _address(community_spec, rnd, grid_index):
+    r = defaults.DEMO["address_ranges"]
+    if community_spec.get("kind") == "village":
+        pattern = defaults.DEMO["address_patterns"]["village"][0]
+        return pattern.format(
+            village=community_spec["name"],
+            group=rnd.randint(1, community_spec.get("village_groups", 5)),
+            house_number=rnd.randint(*r["house_number"]),
+        )
+    pattern = rnd.choice(defaults.DEMO["address_patterns"]["community"])
+    room = rnd.randint(*r["floor"]) * 100 + rnd.randint(*r["door"])
+    return pattern.format(
+        road=rnd.choice(community_spec["roads"]),
+        number=rnd.randint(*r["number"]),
+        estate=community_spec["estates"][grid_index % len(community_spec["estates"])],
+        building=rnd.randint(*r["building"]),
+        unit=rnd.randint(*r["unit"]),
+        room=room,
+    )
+
+
+def _grid_specs():
+    for street in defaults.DEMO["streets"]:
+        for community in street["communities"]:
+            for i, grid in enumerate(community["grids"]):
+                yield community, i, grid
+
+
+def seed(ctx):
+    rnd = random.Random(20240601)
+    ensure_focus_categories()
+    grids = {g.code: g for g in ctx.grids}
+    specs = [s for s in _grid_specs() if s[2]["code"] in grids]
+    weight = sum(s[2]["households"] for s in specs) or 1
+    names = defaults.DEMO["person_names"]
+    households, n = [], 0
+    for community, gi, spec in specs:
+        count = max(1, round(ctx.households * spec["households"] / weight)) if ctx.households else 0
+        for _ in range(count):
+            born = date(1940, 1, 1) + timedelta(days=(n * 97) % 24000)
+            first17 = f"{REGIONS[n % len(REGIONS)]}{born:%Y%m%d}{n % 1000:03d}"
+            id_number = first17 + id_check_digit(first17)
+            head = names[(n * 7) % len(names)][0] + GIVEN[n % len(GIVEN)]  # residents, not the demo staff
+            kind = (
+                HouseholdKind.SHOP
+                if n % 41 == 7
+                else (HouseholdKind.ENTERPRISE if n % 97 == 13 else HouseholdKind.HOUSEHOLD)
+            )
+            households.append(
+                Household(
+                    grid=grids[spec["code"]],
+                    key=f"id:{id_number}",
+                    head_name=head,
+                    id_number=id_number,
+                    phone=f"1{rnd.choice('3578')}{rnd.randrange(10**9):09d}",
+                    address=_address(community, rnd, gi),
+                    members_count=rnd.randint(1, 6),
+                    kind=kind,
+                    is_hardship=n % 29 == 3,
+                )
+            )
+            n += 1
+    Household.objects.bulk_create(households, ignore_conflicts=True, batch_size=500)
+    by_key = dict(Household.objects.filter(key__in=[h.key for h in households]).values_list("key", "id"))
+    cats = dict(FocusCategory.objects.filter(code__in=FOCUS_MIX).values_list("code", "id"))
+    through = Household.categories.through
+    links = []
+    for i, h in enumerate(households):
+        hid = by_key[h.key]
+        if h.is_hardship:
+            links.append(through(household_id=hid, focuscategory_id=cats["hardship"]))
+        elif i % 7 == 0:
+            links.append(through(household_id=hid, focuscategory_id=cats[FOCUS_MIX[(i // 7) % len(FOCUS_MIX)]]))
+            if i % 21 == 0:
+                links.append(through(household_id=hid, focuscategory_id=cats["party_member"]))
+    through.objects.bulk_create(links, ignore_conflicts=True, batch_size=1000)
+    HardshipPlan.objects.bulk_create(
+        [
+            HardshipPlan(
+                household_id=by_key[h.key],
+                situation=PLANS[i % len(PLANS)][0],
+                measures=PLANS[i % len(PLANS)][1],
+                responsible=names[(i + 3) % len(names)],
+                review_date=ctx.today + timedelta(days=30 + i % 30),
+            )
+            for i, h in enumerate(households)
+            if h.is_hardship
+        ],
+        ignore_conflicts=True,
+    )
+    created = propose_assignments(campaign=ctx.campaign)
+    visits = _visits(ctx, rnd)
+    ctx.log.append(
+        f"走访：{len(households)}户农户，新增分配{sum(created.values())}条，新增走访记录{visits}条"
+        f"（cadre {Assignment.objects.filter(visitor=ctx.users['cadre'], campaign=ctx.campaign).count()}户，"
+        f"cadre2 {Assignment.objects.filter(visitor=ctx.users['cadre2'], campaign=ctx.campaign).count()}户）"
+    )
+
+
+def _visits(ctx, rnd):
+    """About 30 % of regular assignments visited by their visitor, during the visiting phase so far."""
+    campaign = ctx.campaign
+    phase = campaign.phase_dates(Phase.VISITING)
+    if phase is None or phase.start > ctx.today:
+        return 0
+    last = min(phase.end, ctx.today - timedelta(days=1))
+    days = max((last - phase.start).days, 0)
+    checklist = list(campaign.checklist.values_list("id", flat=True))
+    tz = timezone.get_current_timezone()
+    new = []
+    assignments = (
+        Assignment.objects.filter(campaign=campaign)
+        .exclude(kind=AssignmentKind.PARTY_LEADER)
+        .select_related("household")
+        .order_by("household__key")
+    )
+    for i, a in enumerate(assignments):
+        if i % 10 >= 3:
+            continue
+        day = phase.start + timedelta(days=(i * 7) % (days + 1))
+        hour = 9 + (i % 3) * 5  # mornings, afternoons and evenings (seeds/002: evenings preferred)
+        minutes = 45 if i % 13 else 15
+        new.append(
+            Visit(
+                campaign=campaign,
+                household=a.household,
+                visitor_id=a.visitor_id,
+                client_id=uuid.uuid5(NAMESPACE, f"{campaign.pk}:{a.household.key}"),
+                visited_at=timezone.make_aware(datetime.combine(day, time(hour, 0)), tz),
+                duration_minutes=minutes,
+                answers={str(q): "情况正常，无特殊需求" for q in checklist[: 3 + i % 4]},
+                notes=NOTES[i % len(NOTES)],
+                too_short=minutes < campaign.min_visit_minutes,
+            )
+        )
+    before = Visit.objects.filter(campaign=campaign).count()
+    Visit.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    return Visit.objects.filter(campaign=campaign).count() - before

@@ -1,0 +1,95 @@
+"""Browser forms; they validate the shape, the services enforce the rules."""
+
+from django import forms
+from django.utils import timezone
+
+from campaigns.models import VisitMode
+
+from .models import EVENT_KIND_CHOICES, AssignmentKind
+
+
+class VisitForm(forms.Form):
+    client_id = forms.UUIDField(widget=forms.HiddenInput)
+    visited_at = forms.DateTimeField(
+        label="走访开始时间",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"],
+    )
+    duration_minutes = forms.IntegerField(label="走访时长（分钟）", min_value=1, max_value=600)
+    mode = forms.ChoiceField(label="走访方式", choices=VisitMode.choices, initial=VisitMode.IN_PERSON)
+    mode_reason = forms.CharField(label="非入户原因", required=False, max_length=200)
+    notes = forms.CharField(label="民情日记", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    co_visitors = forms.MultipleChoiceField(label="同行人员", required=False, choices=[])
+
+    def __init__(self, *args, checklist=(), people=(), grievance_categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.checklist = list(checklist)
+        self.fields["co_visitors"].choices = [(str(u.pk), u.display_name) for u in people]
+        for item in self.checklist:
+            self.fields[f"answer_{item.pk}"] = forms.CharField(
+                label=f"{item.order}. {item.question}", required=False, widget=forms.Textarea(attrs={"rows": 2})
+            )
+        cats = [("", "请选择问题类别")] + [(str(c.pk), str(c)) for c in grievance_categories]
+        for i in (1, 2):
+            self.fields[f"g{i}_content"] = forms.CharField(
+                label="群众反映的问题或建议", required=False, widget=forms.Textarea(attrs={"rows": 2})
+            )
+            self.fields[f"g{i}_category"] = forms.ChoiceField(label="问题类别", required=False, choices=cats)
+            self.fields[f"g{i}_kind"] = forms.ChoiceField(
+                label="类型", choices=[("problem", "问题"), ("suggestion", "建议")], initial="problem"
+            )
+
+    def clean(self):
+        data = super().clean()
+        for i in (1, 2):
+            if (data.get(f"g{i}_content") or "").strip() and not data.get(f"g{i}_category"):
+                self.add_error(f"g{i}_category", "请选择问题类别")
+        if data.get("mode") and data["mode"] != VisitMode.IN_PERSON and not (data.get("mode_reason") or "").strip():
+            self.add_error("mode_reason", "电话、微信、短信走访仅限长期外出等情况，请填写原因")
+        return data
+
+    def answer_fields(self):
+        return [self[f"answer_{item.pk}"] for item in self.checklist]
+
+    def answers(self):
+        return {str(item.pk): self.cleaned_data.get(f"answer_{item.pk}", "") for item in self.checklist}
+
+    @staticmethod
+    def initial_for(campaign):
+        now = timezone.localtime().replace(second=0, microsecond=0)
+        return {"visited_at": now.strftime("%Y-%m-%dT%H:%M"), "duration_minutes": campaign.min_visit_minutes}
+
+
+class EventReportForm(forms.Form):
+    kind = forms.ChoiceField(label="十必报事项", choices=[("", "请选择")] + EVENT_KIND_CHOICES)
+    description = forms.CharField(label="情况说明", widget=forms.Textarea(attrs={"rows": 3}))
+    to_grievance = forms.BooleanField(label="同时登记为问题（进入整改台账）", required=False)
+    category = forms.ChoiceField(label="问题类别", required=False, choices=[])
+
+    def __init__(self, *args, grievance_categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [("", "请选择问题类别")] + [(str(c.pk), str(c)) for c in grievance_categories]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("to_grievance") and not data.get("category"):
+            self.add_error("category", "转为问题时请选择问题类别")
+        return data
+
+
+class RosterUploadForm(forms.Form):
+    file = forms.FileField(label="花名册文件（.xlsx）", widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+
+
+class BulkAssignForm(forms.Form):
+    households = forms.MultipleChoiceField(label="农户", choices=[])
+    visitor = forms.ChoiceField(label="走访人", choices=[])
+    kind = forms.ChoiceField(label="分配方式", choices=AssignmentKind.choices, initial=AssignmentKind.GRID)
+    replace = forms.BooleanField(label="改派（替换已有走访人）", required=False)
+
+    def __init__(self, *args, households=(), visitors=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["households"].choices = [(str(h.pk), h.head_name) for h in households]
+        self.fields["visitor"].choices = [("", "请选择")] + [
+            (str(u.pk), f"{u.display_name}（{u.post}）") for u in visitors
+        ]

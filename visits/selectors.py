@@ -1,0 +1,144 @@
+"""Reads of the visits app: household lists, my households, coverage, diaries."""
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+
+from campaigns.access import scope
+from campaigns.models import Campaign, FocusCategory, Level, OrgUnit, Team
+
+from .models import Assignment, AssignmentKind, Household, Visit
+
+
+def current_campaign(user, unit=None):
+    """The campaign a page works on: the newest visible one over the unit (or any)."""
+    qs = Campaign.objects.visible_to(user).prefetch_related("phases")
+    if unit is not None:
+        return qs.current_for_unit(unit)
+    return qs.exclude(phase="summary").order_by("-year", "-id").first() or qs.order_by("-year", "-id").first()
+
+
+def households(user, *, campaign=None, grid=None, unit=None, category=None, visited=None, mine=False, q=None):
+    """Households the user may see, filtered; annotated with `personal_ok`, `is_visited`, `is_mine`."""
+    qs = Household.objects.visible_to(user).with_personal_access(user).select_related("grid")
+    if grid:
+        qs = qs.filter(grid__code=grid)
+    if unit is not None:
+        qs = qs.filter(grid__path__startswith=unit.path)
+    if category:
+        qs = qs.filter(categories__code=category) if not str(category).isdigit() else qs.filter(categories=category)
+    if q:
+        qs = qs.filter(Q(head_name__contains=q) | Q(address__contains=q))
+    if campaign is not None:
+        visits = Visit.objects.filter(campaign=campaign, household=OuterRef("pk"))
+        qs = qs.annotate(is_visited=Exists(visits))
+        if visited is not None:
+            qs = qs.filter(is_visited=visited)
+    mine_q = Assignment.objects.filter(household=OuterRef("pk"), visitor=user)
+    if campaign is not None:
+        mine_q = mine_q.filter(campaign=campaign)
+    qs = qs.annotate(is_mine=Exists(mine_q))
+    if mine:
+        qs = qs.filter(is_mine=True)
+    return qs.prefetch_related(Prefetch("categories", queryset=FocusCategory.objects.order_by("id"))).distinct()
+
+
+def my_households(user, campaign):
+    """A cadre's worklist: assigned households, unvisited first, focus households marked."""
+    focus = set(campaign.focus_categories.values_list("id", flat=True))
+    rows = list(households(user, campaign=campaign, mine=True).order_by("grid__code", "address"))
+    for h in rows:
+        h.focus_tags = [c for c in h.categories.all() if c.id in focus]
+    rows.sort(key=lambda h: (h.is_visited, not h.focus_tags and not h.is_hardship))
+    return rows
+
+
+def _blank():
+    return {"total": 0, "assigned": 0, "visited": 0, "focus_total": 0, "focus_visited": 0, "too_short": 0}
+
+
+def coverage(user, campaign, unit=None):
+    """Visited / assigned / total per child unit of `unit` (default: the user's top unit) and per team."""
+    s = scope(user)
+    if unit is None:
+        tops = OrgUnit.objects.filter(pk__in=s.unit_ids()).exclude(level=Level.DEPARTMENT).order_by("depth")
+        unit = tops.first() if not s.is_superuser else campaign.territory
+        if unit is None or not unit.path.startswith(campaign.territory.path):
+            unit = campaign.territory if s.covers(campaign.territory) else unit
+    focus = list(campaign.focus_categories.values_list("id", flat=True))
+    regular = Assignment.objects.filter(campaign=campaign, household=OuterRef("pk")).exclude(
+        kind=AssignmentKind.PARTY_LEADER
+    )
+    visited = Visit.objects.filter(campaign=campaign, household=OuterRef("pk"))
+    in_focus = Household.categories.through.objects.filter(household=OuterRef("pk"), focuscategory_id__in=focus)
+    base = Household.objects.visible_to(user)
+    if unit is not None:
+        base = base.filter(grid__path__startswith=unit.path)
+    per_grid = (
+        base.annotate(a=Exists(regular), v=Exists(visited), f=Exists(in_focus))
+        .values("grid_id")
+        .annotate(
+            total=Count("id"),
+            assigned=Count("id", filter=Q(a=True)),
+            visited=Count("id", filter=Q(v=True)),
+            focus_total=Count("id", filter=Q(f=True)),
+            focus_visited=Count("id", filter=Q(f=True, v=True)),
+        )
+        .order_by()
+    )
+    short = dict(
+        Visit.objects.filter(campaign=campaign, too_short=True, household__in=base)
+        .values("household__grid_id")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("household__grid_id", "n")
+    )
+    children = list(OrgUnit.objects.filter(parent=unit).territorial().order_by("code")) if unit else []
+    grid_paths = dict(
+        OrgUnit.objects.filter(level=Level.GRID, path__startswith=unit.path if unit else "").values_list("id", "path")
+    )
+    rows = {c.pk: _blank() for c in children}
+    total = _blank()
+    for rec in per_grid:
+        path = grid_paths.get(rec["grid_id"], "")
+        rec["too_short"] = short.get(rec["grid_id"], 0)
+        target = next((c.pk for c in children if path.startswith(c.path)), None)
+        for key in total:
+            total[key] += rec[key]
+            if target is not None:
+                rows[target][key] += rec[key]
+    result_rows = [{"unit": c, **rows[c.pk], **_rates(rows[c.pk])} for c in children]
+    teams = []
+    for team in Team.objects.filter(campaign=campaign).select_related("paired_unit").order_by("id"):
+        if team.paired_unit and not (s.is_superuser or s.covers(team.paired_unit)):
+            continue
+        team_hh = Assignment.objects.filter(campaign=campaign, team=team).values("household_id")
+        assigned = team_hh.count()
+        done = (
+            Visit.objects.filter(campaign=campaign, household_id__in=team_hh).values("household_id").distinct().count()
+        )
+        too_short = Visit.objects.filter(campaign=campaign, household_id__in=team_hh, too_short=True).count()
+        teams.append(
+            {
+                "team": team,
+                "assigned": assigned,
+                "visited": done,
+                "quota": team.quota,
+                "too_short": too_short,
+                "rate": round(done * 100 / assigned, 1) if assigned else 0.0,
+            }
+        )
+    return {"unit": unit, "rows": result_rows, "total": {**total, **_rates(total)}, "teams": teams}
+
+
+def _rates(r):
+    return {
+        "rate": round(r["visited"] * 100 / r["total"], 1) if r["total"] else 0.0,
+        "focus_rate": round(r["focus_visited"] * 100 / r["focus_total"], 1) if r["focus_total"] else 0.0,
+    }
+
+
+def diary(user, visitor, campaign=None):
+    """A visitor's visits in date order (民情日记), limited to what `user` may see."""
+    qs = Visit.objects.visible_to(user).filter(Q(visitor=visitor) | Q(co_visitors=visitor)).distinct()
+    if campaign is not None:
+        qs = qs.filter(campaign=campaign)
+    return qs.select_related("household__grid", "campaign").prefetch_related("grievances").order_by("visited_at")

@@ -1,0 +1,376 @@
+"""Browser pages: a cadre's worklist and visit form (phone first), roster import, assignment,
+coverage and diaries. Every page goes through the same services and selectors as the API."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from campaigns.access import scope
+from campaigns.errors import DomainError
+from campaigns.models import FocusCategory, Level, OrgUnit, Team, User
+
+from . import assignment as assign_service
+from . import roster, selectors, services
+from .forms import BulkAssignForm, EventReportForm, RosterUploadForm, VisitForm
+from .models import Assignment, AssignmentKind, Household, ImportJob, ImportStatus, Visit, VisitPhoto
+from .validators import mask_id_number, mask_phone
+
+
+def _grievance_categories():
+    from grievances.models import GrievanceCategory
+
+    return (
+        GrievanceCategory.objects.filter(is_active=True)
+        .select_related("parent")
+        .order_by("parent__order", "parent_id", "order", "id")
+    )
+
+
+def _household(request, pk):
+    qs = Household.objects.visible_to(request.user).with_personal_access(request.user).select_related("grid")
+    return get_object_or_404(qs, pk=pk)
+
+
+@login_required
+def my_households(request):
+    campaign = selectors.current_campaign(request.user)
+    rows = selectors.my_households(request.user, campaign) if campaign else []
+    done = sum(1 for h in rows if h.is_visited)
+    return render(request, "visits/my_households.html", {"campaign": campaign, "rows": rows, "done": done})
+
+
+@login_required
+def household_list(request):
+    user = request.user
+    p = request.GET
+    campaign = selectors.current_campaign(user)
+    visited = {"1": True, "0": False}.get(p.get("visited", ""))
+    qs = selectors.households(
+        user,
+        campaign=campaign,
+        grid=p.get("grid") or None,
+        category=p.get("category") or None,
+        visited=visited,
+        mine=p.get("mine") == "1",
+        q=p.get("q") or None,
+    ).order_by("grid__code", "address", "id")
+    page = Paginator(qs, 50).get_page(p.get("page"))
+    for h in page:
+        h.shown_id = h.id_number if h.personal_ok else mask_id_number(h.id_number)
+        h.shown_phone = h.phone if h.personal_ok else mask_phone(h.phone)
+    grids = OrgUnit.objects.visible_to(user).filter(level=Level.GRID).order_by("code")
+    return render(
+        request,
+        "visits/household_list.html",
+        {
+            "page": page,
+            "campaign": campaign,
+            "grids": grids,
+            "categories": FocusCategory.objects.filter(is_active=True),
+        },
+    )
+
+
+@login_required
+def household_detail(request, pk):
+    h = _household(request, pk)
+    campaign = selectors.current_campaign(request.user, h.grid)
+    visits = (
+        Visit.objects.visible_to(request.user).filter(household=h).select_related("visitor").order_by("-visited_at")
+    )
+    assignments = (
+        Assignment.objects.filter(household=h, campaign=campaign).select_related("visitor") if campaign else []
+    )
+    return render(
+        request,
+        "visits/household_detail.html",
+        {
+            "h": h,
+            "campaign": campaign,
+            "shown_id": h.id_number if h.personal_ok else mask_id_number(h.id_number),
+            "shown_phone": h.phone if h.personal_ok else mask_phone(h.phone),
+            "visits": visits,
+            "assignments": assignments,
+            "plan": getattr(h, "hardship_plan", None),
+            "events": h.event_reports.select_related("reporter")[:10],
+        },
+    )
+
+
+@login_required
+def visit_new(request, pk):
+    h = _household(request, pk)
+    campaign = selectors.current_campaign(request.user, h.grid)
+    if campaign is None:
+        messages.error(request, "该农户所在区域没有进行中的走访活动")
+        return redirect("visits:household", pk=h.pk)
+    checklist = campaign.checklist.all()
+    people = services.co_visitor_choices(request.user, h)[:200]
+    cats = _grievance_categories()
+    form = VisitForm(
+        request.POST or None,
+        checklist=checklist,
+        people=people,
+        grievance_categories=cats,
+        initial=VisitForm.initial_for(campaign),
+    )
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        by_pk = {str(c.pk): c for c in cats}
+        grievances = [
+            {"content": d[f"g{i}_content"], "category": by_pk.get(d[f"g{i}_category"]), "kind": d[f"g{i}_kind"]}
+            for i in (1, 2)
+            if (d.get(f"g{i}_content") or "").strip()
+        ]
+        try:
+            visit, created = services.record_visit(
+                actor=request.user,
+                household=h,
+                client_id=d["client_id"],
+                visited_at=d["visited_at"],
+                duration_minutes=d["duration_minutes"],
+                mode=d["mode"],
+                mode_reason=d["mode_reason"],
+                answers=form.answers(),
+                notes=d["notes"],
+                campaign=campaign,
+                co_visitors=list(User.objects.filter(pk__in=d["co_visitors"])),
+                photos=request.FILES.getlist("photos"),
+                grievances=grievances,
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if created:
+                note = "（时长不足活动要求，已标记）" if visit.too_short else ""
+                messages.success(request, f"走访记录已保存{note}")
+            else:
+                messages.info(request, "该走访记录已保存过，未重复提交")
+            return redirect("visits:household", pk=h.pk)
+    return render(request, "visits/visit_form.html", {"h": h, "campaign": campaign, "form": form})
+
+
+@login_required
+def event_new(request, pk):
+    h = _household(request, pk)
+    cats = _grievance_categories()
+    form = EventReportForm(request.POST or None, grievance_categories=cats)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            report = services.report_event(
+                actor=request.user,
+                household=h,
+                kind=d["kind"],
+                description=d["description"],
+                to_grievance=d["to_grievance"],
+                category=next((c for c in cats if str(c.pk) == d.get("category")), None),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            extra = "，并已登记为问题" if report.grievance else ""
+            messages.success(request, f"十必报已上报{extra}")
+            return redirect("visits:household", pk=h.pk)
+    return render(request, "visits/event_form.html", {"h": h, "form": form})
+
+
+@login_required
+def photo(request, pk):
+    """Photos are personal data: served only to who may see the visit, never from a public URL."""
+    p = get_object_or_404(VisitPhoto.objects.select_related("visit"), pk=pk)
+    if not Visit.objects.visible_to(request.user).filter(pk=p.visit_id).exists():
+        raise Http404
+    return FileResponse(default_storage.open(p.image.name, "rb"), content_type="image/jpeg")
+
+
+# --- roster import --------------------------------------------------------------------------------
+@login_required
+def import_template(request):
+    response = HttpResponse(
+        roster.template_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"
+    return response
+
+
+@login_required
+def import_upload(request):
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            job = services.start_import(actor=request.user, upload=form.cleaned_data["file"])
+        except DomainError as exc:
+            form.add_error("file", exc.message)
+        else:
+            return redirect("visits:import-detail", pk=job.pk)
+    jobs = ImportJob.objects.visible_to(request.user)[:10]
+    return render(request, "visits/import_upload.html", {"form": form, "jobs": jobs})
+
+
+@login_required
+def import_detail(request, pk):
+    job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
+    template = "visits/_import_status.html" if request.headers.get("HX-Request") else "visits/import_detail.html"
+    return render(request, template, {"job": job, "running": _running(job)})
+
+
+def _running(job):
+    return job.status == ImportStatus.PENDING or (
+        job.status == ImportStatus.PREVIEW and job.message.startswith("正在导入")
+    )
+
+
+@login_required
+@require_POST
+def import_confirm(request, pk):
+    job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
+    try:
+        job = services.confirm_import(actor=request.user, job=job)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        if job.status == ImportStatus.IMPORTED:
+            messages.success(request, job.message)
+    return redirect("visits:import-detail", pk=job.pk)
+
+
+# --- assignment ------------------------------------------------------------------------------------
+def _assign_context(request, campaign):
+    user = request.user
+    grid = request.GET.get("grid") or None
+    hh = selectors.households(user, campaign=campaign, grid=grid).order_by("grid__code", "address", "id")
+    if request.GET.get("unassigned") == "1":
+        hh = hh.exclude(
+            assignments__campaign=campaign,
+            assignments__kind__in=[k for k in AssignmentKind.values if k != "party_leader"],
+        )
+    page = Paginator(hh, 100).get_page(request.GET.get("page"))
+    ids = [h.pk for h in page]
+    current = {}
+    for a in Assignment.objects.filter(campaign=campaign, household_id__in=ids).select_related("visitor"):
+        current.setdefault(a.household_id, []).append(a)
+    for h in page:
+        h.current = current.get(h.pk, [])
+    s = scope(user)
+    if s.is_superuser:
+        visitors = User.objects.filter(memberships__unit__path__startswith=campaign.territory.path)
+    elif s.has_role(*assign_service.ADJUST_ROLES):
+        visitors = User.objects.filter(s.subtree_q("memberships__unit") | Q(teams__campaign=campaign))
+    else:
+        visitors = User.objects.none()
+    visitors = visitors.filter(is_active=True).distinct().order_by("username")
+    grids = OrgUnit.objects.visible_to(user).filter(level=Level.GRID).order_by("code")
+    return {"campaign": campaign, "page": page, "visitors": visitors, "grids": grids, "kinds": AssignmentKind.choices}
+
+
+@login_required
+def assignments(request):
+    campaign = selectors.current_campaign(request.user)
+    if campaign is None:
+        raise Http404
+    ctx = _assign_context(request, campaign)
+    ctx["teams"] = Team.objects.filter(campaign=campaign).select_related("paired_unit")
+    ctx["can_adjust"] = scope(request.user).has_role(*assign_service.ADJUST_ROLES)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "propose":
+                if not scope(request.user).has_role(*assign_service.ADJUST_ROLES):
+                    raise DomainError("只有活动办工作人员可以生成分配方案", status=403)
+                created = assign_service.propose_assignments(campaign=campaign, actor=request.user)
+                messages.success(request, f"已生成分配方案：新增{sum(created.values())}条分配")
+            else:
+                form = BulkAssignForm(request.POST, households=ctx["page"], visitors=ctx["visitors"])
+                ids = request.POST.getlist("households")
+                hh = list(Household.objects.visible_to(request.user).filter(pk__in=ids).select_related("grid"))
+                visitor = get_object_or_404(User, pk=request.POST.get("visitor") or 0)
+                done = assign_service.assign(
+                    actor=request.user,
+                    campaign=campaign,
+                    households=hh,
+                    visitor=visitor,
+                    kind=request.POST.get("kind") or AssignmentKind.GRID,
+                    replace=request.POST.get("replace") == "on",
+                )
+                del form
+                messages.success(request, f"已分配{len(done)}户给{visitor}")
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        return redirect(request.get_full_path())
+    return render(request, "visits/assignments.html", ctx)
+
+
+@login_required
+@require_POST
+def assignments_check(request):
+    """htmx: warn before submitting what would break 互不重复."""
+    campaign = selectors.current_campaign(request.user)
+    ids = request.POST.getlist("households")
+    visitor = User.objects.filter(pk=request.POST.get("visitor") or 0).first()
+    message = ""
+    if campaign and ids and visitor:
+        kind = request.POST.get("kind") or AssignmentKind.GRID
+        found = list(assign_service.conflicts(campaign=campaign, household_ids=ids, visitor=visitor, kind=kind))
+        if found and request.POST.get("replace") != "on":
+            message = assign_service.describe_conflicts(found)
+        elif found:
+            message = f"将改派{len(found)}户，原走访人的分配会被替换。"
+    return render(request, "visits/_assign_warning.html", {"message": message})
+
+
+# --- coverage and diary ----------------------------------------------------------------------------
+@login_required
+def coverage(request):
+    user = request.user
+    campaign = selectors.current_campaign(user)
+    if campaign is None:
+        return render(request, "visits/coverage.html", {"campaign": None})
+    unit = None
+    if request.GET.get("unit"):
+        unit = get_object_or_404(OrgUnit.objects.visible_to(user), pk=request.GET["unit"])
+    data = selectors.coverage(user, campaign, unit)
+    bars = []
+    for i, r in enumerate(data["rows"]):
+        bars.append(
+            {
+                "y": 8 + i * 30,
+                "label": r["unit"].name,
+                "w": round(r["rate"] * 2.2, 1),
+                "rate": r["rate"],
+                "fw": round(r["focus_rate"] * 2.2, 1),
+            }
+        )
+    return render(
+        request,
+        "visits/coverage.html",
+        {
+            "campaign": campaign,
+            "data": data,
+            "bars": bars,
+            "chart_h": 16 + 30 * len(bars),
+            "parent": data["unit"].parent
+            if data["unit"] and data["unit"].parent_id and scope(user).covers(data["unit"].parent)
+            else None,
+        },
+    )
+
+
+@login_required
+def diary(request, user_id=None):
+    visitor = request.user if user_id is None else get_object_or_404(User, pk=user_id)
+    campaign = selectors.current_campaign(request.user)
+    visits = list(selectors.diary(request.user, visitor, campaign))
+    if user_id is not None and not visits and visitor != request.user:
+        s = scope(request.user)
+        if not s.has_role(*assign_service.ADJUST_ROLES):
+            raise Http404
+    questions = {str(q.pk): q for q in campaign.checklist.all()} if campaign else {}
+    for v in visits:
+        v.answer_rows = [(questions.get(k), a) for k, a in v.answers.items()]
+    return render(request, "visits/diary.html", {"visitor": visitor, "visits": visits, "campaign": campaign})
