@@ -386,6 +386,15 @@ def switch_phase(*, actor, campaign, phase):
     return on_phase_changed(campaign=campaign, old=old, new=phase) if old != phase else {}
 
 
+def _coverage_url():
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("visits:coverage")
+    except NoReverseMatch:
+        return ""
+
+
 def coverage_notice(*, campaign, limit=20):
     """At the end of the visiting phase: tell office staff which assigned households nobody visited."""
     from visits.models import Assignment, Visit
@@ -426,6 +435,6 @@ def coverage_notice(*, campaign, limit=20):
         else:
             title = f"【走访覆盖】{m.unit.name}已分配农户全部走访"
             body = "集中走访阶段已结束，已分配农户均有走访记录。"
-        notify(recipients=[m.user], kind=NotificationKind.COVERAGE, title=title, body=body)
+        notify(recipients=[m.user], kind=NotificationKind.COVERAGE, title=title, body=body, url=_coverage_url())
         sent += 1
     return sent

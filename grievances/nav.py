@@ -27,7 +27,7 @@ def background_items(request):
         {
             "label": "我的回头看",
             "url": reverse("grievances:followups"),
-            "order": 12,
+            "order": 11,
             "roles": [Role.CADRE, Role.OFFICE],
         },
     ]
