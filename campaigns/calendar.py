@@ -87,6 +87,24 @@ def add_working_days(start, n):
     return Due(due=end_of_day(day), provisional=days.provisional(first, day))
 
 
+def subtract_working_days(start, n):
+    """The latest date L such that `start` is at least N working days after it
+    (working_days_between(L, start) >= n); with n == 0 that is `start` itself.
+
+    Used to ask "overdue by N working days or more?" with one date comparison.
+    """
+    if n < 0:
+        raise ValueError("n must be >= 0")
+    last = local_date(start)
+    days = _Days(last - timedelta(days=2 * n + 30), last)
+    day, counted = last, 0
+    while counted < n:
+        if days.is_workday(day):
+            counted += 1
+        day -= timedelta(days=1)
+    return day
+
+
 def working_days_between(a, b):
     """Working days d with a < d <= b (negative when b is before a)."""
     a, b = local_date(a), local_date(b)

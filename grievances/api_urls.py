@@ -1,5 +1,6 @@
 """API routes of this app, included under /api/ by config/urls.py."""
 
+from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from . import api
@@ -14,4 +15,8 @@ router.include_root_view = False
 router.register("grievance-categories", api.CategoryViewSet, basename="grievance-category")
 router.register("grievances", api.GrievanceViewSet, basename="grievance")
 
-urlpatterns = [*imports.urls, *router.urls]
+urlpatterns = [
+    *imports.urls,
+    *router.urls,
+    path("", include("grievances.api_background")),  # notifications, follow-ups, sweeps (issue 6)
+]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class GrievancesConfig(AppConfig):
@@ -8,8 +9,13 @@ class GrievancesConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import models, signals  # noqa: F401  (schedule_changed receiver)
+        from . import admin_background, models, signals  # noqa: F401  (receivers, background admin)
+        from .followups import on_post_transition
+        from .schedules import ensure_periodic_tasks
 
         for model in (models.Grievance, models.GrievanceCategory, models.Reporter, models.Attachment):
             if not auditlog.contains(model):
                 auditlog.register(model)
+        post_migrate.connect(ensure_periodic_tasks, sender=self)
+        # Look-back follow-ups are created when the workflow answers an entry (issue 6).
+        signals.post_transition.connect(on_post_transition, dispatch_uid="grievances.followups.on_post_transition")

@@ -7,9 +7,10 @@ the history row in the same transaction (STYLE.md: one state machine).
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from campaigns.access import scope
-from campaigns.models import Campaign, OrgUnit, Role
+from campaigns.models import Campaign, OrgUnit, Role, VisitMode
 
 
 class GrievanceCategory(models.Model):
@@ -311,3 +312,327 @@ class ImportJob(models.Model):
 
 
 HANDLING_ROLES = (Role.OFFICE, Role.HANDLER, Role.ADMIN)
+
+
+# --- Background work (issue 6) ---
+# Notifications (inbox + external channels), the deadline sweep's bookkeeping, the supervision
+# list and the look-back (回头看) tasks. Written by the background helpers in notifications.py,
+# sweep.py and followups.py; nothing here assigns a grievance's status.
+
+
+class BackgroundSettings(models.Model):
+    """One row of knobs for the background work, editable in the admin."""
+
+    reminder_days = models.PositiveSmallIntegerField("提前提醒工作日", default=2)
+    supervision_list_days = models.PositiveSmallIntegerField(
+        "超期列入上级督办清单（工作日）", default=5, help_text="超期达到该工作日数后列入上级督办清单"
+    )
+    followup_days = models.PositiveSmallIntegerField(
+        "回头看期限（工作日）", default=10, help_text="活动没有回头看阶段或已结束时，回头看任务的期限"
+    )
+    email_enabled = models.BooleanField("发送电子邮件", default=True)
+    sms_enabled = models.BooleanField("发送短信", default=True)
+    sms_kinds = models.JSONField(
+        "短信通知类型", default=list, blank=True, help_text="为空时为：warning、supervision、followup"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "提醒与督办设置"
+
+    def __str__(self):
+        return "提醒与督办设置"
+
+    @classmethod
+    def load(cls):
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def sms_kind_list(self):
+        return self.sms_kinds or ["warning", "supervision", "followup"]
+
+
+class NotificationKind(models.TextChoices):
+    REMINDER = "reminder", "到期提醒"
+    WARNING = "warning", "到期预警"
+    SUPERVISION = "supervision", "督办"
+    FOLLOWUP = "followup", "回头看"
+    COVERAGE = "coverage", "走访覆盖"
+    PHASE = "phase", "阶段切换"
+    OTHER = "other", "其他"
+
+
+class DeadlineKind(models.TextChoices):
+    PLAN = "plan", "方案期限"
+    DUE = "due", "办结期限"
+
+
+class NoticeKind(models.TextChoices):
+    REMINDER = "reminder", "到期提醒"
+    WARNING = "warning", "到期预警"
+    SUPERVISION = "supervision", "超期督办"
+    LISTED = "listed", "列入上级督办清单"
+
+
+class SweepRun(models.Model):
+    """One run of a background sweep (deadlines, phases): when, as of when, what it produced."""
+
+    KIND_CHOICES = [("deadlines", "期限扫描"), ("phases", "阶段切换")]
+
+    kind = models.CharField("类型", max_length=20, choices=KIND_CHOICES, default="deadlines")
+    as_of = models.DateTimeField("扫描基准时间")
+    started_at = models.DateTimeField("开始时间")
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    counts = models.JSONField("数量", default=dict, blank=True)
+    queries = models.PositiveIntegerField("SQL 查询数", null=True, blank=True)
+    failures = models.PositiveIntegerField("失败数", default=0)
+    error = models.TextField("错误", blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "后台扫描记录"
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.as_of:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration(self):
+        if self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class NoticeLogQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(grievance__in=Grievance.objects.visible_to(user))
+
+
+class NoticeLog(models.Model):
+    """A deadline notice that was issued: at most one per entry, deadline (and its value) and kind.
+
+    The unique constraint is what makes the sweep safe to run twice or in two workers at once:
+    rows are inserted with ON CONFLICT DO NOTHING and only the inserted rows are notified.
+    `due_at` is part of the key so that an extended or reopened deadline is watched again.
+    """
+
+    # The unique constraint below leads with grievance: no separate index.
+    grievance = models.ForeignKey(
+        Grievance, verbose_name="问题", on_delete=models.CASCADE, related_name="notices", db_index=False
+    )
+    deadline = models.CharField("期限", max_length=10, choices=DeadlineKind.choices)
+    kind = models.CharField("通知类型", max_length=20, choices=NoticeKind.choices)
+    due_at = models.DateTimeField("期限时间")
+    # Bookkeeping written by the sweep itself: no database constraint (a deferred check per row
+    # would cost the sweep more than the insert) and no index beyond (sweep, kind) below.
+    sweep = models.ForeignKey(
+        SweepRun,
+        verbose_name="扫描",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        db_constraint=False,
+        db_index=False,
+    )
+    created_at = models.DateTimeField("时间")
+
+    objects = NoticeLogQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "期限通知记录"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["grievance", "deadline", "kind", "due_at"], name="noticelog_once"),
+        ]
+        indexes = [
+            models.Index(fields=["sweep", "kind"], name="noticelog_sweep_idx"),
+            models.Index(fields=["kind", "created_at"], name="noticelog_kind_idx"),
+        ]
+
+    def __str__(self):
+        return f"#{self.grievance_id} {self.get_deadline_display()} {self.get_kind_display()}"
+
+
+class Notification(models.Model):
+    """A message to one person. The row is the inbox; external channels get a Delivery each."""
+
+    # Indexed by (recipient, read_at) below.
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="接收人",
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_index=False,
+    )
+    kind = models.CharField("类型", max_length=20, choices=NotificationKind.choices, default=NotificationKind.OTHER)
+    # grievance and notice come from rows the same transaction just read or wrote; the ORM still
+    # cascades deletes, but the database does not re-check 100,000s of keys at commit.
+    grievance = models.ForeignKey(
+        Grievance,
+        verbose_name="问题",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_constraint=False,
+    )
+    notice = models.ForeignKey(
+        NoticeLog,
+        verbose_name="期限通知",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        db_constraint=False,
+        db_index=False,  # the unique (notice, recipient) index leads with it
+    )
+    # The sweep that wrote it: later statements of the same run select by this indexed column
+    # instead of joining freshly inserted, not yet analysed tables.
+    sweep = models.ForeignKey(
+        SweepRun,
+        verbose_name="扫描",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_constraint=False,
+    )
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=300, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+    read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "消息通知"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # One message per person per deadline notice, however many roles they hold.
+            models.UniqueConstraint(
+                fields=["notice", "recipient"], condition=Q(notice__isnull=False), name="notification_once_per_notice"
+            ),
+        ]
+        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx")]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_read(self):
+        return self.read_at is not None
+
+
+class Channel(models.TextChoices):
+    INBOX = "inbox", "站内消息"
+    EMAIL = "email", "电子邮件"
+    SMS = "sms", "短信"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENT = "sent", "已发送"
+    RETRYING = "retrying", "重试中"
+    FAILED = "failed", "发送失败"
+
+
+class Delivery(models.Model):
+    """Sending one notification through one external channel; retried with backoff on failure."""
+
+    notification = models.ForeignKey(
+        Notification, verbose_name="通知", on_delete=models.CASCADE, related_name="deliveries"
+    )
+    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
+    status = models.CharField("状态", max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
+    last_error = models.TextField("最近错误", blank=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知发送"
+        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")]
+        indexes = [models.Index(fields=["channel", "status"], name="delivery_channel_status_idx")]
+
+    def __str__(self):
+        return f"{self.get_channel_display()} {self.get_status_display()}"
+
+
+class FollowUpStatus(models.TextChoices):
+    PENDING = "pending", "待回访"
+    DONE = "done", "已回访"
+    CANCELLED = "cancelled", "已取消"
+
+
+class FollowUpKind(models.TextChoices):
+    GRIEVANCE = "grievance", "问题回访"
+    FOCUS = "focus", "重点户再走访"
+
+
+class FollowUpQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        s = scope(user)
+        if s.is_superuser:
+            return self
+        return self.filter(Q(assignee=user) | s.subtree_q("household__grid") | s.subtree_q("grievance__unit"))
+
+    def assigned_to(self, user):
+        return self.filter(assignee=user)
+
+
+class FollowUp(models.Model):
+    """A look-back task (回头看): call on the person again — solved? satisfied? new needs?"""
+
+    kind = models.CharField("类型", max_length=20, choices=FollowUpKind.choices, default=FollowUpKind.GRIEVANCE)
+    grievance = models.ForeignKey(
+        Grievance, verbose_name="问题", null=True, blank=True, on_delete=models.CASCADE, related_name="followups"
+    )
+    household = models.ForeignKey(
+        "visits.Household",
+        verbose_name="农户",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="followups",
+    )
+    campaign = models.ForeignKey(Campaign, verbose_name="活动", on_delete=models.CASCADE, related_name="followups")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="回访人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="followups",
+    )
+    due_at = models.DateTimeField("回访期限")
+    status = models.CharField("状态", max_length=20, choices=FollowUpStatus.choices, default=FollowUpStatus.PENDING)
+    mode = models.CharField("回访方式", max_length=20, choices=VisitMode.choices, blank=True)
+    solved = models.BooleanField("问题已解决", null=True, blank=True)
+    satisfaction = models.CharField("满意度", max_length=30, choices=Satisfaction.choices, blank=True)
+    notes = models.TextField("回访情况", blank=True)
+    new_needs = models.JSONField("新的诉求", default=list, blank=True)
+    recorded_at = models.DateTimeField("回访时间", null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+
+    objects = FollowUpQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "回头看任务"
+        ordering = ["status", "due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["grievance"], condition=Q(grievance__isnull=False), name="followup_once_per_grievance"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "household"], condition=Q(kind="focus"), name="followup_once_per_focus_household"
+            ),
+        ]
+        indexes = [models.Index(fields=["assignee", "status", "due_at"], name="followup_assignee_idx")]
+
+    def __str__(self):
+        target = self.grievance or self.household
+        return f"回头看：{target}"

@@ -1,6 +1,6 @@
 """Browser routes of this app, included by config/urls.py."""
 
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -18,4 +18,5 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/transition/", views.transition, name="transition"),
     path("<int:pk>/merge/", views.merge, name="merge"),
+    path("", include("grievances.urls_background")),  # inbox, follow-ups, operations (issue 6)
 ]

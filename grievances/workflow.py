@@ -212,8 +212,12 @@ def _covers(actor, unit, roles):
     return unit is not None and scope(actor).covers(unit, roles)
 
 
-def check(actor, grievance, name):
-    """Whether `actor` may run transition `name` on `grievance` now, and why not."""
+def check(actor, grievance, name, *, role_checked=False):
+    """Whether `actor` may run transition `name` on `grievance` now, and why not.
+
+    `role_checked`: the calling service authorised the actor itself (a look-back recorded by the
+    cadre it was given to); only the state rules apply then.
+    """
     t = BY_NAME.get(name)
     if t is None:
         return Check(False, "unknown", "未知的办理操作")
@@ -233,7 +237,7 @@ def check(actor, grievance, name):
     s = scope(actor)
     if not s.is_authenticated:
         return Check(False, "scope", "请先登录")
-    if s.is_superuser:
+    if s.is_superuser or role_checked:
         return Check(True)
     if t.owner_may and g.case_owner_id and g.case_owner_id == actor.pk:
         return Check(True)

@@ -5,8 +5,9 @@ from django.db import transaction
 
 from campaigns import demo
 
-# Feature apps extend the demo in this order, each with `<app>/demo.py: seed(ctx)`.
-FEATURE_APPS = ["visits", "grievances", "reports"]
+# Feature apps extend the demo in this order, each module with `seed(ctx)`. The background
+# work comes last: it registers an overdue entry and runs one sweep so the inbox shows a notice.
+FEATURE_MODULES = ["visits.demo", "grievances.demo", "reports.demo", "grievances.demo_background"]
 
 
 class Command(BaseCommand):
@@ -21,11 +22,11 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             ctx = demo.build(households=options["households"])
-        for app in FEATURE_APPS:
+        for name in FEATURE_MODULES:
             try:
-                module = import_module(f"{app}.demo")
+                module = import_module(name)
             except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
+                if exc.name != name:
                     raise
                 continue
             with transaction.atomic():

@@ -1,0 +1,245 @@
+"""The deadline sweep: reminders, due-day warnings, supervision notices (督办) and the upper
+level's supervision list, for every open ledger entry, set-based.
+
+How it stays correct (issue 6):
+- Stages are decided in SQL against a few working-day boundary dates computed once per run
+  from `campaigns.calendar` (so holidays and make-up workdays count), never per entry.
+- Each notice is a NoticeLog row, unique per (entry, deadline, its value, kind), inserted with
+  INSERT ... SELECT ... ON CONFLICT DO NOTHING. Only the rows this run inserted (tagged with its
+  SweepRun) become notifications, so a second or concurrent run sends nothing twice.
+- Catch-up: one CASE picks the latest stage that applies now (reminder < warning < supervision),
+  so a sweep that missed days sends the supervision notice only, not a flood of stale reminders.
+- The number of SQL statements does not depend on the number of entries (see bench/).
+"""
+
+from datetime import datetime, time
+
+from django.db import connection, transaction
+from django.db.models import Case, CharField, DateTimeField, F, IntegerField, Q, Value, When
+from django.utils import timezone
+
+from campaigns import calendar
+from campaigns.models import Membership, OrgUnit, Role, User
+
+from .models import (
+    ANSWERED_STATUSES,
+    FINAL_STATUSES,
+    BackgroundSettings,
+    DeadlineKind,
+    Grievance,
+    NoticeKind,
+    NoticeLog,
+    Notification,
+    NotificationKind,
+    Status,
+    SweepRun,
+)
+from .notifications import insert_select
+
+# Roles that count as a unit's own staff for its deadlines.
+STAFF_ROLES = (Role.HANDLER, Role.OFFICE, Role.CADRE)
+
+TITLES = {
+    (NoticeKind.REMINDER, DeadlineKind.PLAN): "【到期提醒】方案期限临近",
+    (NoticeKind.REMINDER, DeadlineKind.DUE): "【到期提醒】办结期限临近",
+    (NoticeKind.WARNING, DeadlineKind.PLAN): "【到期预警】今日为方案提交期限",
+    (NoticeKind.WARNING, DeadlineKind.DUE): "【到期预警】今日为办结期限",
+    (NoticeKind.SUPERVISION, DeadlineKind.PLAN): "【督办】方案提交已超期",
+    (NoticeKind.SUPERVISION, DeadlineKind.DUE): "【督办】办结已超期",
+}
+
+
+class Boundaries:
+    """The handful of instants every entry is compared with, computed once per run."""
+
+    def __init__(self, now, config):
+        self.now = now
+        today = calendar.local_date(now)
+        self.today = today
+        self.start_of_today = datetime.combine(today, time.min, tzinfo=calendar.SHANGHAI)
+        self.end_of_today = calendar.end_of_day(today)
+        # Due on or before the Nth working day from today: N working days or fewer remain.
+        self.reminder_until = calendar.add_working_days(today, config.reminder_days).due
+        # Due on or before this day: overdue by at least M working days (still counting today).
+        self.listed_until = calendar.end_of_day(calendar.subtract_working_days(today, config.supervision_list_days))
+
+
+def open_entries():
+    return Grievance.objects.exclude(status__in=FINAL_STATUSES).filter(merged_into__isnull=True).order_by()
+
+
+def watched(deadline):
+    """Entries whose `deadline` still runs: plan while no plan is in; due while not answered."""
+    if deadline == DeadlineKind.PLAN:
+        return (
+            open_entries()
+            .filter(plan_due_at__isnull=False, plan_submitted_at__isnull=True)
+            .exclude(status__in=[Status.PLANNED, *ANSWERED_STATUSES])
+        )
+    return open_entries().filter(due_at__isnull=False).exclude(status__in=ANSWERED_STATUSES)
+
+
+def _field(deadline):
+    return "plan_due_at" if deadline == DeadlineKind.PLAN else "due_at"
+
+
+def _log_notices(run, b):
+    dt = DateTimeField()
+    for deadline in DeadlineKind.values:
+        field = _field(deadline)
+        stage = Case(
+            When(**{f"{field}__lt": b.now}, then=Value(NoticeKind.SUPERVISION.value)),
+            When(**{f"{field}__lte": b.end_of_today}, then=Value(NoticeKind.WARNING.value)),
+            default=Value(NoticeKind.REMINDER.value),
+            output_field=CharField(),
+        )
+        common = {
+            "_deadline": Value(deadline, output_field=CharField()),
+            "_due": F(field),
+            "_sweep": Value(run.pk, output_field=IntegerField()),
+            "_at": Value(b.now, output_field=dt),
+        }
+        columns = ["grievance_id", "deadline", "kind", "due_at", "sweep_id", "created_at"]
+        # The latest stage only: a run after a gap sends the supervision notice, not old reminders.
+        notices = (
+            watched(deadline)
+            .filter(**{f"{field}__lte": b.reminder_until})
+            .annotate(_kind=stage, **common)
+            .values_list("pk", "_deadline", "_kind", "_due", "_sweep", "_at")
+        )
+        insert_select(NoticeLog, columns, notices)
+        listed = (
+            watched(deadline)
+            .filter(**{f"{field}__lte": b.listed_until, f"{field}__lt": b.now})
+            .annotate(_kind=Value(NoticeKind.LISTED.value, output_field=CharField()), **common)
+            .values_list("pk", "_deadline", "_kind", "_due", "_sweep", "_at")
+        )
+        insert_select(NoticeLog, columns, listed)
+
+
+def _title_sql():
+    whens = " ".join(
+        f"WHEN n.kind = '{kind}' AND n.deadline = '{deadline}' THEN '{title}'"
+        for (kind, deadline), title in TITLES.items()
+    )
+    return f"CASE {whens} ELSE '【提醒】' END"
+
+
+def _notify_inserted(run):
+    """Turn this run's notices into inbox messages: the responsible unit's staff; for supervision
+    also the parent unit's office and the case owner (包案领导). One statement."""
+    q = connection.ops.quote_name
+    t = {
+        "log": q(NoticeLog._meta.db_table),
+        "g": q(Grievance._meta.db_table),
+        "unit": q(OrgUnit._meta.db_table),
+        "m": q(Membership._meta.db_table),
+        "user": q(User._meta.db_table),
+        "nt": q(Notification._meta.db_table),
+    }
+    staff = ", ".join(f"'{r.value}'" for r in STAFF_ROLES)
+    # INSERT first, then the CTE: SQLite only reports rowcount for statements starting with INSERT.
+    sql = f"""
+        INSERT INTO {t["nt"]} (recipient_id, kind, grievance_id, notice_id, sweep_id, title, body, url, created_at)
+        WITH resp AS (
+            SELECT n.id AS notice_id, n.kind AS kind, n.deadline AS deadline, g.id AS grievance_id,
+                   g.case_owner_id AS owner_id, g.content AS content,
+                   COALESCE(g.handling_unit_id, CASE WHEN u.level = 'grid' THEN u.parent_id ELSE u.id END) AS unit_id
+            FROM {t["log"]} n
+            JOIN {t["g"]} g ON g.id = n.grievance_id
+            JOIN {t["unit"]} u ON u.id = g.unit_id
+            WHERE n.sweep_id = %s AND n.kind <> '{NoticeKind.LISTED.value}'
+        ), who AS (
+            SELECT r.notice_id AS notice_id, m.user_id AS user_id
+            FROM resp r JOIN {t["m"]} m ON m.unit_id = r.unit_id AND m.role IN ({staff})
+            UNION
+            SELECT r.notice_id, m.user_id
+            FROM resp r JOIN {t["unit"]} ru ON ru.id = r.unit_id
+            JOIN {t["m"]} m ON m.unit_id = ru.parent_id AND m.role = '{Role.OFFICE.value}'
+            WHERE r.kind = '{NoticeKind.SUPERVISION.value}'
+            UNION
+            SELECT r.notice_id, r.owner_id FROM resp r
+            WHERE r.kind = '{NoticeKind.SUPERVISION.value}' AND r.owner_id IS NOT NULL
+        )
+        SELECT w.user_id, n.kind, n.grievance_id, n.notice_id, %s,
+               {_title_sql()},
+               '问题 #' || CAST(n.grievance_id AS VARCHAR(20)) || '：' || SUBSTR(n.content, 1, 60),
+               '', %s
+        FROM who w
+        JOIN resp n ON n.notice_id = w.notice_id
+        JOIN {t["user"]} usr ON usr.id = w.user_id
+        WHERE usr.is_active = %s
+        ON CONFLICT DO NOTHING
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [run.pk, run.pk, run.as_of, True])
+        return cursor.rowcount
+
+
+class _QueryCounter:
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+def sweep_deadlines(*, now=None):
+    """Run the deadline sweep once as of `now`; returns the SweepRun with its counts."""
+    from .notifications import delivery_filters, dispatch
+    from .tasks import deliver_channel
+
+    now = now or timezone.now()
+    counter = _QueryCounter()
+    with connection.execute_wrapper(counter):
+        config = BackgroundSettings.load()
+        run = SweepRun.objects.create(kind="deadlines", as_of=now, started_at=timezone.now())
+        try:
+            b = Boundaries(now, config)
+            with transaction.atomic():
+                _log_notices(run, b)
+                messages = _notify_inserted(run)
+                if messages:
+                    # Each channel's task makes and sends its own deliveries, after commit.
+                    for name in delivery_filters(config):
+                        transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, sweep_id=run.pk))
+            counts = {k: 0 for k in NoticeKind.values}
+            for kind, n in _counts_by_kind(run):
+                counts[kind] = n
+            counts["notifications"] = messages
+        except Exception as exc:
+            SweepRun.objects.filter(pk=run.pk).update(
+                finished_at=timezone.now(), failures=1, error=repr(exc)[:2000], queries=counter.count
+            )
+            raise
+        run.counts = counts
+        run.finished_at = timezone.now()
+        run.queries = counter.count + 1
+        run.save(update_fields=["counts", "finished_at", "queries"])
+    return run
+
+
+def _counts_by_kind(run):
+    from django.db.models import Count
+
+    return NoticeLog.objects.filter(sweep=run).order_by().values_list("kind").annotate(n=Count("id"))
+
+
+def supervision_list(user):
+    """Entries overdue long enough to be on the upper level's supervision list, still unanswered."""
+    listed = (
+        NoticeLog.objects.filter(kind=NoticeKind.LISTED)
+        .visible_to(user)
+        .select_related("grievance__unit", "grievance__handling_unit", "grievance__case_owner")
+    )
+    still_overdue = Q(deadline=DeadlineKind.PLAN, grievance__plan_due_at=F("due_at")) | Q(
+        deadline=DeadlineKind.DUE, grievance__due_at=F("due_at")
+    )
+    open_q = Q(grievance__in=watched(DeadlineKind.PLAN)) & Q(deadline=DeadlineKind.PLAN) | Q(
+        grievance__in=watched(DeadlineKind.DUE)
+    ) & Q(deadline=DeadlineKind.DUE)
+    return listed.filter(still_overdue).filter(open_q).order_by("due_at", "id")
+
+
+__all__ = ["sweep_deadlines", "supervision_list", "Boundaries", "NotificationKind"]
