@@ -12,7 +12,9 @@ from .bg_factories import entry, household, set_status, visit
 
 def answered_entry(tree, cast, campaign):
     hh = household(tree.grid_a1, "王大妈")
-    g = entry(actor=cast.office, household_=hh, campaign=campaign, visit=visit(campaign, hh, cast.cadre, timezone.now()))
+    g = entry(
+        actor=cast.office, household_=hh, campaign=campaign, visit=visit(campaign, hh, cast.cadre, timezone.now())
+    )
     set_status(g, Status.RESOLVED, result="已更换楼道灯", resolved_at=timezone.now())
     return g, ensure_followup_for(grievance_id=g.pk)
 

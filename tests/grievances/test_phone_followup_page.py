@@ -14,7 +14,9 @@ from .bg_factories import entry, household, set_status, visit
 def test_cadre_records_a_followup_on_the_phone(browser_page, tree, cast, campaign):
     page, base = browser_page
     hh = household(tree.grid_a1, "王大妈")
-    g = entry(actor=cast.office, household_=hh, campaign=campaign, visit=visit(campaign, hh, cast.cadre, timezone.now()))
+    g = entry(
+        actor=cast.office, household_=hh, campaign=campaign, visit=visit(campaign, hh, cast.cadre, timezone.now())
+    )
     set_status(g, Status.RESOLVED, result="已更换楼道灯")
     ensure_followup_for(grievance_id=g.pk)  # tells the cadre (committed: this test is transactional)
 
