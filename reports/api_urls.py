@@ -1,3 +1,14 @@
 """API routes of this app, included under /api/ by config/urls.py."""
 
-urlpatterns = []
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from . import api
+
+router = DefaultRouter(trailing_slash=True)
+router.include_root_view = False
+
+urlpatterns = [
+    path("stats/", api.StatsView.as_view(), name="api-stats"),
+    *router.urls,
+]
