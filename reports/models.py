@@ -157,3 +157,6 @@ class CardDistribution(models.Model):
         verbose_name = verbose_name_plural = "连心卡发放"
         ordering = ["-distributed_at"]
         constraints = [models.UniqueConstraint(fields=["campaign", "household"], name="card_once_per_household")]
+
+    def __str__(self):
+        return f"{self.household} 连心卡"
