@@ -7,6 +7,7 @@ from . import api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
+router.register("reports", api.ReportJobViewSet, basename="report-job")
 
 urlpatterns = [
     path("stats/", api.StatsView.as_view(), name="api-stats"),
