@@ -149,6 +149,23 @@ def _households(f):
     return {row.pop("cp"): row for row in qs.values("cp").annotate(**aggs).order_by()}
 
 
+def _visits(f):
+    """Visits made (look-back visits excluded) per child unit."""
+    qs = (
+        Visit.objects.filter(
+            f.window("visited_at"),
+            campaign=f.campaign,
+            is_followup=False,
+            household__grid__path__startswith=f.unit.path,
+        )
+        .annotate(cp=child_path("household__grid__path", f.unit))
+        .values("cp")
+        .annotate(visits_total=Count("pk"))
+        .order_by()
+    )
+    return {row.pop("cp"): row for row in qs}
+
+
 def _grievance_base(f):
     return Grievance.objects.filter(
         f.window("registered_at"), campaign=f.campaign, unit__path__startswith=f.unit.path
@@ -193,7 +210,7 @@ def _grievances(f, now):
 
 
 GRIEVANCE_KEYS = list(_grievance_aggs(None))
-HOUSEHOLD_KEYS = ["households_total", "households_visited", "others_total", "others_visited"] + [
+HOUSEHOLD_KEYS = ["visits_total", "households_total", "households_visited", "others_total", "others_visited"] + [
     f"{k}_{s}" for k in OTHER_KINDS for s in ("total", "visited")
 ]
 
@@ -417,6 +434,8 @@ def campaign_figures(f, *, detail=True):
     """
     now = timezone.now()
     households = _households(f)
+    for path, row in _visits(f).items():
+        households.setdefault(path, {}).update(row)
     grievances = _grievances(f, now)
     children_units = list(
         OrgUnit.objects.filter(parent=f.unit)

@@ -20,12 +20,6 @@ class FigureQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class MonthQuerySerializer(serializers.Serializer):
-    campaign = serializers.IntegerField(help_text="活动ID")
-    org_unit = serializers.IntegerField(help_text="单位ID")
-    month = serializers.RegexField(r"^\d{4}-\d{2}$", required=False, help_text="月份，如 2026-11；不填为整个活动")
-
-
 class ChildFiguresSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
@@ -182,3 +176,28 @@ class CardRateSerializer(serializers.Serializer):
     households = serializers.IntegerField()
     distributed = serializers.IntegerField()
     rate = serializers.FloatField(allow_null=True)
+
+
+class ExcelQuerySerializer(FigureQuerySerializer):
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="月份，如 2026-11（优先于起止日期）"
+    )
+
+
+class ScoresSerializer(serializers.Serializer):
+    results = ScoreSerializer(many=True)
+    talks = ScoreSerializer(many=True, help_text="约谈名单")
+
+
+class DistributeSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField()
+    households = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=5000)
+
+
+class DistributedSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+
+
+class CardQuerySerializer(serializers.Serializer):
+    campaign = serializers.IntegerField(help_text="活动ID")
+    org_unit = serializers.IntegerField(help_text="网格或社区ID")
