@@ -7,7 +7,19 @@ never resurrects one an inspector dismissed.
 
 from datetime import datetime, time, timedelta
 
-from django.db.models import Count, DateTimeField, Exists, ExpressionWrapper, F, Min, OuterRef, Q, Value
+from django.db import connection
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    Min,
+    OuterRef,
+    Q,
+)
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -144,12 +156,18 @@ def _visit_rows(qs):
     )
 
 
+def _minutes(field):
+    """An integer column of minutes as a duration. PostgreSQL multiplies an interval; SQLite keeps
+    durations as integer microseconds."""
+    if connection.vendor == "postgresql":
+        return Func(F(field), template="(%(expressions)s * INTERVAL '1 minute')", output_field=DurationField())
+    return Func(F(field), template="(%(expressions)s * 60000000)", output_field=DurationField())
+
+
 def overlapping_visits(campaign, unit=None):
     """One visitor in two places at once: a visit starting while the same visitor's visit at another
     household is still running (虚假入户). The later visit is the candidate."""
-    end = ExpressionWrapper(
-        F("visited_at") + F("duration_minutes") * Value(timedelta(minutes=1)), output_field=DateTimeField()
-    )
+    end = ExpressionWrapper(F("visited_at") + _minutes("duration_minutes"), output_field=DateTimeField())
     earlier = (
         Visit.objects.filter(campaign=campaign, visitor=OuterRef("visitor_id"), visited_at__lte=OuterRef("visited_at"))
         .exclude(pk=OuterRef("pk"))
