@@ -1,5 +1,6 @@
 """Input and output shapes of the reports API."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns import defaults
@@ -96,7 +97,18 @@ class ReportJobCreatedSerializer(serializers.Serializer):
     progress = serializers.IntegerField()
 
 
+@extend_schema_field(
+    {"type": "string", "enum": [k for k, _l in defaults.VIOLATION_KINDS], "description": "违规类型（不入户、虚假入户、不整改、虚假整改、整改不彻底）"}
+)
+class ViolationKindField(serializers.ChoiceField):
+    """Violation kinds, documented inline (the enum name "kind" is taken by other apps)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=defaults.VIOLATION_KINDS, **kwargs)
+
+
 class ViolationSerializer(serializers.ModelSerializer):
+    kind = ViolationKindField()
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
@@ -137,7 +149,6 @@ class ViolationSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         extra_kwargs = {
-            "kind": {"choices": defaults.VIOLATION_KINDS},
             "household": {"read_only": True},
             "grievance": {"read_only": True},
         }
