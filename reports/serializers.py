@@ -98,7 +98,11 @@ class ReportJobCreatedSerializer(serializers.Serializer):
 
 
 @extend_schema_field(
-    {"type": "string", "enum": [k for k, _l in defaults.VIOLATION_KINDS], "description": "违规类型（不入户、虚假入户、不整改、虚假整改、整改不彻底）"}
+    {
+        "type": "string",
+        "enum": [k for k, _l in defaults.VIOLATION_KINDS],
+        "description": "违规类型（不入户、虚假入户、不整改、虚假整改、整改不彻底）",
+    }
 )
 class ViolationKindField(serializers.ChoiceField):
     """Violation kinds, documented inline (the enum name "kind" is taken by other apps)."""
