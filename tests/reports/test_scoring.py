@@ -124,3 +124,26 @@ def test_score_floors_at_zero_and_three_confirmed_cases_mean_a_talk(api, cast, t
     assert [t["name"] for t in body["talks"]] == ["幸福社区", "和谐社区"]
     stats = api(cast.leader).get("/api/stats/", {"campaign": campaign.pk, "org_unit": tree.district.pk}).json()
     assert [t["name"] for t in stats["talks"]] == ["幸福社区", "和谐社区"]  # the dashboard and summary list them too
+
+
+def test_inspector_reviews_candidates_on_the_scoring_page(client, cast, tree, campaign):
+    v = Violation.objects.create(
+        campaign=campaign,
+        unit=tree.community_c,
+        kind="not_visited",
+        evidence="分配农户未走访",
+        detector_key="k2",
+        source="detector",
+    )
+    client.force_login(cast.inspector)
+    page = client.get("/reports/violations/", {"campaign": campaign.pk, "org_unit": tree.district.pk})
+    assert "分配农户未走访" in page.content.decode() and "确认扣分" in page.content.decode()
+    client.post(f"/reports/violations/{v.pk}/confirm/", {"next": "/reports/violations/"})
+    v.refresh_from_db()
+    assert v.status == "confirmed"
+    page = client.get(
+        "/reports/violations/", {"campaign": campaign.pk, "org_unit": tree.district.pk, "status": "confirmed"}
+    )
+    assert "999" in page.content.decode()
+    client.force_login(cast.office)
+    assert client.post(f"/reports/violations/{v.pk}/dismiss/", {"note": "误报"}).status_code == 404
