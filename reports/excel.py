@@ -83,7 +83,7 @@ def _period(f):
 
 def statistics_workbook(f):
     """Two sheets: the monthly table per unit and the ledger summary by category; bytes of the .xlsx."""
-    figures = selectors.campaign_figures(f)
+    figures = selectors.campaign_figures(f, visits_by_unit=True)
     wb = Workbook()
     ws = wb.active
     ws.title = "走访统计月报表"

@@ -150,21 +150,22 @@ def _reopened(f):
     )
 
 
-def _households(f):
-    """Per grid: registered targets by kind, and from the visits side the visits made and the distinct
-    households visited by kind. Two grouped queries."""
+def _households(f, *, visits_by_unit):
+    """Per grid: registered targets by kind, and those visited (a semi-join on the visits).
+    The visits made per grid (a join of every visit to its household) only when asked for."""
     rows = defaultdict(dict)
     for r in Household.objects.filter(f.under("grid")).values("grid_id", "kind").annotate(n=Count("pk")).order_by():
         _kind_add(rows[r["grid_id"]], r["kind"], "total", r["n"])
     for r in (
-        _visits_qs(f)
-        .values("household__grid_id", "household__kind")
-        .annotate(visits=Count("pk"), n=Count("household_id", distinct=True))
+        Household.objects.filter(f.under("grid"), pk__in=_visited_ids(f))
+        .values("grid_id", "kind")
+        .annotate(n=Count("pk"))
         .order_by()
     ):
-        row = rows[r["household__grid_id"]]
-        row["visits_total"] = row.get("visits_total", 0) + r["visits"]
-        _kind_add(row, r["household__kind"], "visited", r["n"])
+        _kind_add(rows[r["grid_id"]], r["kind"], "visited", r["n"])
+    if visits_by_unit:
+        for r in _visits_qs(f).values("household__grid_id").annotate(n=Count("pk")).order_by():
+            rows[r["household__grid_id"]]["visits_total"] = r["n"]
     return rows
 
 
@@ -473,10 +474,12 @@ def scores(f):
     return result
 
 
-def campaign_figures(f, *, detail=True):
+def campaign_figures(f, *, detail=True, visits_by_unit=False):
     """All the figures of one (campaign, unit, date range): totals, per child unit, breakdowns.
 
-    `detail=False` gives only totals and children: 4 queries (13 with the breakdowns).
+    `detail=False` gives only totals and children (5 queries; 13 with the breakdowns).
+    `visits_by_unit=True` adds the number of visits per child unit (the Excel monthly table);
+    otherwise children carry `visits_total: None` and only the total is counted.
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -484,10 +487,10 @@ def campaign_figures(f, *, detail=True):
             # spilling to disk with the 4 MB default; SET LOCAL ends with this transaction.
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL work_mem = '64MB'")
-        return _campaign_figures(f, detail=detail)
+        return _campaign_figures(f, detail=detail, visits_by_unit=visits_by_unit)
 
 
-def _campaign_figures(f, *, detail):
+def _campaign_figures(f, *, detail, visits_by_unit):
     now = timezone.now()
     units = list(
         OrgUnit.objects.filter(path__startswith=f.unit.path).values("pk", "name", "level", "path", "parent_id")
@@ -498,7 +501,7 @@ def _campaign_figures(f, *, detail):
     rows = defaultdict(_empty)
     # Rows on the unit itself (an entry raised at the street office) or on a functional unit are
     # not in any listed child: they form the "本级" row, so the children always add up to the totals.
-    for unit_id, part in _households(f).items():
+    for unit_id, part in _households(f, visits_by_unit=visits_by_unit).items():
         _add(rows[key_of.get(unit_id, "") if key_of.get(unit_id) in listed else ""], part)
     for unit_id, part in _grievances(f, now).items():
         _add(rows[key_of.get(unit_id, "") if key_of.get(unit_id) in listed else ""], part)
@@ -542,6 +545,12 @@ def _campaign_figures(f, *, detail):
                 "talks": [u for u in unit_scores if u["talk"]],
             }
         )
+    if not visits_by_unit:
+        # Visits per unit were not counted: say so rather than show zeros; the total comes from the
+        # weekly trend (same filter) or one count.
+        for row in [*result["children"], *([own] if own else [])]:
+            row["visits_total"] = None
+        result["visits_total"] = sum(w["visits"] for w in result["trend"]) if detail else _visits_qs(f).count()
     return result
 
 
