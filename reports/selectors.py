@@ -95,10 +95,14 @@ class Filters:
         return q
 
     def under(self, field):
-        """Rows whose `field` (an OrgUnit FK) is in the unit's subtree; nothing to filter for the
-        campaign's whole territory."""
+        """Campaign rows (visits, entries) whose `field` (an OrgUnit FK) is in the unit's subtree;
+        nothing to filter for the campaign's whole territory, where every campaign row is."""
         if self.unit.pk == self.campaign.territory_id:
             return Q()
+        return self.subtree(field)
+
+    def subtree(self, field):
+        """Rows not tied to the campaign (households) in the unit's subtree: always filtered."""
         return Q(**{f"{field}__path__startswith": self.unit.path})
 
 
@@ -154,10 +158,10 @@ def _households(f, *, visits_by_unit):
     """Per grid: registered targets by kind, and those visited (a semi-join on the visits).
     The visits made per grid (a join of every visit to its household) only when asked for."""
     rows = defaultdict(dict)
-    for r in Household.objects.filter(f.under("grid")).values("grid_id", "kind").annotate(n=Count("pk")).order_by():
+    for r in Household.objects.filter(f.subtree("grid")).values("grid_id", "kind").annotate(n=Count("pk")).order_by():
         _kind_add(rows[r["grid_id"]], r["kind"], "total", r["n"])
     for r in (
-        Household.objects.filter(f.under("grid"), pk__in=_visited_ids(f))
+        Household.objects.filter(f.subtree("grid"), pk__in=_visited_ids(f))
         .values("grid_id", "kind")
         .annotate(n=Count("pk"))
         .order_by()
@@ -290,14 +294,14 @@ def _focus(f):
     through = Household.categories.through
     ids = [pk for pk, _n in focus]
     totals = dict(
-        through.objects.filter(f.under("household__grid"), focuscategory_id__in=ids)
+        through.objects.filter(f.subtree("household__grid"), focuscategory_id__in=ids)
         .values("focuscategory_id")
         .annotate(n=Count("pk"))
         .order_by()
         .values_list("focuscategory_id", "n")
     )
     visited = dict(
-        through.objects.filter(f.under("household__grid"), focuscategory_id__in=ids, household_id__in=_visited_ids(f))
+        through.objects.filter(f.subtree("household__grid"), focuscategory_id__in=ids, household_id__in=_visited_ids(f))
         .values("focuscategory_id")
         .annotate(n=Count("pk"))
         .order_by()

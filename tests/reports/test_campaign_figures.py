@@ -146,3 +146,13 @@ def test_stats_outside_the_subtree_are_404(api, cast, tree, campaign, ledger):
     assert api(cast.inspector).get("/api/stats/", query).status_code == 200
     bad = api(cast.leader).get("/api/stats/", {"campaign": campaign.pk})
     assert bad.status_code == 400 and bad.json()["code"] == "invalid"
+
+
+def test_households_of_another_district_are_not_counted(api, cast, tree, campaign, ledger):
+    from tests.factories import OrgUnitFactory
+
+    other = OrgUnitFactory(code="T02", name="外区", level="district")
+    grid = OrgUnitFactory(code="T02-G", name="外区网格", level="grid", parent=other)
+    households(grid, 4, categories=[campaign.focus_categories.first()])
+    body = api(cast.leader).get("/api/stats/", {"campaign": campaign.pk, "org_unit": tree.district.pk}).json()
+    assert body["households_total"] == 9 and body["focus_categories"][0]["total"] == 2
