@@ -1,0 +1,242 @@
+"""Candidate violations proposed from the data, for an inspector to confirm or dismiss (DOMAIN.md: Scoring).
+
+Each detector is a few set-based queries, and each case has a stable `detector_key`, inserted with
+`ignore_conflicts`, so running detectors again (or two workers at once) never duplicates a case and
+never resurrects one an inspector dismissed.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django.db import connection
+from django.db.models import (
+    Count,
+    DateTimeField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Func,
+    Min,
+    OuterRef,
+    Q,
+)
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from campaigns.models import Level, Phase
+from grievances.models import ANSWERED_STATUSES, Grievance, GrievanceEvent, Satisfaction
+from visits.models import Assignment, Visit
+
+from .models import Violation
+from .selectors import OPEN_STATUSES, SOLVED_STATUSES
+
+MAX_VISITS_PER_DAY = 20  # more in-person visits than this in one day is not credible (30 min each, seeds/002)
+
+
+def _scope(qs, field, unit):
+    return qs.filter(**{f"{field}__path__startswith": unit.path}) if unit else qs
+
+
+def _community(grid_level, grid_id, parent_id, parent_level):
+    if grid_level == Level.COMMUNITY:
+        return grid_id
+    if grid_level == Level.GRID and parent_level == Level.COMMUNITY:
+        return parent_id
+    return None
+
+
+def _insert(campaign, rows):
+    objs = [Violation(campaign=campaign, source=Violation.Origin.DETECTOR, **r) for r in rows if r["unit_id"]]
+    before = Violation.objects.filter(detector_key__in=[o.detector_key for o in objs]).count()
+    Violation.objects.bulk_create(objs, ignore_conflicts=True, batch_size=1000)
+    return Violation.objects.filter(detector_key__in=[o.detector_key for o in objs]).count() - before
+
+
+def unvisited_assignments(campaign, unit=None, today=None):
+    """An assigned household with no visit by the end of the visiting phase (不入户)."""
+    today = today or timezone.localdate()
+    phase = campaign.phase_dates(Phase.VISITING)
+    if phase is None or phase.end >= today:
+        return []
+    end = datetime.combine(phase.end + timedelta(days=1), time.min, tzinfo=timezone.get_current_timezone())
+    visited = Visit.objects.filter(
+        campaign=campaign, household=OuterRef("household_id"), is_followup=False, visited_at__lt=end
+    )
+    rows = (
+        _scope(Assignment.objects.filter(campaign=campaign), "household__grid", unit)
+        .exclude(kind="party_leader")
+        .filter(~Exists(visited))
+        .values(
+            "household_id",
+            "visitor_id",
+            "household__head_name",
+            "household__grid_id",
+            "household__grid__level",
+            "household__grid__parent_id",
+            "household__grid__parent__level",
+        )
+    )
+    return [
+        {
+            "detector_key": f"unvisited:{campaign.pk}:{r['household_id']}",
+            "kind": "not_visited",
+            "unit_id": _community(
+                r["household__grid__level"],
+                r["household__grid_id"],
+                r["household__grid__parent_id"],
+                r["household__grid__parent__level"],
+            ),
+            "household_id": r["household_id"],
+            "visitor_id": r["visitor_id"],
+            "evidence": f"集中走访阶段已于{phase.end:%Y-%m-%d}结束，分配的农户{r['household__head_name']}仍未走访",
+        }
+        for r in rows
+    ]
+
+
+def _grievance_rows(qs):
+    return qs.values(
+        "pk", "content", "unit_id", "unit__level", "unit__parent_id", "unit__parent__level", "household_id"
+    )
+
+
+def overdue_entries(campaign, unit=None, now=None):
+    """An open entry past its deadline (不整改)."""
+    now = now or timezone.now()
+    qs = _scope(Grievance.objects.filter(campaign=campaign, status__in=OPEN_STATUSES, due_at__lt=now), "unit", unit)
+    return [
+        {
+            "detector_key": f"overdue:{r['pk']}",
+            "kind": "no_rectification",
+            "unit_id": _community(r["unit__level"], r["unit_id"], r["unit__parent_id"], r["unit__parent__level"]),
+            "grievance_id": r["pk"],
+            "household_id": r["household_id"],
+            "evidence": f"问题#{r['pk']}超过办结期限仍未办结：{r['content'][:40]}",
+        }
+        for r in _grievance_rows(qs)
+    ]
+
+
+def lookback_unsolved(campaign, unit=None):
+    """Look-back found a 'resolved' problem unsolved: reopened after an answer, or rated not satisfied
+    after being resolved (整改不彻底). Uses history and satisfaction, not the FollowUp model."""
+    reopened = GrievanceEvent.objects.filter(
+        grievance=OuterRef("pk"), from_status__in=ANSWERED_STATUSES, to_status__in=OPEN_STATUSES
+    )
+    qs = _scope(
+        Grievance.objects.filter(campaign=campaign, kind="problem").filter(
+            Exists(reopened) | Q(satisfaction=Satisfaction.NOT_SATISFIED, status__in=SOLVED_STATUSES)
+        ),
+        "unit",
+        unit,
+    )
+    return [
+        {
+            "detector_key": f"lookback:{r['pk']}",
+            "kind": "incomplete_rectification",
+            "unit_id": _community(r["unit__level"], r["unit_id"], r["unit__parent_id"], r["unit__parent__level"]),
+            "grievance_id": r["pk"],
+            "household_id": r["household_id"],
+            "evidence": f"回头看发现问题#{r['pk']}“已办结”但未真正解决：{r['content'][:40]}",
+        }
+        for r in _grievance_rows(qs)
+    ]
+
+
+def _visit_rows(qs):
+    return qs.values(
+        "pk",
+        "visitor_id",
+        "household_id",
+        "visited_at",
+        "household__grid_id",
+        "household__grid__level",
+        "household__grid__parent_id",
+        "household__grid__parent__level",
+    )
+
+
+def _minutes(field):
+    """An integer column of minutes as a duration. PostgreSQL multiplies an interval; SQLite keeps
+    durations as integer microseconds."""
+    if connection.vendor == "postgresql":
+        return Func(F(field), template="(%(expressions)s * INTERVAL '1 minute')", output_field=DurationField())
+    return Func(F(field), template="(%(expressions)s * 60000000)", output_field=DurationField())
+
+
+def overlapping_visits(campaign, unit=None):
+    """One visitor in two places at once: a visit starting while the same visitor's visit at another
+    household is still running (虚假入户). The later visit is the candidate."""
+    end = ExpressionWrapper(F("visited_at") + _minutes("duration_minutes"), output_field=DateTimeField())
+    earlier = (
+        Visit.objects.filter(campaign=campaign, visitor=OuterRef("visitor_id"), visited_at__lte=OuterRef("visited_at"))
+        .exclude(pk=OuterRef("pk"))
+        .exclude(household=OuterRef("household_id"))
+        .annotate(ends=end)
+        .filter(ends__gt=OuterRef("visited_at"))
+    )
+    qs = _scope(Visit.objects.filter(campaign=campaign, mode="in_person"), "household__grid", unit).filter(
+        Exists(earlier)
+    )
+    return [
+        {
+            "detector_key": f"overlap:{r['pk']}",
+            "kind": "fake_visit",
+            "unit_id": _community(
+                r["household__grid__level"],
+                r["household__grid_id"],
+                r["household__grid__parent_id"],
+                r["household__grid__parent__level"],
+            ),
+            "household_id": r["household_id"],
+            "visitor_id": r["visitor_id"],
+            "evidence": f"走访记录#{r['pk']}（{timezone.localtime(r['visited_at']):%Y-%m-%d %H:%M}）与同一走访人在另一农户的走访时间重叠",
+        }
+        for r in _visit_rows(qs)
+    ]
+
+
+def too_many_per_day(campaign, unit=None, limit=MAX_VISITS_PER_DAY):
+    """More than `limit` in-person visits by one visitor in one (local) day (虚假入户)."""
+    tz = timezone.get_current_timezone()
+    rows = (
+        _scope(Visit.objects.filter(campaign=campaign, mode="in_person"), "household__grid", unit)
+        .annotate(day=TruncDate("visited_at", tzinfo=tz))
+        .values("visitor_id", "day")
+        .annotate(n=Count("pk"), first=Min("pk"))
+        .filter(n__gt=limit)
+        .order_by()
+    )
+    firsts = {r["pk"]: r for r in _visit_rows(Visit.objects.filter(pk__in=[r["first"] for r in rows]))}
+    result = []
+    for r in rows:
+        v = firsts[r["first"]]
+        result.append(
+            {
+                "detector_key": f"daily:{campaign.pk}:{r['visitor_id']}:{r['day']:%Y%m%d}",
+                "kind": "fake_visit",
+                "unit_id": _community(
+                    v["household__grid__level"],
+                    v["household__grid_id"],
+                    v["household__grid__parent_id"],
+                    v["household__grid__parent__level"],
+                ),
+                "visitor_id": r["visitor_id"],
+                "evidence": f"同一走访人{r['day']:%Y-%m-%d}一天内入户走访{r['n']}户，超过{limit}户",
+            }
+        )
+    return result
+
+
+DETECTORS = {
+    "unvisited": unvisited_assignments,
+    "overdue": overdue_entries,
+    "lookback": lookback_unsolved,
+    "overlap": overlapping_visits,
+    "daily": too_many_per_day,
+}
+
+
+def detect_all(*, campaign, unit=None):
+    """Run every detector; answers how many new candidates each one added."""
+    return {name: _insert(campaign, fn(campaign, unit)) for name, fn in DETECTORS.items()}

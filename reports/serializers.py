@@ -1,0 +1,218 @@
+"""Input and output shapes of the reports API."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from campaigns import defaults
+
+from .models import CardDistribution, ReportJob, Violation
+
+
+class FigureQuerySerializer(serializers.Serializer):
+    campaign = serializers.IntegerField(help_text="活动ID")
+    org_unit = serializers.IntegerField(help_text="单位ID")
+    start = serializers.DateField(required=False, help_text="开始日期（含）")
+    end = serializers.DateField(required=False, help_text="结束日期（含）")
+    detail = serializers.BooleanField(required=False, default=True, help_text="是否包含分类、趋势、评分等明细")
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError({"end": ["结束日期不能早于开始日期"]})
+        return attrs
+
+
+class ChildFiguresSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    level = serializers.CharField()
+    households_total = serializers.IntegerField()
+    households_visited = serializers.IntegerField()
+    coverage_rate = serializers.FloatField(allow_null=True)
+    grievances_total = serializers.IntegerField()
+    grievances_solved = serializers.IntegerField()
+    grievances_overdue = serializers.IntegerField()
+    problems_total = serializers.IntegerField()
+    problems_explained = serializers.IntegerField()
+    problems_answered = serializers.IntegerField()
+    problems_in_progress = serializers.IntegerField()
+    suggestions_total = serializers.IntegerField()
+    suggestions_adopted = serializers.IntegerField()
+    resolution_rate = serializers.FloatField(allow_null=True)
+    response_rate = serializers.FloatField(allow_null=True)
+    satisfaction_rate = serializers.FloatField(allow_null=True)
+
+
+class StatsSerializer(ChildFiguresSerializer):
+    """The dashboard figures (documented subset; the body carries every figure of the selector)."""
+
+    id = None
+    name = None
+    level = None
+    children = ChildFiguresSerializer(many=True)
+
+
+class ReportJobSerializer(serializers.ModelSerializer):
+    download_url = serializers.SerializerMethodField()
+    org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)
+    campaign_name = serializers.CharField(source="campaign.name", read_only=True)
+
+    class Meta:
+        model = ReportJob
+        fields = [
+            "id",
+            "campaign",
+            "campaign_name",
+            "org_unit",
+            "org_unit_name",
+            "start",
+            "end",
+            "status",
+            "progress",
+            "error",
+            "created_at",
+            "finished_at",
+            "download_url",
+        ]
+        read_only_fields = ["status", "progress", "error", "created_at", "finished_at"]
+
+    def get_download_url(self, obj) -> str | None:
+        return f"/api/reports/{obj.pk}/download/" if obj.status == ReportJob.State.DONE else None
+
+
+class ReportJobCreateSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField()
+    org_unit = serializers.IntegerField()
+    start = serializers.DateField(required=False, allow_null=True)
+    end = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, attrs):
+        if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
+            raise serializers.ValidationError({"end": ["结束日期不能早于开始日期"]})
+        return attrs
+
+
+class ReportJobCreatedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    progress = serializers.IntegerField()
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "enum": [k for k, _l in defaults.VIOLATION_KINDS],
+        "description": "违规类型（不入户、虚假入户、不整改、虚假整改、整改不彻底）",
+    }
+)
+class ViolationKindField(serializers.ChoiceField):
+    """Violation kinds, documented inline (the enum name "kind" is taken by other apps)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=defaults.VIOLATION_KINDS, **kwargs)
+
+
+class ViolationSerializer(serializers.ModelSerializer):
+    kind = ViolationKindField()
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    status_label = serializers.CharField(source="get_status_display", read_only=True)
+
+    class Meta:
+        model = Violation
+        fields = [
+            "id",
+            "campaign",
+            "unit",
+            "unit_name",
+            "kind",
+            "kind_label",
+            "evidence",
+            "evidence_file",
+            "status",
+            "status_label",
+            "source",
+            "detector_key",
+            "household",
+            "grievance",
+            "visitor",
+            "recorded_by",
+            "reviewed_by",
+            "reviewed_at",
+            "review_note",
+            "created_at",
+        ]
+        read_only_fields = [
+            "status",
+            "source",
+            "detector_key",
+            "visitor",
+            "recorded_by",
+            "reviewed_by",
+            "reviewed_at",
+            "review_note",
+            "created_at",
+        ]
+        extra_kwargs = {
+            "household": {"read_only": True},
+            "grievance": {"read_only": True},
+        }
+
+
+class ReviewSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DetectSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField()
+    org_unit = serializers.IntegerField(required=False)
+
+
+class DetectResultSerializer(serializers.Serializer):
+    created = serializers.DictField(child=serializers.IntegerField())
+
+
+class ScoreSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    confirmed = serializers.IntegerField()
+    candidates = serializers.IntegerField()
+    score = serializers.IntegerField()
+    talk = serializers.BooleanField(help_text="确认违规3起及以上：约谈")
+
+
+class CardDistributionSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CardDistribution
+        fields = ["id", "campaign", "household", "distributed_at", "distributed_by"]
+        read_only_fields = ["distributed_at", "distributed_by"]
+
+
+class CardRateSerializer(serializers.Serializer):
+    households = serializers.IntegerField()
+    distributed = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True)
+
+
+class ExcelQuerySerializer(FigureQuerySerializer):
+    month = serializers.RegexField(
+        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="月份，如 2026-11（优先于起止日期）"
+    )
+
+
+class ScoresSerializer(serializers.Serializer):
+    results = ScoreSerializer(many=True)
+    talks = ScoreSerializer(many=True, help_text="约谈名单")
+
+
+class DistributeSerializer(serializers.Serializer):
+    campaign = serializers.IntegerField()
+    households = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=5000)
+
+
+class DistributedSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+
+
+class CardQuerySerializer(serializers.Serializer):
+    campaign = serializers.IntegerField(help_text="活动ID")
+    org_unit = serializers.IntegerField(help_text="网格或社区ID")

@@ -1,0 +1,51 @@
+"""The leader dashboard: same figures as the API, drill-down links, a fixed number of queries."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from .factories import grievance, households, visit
+
+
+def _get(client, campaign, unit):
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/reports/", {"campaign": campaign.pk, "org_unit": unit.pk})
+    return response, len(ctx.captured_queries)
+
+
+def test_dashboard_shows_coverage_chart_and_drills_down_with_fixed_queries(client, cast, tree, campaign):
+    client.force_login(cast.leader)
+    hs = households(tree.grid_a1, 2)
+    visit(campaign, hs[0], cast.cadre)
+    grievance(campaign, tree.grid_a1, cast.cadre, status="assigned")
+    response, few = _get(client, campaign, tree.district)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<svg" in html and "各单位走访覆盖率" in html and "台账办理漏斗" in html
+    assert f"org_unit={tree.street_a.pk}" in html  # drill-down link to the street
+    # Much more data, in more units: the same number of queries.
+    for grid in (tree.grid_a2, tree.grid_b1, tree.grid_c1):
+        for h in households(grid, 5):
+            visit(campaign, h, cast.cadre)
+        for _ in range(3):
+            grievance(campaign, grid, cast.cadre, status="closed", is_typical=True)
+    _response, many = _get(client, campaign, tree.district)
+    assert many == few
+    drill = client.get("/reports/", {"campaign": campaign.pk, "org_unit": tree.community_a.pk})
+    assert "幸福社区一网格" in drill.content.decode()
+
+
+def test_dashboard_numbers_equal_the_api_numbers(client, api, cast, tree, campaign):
+    households(tree.grid_c1, 3)
+    grievance(campaign, tree.grid_c1, cast.cadre, status="assigned")
+    client.force_login(cast.office_b)
+    page = client.get("/reports/", {"campaign": campaign.pk, "org_unit": tree.street_b.pk})
+    body = api(cast.office_b).get("/api/stats/", {"campaign": campaign.pk, "org_unit": tree.street_b.pk}).json()
+    assert page.context["f"]["households_total"] == body["households_total"] == 3
+    assert page.context["f"]["grievances_total"] == body["grievances_total"] == 1
+
+
+def test_dashboard_outside_the_subtree_is_404(client, cast, tree, campaign):
+    client.force_login(cast.office_b)
+    assert client.get("/reports/", {"campaign": campaign.pk, "org_unit": tree.street_a.pk}).status_code == 404
+    client.force_login(cast.cadre)
+    assert client.get("/reports/").status_code == 404

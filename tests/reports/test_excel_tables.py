@@ -1,0 +1,47 @@
+"""The Excel statistics tables open with openpyxl, have the office layout and add up."""
+
+import io
+
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from .factories import category, grievance, households, visit
+
+
+def test_monthly_table_has_title_units_and_a_totals_row_that_sums(api, cast, tree, campaign):
+    for grid, n in ((tree.grid_a1, 3), (tree.grid_c1, 2)):
+        for h in households(grid, n):
+            visit(campaign, h, cast.cadre)
+    households(tree.grid_b1, 1)
+    housing, school = category("rp-housing", "住房保障"), category("rp-school", "教育")
+    grievance(campaign, tree.grid_a1, cast.cadre, status="closed", cat=housing)
+    grievance(campaign, tree.grid_a1, cast.cadre, status="assigned", cat=school)
+    grievance(campaign, tree.grid_c1, cast.cadre, status="resolved", cat=school)
+    month = timezone.localdate().strftime("%Y-%m")
+    response = api(cast.leader).get(
+        "/api/stats/excel/", {"campaign": campaign.pk, "org_unit": tree.district.pk, "month": month}
+    )
+    assert response.status_code == 200
+    wb = load_workbook(io.BytesIO(response.content))
+    ws = wb["走访统计月报表"]
+    assert "A1:O1" in [str(r) for r in ws.merged_cells.ranges]
+    assert "走访工作统计表" in ws["A1"].value
+    header = [c.value for c in ws[2]]
+    assert header[:4] == ["单位", "走访次数", "总户数", "已走访户数"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
+    units, totals = rows[:-1], rows[-1]
+    assert [r[0] for r in units] == ["东城街道", "西城街道"] and totals[0] == "合计"
+    for col in (1, 2, 3, 5, 7):  # visits, households, visited, entries, solved
+        assert sum(r[col] for r in units) == totals[col]
+    assert totals[1:4] == [5, 6, 5]
+    assert (totals[5], totals[7]) == (3, 2)
+    ledger = wb["问题台账汇总"]
+    lrows = [[c.value for c in row] for row in ledger.iter_rows(min_row=3)]
+    assert lrows[-1][0] == "合计" and sum(r[1] for r in lrows[:-1]) == lrows[-1][1] == 3
+
+
+def test_excel_download_in_the_browser_and_404_outside(client, cast, tree, campaign):
+    client.force_login(cast.office)
+    ok = client.get("/reports/excel/", {"campaign": campaign.pk, "org_unit": tree.street_a.pk})
+    assert ok.status_code == 200 and ok["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert client.get("/reports/excel/", {"campaign": campaign.pk, "org_unit": tree.street_b.pk}).status_code == 404

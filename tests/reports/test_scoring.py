@@ -1,0 +1,149 @@
+"""千分制 scoring: detectors find the planted cases and nothing else; inspectors confirm or dismiss;
+scores floor at 0; three confirmed cases put a unit on the 约谈 list."""
+
+from datetime import datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from reports.models import Violation
+from tests.factories import make_campaign
+from visits.models import Assignment
+
+from .factories import grievance, households, visit
+
+
+@pytest.fixture
+def past_campaign(tree):
+    """A campaign whose visiting phase is over (today is in rectification)."""
+    return make_campaign(tree.district, start=timezone.localdate() - timedelta(days=100), name="上一轮大走访")
+
+
+def test_detectors_find_the_planted_cases_and_nothing_else(api, cast, tree, past_campaign):
+    c = past_campaign
+    tz = timezone.get_current_timezone()
+    h = households(tree.grid_a1, 6)
+    Assignment.objects.bulk_create(
+        [
+            Assignment(campaign=c, household=h[0], visitor=cast.cadre, kind="grid"),
+            Assignment(campaign=c, household=h[1], visitor=cast.cadre, kind="grid"),  # planted: never visited
+            Assignment(campaign=c, household=h[1], visitor=cast.office, kind="party_leader"),  # 户户到 runs all year
+        ]
+    )
+    day = timezone.localdate() - timedelta(days=50)
+    at = datetime(day.year, day.month, day.day, 10, 0, tzinfo=tz)
+    visit(c, h[0], cast.cadre, at=at - timedelta(days=3))
+    visit(c, h[3], cast.cadre, at=at, minutes=40)
+    late = visit(c, h[4], cast.cadre, at=at + timedelta(minutes=20), minutes=30)  # planted: overlaps the one above
+    visit(c, h[5], cast.cadre, at=at + timedelta(minutes=60), minutes=30)
+    visit(c, h[4], cast.office, at=at + timedelta(minutes=10))  # another visitor: no overlap
+    many = households(tree.grid_c1, 21)
+    start = datetime(day.year, day.month, day.day, 7, 0, tzinfo=tz)
+    for i, hh in enumerate(many):  # planted: 21 visits in one day, none overlapping
+        visit(c, hh, cast.cadre_c, at=start + timedelta(minutes=30 * i), minutes=25)
+    past, future = timezone.now() - timedelta(days=1), timezone.now() + timedelta(days=3)
+    overdue = grievance(c, tree.grid_a1, cast.cadre, status="planned", due_at=past)  # planted
+    grievance(c, tree.grid_a1, cast.cadre, status="assigned", due_at=future)
+    grievance(c, tree.grid_a1, cast.cadre, status="closed", due_at=past, satisfaction="satisfied")
+    reopened = grievance(
+        c, tree.grid_c1, cast.cadre, status="assigned", events=[("followed_up", "assigned")]
+    )  # planted
+    grievance(
+        c,
+        tree.grid_c1,
+        cast.cadre,
+        status="followed_up",
+        satisfaction="basically_satisfied",
+        events=[("planned", "resolved")],
+    )
+
+    response = api(cast.inspector).post("/api/violations/detect/", {"campaign": c.pk}, format="json")
+    assert response.status_code == 200
+    assert response.json()["created"] == {"unvisited": 1, "overdue": 1, "lookback": 1, "overlap": 1, "daily": 1}
+    found = {v.detector_key: (v.unit, v.kind, v.status) for v in Violation.objects.all()}
+    assert found == {
+        f"unvisited:{c.pk}:{h[1].pk}": (tree.community_a, "not_visited", "candidate"),
+        f"overdue:{overdue.pk}": (tree.community_a, "no_rectification", "candidate"),
+        f"lookback:{reopened.pk}": (tree.community_c, "incomplete_rectification", "candidate"),
+        f"overlap:{late.pk}": (tree.community_a, "fake_visit", "candidate"),
+        f"daily:{c.pk}:{cast.cadre_c.pk}:{day:%Y%m%d}": (tree.community_c, "fake_visit", "candidate"),
+    }
+    again = api(cast.inspector).post("/api/violations/detect/", {"campaign": c.pk}, format="json").json()
+    assert sum(again["created"].values()) == 0 and Violation.objects.count() == 5
+
+
+def test_inspector_confirms_and_dismisses_candidates(api, cast, tree, campaign):
+    v = Violation.objects.create(
+        campaign=campaign,
+        unit=tree.community_a,
+        kind="not_visited",
+        evidence="未入户",
+        detector_key="k1",
+        source="detector",
+    )
+    client = api(cast.inspector)
+    assert api(cast.leader).post(f"/api/violations/{v.pk}/confirm/", {}, format="json").status_code == 403
+    no_reason = client.post(f"/api/violations/{v.pk}/dismiss/", {}, format="json")
+    assert no_reason.status_code == 400 and no_reason.json()["detail"] == "排除须说明理由"
+    assert client.post(f"/api/violations/{v.pk}/confirm/", {}, format="json").json()["status"] == "confirmed"
+    scores = api(cast.leader).get("/api/scores/", {"campaign": campaign.pk, "org_unit": tree.district.pk}).json()
+    assert {s["name"]: s["score"] for s in scores["results"]}["幸福社区"] == 999
+    assert api(cast.office_b).get(f"/api/violations/{v.pk}/").status_code == 404
+
+
+def test_inspector_records_a_violation_with_evidence(api, cast, tree, campaign):
+    body = {
+        "campaign": campaign.pk,
+        "unit": tree.grid_c1.pk,
+        "kind": "fake_visit",
+        "evidence": "抽查发现走访照片重复使用",
+    }
+    created = api(cast.inspector).post("/api/violations/", body, format="json")
+    assert created.status_code == 201
+    v = Violation.objects.get()
+    assert (v.unit, v.status, v.source, v.recorded_by) == (tree.community_c, "confirmed", "manual", cast.inspector)
+    assert api(cast.office_b).post("/api/violations/", body, format="json").status_code == 403
+    assert api(cast.office).post("/api/violations/", body, format="json").status_code == 404
+    bad = api(cast.inspector).post("/api/violations/", {**body, "unit": tree.street_a.pk}, format="json")
+    assert bad.status_code == 400 and Violation.objects.count() == 1
+
+
+def test_score_floors_at_zero_and_three_confirmed_cases_mean_a_talk(api, cast, tree, campaign):
+    def confirmed(unit, n, status="confirmed"):
+        Violation.objects.bulk_create(
+            [Violation(campaign=campaign, unit=unit, kind="not_visited", evidence="x", status=status) for _ in range(n)]
+        )
+
+    confirmed(tree.community_a, 1001)
+    confirmed(tree.community_b, 3)
+    confirmed(tree.community_c, 2)
+    confirmed(tree.community_c, 5, status="candidate")
+    body = api(cast.leader).get("/api/scores/", {"campaign": campaign.pk, "org_unit": tree.district.pk}).json()
+    scores = {s["name"]: (s["confirmed"], s["score"], s["talk"]) for s in body["results"]}
+    assert scores == {"幸福社区": (1001, 0, True), "和谐社区": (3, 997, True), "长安社区": (2, 998, False)}
+    assert [t["name"] for t in body["talks"]] == ["幸福社区", "和谐社区"]
+    stats = api(cast.leader).get("/api/stats/", {"campaign": campaign.pk, "org_unit": tree.district.pk}).json()
+    assert [t["name"] for t in stats["talks"]] == ["幸福社区", "和谐社区"]  # the dashboard and summary list them too
+
+
+def test_inspector_reviews_candidates_on_the_scoring_page(client, cast, tree, campaign):
+    v = Violation.objects.create(
+        campaign=campaign,
+        unit=tree.community_c,
+        kind="not_visited",
+        evidence="分配农户未走访",
+        detector_key="k2",
+        source="detector",
+    )
+    client.force_login(cast.inspector)
+    page = client.get("/reports/violations/", {"campaign": campaign.pk, "org_unit": tree.district.pk})
+    assert "分配农户未走访" in page.content.decode() and "确认扣分" in page.content.decode()
+    client.post(f"/reports/violations/{v.pk}/confirm/", {"next": "/reports/violations/"})
+    v.refresh_from_db()
+    assert v.status == "confirmed"
+    page = client.get(
+        "/reports/violations/", {"campaign": campaign.pk, "org_unit": tree.district.pk, "status": "confirmed"}
+    )
+    assert "999" in page.content.decode()
+    client.force_login(cast.office)
+    assert client.post(f"/reports/violations/{v.pk}/dismiss/", {"note": "误报"}).status_code == 404
