@@ -213,6 +213,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "PhaseEnum": "campaigns.models.Phase",
         "GrievanceStatusEnum": "grievances.models.Status",
+        "GrievanceSourceEnum": "grievances.models.Source",
+        "ViolationOriginEnum": "reports.models.Violation.Origin",
         "RosterImportStatusEnum": "visits.models.ImportStatus",
         "HouseholdKindEnum": "visits.models.HouseholdKind",
         "AssignmentKindEnum": "visits.models.AssignmentKind",
