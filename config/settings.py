@@ -168,6 +168,9 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
+# Embedded mode also serves straight from the app folders, so pages are styled even before (or
+# without) collectstatic; production serves only the collected, hashed files.
+WHITENOISE_USE_FINDERS = not HTTPS
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
