@@ -225,7 +225,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery -----------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# The filesystem transport ignores the host, but kombu warns ("No hostname was supplied") on
+# every connection whose URL names none, so the embedded URL names one.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost//"
 if not REDIS_URL:
     _broker_dir = DATA_DIR / "celery" / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
