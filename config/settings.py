@@ -17,7 +17,7 @@ env = environ.Env()
 
 # The embedded default keeps its SQLite file, broker queue and cache here; create them up front
 # so a fresh clone needs no manual step.
-for _sub in ("", "celery/broker", "celery/processed", "cache"):
+for _sub in ("", "celery/broker", "celery/processed", "celery/control", "cache"):
     (DATA_DIR / _sub).mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
@@ -228,13 +228,16 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery -----------------------------------------------------------------------------
-CELERY_BROKER_URL = REDIS_URL or "filesystem://"
+# The filesystem transport ignores the host, but kombu warns ("No hostname was supplied") on
+# every connection whose URL names none, so the embedded URL names one.
+CELERY_BROKER_URL = REDIS_URL or "filesystem://localhost//"
 if not REDIS_URL:
     _broker_dir = DATA_DIR / "celery" / "broker"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir),
         "data_folder_out": str(_broker_dir),
         "processed_folder": str(DATA_DIR / "celery" / "processed"),
+        "control_folder": str(DATA_DIR / "celery" / "control"),  # else ./control in the working directory
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True  # job state lives in our own tables (import jobs, reports)

@@ -1,6 +1,6 @@
 """The ledger API: list/create/update, transitions, merge, Excel export and import."""
 
-from django.http import StreamingHttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
@@ -234,8 +234,9 @@ def _fresh(request, pk):
 
 def xlsx_response(qs):
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
-    response = StreamingHttpResponse(
-        excel.stream_xlsx(excel.export_rows(qs)),
+    # Written to a temporary file first (XlsxWriter, constant memory), then streamed from disk.
+    response = FileResponse(
+        excel.write_xlsx(excel.export_rows(qs)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = (

@@ -1,14 +1,15 @@
 """The ledger in Excel (台账): streamed export and offline import with preview/confirm.
 
-Export: a streaming .xlsx writer (stdlib zipfile on an unseekable sink) fed by a queryset
-iterator, so 100,000 rows never sit in memory and the first bytes leave at once.
-Formula-like text (=, +, -, @, tab, CR at the start: OWASP "CSV injection") is written as an
-inline string cell with a leading apostrophe, never as a formula. Import strips the apostrophe.
+Export: XlsxWriter in constant_memory mode, fed by a queryset iterator and written to a
+temporary file that the response streams from disk, so 100,000 rows never sit in memory.
+Formula-like text (=, +, -, @, tab, CR at the start: OWASP "CSV injection") is written as a
+string cell with a leading apostrophe, never as a formula. Import strips the apostrophe.
 """
 
-import zipfile
+import tempfile
 from datetime import datetime
 
+import xlsxwriter
 from django.db import transaction
 from django.utils import timezone
 
@@ -148,131 +149,53 @@ def _mask_phone(phone):
     return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else phone
 
 
-def stream_xlsx(rows, title="问题整改台账"):
-    """Yield the bytes of an .xlsx with a title row, the Chinese header row and `rows`, as they are made.
+def write_xlsx(rows, title="问题整改台账"):
+    """Write an .xlsx with a title row, the Chinese header row and `rows` to a temporary file.
 
-    The workbook is a zip written to an unseekable sink (zipfile then uses data descriptors), and
-    the worksheet is deflated row by row: the first bytes leave at once, memory stays flat whatever
-    the row count, and no temporary file is needed. Text is written as inline strings, which a
-    spreadsheet never evaluates; formula-like text also gets the OWASP leading apostrophe.
+    XlsxWriter in constant_memory mode flushes each row to disk as soon as the next one starts,
+    so memory stays flat whatever the row count; the finished workbook is returned as an open
+    temporary file positioned at its start (deleted when closed), for a FileResponse to stream.
+    Every text cell goes through `write_string` (never a formula, number or link), and
+    formula-like text also gets the OWASP leading apostrophe.
     """
-    sink = _Sink()
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5) as zf:
-        for name, body in _static_parts(title).items():
-            zf.writestr(name, body)
-        yield sink.pop()
-        with zf.open("xl/worksheets/sheet1.xml", "w") as sheet:
-            sheet.write(_SHEET_HEAD.encode())
-            sheet.write(_row_xml(1, [title], style=1).encode())
-            sheet.write(_row_xml(2, HEADERS, style=1).encode())
-            buf = []
-            for n, row in enumerate(rows, start=3):
-                buf.append(_row_xml(n, row))
-                if len(buf) == 500:
-                    sheet.write("".join(buf).encode())
-                    buf.clear()
-                    data = sink.pop()
-                    if data:
-                        yield data
-            sheet.write(("".join(buf) + "</sheetData></worksheet>").encode())
-    yield sink.pop()
+    out = tempfile.TemporaryFile()
+    try:
+        wb = xlsxwriter.Workbook(
+            out,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_numbers": False,
+                "strings_to_urls": False,
+            },
+        )
+        ws = wb.add_worksheet(_sheet_name(title))
+        bold = wb.add_format({"bold": True, "font_name": "宋体"})
+        ws.set_column(6, 6, 60)
+        ws.freeze_panes(2, 0)
+        ws.merge_range(0, 0, 0, len(HEADERS) - 1, "", bold)
+        ws.write_string(0, 0, neutralise(title), bold)
+        for c, header in enumerate(HEADERS):
+            ws.write_string(1, c, header, bold)
+        for r, row in enumerate(rows, start=2):
+            for c, v in enumerate(row):
+                if v is None or v == "":
+                    continue
+                if isinstance(v, int | float) and not isinstance(v, bool):
+                    ws.write_number(r, c, v)
+                else:
+                    ws.write_string(r, c, neutralise(str(v)))
+        wb.close()
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    return out
 
 
-class _Sink:
-    """A write-only byte collector: zipfile writes into it, the generator hands the bytes on."""
-
-    def __init__(self):
-        self.chunks = []
-
-    def write(self, data):
-        self.chunks.append(bytes(data))
-        return len(data)
-
-    def flush(self):
-        pass
-
-    def pop(self):
-        data = b"".join(self.chunks)
-        self.chunks.clear()
-        return data
-
-
-_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
-_XML = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-_SHEET_HEAD = (
-    f'{_XML}<worksheet xmlns="{_NS}"><sheetViews><sheetView workbookViewId="0">'
-    '<pane ySplit="2" topLeftCell="A3" activePane="bottomLeft" state="frozen"/></sheetView></sheetViews>'
-    '<cols><col min="7" max="7" width="60" customWidth="1"/></cols><sheetData>'
-)
-
-
-def _static_parts(title):
-    ct = "application/vnd.openxmlformats-officedocument.spreadsheetml"
-    return {
-        "[Content_Types].xml": (
-            f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
-            '<Default Extension="xml" ContentType="application/xml"/>'
-            f'<Override PartName="/xl/workbook.xml" ContentType="{ct}.sheet.main+xml"/>'
-            f'<Override PartName="/xl/worksheets/sheet1.xml" ContentType="{ct}.worksheet+xml"/>'
-            f'<Override PartName="/xl/styles.xml" ContentType="{ct}.styles+xml"/></Types>'
-        ),
-        "_rels/.rels": (
-            f'{_XML}<Relationships xmlns="{_PKG}"><Relationship Id="rId1" '
-            f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
-        ),
-        "xl/workbook.xml": (
-            f'{_XML}<workbook xmlns="{_NS}" xmlns:r="{_REL}"><sheets>'
-            f'<sheet name="{_esc(title[:31])}" sheetId="1" r:id="rId1"/></sheets></workbook>'
-        ),
-        "xl/_rels/workbook.xml.rels": (
-            f'{_XML}<Relationships xmlns="{_PKG}">'
-            f'<Relationship Id="rId1" Type="{_REL}/worksheet" Target="worksheets/sheet1.xml"/>'
-            f'<Relationship Id="rId2" Type="{_REL}/styles" Target="styles.xml"/></Relationships>'
-        ),
-        "xl/styles.xml": (
-            f'{_XML}<styleSheet xmlns="{_NS}">'
-            '<fonts count="2"><font><sz val="11"/><name val="宋体"/></font>'
-            '<font><b/><sz val="11"/><name val="宋体"/></font></fonts>'
-            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
-            '<fill><patternFill patternType="gray125"/></fill></fills>'
-            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
-            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-            '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-            '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
-            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
-            "</styleSheet>"
-        ),
-    }
-
-
-_COLUMNS = [chr(ord("A") + i) for i in range(26)]
-# Characters XML 1.0 cannot carry (control characters other than tab, newline, return).
-_BAD_XML = dict.fromkeys([*range(0, 9), 11, 12, *range(14, 32)])
-
-
-def _esc(text):
-    return (
-        text.translate(_BAD_XML).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
-
-
-def _row_xml(n, values, style=0):
-    s = f' s="{style}"' if style else ""
-    cells = []
-    for i, v in enumerate(values):
-        if v is None or v == "":
-            continue
-        ref = f"{_COLUMNS[i]}{n}"
-        if isinstance(v, bool) or not isinstance(v, int | float):
-            cells.append(
-                f'<c r="{ref}" t="inlineStr"{s}><is><t xml:space="preserve">{_esc(neutralise(str(v)))}</t></is></c>'
-            )
-        else:
-            cells.append(f'<c r="{ref}"{s}><v>{v}</v></c>')
-    return f'<row r="{n}">{"".join(cells)}</row>'
+def _sheet_name(title):
+    """A worksheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
+    return "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "Sheet1"
 
 
 # --- import --------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ District 测试区
 from types import SimpleNamespace
 
 import pytest
+from django.db import connections
 from rest_framework.test import APIClient
 
 from campaigns.models import Level, Role
@@ -84,7 +85,10 @@ def browser_page(live_server, monkeypatch):
     """A Playwright page in Debian's Chromium at a 390×844 phone viewport (never downloads a browser).
 
     Yields (page, base_url). Playwright's sync API runs an event loop; Django must allow its
-    synchronous ORM calls from the live server thread meanwhile.
+    synchronous ORM calls from the live server thread meanwhile. Code running inside
+    `sync_playwright()` (later fixtures and the test body) has its own context, so Django's
+    per-context connection handler opens a second database connection there; it is closed on
+    the way out, or PostgreSQL refuses to drop the test database ("being accessed by other users").
     """
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     from playwright.sync_api import sync_playwright
@@ -111,6 +115,7 @@ def browser_page(live_server, monkeypatch):
         finally:
             context.close()
             browser.close()
+            connections.close_all()
 
 
 def login(page, base_url, username, password="Zoufang-Test-1"):

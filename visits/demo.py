@@ -137,42 +137,70 @@ def seed(ctx):
     )
 
 
+# A visitor's day: at most six visits, each slot 75-90 minutes after the previous one (a visit of
+# up to 45 minutes plus the walk to the next household), mornings, afternoons and evenings
+# (seeds/002: evenings preferred, when people are at home). Listed in the order a day fills up.
+SLOTS = [time(18, 30), time(9, 0), time(14, 30), time(19, 45), time(10, 30), time(16, 0)]
+
+
 def _visits(ctx, rnd):
-    """About 30 % of regular assignments visited by their visitor, during the visiting phase so far."""
+    """About 30 % of regular assignments visited by their visitor, during the visiting phase so far.
+
+    Each visitor's visits are spread over the days of the phase so far, at most len(SLOTS) a day in
+    slots that leave time to get from one household to the next, so the detectors find nothing
+    untoward, except the one overlap planted on purpose (the demo cadre's second visit starts
+    while the first is still running) for the inspector's review list.
+    """
     campaign = ctx.campaign
     phase = campaign.phase_dates(Phase.VISITING)
     if phase is None or phase.start > ctx.today:
         return 0
     last = min(phase.end, ctx.today - timedelta(days=1))
-    days = max((last - phase.start).days, 0)
+    days = max((last - phase.start).days, 0) + 1
     checklist = list(campaign.checklist.values_list("id", flat=True))
     tz = timezone.get_current_timezone()
-    new = []
     assignments = (
         Assignment.objects.filter(campaign=campaign)
         .exclude(kind=AssignmentKind.PARTY_LEADER)
         .select_related("household")
         .order_by("household__key")
     )
-    for i, a in enumerate(assignments):
-        if i % 10 >= 3:
-            continue
-        day = phase.start + timedelta(days=(i * 7) % (days + 1))
-        hour = 9 + (i % 3) * 5  # mornings, afternoons and evenings (seeds/002: evenings preferred)
-        minutes = 45 if i % 13 else 15
-        new.append(
-            Visit(
-                campaign=campaign,
-                household=a.household,
-                visitor_id=a.visitor_id,
-                client_id=uuid.uuid5(NAMESPACE, f"{campaign.pk}:{a.household.key}"),
-                visited_at=timezone.make_aware(datetime.combine(day, time(hour, 0)), tz),
-                duration_minutes=minutes,
-                answers={str(q): "情况正常，无特殊需求" for q in checklist[: 3 + i % 4]},
-                notes=NOTES[i % len(NOTES)],
-                too_short=minutes < campaign.min_visit_minutes,
+    chosen = [(i, a) for i, a in enumerate(assignments) if i % 10 < 3]
+    per_visitor = {}
+    for i, a in chosen:
+        per_visitor.setdefault(a.visitor_id, []).append((i, a))
+    planted = ctx.users.get("cadre")
+    new = []
+    for visitor_id, items in per_visitor.items():
+        items = items[: days * len(SLOTS)]
+        used = {}
+        previous = None
+        for k, (i, a) in enumerate(items):
+            day = phase.start + timedelta(days=k * days // len(items))
+            nth = used.get(day, 0)
+            used[day] = nth + 1
+            # Half the days start in the evening, the rest in the morning or afternoon; the next
+            # visits of the day take the following slots (distinct slots never overlap).
+            first = (0, 0, 1, 2)[(day.toordinal() + visitor_id) % 4]
+            slot = SLOTS[(first + nth) % len(SLOTS)]
+            start = timezone.make_aware(datetime.combine(day, slot), tz) + timedelta(minutes=i % 11)
+            minutes = 45 if i % 13 else 15
+            if planted and visitor_id == planted.pk and k == 1 and previous is not None:
+                start = previous + timedelta(minutes=10)  # planted: two households at once (虚假入户)
+            previous = start
+            new.append(
+                Visit(
+                    campaign=campaign,
+                    household=a.household,
+                    visitor_id=visitor_id,
+                    client_id=uuid.uuid5(NAMESPACE, f"{campaign.pk}:{a.household.key}"),
+                    visited_at=start,
+                    duration_minutes=minutes,
+                    answers={str(q): "情况正常，无特殊需求" for q in checklist[: 3 + i % 4]},
+                    notes=NOTES[i % len(NOTES)],
+                    too_short=minutes < campaign.min_visit_minutes,
+                )
             )
-        )
     before = Visit.objects.filter(campaign=campaign).count()
     Visit.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
     return Visit.objects.filter(campaign=campaign).count() - before
