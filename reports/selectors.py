@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.db import connection, transaction
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
+from django.db.models import Avg, Count, DateField, DurationField, ExpressionWrapper, F, Q
 from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils import timezone
@@ -338,11 +338,15 @@ def _focus(f):
 
 def _cube(f, now):
     """Entry counts by (category, kind, status, resolved level, week): one small grouped result from
-    which the category breakdown, the levels, the status funnel and the weekly trend are all summed."""
-    return list(
+    which the category breakdown, the levels, the status funnel and the weekly trend are all summed.
+    Returns the cells summed over the weeks, and the entries per week."""
+    cells = (
         _grievance_base(f)
-        .annotate(week=TruncWeek("registered_at", tzinfo=timezone.get_current_timezone()))
-        .values("category_id", "kind", "status", "resolved_level", "week")
+        .annotate(
+            # A date, not a local midnight: no per-row time-zone conversion in Python.
+            week=TruncWeek("registered_at", output_field=DateField(), tzinfo=timezone.get_current_timezone())
+        )
+        .values_list("category_id", "kind", "status", "resolved_level", "week")
         .annotate(
             n=Count("pk"),
             explained=Count("pk", filter=_explained(f)),
@@ -350,6 +354,24 @@ def _cube(f, now):
         )
         .order_by()
     )
+    cube, weeks = {}, defaultdict(int)
+    for category_id, kind, status, level, week, n, explained, overdue in cells:
+        cell = cube.get((category_id, kind, status, level))
+        if cell is None:
+            cube[(category_id, kind, status, level)] = cell = {
+                "category_id": category_id,
+                "kind": kind,
+                "status": status,
+                "resolved_level": level,
+                "n": 0,
+                "explained": 0,
+                "overdue": 0,
+            }
+        cell["n"] += n
+        cell["explained"] += explained
+        cell["overdue"] += overdue
+        weeks[_day(week)] += n
+    return list(cube.values()), weeks
 
 
 def _categories(cube):
@@ -412,15 +434,15 @@ def _funnel(cube):
     return stages, by_status
 
 
-def _trend(f, cube):
+def _trend(f, entries):
     """Visits and entries per week (weeks starting Monday, local time); the entries from the cube."""
     tz = timezone.get_current_timezone()
     visits = _visits_qs(f).annotate(week=TruncWeek("visited_at", tzinfo=tz)).values("week").annotate(n=Count("pk"))
     weeks = {}
     for r in visits.order_by():
         weeks.setdefault(_day(r["week"]), {"visits": 0, "grievances": 0})["visits"] = r["n"]
-    for cell in cube:
-        weeks.setdefault(_day(cell["week"]), {"visits": 0, "grievances": 0})["grievances"] += cell["n"]
+    for week, n in entries.items():
+        weeks.setdefault(week, {"visits": 0, "grievances": 0})["grievances"] = n
     return [{"week": k.isoformat(), **v} for k, v in sorted(weeks.items())]
 
 
@@ -535,7 +557,7 @@ def _campaign_figures(f, *, detail, visits_by_unit):
         "own": own,
     }
     if detail:
-        cube = _cube(f, now)
+        cube, entries_by_week = _cube(f, now)
         stages, by_status = _funnel(cube)
         categories = _categories(cube)
         unit_scores = scores(f)
@@ -547,7 +569,7 @@ def _campaign_figures(f, *, detail, visits_by_unit):
                 "resolved_levels": _levels(cube),
                 "funnel": stages,
                 "statuses": by_status,
-                "trend": _trend(f, cube),
+                "trend": _trend(f, entries_by_week),
                 "typical_cases": _typical(f),
                 "slowest_units": slowest(result["children"]),
                 "scores": unit_scores,
