@@ -433,7 +433,8 @@ def _funnel(cube):
 def _trend(f, entries):
     """Visits and entries per week (weeks starting Monday, local time); the entries from the cube."""
     tz = timezone.get_current_timezone()
-    visits = _visits_qs(f).annotate(week=TruncWeek("visited_at", tzinfo=tz)).values("week").annotate(n=Count("pk"))
+    # COUNT(*), not of the id: the campaign-visits index holds the visit time, so an index-only scan.
+    visits = _visits_qs(f).annotate(week=TruncWeek("visited_at", tzinfo=tz)).values("week").annotate(n=Count("*"))
     weeks = {}
     for r in visits.order_by():
         weeks.setdefault(_day(r["week"]), {"visits": 0, "grievances": 0})["visits"] = r["n"]
