@@ -2,12 +2,20 @@
 `campaign_figures()`, so the same filters always give the same numbers.
 
 Everything is computed by aggregate SQL (conditional Count over filtered rows) in a fixed number of
-queries (13 with the breakdowns) whatever the size of the district; never a Python loop over
-households, visits or entries. Rows are grouped by their integer unit id (the grid of a household,
-the unit of an entry), which PostgreSQL hash-aggregates without sorting text; the at most one row
-per org unit is then rolled up to the child units of the selected unit through the materialised
-path (`child_key`). A household belongs to exactly one grid, so distinct counts add up exactly.
-For the campaign's whole territory the subtree filter is dropped (every row of the campaign is in it).
+queries whatever the size of the district (9 SELECTs with the breakdowns, 4 without); never a Python
+loop over households, visits or entries. The heavy passes, one each:
+- the registry: every household of the unit's subtree LEFT JOINed to the campaign's distinct visited
+  households and to its focus categories (a bit mask), grouped by (grid, kind, mask); PostgreSQL
+  merges the three in household order from index-only scans (household_id_grid_kind_idx,
+  visit_campaign_hh_cover_idx);
+- the ledger per unit (all FILTERed counts) and the ledger cube by (category, kind, status, level,
+  week), from which categories, levels, funnel and the entries' weekly trend are summed;
+- the campaign visits per week (index-only).
+Rows are grouped by their integer unit id (the grid of a household, the unit of an entry); the at
+most one row per org unit is then rolled up to the child units of the selected unit through the
+materialised path (`child_key`). A household belongs to exactly one grid, so distinct counts add up
+exactly. For the campaign's whole territory the subtree filter is dropped (every row of the campaign
+is in it). Numbers are always live: no rollup table.
 
 Definitions (DOMAIN.md: Grievance ledger, Reporting):
 - households_total: rows of kind "household" registered under the unit (the registry, not date-filtered);
@@ -505,7 +513,7 @@ def scores(f):
 def campaign_figures(f, *, detail=True, visits_by_unit=False):
     """All the figures of one (campaign, unit, date range): totals, per child unit, breakdowns.
 
-    `detail=False` gives only totals and children (5 queries; 13 with the breakdowns).
+    `detail=False` gives only totals and children (4 SELECTs; 9 with the breakdowns).
     `visits_by_unit=True` adds the number of visits per child unit (the Excel monthly table);
     otherwise children carry `visits_total: None` and only the total is counted.
     """
