@@ -3,6 +3,8 @@
 Run on PostgreSQL:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/zf_reports .venv/bin/python bench/report_bench.py
 It loads its own data with COPY (a district of 10 streets x 10 communities x 5 grids), measures in a
 fresh subprocess (so peak memory is the measurement's, not the data loader's), then deletes its data.
+With `--reuse` the data is kept (loaded on the first run, reused after): iterate on the measurement
+without reloading 300,000 rows; run once without it to clean up.
 
 Measured: dashboard figures (query count, time); the summary job end to end (figures + HTML + PDF +
 storage) against WeasyPrint rendering the same HTML alone; peak RSS and Python-heap peaks.
