@@ -13,6 +13,7 @@ from campaigns import calendar
 from campaigns.access import scope
 from campaigns.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from campaigns.models import Campaign, Level, OrgUnit, Role, User
+from visits.models import Household
 
 from . import workflow
 from .models import (
@@ -52,6 +53,14 @@ def compute_deadlines(*, campaign, registered_at, tier):
 
 
 @transaction.atomic
+def _may_register(actor, unit, household):
+    """A role over the unit, or a household the actor may see (a paired department's cadre
+    visits households assigned to them outside their own unit)."""
+    if scope(actor).covers(unit, REGISTER_ROLES):
+        return True
+    return household is not None and Household.objects.visible_to(actor).filter(pk=household.pk).exists()
+
+
 def register_grievance(
     *,
     actor,
@@ -80,7 +89,7 @@ def register_grievance(
     if campaign is None:
         raise InvalidInput("该单位没有进行中的走访活动")
     now = timezone.now()
-    if actor is not None and not scope(actor).covers(unit, REGISTER_ROLES):
+    if actor is not None and not _may_register(actor, unit, household):
         raise NotAllowed("您不能在该单位登记问题")
     if registered_at is not None and registered_at < now - BACKDATE_GRACE:
         # Entries collected offline may be backdated, by office staff only (issue 5 fixed points).

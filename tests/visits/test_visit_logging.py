@@ -273,3 +273,24 @@ def test_phone_form_refuses_a_file_that_is_not_a_photo(client, cast, campaign, h
     page = client.post(f"/visits/households/{home.pk}/visit/", form).content.decode()
     assert "只能上传JPEG、PNG或WebP格式的照片" in page
     assert Visit.objects.count() == 0 and VisitPhoto.objects.count() == 0
+
+
+def test_paired_department_cadre_raises_a_grievance_at_an_assigned_household(api, cast, campaign, tree):
+    """A paired department's cadre (挂包单位) has no role in the community but visits the
+    households assigned to them, and the problems they hear go into the ledger."""
+    from campaigns.models import Role
+    from grievances.models import Grievance
+    from tests.factories import UserFactory, member
+
+    visitor = member(UserFactory(username="t_dept_cadre", full_name="教育局干部"), tree.department, Role.CADRE)
+    h = household(tree.grid_a2, 7)
+    Assignment.objects.create(campaign=campaign, household=h, visitor=visitor, kind=AssignmentKind.DEPARTMENT)
+    cat = grievance_categories()
+    data = body(h, campaign, grievances=[{"content": "孩子上学路远，希望增设校车站点", "category": cat.pk}])
+    response = api(visitor).post("/api/visits/", data, format="json")
+    assert response.status_code == 201, response.json()
+    g = Grievance.objects.get()
+    assert (g.household_id, g.unit_id, g.registered_by_id) == (h.pk, tree.grid_a2.pk, visitor.pk)
+    # The visitor may follow what they raised; another community's cadre may not see it.
+    assert api(visitor).get(f"/api/grievances/{g.pk}/").status_code == 200
+    assert api(cast.cadre_c).get(f"/api/grievances/{g.pk}/").status_code == 404
