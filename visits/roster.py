@@ -20,6 +20,7 @@ import re
 import tempfile
 import uuid
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from operator import mul
 from xml.etree import ElementTree
 
@@ -156,6 +157,13 @@ def formula_cells(fileobj):
         return refs
 
 
+def _formula_cells_of(data):
+    try:
+        return formula_cells(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        return []
+
+
 def _has_formula(buf, prefixed):
     if prefixed:
         return _FORMULA_TAG.search(buf) is not None
@@ -225,15 +233,16 @@ def preview(job: ImportJob):
     user = job.created_by
     with default_storage.open(job.file, "rb") as f:
         data = f.read()
-    try:
-        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = wb.get_sheet_by_index(0)
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
-        return _finish_preview(job, errors, "", 0, 0, 0, 0, bad_file=True)
-    try:
-        formulas = formula_cells(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        formulas = []
+    # The formula scan runs in a thread while calamine parses the sheet: zlib releases the GIL,
+    # so the scan's decompression overlaps the parse instead of adding to it.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        scan = pool.submit(_formula_cells_of, data)
+        try:
+            wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+            sheet = wb.get_sheet_by_index(0)
+        except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
+            return _finish_preview(job, errors, "", 0, 0, 0, 0, bad_file=True)
+        formulas = scan.result()
     del data
 
     grids = _grid_index(user)
