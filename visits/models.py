@@ -50,9 +50,14 @@ class HouseholdQuerySet(models.QuerySet):
 class Household(models.Model):
     """A visit target registered to a grid: a home, or an enterprise, school, shop (seeds/001)."""
 
-    grid = models.ForeignKey(OrgUnit, verbose_name="所属网格", on_delete=models.PROTECT, related_name="households")
+    # No index of its own: household_grid_addr_idx (grid, address) serves every grid lookup.
+    grid = models.ForeignKey(
+        OrgUnit, verbose_name="所属网格", on_delete=models.PROTECT, related_name="households", db_index=False
+    )
     # Match key of the roster import: the ID number when there is one, else grid + address + head.
-    key = models.CharField("匹配键", max_length=200, unique=True, editable=False)
+    # Unique through Meta.constraints, not unique=True: on PostgreSQL that would add a second,
+    # varchar_pattern_ops index for LIKE that no query uses and every import pays for.
+    key = models.CharField("匹配键", max_length=200, editable=False)
     head_name = models.CharField("户主姓名", max_length=50)
     id_number = models.CharField("身份证号", max_length=18, blank=True)
     phone = models.CharField("联系电话", max_length=20, blank=True)
@@ -76,6 +81,7 @@ class Household(models.Model):
             # in id order with the campaign's visited households: an index-only scan in id order.
             models.Index(fields=["id"], include=["grid", "kind"], name="household_id_grid_kind_idx"),
         ]
+        constraints = [models.UniqueConstraint(fields=["key"], name="household_key_uniq")]
 
     def __str__(self):
         return f"{self.head_name}（{self.address}）"

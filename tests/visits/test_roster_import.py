@@ -210,3 +210,26 @@ def test_confirm_after_the_data_changed_fails_cleanly_and_writes_nothing(api, ca
     body = api(cast.office).get(f"/api/households/import/{job_id}/").json()
     assert body["status"] == "failed" and "重新上传" in body["message"]
     assert Household.objects.count() == 1
+
+
+def test_id_numbers_with_a_bad_birth_date_or_non_ascii_digits_get_the_validators_messages(api, cast, tree):
+    from visits.validators import id_check_digit
+
+    g = tree.grid_a1.code
+    bad_date = "11010520231301123"
+    bad_date += id_check_digit(bad_date)
+    full_width = "１" + id_number(5)[1:]  # 18 characters that str.isdigit() accepts
+    rows = [
+        ["张一", bad_date, "13800000001", "锦绣路1号", g, 3, "家庭", "", "否"],  # row 2
+        ["张二", full_width, "13800000002", "锦绣路2号", g, 3, "家庭", "", "否"],  # row 3
+        ["张三", id_number(3)[:17], "13800000003", "锦绣路3号", g, 3, "家庭", "", "否"],  # row 4
+    ]
+    job_id = upload(api, cast.office, roster_xlsx(rows)).json()["id"]
+    body = api(cast.office).get(f"/api/households/import/{job_id}/").json()
+    messages = {(e["row"], e["column"]): e["message"] for e in body["errors"]}
+    assert messages == {
+        (2, "身份证号"): "身份证号中的出生日期无效",
+        (3, "身份证号"): "身份证号应为18位，前17位为数字，最后一位为数字或X",
+        (4, "身份证号"): "身份证号应为18位，前17位为数字，最后一位为数字或X",
+    }
+    assert Household.objects.count() == 0
