@@ -289,7 +289,12 @@ def cached_count(qs):
 
     if not COUNT_CACHE_SECONDS:
         return qs.count()
-    sql, params = qs.order_by().query.sql_with_params()
+    from django.core.exceptions import EmptyResultSet
+
+    try:
+        sql, params = qs.order_by().query.sql_with_params()
+    except EmptyResultSet:  # e.g. `routed` for a user with no handling unit: nothing to count
+        return 0
     digest = hashlib.sha1(f"{sql}|{params!r}".encode()).hexdigest()
     key = f"grievances:count:{ledger_generation()}:{digest}"
     value = cache.get(key)

@@ -301,6 +301,7 @@ def create(request):
         "grievances/create.html",
         {
             "errors": errors,
+            "form_error": errors.get("__all__", ""),  # templates cannot read keys starting with "_"
             "categories": GrievanceCategory.objects.filter(is_active=True).select_related("parent"),
             "units": [u for u in _units_for(request.user) if u.level != Level.DEPARTMENT],
             "kinds": Kind.choices,

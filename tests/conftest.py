@@ -28,6 +28,11 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # LocMemCache instances with the same LOCATION share one store per process: without this, a
+    # cached ledger count (keyed by SQL text; ids repeat between tests) leaks into the next test.
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture
