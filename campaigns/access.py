@@ -80,6 +80,17 @@ class Scope:
         above = {a for p in paths for a in path_prefixes(p)}
         return qs.filter(Q(territory__path__in=above) | self.subtree_q("territory"))
 
+    def filter_users(self, qs, roles=None):
+        """The user themself and people holding a membership in the user's subtree (for `roles`)."""
+        if self.is_superuser:
+            return qs
+        if not self.is_authenticated:
+            return qs.none()
+        paths = self.paths(roles)
+        if not paths:
+            return qs.filter(pk=self.user.pk)
+        return qs.filter(Q(pk=self.user.pk) | self.subtree_q("memberships__unit", roles)).distinct()
+
     def units(self, roles=None):
         return (
             self.filter_by_unit(OrgUnit.objects.all(), "", roles) if roles else self.filter_units(OrgUnit.objects.all())

@@ -39,7 +39,7 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        qs = Notification.objects.filter(recipient=self.request.user)
+        qs = Notification.objects.visible_to(self.request.user)
         unread = self.request.query_params.get("unread")
         if unread in ("1", "true"):
             qs = qs.filter(read_at__isnull=True)

@@ -470,6 +470,14 @@ class NoticeLog(models.Model):
         return f"#{self.grievance_id} {self.get_deadline_display()} {self.get_kind_display()}"
 
 
+class NotificationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A message is its recipient's alone: not even an admin reads another person's inbox."""
+        if not (user and user.is_authenticated):
+            return self.none()
+        return self.filter(recipient=user)
+
+
 class Notification(models.Model):
     """A message to one person. The row is the inbox; external channels get a Delivery each."""
 
@@ -519,6 +527,8 @@ class Notification(models.Model):
     url = models.CharField("链接", max_length=300, blank=True)
     created_at = models.DateTimeField("时间", default=timezone.now)
     read_at = models.DateTimeField("已读时间", null=True, blank=True)
+
+    objects = NotificationQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "消息通知"

@@ -202,7 +202,7 @@ def unread_count(user):
 
 def mark_read(*, actor, ids=None):
     """Mark the actor's messages read (all unread ones when `ids` is None). Returns how many."""
-    qs = Notification.objects.filter(recipient=actor, read_at__isnull=True)
+    qs = Notification.objects.visible_to(actor).filter(read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())

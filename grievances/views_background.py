@@ -20,7 +20,7 @@ SUPERVISION_ROLES = (Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.ADMIN)
 
 @login_required
 def inbox(request):
-    qs = Notification.objects.filter(recipient=request.user).select_related("grievance")
+    qs = Notification.objects.visible_to(request.user).select_related("grievance")
     if request.GET.get("unread"):
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))
@@ -38,6 +38,8 @@ def inbox(request):
 @login_required
 @require_POST
 def mark_read(request, pk=None):
+    if pk is not None:  # someone else's message is a 404, like a missing one
+        pk = get_object_or_404(Notification.objects.visible_to(request.user), pk=pk).pk
     notifications.mark_read(actor=request.user, ids=None if pk is None else [pk])
     return redirect(request.POST.get("next") or "grievances:notifications")
 

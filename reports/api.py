@@ -214,7 +214,11 @@ class ViolationViewSet(
         campaign = get_object_or_404(
             Campaign.objects.visible_to(request.user).select_related("territory"), pk=d["campaign"]
         )
-        unit = get_object_or_404(OrgUnit, pk=d["org_unit"]) if d.get("org_unit") else campaign.territory
+        unit = (
+            get_object_or_404(OrgUnit.objects.visible_to(request.user), pk=d["org_unit"])
+            if d.get("org_unit")
+            else campaign.territory
+        )
         if not scope(request.user).covers(unit, INSPECTOR_ROLES):
             raise NotAllowed("只有督导人员可以运行违规发现")
         return Response({"created": detect_all(campaign=campaign, unit=unit)})

@@ -367,8 +367,10 @@ def diary(request, user_id=None):
     campaign = selectors.current_campaign(request.user)
     visits = list(selectors.diary(request.user, visitor, campaign))
     if user_id is not None and not visits and visitor != request.user:
-        s = scope(request.user)
-        if not s.has_role(*assign_service.ADJUST_ROLES):
+        # An empty diary is shown only to those who manage the visitor (office/admin above
+        # them): anyone else must not learn who the user id belongs to.
+        managed = scope(request.user).filter_users(User.objects.filter(pk=visitor.pk), assign_service.ADJUST_ROLES)
+        if not managed.exists():
             raise Http404
     questions = {str(q.pk): q for q in campaign.checklist.all()} if campaign else {}
     for v in visits:
