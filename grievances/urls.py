@@ -18,5 +18,6 @@ urlpatterns = [
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/transition/", views.transition, name="transition"),
     path("<int:pk>/merge/", views.merge, name="merge"),
+    path("attachments/<int:pk>/", views.attachment, name="attachment"),
     path("", include("grievances.urls_background")),  # inbox, follow-ups, operations (issue 6)
 ]

@@ -8,8 +8,10 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -21,7 +23,7 @@ from visits.models import Household
 
 from . import excel, selectors, services, workflow
 from .api import _own_unit, xlsx_response
-from .models import Grievance, GrievanceCategory, ImportJob, Kind, Satisfaction, Source, Status, Tier
+from .models import Attachment, Grievance, GrievanceCategory, ImportJob, Kind, Satisfaction, Source, Status, Tier
 
 PRESETS = {
     "ledger": ("问题整改台账", {}),
@@ -335,3 +337,11 @@ def import_page(request, pk=None):
             messages.success(request, f"已导入 {job.created_count} 条")
             return redirect("grievances:ledger")
     return render(request, "grievances/import.html", {"job": job, "headers": excel.HEADERS})
+
+
+@login_required
+def attachment(request, pk):
+    """Attachments (evidence photos, documents) are served only to who may see the entry."""
+    a = get_object_or_404(Attachment.objects.filter(grievance__in=Grievance.objects.visible_to(request.user)), pk=pk)
+    name = a.name or a.file.name.rsplit("/", 1)[-1]
+    return FileResponse(default_storage.open(a.file.name, "rb"), as_attachment=True, filename=name)

@@ -1,5 +1,6 @@
 """Input and output shapes of the reports API."""
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -112,10 +113,18 @@ class ViolationKindField(serializers.ChoiceField):
 
 
 class ViolationSerializer(serializers.ModelSerializer):
+    def get_evidence_url(self, obj) -> str | None:
+        if not obj.evidence_file:
+            return None
+        return reverse("reports:violation-evidence", args=[obj.pk])
+
     kind = ViolationKindField()
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
+    # Evidence is uploaded here but read back only through the access-checked download view.
+    evidence_file = serializers.FileField(write_only=True, required=False)
+    evidence_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Violation
@@ -128,6 +137,7 @@ class ViolationSerializer(serializers.ModelSerializer):
             "kind_label",
             "evidence",
             "evidence_file",
+            "evidence_url",
             "status",
             "status_label",
             "source",

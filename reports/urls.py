@@ -15,6 +15,7 @@ urlpatterns = [
     path("violations/", views.violations, name="violations"),
     path("violations/new/", views.violation_record, name="violation-record"),
     path("violations/detect/", views.violation_detect, name="violation-detect"),
+    path("violations/<int:pk>/evidence/", views.violation_evidence, name="violation-evidence"),
     path("violations/<int:pk>/<str:decision>/", views.violation_review, name="violation-review"),
     path("cards/", views.cards_page, name="cards"),
     path("cards/sheet/", views.cards_sheet, name="cards-sheet"),

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -270,3 +271,11 @@ def cards_distribute(request):
         except DomainError as exc:
             messages.error(request, exc.message)
     return redirect(request.POST.get("next") or reverse("reports:cards"))
+
+
+@login_required
+def violation_evidence(request, pk):
+    """Evidence files are served only to who may see the violation (inspectors, leaders, office)."""
+    v = get_object_or_404(Violation.objects.visible_to(request.user).exclude(evidence_file=""), pk=pk)
+    name = v.evidence_file.name.rsplit("/", 1)[-1]
+    return FileResponse(default_storage.open(v.evidence_file.name, "rb"), as_attachment=True, filename=name)

@@ -19,7 +19,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from grievances.models import DeadlineKind, FollowUp, NoticeKind, NoticeLog, Notification
+from grievances.models import Attachment, DeadlineKind, FollowUp, NoticeKind, NoticeLog, Notification
 from grievances.models import ImportJob as GrievanceImportJob
 from reports.models import CardDistribution, ReportJob, Violation
 from tests.factories import make_campaign
@@ -65,6 +65,10 @@ def world(tree, cast, campaign):
         unit=tree.community_a,
         kind=Violation._meta.get_field("kind").choices[0][0],
         evidence="十必报秘密",
+        evidence_file=default_storage.save("reports/evidence/secret.pdf", ContentFile(b"%PDF")),
+    )
+    attachment = Attachment.objects.create(
+        grievance=g, name="佐证.jpg", file=default_storage.save("grievances/secret.jpg", ContentFile(b"jpg"))
     )
     roster = ImportJob.objects.create(created_by=cast.office, file="imports/secret.xlsx", original_name="花名册.xlsx")
     ledger_import = GrievanceImportJob.objects.create(created_by=cast.office, file="grievances/imports/x.xlsx")
@@ -120,6 +124,8 @@ def world(tree, cast, campaign):
             "violation-confirm": violation.pk,
             "violation-dismiss": violation.pk,
             "reports:violation-review": violation.pk,
+            "reports:violation-evidence": violation.pk,
+            "grievances:attachment": attachment.pk,
             "visits:diary-of": cast.cadre.pk,
             "org-unit-detail": tree.community_a.pk,
             "org-unit-detail-page": tree.community_a.pk,
