@@ -27,7 +27,9 @@ class NotificationSerializer(serializers.ModelSerializer):
 
 
 class MarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(child=serializers.IntegerField(), required=False, help_text="不填则全部标为已读")
+    ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, help_text="不填则全部标为已读"
+    )
 
 
 class NotificationViewSet(viewsets.ReadOnlyModelViewSet):

@@ -46,3 +46,9 @@ def test_switching_the_phase_of_a_non_numeric_campaign_is_not_found_and_keeps_th
     assert r.json()["code"] == "not_found"
     campaign.refresh_from_db()
     assert campaign.phase == before
+
+
+def test_marking_notifications_read_with_an_id_too_big_is_a_chinese_400(cast, api):
+    r = api(cast.cadre).post("/api/notifications/read-all/", {"ids": [1, -197216608993762672115712]}, format="json")
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid" and "ids" in r.json()["errors"]
