@@ -66,7 +66,7 @@ class MeView(APIView):
 
 class OrgUnitFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=OrgUnit._meta.get_field("level").choices)
-    parent = django_filters.NumberFilter()
+    parent = django_filters.NumberFilter(min_value=1, max_value=2**63 - 1)  # bigger would overflow the query
     code = django_filters.CharFilter()
 
     class Meta:

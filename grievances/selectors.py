@@ -149,19 +149,18 @@ def ledger(user, params=None, *, now=None):
         qs = qs.filter(kind=get("kind"))
     if get("source"):
         qs = qs.filter(source__in=str(get("source")).split(","))
-    if str(get("category") or "").isdigit():
-        c = int(get("category"))
+    if (c := _id(get("category"))) is not None:
         qs = qs.filter(Q(category_id=c) | Q(category__parent_id=c))
-    if str(get("unit") or "").isdigit():
+    if (unit_id := _id(get("unit"))) is not None:
         from campaigns.models import OrgUnit
 
-        unit = OrgUnit.objects.filter(pk=int(get("unit"))).only("path").first()
+        unit = OrgUnit.objects.filter(pk=unit_id).only("path").first()
         if unit is None:
             qs = qs.none()
         else:
             qs = qs.filter(Q(unit__path__startswith=unit.path) | Q(handling_unit__path__startswith=unit.path))
-    if str(get("case_owner") or "").isdigit():
-        qs = qs.filter(case_owner_id=int(get("case_owner")))
+    if (owner := _id(get("case_owner"))) is not None:
+        qs = qs.filter(case_owner_id=owner)
     if _true(get("overdue")):
         qs = qs.filter(status__in=RUNNING, due_at__lt=now)
     if _true(get("plan_overdue")):
@@ -186,6 +185,14 @@ def ledger(user, params=None, *, now=None):
         qs = qs.filter(Q(content__icontains=q) | Q(external_ref=q))
     ordering = ORDERINGS.get(get("ordering") or "", ORDERINGS["-registered_at"])
     return qs.order_by(*ordering)
+
+
+def _id(value):
+    """A filter id from the query string, or None. Too big for a database key matches nothing (0)."""
+    value = str(value or "").strip()
+    if not (value.isascii() and value.isdigit()):
+        return None
+    return int(value) if len(value) <= 18 else 0
 
 
 def _true(value):
@@ -286,14 +293,13 @@ def cached_count(qs):
     import hashlib
 
     from django.core.cache import cache
+    from django.core.exceptions import EmptyResultSet
 
     if not COUNT_CACHE_SECONDS:
         return qs.count()
-    from django.core.exceptions import EmptyResultSet
-
     try:
         sql, params = qs.order_by().query.sql_with_params()
-    except EmptyResultSet:  # e.g. `routed` for a user with no handling unit: nothing to count
+    except EmptyResultSet:  # qs.none(): an unknown unit, or `routed` for a user with no handling unit
         return 0
     digest = hashlib.sha1(f"{sql}|{params!r}".encode()).hexdigest()
     key = f"grievances:count:{ledger_generation()}:{digest}"

@@ -6,6 +6,8 @@ from campaigns.models import Campaign, OrgUnit
 
 from .models import Grievance, GrievanceCategory, GrievanceEvent, ImportJob, Kind, Source, Tier
 
+MAX_ID = 2**63 - 1  # the largest database key; bigger numbers would overflow the query
+
 
 class CategorySerializer(serializers.ModelSerializer):
     class Meta:
@@ -130,8 +132,10 @@ class TransitionRequestSerializer(serializers.Serializer):
 
 
 class MergeRequestSerializer(serializers.Serializer):
-    sources = serializers.ListField(child=serializers.IntegerField(), allow_empty=False)
-    version = serializers.IntegerField(required=False, allow_null=True)
+    sources = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False, max_length=500
+    )
+    version = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_ID)
     note = serializers.CharField(required=False, allow_blank=True)
 
 

@@ -8,6 +8,8 @@ from campaigns import defaults
 
 from .models import CardDistribution, ReportJob, Violation
 
+MAX_ID = 2**63 - 1  # the largest database key; bigger ids would overflow an "in" query
+
 
 class FigureQuerySerializer(serializers.Serializer):
     campaign = serializers.IntegerField(help_text="活动ID")
@@ -205,7 +207,7 @@ class CardRateSerializer(serializers.Serializer):
 
 class ExcelQuerySerializer(FigureQuerySerializer):
     month = serializers.RegexField(
-        r"^\d{4}-(0[1-9]|1[0-2])$", required=False, help_text="月份，如 2026-11（优先于起止日期）"
+        r"^[1-9]\d{3}-(0[1-9]|1[0-2])$", required=False, help_text="月份，如 2026-11（优先于起止日期）"
     )
 
 
@@ -216,7 +218,9 @@ class ScoresSerializer(serializers.Serializer):
 
 class DistributeSerializer(serializers.Serializer):
     campaign = serializers.IntegerField()
-    households = serializers.ListField(child=serializers.IntegerField(), allow_empty=False, max_length=5000)
+    households = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False, max_length=5000
+    )
 
 
 class DistributedSerializer(serializers.Serializer):

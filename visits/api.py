@@ -1,10 +1,10 @@
 """REST API of the visits app: each view calls one service or selector."""
 
-from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404  # a non-numeric id is a 404, not a 500
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -42,10 +42,28 @@ def _bool(value):
     return str(value).lower() in ("1", "true", "yes", "是")
 
 
+def _id_param(value, name, label):
+    """A query-string id: blank is None, anything but a whole number is a clear 400."""
+    if value in (None, ""):
+        return None
+    value = str(value).strip()
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise InvalidInput(f"{label}应为正整数", fields={name: [f"{label}应为正整数"]})
+    return int(value)
+
+
 def _campaign(user, pk):
-    if pk in (None, ""):
+    pk = _id_param(pk, "campaign", "活动ID")
+    if pk is None:
         return None
     return get_object_or_404(Campaign.objects.visible_to(user), pk=pk)
+
+
+def _unit(user, pk):
+    pk = _id_param(pk, "unit", "组织单位ID")
+    if pk is None:
+        return None
+    return get_object_or_404(OrgUnit.objects.visible_to(user), pk=pk)
 
 
 HOUSEHOLD_FILTERS = [
@@ -78,7 +96,7 @@ class HouseholdViewSet(
         p = self.request.query_params
         user = self.request.user
         campaign = _campaign(user, p.get("campaign")) or selectors.current_campaign(user)
-        unit = get_object_or_404(OrgUnit.objects.visible_to(user), pk=p["unit"]) if p.get("unit") else None
+        unit = _unit(user, p.get("unit"))
         return selectors.households(
             user,
             campaign=campaign,
@@ -369,8 +387,7 @@ class CoverageView(APIView):
         campaign = _campaign(user, request.query_params.get("campaign")) or selectors.current_campaign(user)
         if campaign is None:
             raise InvalidInput("没有可查看的走访活动", code="no_campaign")
-        unit_id = request.query_params.get("unit")
-        unit = get_object_or_404(OrgUnit.objects.visible_to(user), pk=unit_id) if unit_id else None
+        unit = _unit(user, request.query_params.get("unit"))
         data = selectors.coverage(user, campaign, unit)
         data["campaign"] = campaign
         return Response(CoverageSerializer(data).data)

@@ -19,6 +19,8 @@ from .models import (
 )
 from .validators import mask_id_number, mask_phone
 
+MAX_ID = 2**63 - 1  # the largest database key; bigger ids would overflow an "in" query
+
 
 def may_see_personal(obj):
     return bool(getattr(obj, "personal_ok", False))
@@ -161,7 +163,7 @@ class AssignmentUpdateSerializer(serializers.Serializer):
 
 class BulkAssignSerializer(serializers.Serializer):
     campaign = serializers.IntegerField()
-    households = serializers.ListField(child=serializers.IntegerField(), min_length=1)
+    households = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1)
     visitor = serializers.IntegerField()
     kind = serializers.ChoiceField(choices=AssignmentKind.choices, default=AssignmentKind.GRID)
     team = serializers.IntegerField(required=False, allow_null=True)
@@ -197,7 +199,9 @@ class VisitInputSerializer(serializers.Serializer):
     answers = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     campaign = serializers.IntegerField(required=False, allow_null=True)
-    co_visitors = serializers.ListField(child=serializers.IntegerField(), required=False, default=list)
+    co_visitors = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list
+    )
     grievances = InlineGrievanceSerializer(many=True, required=False, default=list)
 
 

@@ -1,0 +1,23 @@
+"""Bad input to the statistics API gets a clear 400, never a server error."""
+
+from reports.models import CardDistribution
+
+from .factories import households
+
+
+def test_the_excel_tables_refuse_month_zero_of_year_zero(cast, tree, campaign, api):
+    r = api(cast.admin).get(
+        "/api/stats/excel/", {"campaign": campaign.pk, "org_unit": tree.district.pk, "month": "0000-01"}
+    )
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid"
+    assert "month" in r.json()["errors"]
+
+
+def test_card_distribution_with_a_household_id_too_big_is_a_chinese_400_and_records_nothing(cast, tree, campaign, api):
+    home = households(tree.grid_a1, 1)[0]
+    body = {"campaign": campaign.pk, "households": [home.pk, 99999999999999999999999]}
+    r = api(cast.cadre).post("/api/cards/distributions/", body, format="json")
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid" and "households" in r.json()["errors"]
+    assert not CardDistribution.objects.exists()
