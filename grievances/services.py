@@ -37,6 +37,9 @@ class InvalidTransition(DomainError):
     status = 409
 
 
+# A ledger entry is a person's request in their words, not a document: longer text goes in an
+# attachment. Checked here so the API, pages, inline visit entries and imports all agree.
+CONTENT_MAX = 2000
 REGISTER_ROLES = (Role.CADRE, Role.OFFICE, Role.HANDLER, Role.LEADER, Role.ADMIN)
 # Clock skew between a phone and the server is not backdating.
 BACKDATE_GRACE = timedelta(minutes=10)
@@ -82,6 +85,9 @@ def register_grievance(
     """Open a ledger entry; deadlines come from the working-day calendar and the campaign's tiers."""
     if not content or not content.strip():
         raise InvalidInput("请填写反映内容", fields={"content": ["请填写反映内容"]})
+    if len(content.strip()) > CONTENT_MAX:
+        message = f"反映内容不能超过{CONTENT_MAX}字，详细材料请作为附件上传"
+        raise InvalidInput(message, fields={"content": [message]})
     unit = household.grid if household is not None else unit
     if unit is None:
         raise InvalidInput("请指定所属单位或农户")

@@ -2,7 +2,7 @@
 
 from grievances.models import Grievance
 
-from .factories import entry
+from .factories import category, entry
 
 TOO_BIG = "36893488147419103231"  # more than any database key can hold
 
@@ -52,3 +52,17 @@ def test_marking_notifications_read_with_an_id_too_big_is_a_chinese_400(cast, ap
     r = api(cast.cadre).post("/api/notifications/read-all/", {"ids": [1, -197216608993762672115712]}, format="json")
     assert r.status_code == 400
     assert r.json()["code"] == "invalid" and "ids" in r.json()["errors"]
+
+
+def test_overlong_content_is_refused_and_nothing_is_written(api, cast, tree, campaign):
+    body = {
+        "content": "路灯坏了" * 600,
+        "kind": "problem",
+        "category": category().pk,
+        "source": "hotline",
+        "tier": "general",
+    }
+    response = api(cast.office).post("/api/grievances/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["content"] == ["反映内容不能超过2000字，详细材料请作为附件上传"]
+    assert not Grievance.objects.exists()
