@@ -17,6 +17,7 @@ from campaigns import calendar
 from campaigns.access import scope
 from campaigns.errors import DomainError, InvalidInput
 from campaigns.models import Campaign, OrgUnit
+from visits.validators import mask_phone
 
 from .models import GrievanceCategory, ImportJob, Kind, Source, Status, Tier
 
@@ -125,7 +126,7 @@ def export_rows(qs, now=None):
             ref,
             _local(reg),
             name,
-            _mask_phone(phone),
+            mask_phone(phone),
             unit,
             content,
             KIND.get(kind, kind),
@@ -143,10 +144,6 @@ def export_rows(qs, now=None):
             SATISFACTION.get(sat, ""),
             LEVEL.get(level, ""),
         )
-
-
-def _mask_phone(phone):
-    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else phone
 
 
 def write_xlsx(rows, title="问题整改台账"):
