@@ -7,9 +7,12 @@ District 测试区
 └── 区教育局 (department)
 """
 
+from datetime import datetime
 from types import SimpleNamespace
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.db import connections
 from rest_framework.test import APIClient
 
@@ -33,6 +36,23 @@ def _test_settings(settings, tmp_path):
     from django.core.cache import cache
 
     cache.clear()
+
+
+# Every test runs on the same day, whatever the wall clock says: campaigns, visits and ledger
+# entries are dated relative to "today", and a month boundary or a holiday must not change what a
+# test sees. A Wednesday in the middle of a month of the visiting season, clear of holidays.
+FROZEN_NOW = datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock(request):
+    """Freeze the clock (ticking) for every test but the browser ones: Chromium keeps the real
+    clock, and session cookies dated by a travelled server would already have expired there."""
+    if "browser_page" in request.fixturenames or "live_server" in request.fixturenames:
+        yield None
+        return
+    with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
+        yield traveller
 
 
 @pytest.fixture
