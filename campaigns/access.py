@@ -1,17 +1,36 @@
 """The one access layer: what a user may see and do, from the org tree and their roles.
 
-Every list, detail, export, report and per-user task starts from a queryset's `visible_to(user)`,
-which calls into the `Scope` here. A membership gives its role over the unit's whole subtree;
-the materialised path makes that one indexed prefix match per membership, never a tree walk.
-Superusers see everything.
+Reads: every list, detail, export, report and per-user task starts from a queryset's
+`visible_to(user)`. Writes: `actionable_by(user, action)` narrows the same rows to those the user
+may act on, from the `rules` table the model's queryset declares (`ScopedQuerySet`). A membership
+gives its role over the unit's whole subtree; the materialised path makes that one indexed prefix
+match per membership, never a tree walk. Superusers see and do everything.
+
+Views never check roles by hand: API viewsets scope through `campaigns.api_base.ScopedViewSetMixin`,
+ids in request bodies through `ScopedRelatedField`, page forms through
+`campaigns.forms.ScopedModelChoiceField`, page views through `get_for()` here. Outside a user's
+scope is a 404, the same as a missing object; visible but not actionable is a 403.
 """
 
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import ClassVar
 
+from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.db import models
 from django.db.models import Q
+from django.http import Http404
 
-from .models import Membership, OrgUnit, Role, path_prefixes
+PATH_SEP = "/"
+
+
+def path_prefixes(path: str) -> list[str]:
+    """The paths of a unit's ancestors and of the unit itself, top first."""
+    parts = [p for p in path.split(PATH_SEP) if p]
+    return [PATH_SEP.join(parts[: i + 1]) + PATH_SEP for i in range(len(parts))]
+
 
 _CACHE_ATTR = "_zoufang_scope"
 
@@ -22,6 +41,8 @@ class Scope:
         self.is_authenticated = bool(user and user.is_authenticated)
         self.is_superuser = bool(self.is_authenticated and user.is_superuser)
         if self.is_authenticated:
+            from .models import Membership
+
             rows = Membership.objects.filter(user=user, unit__is_active=True).values_list(
                 "role", "unit_id", "unit__path", "unit__level", "is_party_leader"
             )
@@ -34,7 +55,7 @@ class Scope:
     # --- facts about the user ---------------------------------------------------------------
     @property
     def roles(self):
-        return {m["role"] for m in self.memberships} | ({Role.ADMIN} if self.is_superuser else set())
+        return {m["role"] for m in self.memberships} | ({"admin"} if self.is_superuser else set())
 
     def has_role(self, *roles):
         """Superusers act in every role; others need a membership with one of `roles`."""
@@ -92,6 +113,8 @@ class Scope:
         return qs.filter(Q(pk=self.user.pk) | self.subtree_q("memberships__unit", roles)).distinct()
 
     def units(self, roles=None):
+        from .models import OrgUnit
+
         return (
             self.filter_by_unit(OrgUnit.objects.all(), "", roles) if roles else self.filter_units(OrgUnit.objects.all())
         )
@@ -119,3 +142,91 @@ def forget_scope(user):
 def units_under(user, roles=None):
     """OrgUnits in the user's subtree (for the given roles)."""
     return scope(user).units(roles)
+
+
+# --- writes ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """Who may run one action on a model's rows.
+
+    `roles` held over the row's `unit` (a lookup path from the row to an OrgUnit, "" for an
+    OrgUnit itself) grant it; `also(user)` adds rows the user may act on through a relation of
+    their own (the visitor assigned to a household, the owner of a case). Rows must be visible too.
+    """
+
+    roles: tuple[str, ...] = ()
+    unit: str | None = None
+    also: Callable[..., Q] | None = None
+    label: str = ""
+
+    def q(self, s: "Scope") -> Q:
+        q = s.subtree_q(self.unit, self.roles) if self.unit is not None and self.roles else Q(pk__in=[])
+        if self.also is not None:
+            q |= self.also(s.user)
+        return q
+
+
+class ScopedQuerySet(models.QuerySet):
+    """A queryset that says what a user may see (`visible_to`) and do (`actionable_by`)."""
+
+    #: action name -> Rule; every write the model has is named here.
+    rules: ClassVar[Mapping[str, Rule]] = {}
+
+    def visible_to(self, user):
+        raise NotImplementedError(f"{type(self).__name__} must say what a user may see")
+
+    def actionable_by(self, user, action: str):
+        """The visible rows on which `user` may run `action` (a key of `rules`)."""
+        rule = self.rules.get(action)
+        if rule is None:
+            raise ImproperlyConfigured(f"{self.model.__name__} has no access rule {action!r}")
+        s = scope(user)
+        if not s.is_authenticated:
+            return self.none()
+        if s.is_superuser:
+            return self.all()
+        return self.visible_to(user).filter(rule.q(s))
+
+
+def _queryset(model_or_qs):
+    if isinstance(model_or_qs, models.QuerySet):
+        return model_or_qs
+    return model_or_qs._default_manager.all()
+
+
+def can(user, action: str, obj) -> bool:
+    """Whether `user` may run `action` on `obj` (one indexed query)."""
+    return _queryset(type(obj)).actionable_by(user, action).filter(pk=obj.pk).exists()
+
+
+def require(user, action: str, obj) -> None:
+    """Raise PermissionDenied (403) unless `user` may run `action` on the (visible) `obj`."""
+    if not can(user, action, obj):
+        raise PermissionDenied
+
+
+def get_for(user, model_or_qs, *, action: str | None = None, **lookup):
+    """The one object `lookup` names, as `user` may see it: Http404 outside their scope (the same
+    as a missing object), PermissionDenied when visible but `action` is not theirs to run."""
+    qs = _queryset(model_or_qs)
+    try:
+        obj = qs.visible_to(user).get(**lookup)
+    except (qs.model.DoesNotExist, ValueError, TypeError, OverflowError) as exc:
+        raise Http404 from exc
+    if action is not None:
+        require(user, action, obj)
+    return obj
+
+
+def access_rules() -> dict[str, dict[str, Rule]]:
+    """Every model's access rules, by "app_label.Model": the table docs and tests read."""
+    from django.apps import apps
+
+    table = {}
+    for model in apps.get_models():
+        qs_class = type(model._default_manager.get_queryset())
+        if issubclass(qs_class, ScopedQuerySet) and qs_class.rules:
+            table[model._meta.label] = dict(qs_class.rules)
+    return table

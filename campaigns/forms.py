@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 
@@ -6,3 +7,59 @@ class LoginForm(AuthenticationForm):
         "invalid_login": "用户名或密码错误。连续失败5次将锁定30分钟。",
         "inactive": "该账户已停用。",
     }
+
+
+class ScopedChoiceMixin:
+    """A model choice in a page form, offered and accepted through the acting user's scope.
+
+    Declare it unscoped (`ScopedModelChoiceField(Household.objects.all(), action="visit")`); a
+    `ScopedForm` narrows it to `visible_to(user)` or `actionable_by(user, action)`, so the picker
+    lists only what the rule allows and a forged id is refused like a missing one.
+    """
+
+    def __init__(self, queryset, *args, action=None, **kwargs):
+        self.access_action = action
+        kwargs.setdefault(
+            "error_messages",
+            {
+                "invalid_choice": "所选对象不存在或不在您的管辖范围内",
+                "invalid_pk_value": "所选对象不存在或不在您的管辖范围内",
+            },
+        )
+        super().__init__(queryset, *args, **kwargs)
+
+    def scope_to(self, user):
+        qs = self.queryset
+        self.queryset = qs.actionable_by(user, self.access_action) if self.access_action else qs.visible_to(user)
+
+
+class ScopedModelChoiceField(ScopedChoiceMixin, forms.ModelChoiceField):
+    pass
+
+
+class ScopedModelMultipleChoiceField(ScopedChoiceMixin, forms.ModelMultipleChoiceField):
+    def __init__(self, queryset, *args, **kwargs):
+        super().__init__(queryset, *args, **kwargs)
+        self.error_messages["invalid_choice"] = "所选对象不存在或不在您的管辖范围内"
+
+
+class ScopedForm(forms.Form):
+    """A form that takes the acting user and scopes every `Scoped…ChoiceField` it has."""
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, ScopedChoiceMixin):
+                field.scope_to(user)
+
+
+class ScopedModelForm(forms.ModelForm):
+    """The ModelForm twin of `ScopedForm`."""
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, ScopedChoiceMixin):
+                field.scope_to(user)

@@ -1,14 +1,14 @@
 """The foundation: org tree, people and roles, campaigns, working-day calendar."""
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 
 from . import defaults
+from .access import PATH_SEP, Rule, ScopedQuerySet, path_prefixes, scope
 
-PATH_SEP = "/"
 PATH_DIGITS = 7
 
 
@@ -45,7 +45,22 @@ class LevelName(models.Model):
         return f"{self.get_level_display()} → {self.label}"
 
 
-class OrgUnitQuerySet(models.QuerySet):
+ADMINS = (Role.ADMIN,)
+READERS = (Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.ADMIN)
+
+
+class OrgUnitQuerySet(ScopedQuerySet):
+    rules = {
+        # Edit the unit, its people and memberships (系统管理员 of the subtree).
+        "manage": Rule(ADMINS, ""),
+        # Open records in the unit: a household, a ledger entry without a household.
+        "register": Rule((Role.CADRE, Role.OFFICE, Role.ADMIN), ""),
+        # Read the unit's figures, generate its reports and tables.
+        "report": Rule(READERS, ""),
+        # Score the unit (confirm or dismiss a violation).
+        "inspect": Rule((Role.INSPECTOR, Role.ADMIN), ""),
+    }
+
     def subtree_of(self, unit):
         """The unit and everything under it: one indexed prefix match on the materialised path."""
         return self.filter(path__startswith=unit.path)
@@ -54,8 +69,6 @@ class OrgUnitQuerySet(models.QuerySet):
         return self.exclude(level=Level.DEPARTMENT)
 
     def visible_to(self, user):
-        from .access import scope
-
         return scope(user).filter_units(self)
 
 
@@ -125,9 +138,35 @@ class OrgUnit(models.Model):
         return OrgUnit.objects.filter(path__in=path_prefixes(self.path)[:-1]).order_by("depth")
 
 
-def path_prefixes(path):
-    parts = [p for p in path.split(PATH_SEP) if p]
-    return [PATH_SEP.join(parts[: i + 1]) + PATH_SEP for i in range(len(parts))]
+class UserQuerySet(ScopedQuerySet):
+    rules = {
+        # Edit the person, their memberships and password: an admin over one of their units.
+        "manage": Rule(ADMINS, "memberships__unit"),
+    }
+
+    def visible_to(self, user):
+        """The user themself and the people holding a membership in the user's subtree."""
+        return scope(user).filter_users(self)
+
+    def actionable_by(self, user, action):
+        return super().actionable_by(user, action).distinct()
+
+    def with_role_in(self, unit, roles):
+        """People holding one of `roles` in `unit` or anywhere under it (a team's cadres)."""
+        return self.filter(
+            memberships__unit__path__startswith=unit.path, memberships__role__in=roles, is_active=True
+        ).distinct()
+
+    def with_role_over(self, unit, roles):
+        """People holding one of `roles` in `unit` or an ancestor of it: their subtree covers it
+        (the leaders who may own a case there)."""
+        return self.filter(
+            memberships__unit__path__in=path_prefixes(unit.path), memberships__role__in=roles, is_active=True
+        ).distinct()
+
+
+class ScopedUserManager(UserManager.from_queryset(UserQuerySet)):
+    pass
 
 
 class User(AbstractUser):
@@ -136,6 +175,8 @@ class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=50, blank=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
     post = models.CharField("职务", max_length=50, blank=True)
+
+    objects = ScopedUserManager()
 
     class Meta:
         verbose_name = verbose_name_plural = "人员"
@@ -200,10 +241,14 @@ def default_allowed_modes():
     return [m.value for m in VisitMode]
 
 
-class CampaignQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        from .access import scope
+class CampaignQuerySet(ScopedQuerySet):
+    rules = {
+        # Edit the campaign, its phases, checklist, tiers and teams; switch or lock its phase.
+        "manage": Rule(ADMINS, "territory"),
+    }
 
+    def visible_to(self, user):
+        """Campaigns over a unit above or below one of the user's units."""
         return scope(user).filter_campaigns(self)
 
     def current_for_unit(self, unit):

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.access import scope
-from campaigns.api_base import ScopedQuerysetMixin
+from campaigns.api_base import ScopedViewSetMixin
 from campaigns.errors import Conflict, NotAllowed
 from campaigns.models import Campaign, OrgUnit
 from visits.models import Household
@@ -71,7 +71,7 @@ class ReportFailed(Conflict):
 
 @extend_schema(tags=["reports"])
 class ReportJobViewSet(
-    ScopedQuerysetMixin,
+    ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
@@ -160,7 +160,7 @@ class ViolationFilter(django_filters.FilterSet):
 
 @extend_schema(tags=["scoring"])
 class ViolationViewSet(
-    ScopedQuerysetMixin,
+    ScopedViewSetMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
