@@ -339,12 +339,12 @@ def _apply(actor, g, t, fields, now):
     return data
 
 
-def transition(*, actor, grievance, name, version=None, note="", role_checked=False, **fields):
+def transition(*, actor, grievance, name, version=None, note="", **fields):
     """Run transition `name` on the entry: checks, effect, status, version, history, audit, signal.
 
     Locks the row: two offices may act on the same entry at once. A `version` older than the
-    entry's is refused (Conflict, 409) and nothing changes. `role_checked=True` only for services
-    that authorised the actor themselves (the look-back record); the state rules still apply.
+    entry's is refused (Conflict, 409) and nothing changes. Who may run it is the transition
+    table's answer (`workflow.check`); ids among `fields` resolve through the actor's scope.
     """
     t = workflow.BY_NAME.get(name)
     if t is None:
@@ -362,7 +362,7 @@ def transition(*, actor, grievance, name, version=None, note="", role_checked=Fa
         )
         if version not in (None, "") and int(version) != g.version:
             raise Conflict()
-        verdict = workflow.check(actor, g, name, role_checked=role_checked)
+        verdict = workflow.check(actor, g, name)
         if not verdict.allowed:
             if verdict.reason == "scope":
                 raise NotAllowed(verdict.message)
