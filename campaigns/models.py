@@ -55,6 +55,8 @@ class OrgUnitQuerySet(ScopedQuerySet):
         "manage": Rule(ADMINS, ""),
         # Open records in the unit: a household, a ledger entry without a household.
         "register": Rule((Role.CADRE, Role.OFFICE, Role.ADMIN), ""),
+        # Date a record in the unit earlier than today: an offline ledger typed in afterwards.
+        "backdate": Rule((Role.OFFICE, Role.ADMIN), ""),
         # Read the unit's figures, generate its reports and tables.
         "report": Rule(READERS, ""),
         # Score the unit (confirm or dismiss a violation).

@@ -4,17 +4,14 @@ from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status, viewsets
+from rest_framework import mixins, permissions, status
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404  # a non-numeric id is a 404, not a 500
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from campaigns.access import scope
+from campaigns.api_base import ScopedGenericViewSet, ScopedReadOnlyViewSet
 from campaigns.errors import InvalidInput
-from campaigns.models import Level
 from campaigns.pagination import Pagination
-from visits.models import Household
 
 from . import excel, selectors, services, workflow
 from .models import Grievance, GrievanceCategory, ImportJob
@@ -51,23 +48,12 @@ LEDGER_PARAMS = [
 ]
 
 
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
+class CategoryViewSet(ScopedReadOnlyViewSet):
     """The two-level taxonomy (configuration, visible to every signed-in user)."""
 
-    queryset = GrievanceCategory.objects.filter(is_active=True).order_by("order", "id")
+    queryset = GrievanceCategory.objects.order_by("order", "id")
     serializer_class = CategorySerializer
     pagination_class = None
-
-
-def _own_unit(user):
-    """The caller's lowest territorial unit: where an entry without a household belongs."""
-    s = scope(user)
-    rows = [m for m in s.memberships if m["level"] != Level.DEPARTMENT]
-    if not rows:
-        return None
-    from campaigns.models import OrgUnit
-
-    return OrgUnit.objects.get(pk=max(rows, key=lambda m: m["path"].count("/"))["unit_id"])
 
 
 class LedgerPagination(Pagination):
@@ -86,25 +72,25 @@ class GrievanceViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedGenericViewSet,
 ):
+    queryset = Grievance.objects.all()
     serializer_class = GrievanceSerializer
     pagination_class = LedgerPagination
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
+    object_actions = {"partial_update": "edit", "update": "edit", "merge": "merge"}
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Grievance.objects.none()
+    def filter_queryset(self, queryset):
+        """The ledger's filters and deadline annotations on top of the scoped queryset."""
         params = self.request.query_params if self.action in ("list", "export") else {}
-        return selectors.ledger(self.request.user, params)
+        return selectors.ledger(self.request.user, params, qs=queryset)
 
     def list(self, request, *args, **kwargs):
-        qs = self.get_queryset()
+        qs = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(qs)
-        rows = page
-        return self.get_paginated_response(GrievanceSerializer(rows, many=True).data)
+        return self.get_paginated_response(GrievanceSerializer(page, many=True).data)
 
     def retrieve(self, request, *args, **kwargs):
         g = self.get_object()
@@ -112,19 +98,11 @@ class GrievanceViewSet(
 
     @extend_schema(request=GrievanceCreateSerializer, responses={201: GrievanceCreatedSerializer})
     def create(self, request, *args, **kwargs):
-        data = GrievanceCreateSerializer(data=request.data)
+        data = GrievanceCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
-        household = None
-        if v.get("household"):
-            household = Household.objects.visible_to(request.user).filter(pk=v["household"]).first()
-            if household is None:
-                raise InvalidInput("农户不存在", fields={"household": ["农户不存在或不在您的管辖范围内"]})
-        unit = v.get("unit")
-        if household is None:
-            if unit is not None and not scope(request.user).covers(unit):
-                raise InvalidInput("单位不在您的管辖范围内", fields={"unit": ["单位不在您的管辖范围内"]})
-            unit = unit or _own_unit(request.user)
+        household = v.get("household")
+        unit = None if household is not None else (v.get("unit") or selectors.own_unit(request.user))
         g = services.register_grievance(
             actor=request.user,
             content=v["content"],
@@ -154,7 +132,7 @@ class GrievanceViewSet(
     @extend_schema(request=GrievanceUpdateSerializer, responses={200: GrievanceSerializer})
     def partial_update(self, request, *args, **kwargs):
         g = self.get_object()
-        data = GrievanceUpdateSerializer(data=request.data, partial=True)
+        data = GrievanceUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
         if "version" not in v:
@@ -181,7 +159,7 @@ class GrievanceViewSet(
                 for t in workflow.allowed(request.user, g)
             ]
             return Response(TransitionOptionSerializer(options, many=True).data)
-        data = TransitionRequestSerializer(data=request.data)
+        data = TransitionRequestSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         if "evidence" in request.FILES:
@@ -195,7 +173,7 @@ class GrievanceViewSet(
     @action(detail=True, methods=["post"])
     def merge(self, request, pk=None):
         survivor = self.get_object()
-        data = MergeRequestSerializer(data=request.data)
+        data = MergeRequestSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         v = data.validated_data
         services.merge_duplicates(
@@ -219,8 +197,8 @@ class GrievanceViewSet(
     )
     @action(detail=False, methods=["get"])
     def export(self, request):
-        qs = selectors.ledger(request.user, request.query_params)
-        return xlsx_response(qs)
+        qs = Grievance.objects.actionable_by(request.user, "export")
+        return xlsx_response(selectors.ledger(request.user, request.query_params, qs=qs))
 
 
 def _fresh(request, pk):
@@ -245,21 +223,18 @@ def xlsx_response(qs):
     return response
 
 
-class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
     """Upload an offline ledger: a preview of every row and every error; confirm creates all or none."""
 
+    queryset = ImportJob.objects.all()
     serializer_class = LedgerImportJobSerializer
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return ImportJob.objects.none()
-        return ImportJob.objects.filter(created_by=self.request.user)
+    object_actions = {"confirm": "confirm"}
 
     @extend_schema(request={"multipart/form-data": LedgerUploadSerializer}, responses={201: LedgerImportJobSerializer})
     def create(self, request, *args, **kwargs):
-        data = LedgerUploadSerializer(data=request.data)
+        data = LedgerUploadSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         job = excel.preview_import(actor=request.user, upload=data.validated_data["file"])
         return Response(LedgerImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
@@ -267,6 +242,5 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=None, responses={200: LedgerImportJobSerializer, 400: OpenApiResponse(description="有错误")})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
-        job = get_object_or_404(self.get_queryset(), pk=pk)
-        job = excel.confirm_import(actor=request.user, job=job)
+        job = excel.confirm_import(actor=request.user, job=self.get_object())
         return Response(LedgerImportJobSerializer(job).data)

@@ -14,8 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns import calendar
-from campaigns.access import scope
-from campaigns.errors import DomainError, InvalidInput
+from campaigns.errors import DomainError, InvalidInput, NotAllowed
 from campaigns.models import Campaign, OrgUnit
 from visits.validators import mask_phone
 
@@ -243,10 +242,10 @@ def validate_rows(actor, rows):
     if missing:
         return [], [{"row": header_at + 1, "column": h, "message": f"缺少列：{h}"} for h in missing]
     col = {h: header.index(h) for h in HEADERS if h in header}
-    s = scope(actor)
-    categories = {c.name: c.pk for c in GrievanceCategory.objects.filter(is_active=True)}
+    categories = {c.name: c.pk for c in GrievanceCategory.objects.visible_to(actor)}
     units = {}
-    for u in s.units().exclude(level="department"):
+    # The units the uploader may register in: entries belong to a place, never to a department.
+    for u in OrgUnit.objects.territorial().actionable_by(actor, "register"):
         units.setdefault(u.name, u.pk)
         units[u.code] = u.pk
     kinds = {v: k for k, v in KIND.items()} | {k: k for k in KIND}
@@ -342,9 +341,9 @@ def confirm_import(*, actor, job):
     from .services import register_grievance
 
     with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if job.created_by_id != actor.pk:
-            raise InvalidInput("只能确认自己上传的导入")
+        job = ImportJob.objects.actionable_by(actor, "confirm").select_for_update().filter(pk=job.pk).first()
+        if job is None:
+            raise NotAllowed("只能确认自己上传的导入")
         if job.state == ImportJob.State.DONE:
             return job  # confirming twice changes nothing
         if job.state != ImportJob.State.PREVIEW or job.errors:

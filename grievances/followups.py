@@ -39,14 +39,11 @@ SATISFIED = {Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED}
 
 # --- the seam to the ledger's workflow -----------------------------------------------------
 def run_transition(*, actor, grievance, name, **fields):
-    """The look-back moves an entry only through the ledger's workflow.
-
-    `_may_record()` has authorised the actor (the cadre the task was given to, or the unit's
-    office), so the workflow checks only the state rules.
-    """
+    """The look-back moves an entry only through the ledger's workflow, whose table lets the
+    task's assignee record it (follow-up, then close or reopen) beside the unit's office."""
     from . import services
 
-    return services.transition(actor=actor, grievance=grievance, name=name, role_checked=True, **fields)
+    return services.transition(actor=actor, grievance=grievance, name=name, **fields)
 
 
 # --- creating follow-ups -------------------------------------------------------------------

@@ -9,8 +9,23 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from campaigns.access import scope
-from campaigns.models import Campaign, OrgUnit, Role, VisitMode
+from campaigns.access import Rule, ScopedQuerySet, path_prefixes, scope
+from campaigns.models import READERS, Campaign, Level, OrgUnit, Role, User, VisitMode
+
+# Who works an entry of their subtree: review, route, merge, classify (活动办 and admins).
+OFFICE_ROLES = (Role.OFFICE, Role.ADMIN)
+HANDLING_ROLES = (Role.OFFICE, Role.HANDLER, Role.ADMIN)
+
+
+class GrievanceCategoryQuerySet(ScopedQuerySet):
+    # Configuration, edited in the admin: the API and pages only read it.
+    rules = {}
+
+    def visible_to(self, user):
+        """Every signed-in user picks from the active taxonomy."""
+        if not scope(user).is_authenticated:
+            return self.none()
+        return self.filter(is_active=True)
 
 
 class GrievanceCategory(models.Model):
@@ -31,6 +46,8 @@ class GrievanceCategory(models.Model):
         limit_choices_to={"level": "department"},
     )
     is_active = models.BooleanField("启用", default=True)
+
+    objects = GrievanceCategoryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "问题类别"
@@ -110,7 +127,27 @@ class ResolvedLevel(models.TextChoices):
     DEPARTMENT = "department", "区直部门"
 
 
-class GrievanceQuerySet(models.QuerySet):
+def _export_also(user):
+    """Entries routed to the user's handling unit, owned by them (包案) or registered by them."""
+    return scope(user).subtree_q("handling_unit", HANDLING_ROLES) | Q(case_owner=user) | Q(registered_by=user)
+
+
+class GrievanceQuerySet(ScopedQuerySet):
+    # Every write on an entry that is not a transition. Transitions (review, assign, resolve, …)
+    # are authorised by the table in workflow.py, which stays their one authority.
+    rules = {
+        # Correct the text of an entry: content, category, reporter, proposed solution, source.
+        "edit": Rule(OFFICE_ROLES, "unit", also=lambda user: Q(registered_by=user), label="修改信息"),
+        # Put an entry into the summary's typical cases (it is printed in the PDF).
+        "mark_typical": Rule(OFFICE_ROLES, "unit", label="标记典型案例"),
+        # Change a problem into a suggestion or back: it changes which transitions apply.
+        "set_kind": Rule(OFFICE_ROLES, "unit", label="调整类型"),
+        # Be the surviving entry of a merge, or be merged into one.
+        "merge": Rule(OFFICE_ROLES, "unit", label="合并重复条目"),
+        # Download the ledger as a spreadsheet (names and content of many people at once).
+        "export": Rule(READERS, "unit", also=_export_also, label="导出台账"),
+    }
+
     def visible_to(self, user):
         """Entries of units under the user's territorial units, or routed to their functional unit,
         or owned by them as 包案 leader, or raised by them."""
@@ -128,6 +165,53 @@ class GrievanceQuerySet(models.QuerySet):
 
     def open(self):
         return self.exclude(status__in=FINAL_STATUSES)
+
+
+def district_of(unit):
+    """The district (区/县) a unit belongs to, or the root of its tree when there is none above it."""
+    prefixes = path_prefixes(unit.path)
+    district = (
+        OrgUnit.objects.filter(path__in=prefixes, level=Level.DISTRICT).order_by("-depth").only("id", "path").first()
+    )
+    return district or OrgUnit.objects.only("id", "path").get(path=prefixes[0])
+
+
+def handling_units_for(user, grievance=None):
+    """The units `user` may route an entry to (交办、转交), within the entry's district only.
+
+    The district's functional units (归口: departments hang under their district), and the
+    territorial units on the entry's own line (属地: its unit, the units above and below it) that
+    the user can see. Without an entry (the ledger's bulk picker): the same across the districts
+    of the user's own units. Never a unit of another district.
+    """
+    s = scope(user)
+    units = OrgUnit.objects.filter(is_active=True)
+    seen = s.subtree_q("")
+    if grievance is None:
+        if not s.is_superuser:
+            above = {a for p in s.paths() for a in path_prefixes(p)}
+            districts = [d.path for d in OrgUnit.objects.filter(path__in=above, level=Level.DISTRICT)]
+            if not districts:
+                return units.filter(seen).territorial()
+            units = units.filter(_any_prefix(districts))
+        return units.filter(Q(level=Level.DEPARTMENT) | (seen & ~Q(level=Level.DEPARTMENT)))
+    unit = grievance.unit
+    units = units.filter(path__startswith=district_of(unit).path)
+    line = Q(path__in=path_prefixes(unit.path)) | Q(path__startswith=unit.path)
+    return units.filter(Q(level=Level.DEPARTMENT) | (line & seen & ~Q(level=Level.DEPARTMENT)))
+
+
+def _any_prefix(paths):
+    q = Q(pk__in=[])
+    for p in paths:
+        q |= Q(path__startswith=p)
+    return q
+
+
+def case_owners_for(grievance):
+    """Who may own the entry as 包案 leader: a leader whose unit covers the entry's unit (its own
+    unit or one above it), never a leader of another street or district."""
+    return User.objects.with_role_over(grievance.unit, (Role.LEADER,)).order_by("id")
 
 
 class Grievance(models.Model):
@@ -287,6 +371,15 @@ class Reporter(models.Model):
         return self.name or f"反映人#{self.pk}"
 
 
+class AttachmentQuerySet(ScopedQuerySet):
+    # Evidence is added by the transitions that need it (resolve, explain, solve on the spot).
+    rules = {}
+
+    def visible_to(self, user):
+        """Attachments of the entries the user may see: evidence photos carry faces and addresses."""
+        return self.filter(grievance__in=Grievance.objects.visible_to(user))
+
+
 class Attachment(models.Model):
     grievance = models.ForeignKey(Grievance, verbose_name="问题", on_delete=models.CASCADE, related_name="attachments")
     file = models.FileField("文件", upload_to="grievances/%Y/%m/")
@@ -297,11 +390,26 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
 
+    objects = AttachmentQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "附件"
 
     def __str__(self):
         return self.name or self.file.name
+
+
+class ImportJobQuerySet(ScopedQuerySet):
+    rules = {
+        # Turn the previewed rows into entries: the uploader only, whose scope checked them.
+        "confirm": Rule(also=lambda user: Q(created_by=user), label="确认导入"),
+    }
+
+    def visible_to(self, user):
+        """An upload is its uploader's draft: nobody else reads it, not even an admin."""
+        if not scope(user).is_authenticated:
+            return self.none()
+        return self.filter(created_by=user)
 
 
 class ImportJob(models.Model):
@@ -322,15 +430,14 @@ class ImportJob(models.Model):
     created_at = models.DateTimeField("上传时间", auto_now_add=True)
     confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
 
+    objects = ImportJobQuerySet.as_manager()
+
     class Meta:
         verbose_name = verbose_name_plural = "台账导入"
         ordering = ["-created_at", "-id"]
 
     def __str__(self):
         return self.file_name or f"导入#{self.pk}"
-
-
-HANDLING_ROLES = (Role.OFFICE, Role.HANDLER, Role.ADMIN)
 
 
 # --- Background work (issue 6) ---

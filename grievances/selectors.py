@@ -20,8 +20,8 @@ from django.db.models.functions import Coalesce, Least, Mod, TruncDate
 from django.utils import timezone
 
 from campaigns import calendar
-from campaigns.access import scope
-from campaigns.models import CalendarDay, Role
+from campaigns.access import path_prefixes, scope
+from campaigns.models import CalendarDay, OrgUnit, Role, User
 
 from .models import FINAL_STATUSES, Grievance, GrievanceEvent, Status
 
@@ -125,16 +125,18 @@ def _remaining(day_field, today):
     )
 
 
-def ledger(user, params=None, *, now=None):
+def ledger(user, params=None, *, qs=None, now=None):
     """The ledger the user may see, with the UI/API filters applied and deadlines annotated.
 
-    Filters: status, tier, category, unit, overdue, due_this_week, case_owner, source, kind,
-    hardship, routed (to my unit), owned (my 包案 cases), q (Chinese full-text), ordering.
+    `qs` is the scoped queryset to start from (default: what the user may see; the export starts
+    from what they may export). Filters: status, tier, category, unit, overdue, due_this_week,
+    case_owner, source, kind, hardship, routed (to my unit), owned (my 包案 cases), q (Chinese
+    full-text), ordering.
     """
     params = params or {}
     # Deadlines fall at 23:59:59; a minute's precision keeps the SQL text (and its cached count) stable.
     now = (now or timezone.now()).replace(second=0, microsecond=0)
-    qs = annotate_deadlines(Grievance.objects.visible_to(user), now)
+    qs = annotate_deadlines(Grievance.objects.visible_to(user) if qs is None else qs, now)
     qs = qs.select_related("unit", "handling_unit", "category", "category__parent", "case_owner", "household")
 
     def get(key):
@@ -152,8 +154,6 @@ def ledger(user, params=None, *, now=None):
     if (c := _id(get("category"))) is not None:
         qs = qs.filter(Q(category_id=c) | Q(category__parent_id=c))
     if (unit_id := _id(get("unit"))) is not None:
-        from campaigns.models import OrgUnit
-
         unit = OrgUnit.objects.filter(pk=unit_id).only("path").first()
         if unit is None:
             qs = qs.none()
@@ -185,6 +185,30 @@ def ledger(user, params=None, *, now=None):
         qs = qs.filter(Q(content__icontains=q) | Q(external_ref=q))
     ordering = ORDERINGS.get(get("ordering") or "", ORDERINGS["-registered_at"])
     return qs.order_by(*ordering)
+
+
+def own_unit(user):
+    """The caller's lowest unit where they may register: where an entry without a household belongs."""
+    s = scope(user)
+    units = OrgUnit.objects.territorial().actionable_by(user, "register").filter(pk__in=s.unit_ids())
+    return units.order_by("-depth", "path").first()
+
+
+def leaders_for(user):
+    """Leaders the user may filter the ledger by: those over or under the user's own units."""
+    s = scope(user)
+    leaders = User.objects.filter(is_active=True)
+    if s.is_superuser:
+        return leaders.filter(memberships__role=Role.LEADER).distinct().order_by("id")
+    above = sorted({a for p in s.paths() for a in path_prefixes(p)})
+    # One filter(): the leader's membership itself must be above or under the user's units.
+    return (
+        leaders.filter(
+            Q(memberships__unit__path__in=above) | s.subtree_q("memberships__unit"), memberships__role=Role.LEADER
+        )
+        .distinct()
+        .order_by("id")
+    )
 
 
 def _id(value):

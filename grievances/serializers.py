@@ -2,11 +2,23 @@
 
 from rest_framework import serializers
 
+from campaigns.api_base import MAX_ID, ScopedRelatedField
 from campaigns.models import Campaign, OrgUnit
+from visits.models import Household
 
 from .models import Grievance, GrievanceCategory, GrievanceEvent, ImportJob, Kind, Source, Tier
 
-MAX_ID = 2**63 - 1  # the largest database key; bigger numbers would overflow the query
+
+# A request body: a field it does not declare is refused, never silently dropped, so that status,
+# deadlines, the handling unit or who registered an entry cannot ride along. (Comments, not
+# docstrings, on these classes: the API schema would publish a docstring as the body's description.)
+class WriteSerializer(serializers.Serializer):
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            extra = sorted(set(data.keys()) - set(self.fields))
+            if extra:
+                raise serializers.ValidationError({key: ["该字段不能在此修改"] for key in extra})
+        return super().to_internal_value(data)
 
 
 class CategorySerializer(serializers.ModelSerializer):
@@ -67,18 +79,24 @@ class GrievanceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class GrievanceCreateSerializer(serializers.Serializer):
+# A new entry. Every id resolves through the caller's scope: out of it is the same 400 as a missing
+# row. The campaign's territory must also contain the entry's unit (checked by the service, which
+# knows the unit once the household is resolved).
+class GrievanceCreateSerializer(WriteSerializer):
     content = serializers.CharField()
     kind = serializers.ChoiceField(choices=Kind.choices, default=Kind.PROBLEM)
-    category = serializers.PrimaryKeyRelatedField(queryset=GrievanceCategory.objects.filter(is_active=True))
+    category = ScopedRelatedField(queryset=GrievanceCategory.objects.all())
     source = serializers.ChoiceField(choices=Source.choices, default=Source.VISIT)
     tier = serializers.ChoiceField(choices=Tier.choices, default=Tier.GENERAL)
-    household = serializers.IntegerField(required=False, allow_null=True)
+    household = ScopedRelatedField(queryset=Household.objects.all(), required=False, allow_null=True)
     reporter_name = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
     reporter_phone = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
     proposed_solution = serializers.CharField(required=False, allow_blank=True, default="")
-    campaign = serializers.PrimaryKeyRelatedField(queryset=Campaign.objects.all(), required=False, allow_null=True)
-    unit = serializers.PrimaryKeyRelatedField(queryset=OrgUnit.objects.all(), required=False, allow_null=True)
+    campaign = ScopedRelatedField(queryset=Campaign.objects.all(), required=False, allow_null=True)
+    # Only a territorial unit the caller may register in: entries belong to a place, not a department.
+    unit = ScopedRelatedField(
+        queryset=OrgUnit.objects.territorial(), action="register", required=False, allow_null=True
+    )
     registered_at = serializers.DateTimeField(required=False, allow_null=True)
 
 
@@ -96,10 +114,12 @@ class GrievanceCreatedSerializer(GrievanceSerializer):
         ]
 
 
-class GrievanceUpdateSerializer(serializers.Serializer):
-    version = serializers.IntegerField()
+# An edit of the entry's text. `version` is the optimistic lock, never written; status, deadlines,
+# routing and the case owner change only through transitions.
+class GrievanceUpdateSerializer(WriteSerializer):
+    version = serializers.IntegerField(min_value=0, max_value=MAX_ID)
     content = serializers.CharField(required=False)
-    category = serializers.PrimaryKeyRelatedField(queryset=GrievanceCategory.objects.all(), required=False)
+    category = ScopedRelatedField(queryset=GrievanceCategory.objects.all(), required=False)
     reporter_name = serializers.CharField(required=False, allow_blank=True, max_length=50)
     reporter_phone = serializers.CharField(required=False, allow_blank=True, max_length=20)
     proposed_solution = serializers.CharField(required=False, allow_blank=True)
@@ -115,12 +135,15 @@ class TransitionOptionSerializer(serializers.Serializer):
     optional = serializers.ListField(child=serializers.CharField())
 
 
-class TransitionRequestSerializer(serializers.Serializer):
+# One transition. The ids it names depend on the entry (a routing target in its district, a leader
+# over its unit, a merge target the caller may merge into): the service resolves them against the
+# entry, for the API and the pages alike.
+class TransitionRequestSerializer(WriteSerializer):
     name = serializers.CharField()
-    version = serializers.IntegerField(required=False, allow_null=True)
+    version = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_ID)
     note = serializers.CharField(required=False, allow_blank=True)
-    handling_unit = serializers.IntegerField(required=False)
-    case_owner = serializers.IntegerField(required=False)
+    handling_unit = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    case_owner = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     proposed_solution = serializers.CharField(required=False)
     result = serializers.CharField(required=False)
     evidence = serializers.ListField(child=serializers.FileField(), required=False)
@@ -128,15 +151,18 @@ class TransitionRequestSerializer(serializers.Serializer):
     notes = serializers.CharField(required=False, allow_blank=True)
     tier = serializers.CharField(required=False)
     days = serializers.IntegerField(required=False)
-    into = serializers.IntegerField(required=False)
+    into = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
 
 
-class MergeRequestSerializer(serializers.Serializer):
-    sources = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False, max_length=500
-    )
+class MergeRequestSerializer(WriteSerializer):
+    sources = ScopedRelatedField(queryset=Grievance.objects.all(), action="merge", many=True, allow_empty=False)
     version = serializers.IntegerField(required=False, allow_null=True, min_value=0, max_value=MAX_ID)
     note = serializers.CharField(required=False, allow_blank=True)
+
+    def validate_sources(self, value):
+        if len(value) > 500:
+            raise serializers.ValidationError("一次最多合并500条")
+        return value
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -158,7 +184,7 @@ class EventSerializer(serializers.ModelSerializer):
         ]
 
 
-class LedgerUploadSerializer(serializers.Serializer):
+class LedgerUploadSerializer(WriteSerializer):
     file = serializers.FileField()
 
 

@@ -4,15 +4,16 @@
 from datetime import timedelta
 
 from auditlog.context import set_actor
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from campaigns import calendar
-from campaigns.access import scope
+from campaigns.access import can
+from campaigns.api_base import MAX_ID
 from campaigns.errors import Conflict, DomainError, InvalidInput, NotAllowed
-from campaigns.models import Campaign, Level, OrgUnit, Role, User
+from campaigns.models import Campaign, Level, OrgUnit
 from visits.models import Household
 
 from . import workflow
@@ -22,11 +23,15 @@ from .models import (
     ExtensionState,
     Grievance,
     GrievanceEvent,
+    Kind,
     Reporter,
     ResolvedLevel,
     Satisfaction,
+    Source,
     Status,
     Tier,
+    case_owners_for,
+    handling_units_for,
 )
 from .signals import post_transition
 
@@ -40,7 +45,6 @@ class InvalidTransition(DomainError):
 # A ledger entry is a person's request in their words, not a document: longer text goes in an
 # attachment. Checked here so the API, pages, inline visit entries and imports all agree.
 CONTENT_MAX = 2000
-REGISTER_ROLES = (Role.CADRE, Role.OFFICE, Role.HANDLER, Role.LEADER, Role.ADMIN)
 # Clock skew between a phone and the server is not backdating.
 BACKDATE_GRACE = timedelta(minutes=10)
 
@@ -55,15 +59,49 @@ def compute_deadlines(*, campaign, registered_at, tier):
     return plan.due, due.due, plan.provisional or due.provisional
 
 
-@transaction.atomic
+def _clean_content(content):
+    if not content or not content.strip():
+        raise InvalidInput("请填写反映内容", fields={"content": ["请填写反映内容"]})
+    if len(content.strip()) > CONTENT_MAX:
+        message = f"反映内容不能超过{CONTENT_MAX}字，详细材料请作为附件上传"
+        raise InvalidInput(message, fields={"content": [message]})
+    return content.strip()
+
+
+def _check_choices(**values):
+    """Choice fields given by a caller that bypassed a form (visits, imports, tasks)."""
+    choices = {"kind": (Kind, "类型"), "source": (Source, "来源"), "tier": (Tier, "问题层级")}
+    errors = {}
+    for key, value in values.items():
+        enum, label = choices[key]
+        if value not in enum.values:
+            errors[key] = [f"{label}取值无效"]
+    if errors:
+        raise InvalidInput(next(iter(errors.values()))[0], fields=errors)
+
+
 def _may_register(actor, unit, household):
-    """A role over the unit, or a household the actor may see (a paired department's cadre
-    visits households assigned to them outside their own unit)."""
-    if scope(actor).covers(unit, REGISTER_ROLES):
+    """A unit the actor may register in, or a household assigned to them to visit (a paired
+    department's cadre visits households outside their own unit)."""
+    if OrgUnit.objects.actionable_by(actor, "register").filter(pk=unit.pk).exists():
         return True
-    return household is not None and Household.objects.visible_to(actor).filter(pk=household.pk).exists()
+    return (
+        household is not None
+        and Household.objects.visible_to(actor).filter(pk=household.pk, assignments__visitor=actor).exists()
+    )
 
 
+def _check_campaign(actor, campaign, unit):
+    """The campaign must be one the actor sees, and its territory must contain the entry's unit."""
+    if actor is not None and not Campaign.objects.visible_to(actor).filter(pk=campaign.pk).exists():
+        message = "所选活动不存在或不在您的管辖范围内"
+        raise InvalidInput(message, fields={"campaign": [message]})
+    if not unit.path.startswith(campaign.territory.path):
+        message = "所选活动的区域不包含该问题的所属单位"
+        raise InvalidInput(message, fields={"campaign": [message]})
+
+
+@transaction.atomic
 def register_grievance(
     *,
     actor,
@@ -83,23 +121,28 @@ def register_grievance(
     external_ref="",
 ):
     """Open a ledger entry; deadlines come from the working-day calendar and the campaign's tiers."""
-    if not content or not content.strip():
-        raise InvalidInput("请填写反映内容", fields={"content": ["请填写反映内容"]})
-    if len(content.strip()) > CONTENT_MAX:
-        message = f"反映内容不能超过{CONTENT_MAX}字，详细材料请作为附件上传"
-        raise InvalidInput(message, fields={"content": [message]})
+    content = _clean_content(content)
+    _check_choices(kind=kind, source=source, tier=tier)
+    if category is None:
+        raise InvalidInput("请选择问题类别", fields={"category": ["请选择问题类别"]})
     unit = household.grid if household is not None else unit
     if unit is None:
-        raise InvalidInput("请指定所属单位或农户")
+        raise InvalidInput("请指定所属单位或农户", fields={"unit": ["请指定所属单位或农户"]})
+    if unit.level == Level.DEPARTMENT:
+        # Functional units receive entries by subject; an entry belongs to a place (属地).
+        message = "问题不能登记在区直部门，请选择所属社区或网格"
+        raise InvalidInput(message, fields={"unit": [message]})
+    if actor is not None and not _may_register(actor, unit, household):
+        field = "household" if household is not None else "unit"
+        raise InvalidInput("您不能在该单位登记问题", fields={field: ["所选对象不存在或不在您的管辖范围内"]})
     campaign = campaign or (visit.campaign if visit is not None else Campaign.objects.current_for_unit(unit))
     if campaign is None:
         raise InvalidInput("该单位没有进行中的走访活动")
+    _check_campaign(actor, campaign, unit)
     now = timezone.now()
-    if actor is not None and not _may_register(actor, unit, household):
-        raise NotAllowed("您不能在该单位登记问题")
     if registered_at is not None and registered_at < now - BACKDATE_GRACE:
         # Entries collected offline may be backdated, by office staff only (issue 5 fixed points).
-        if actor is not None and not scope(actor).covers(unit, workflow.OFFICE):
+        if actor is not None and not OrgUnit.objects.actionable_by(actor, "backdate").filter(pk=unit.pk).exists():
             raise NotAllowed("只有办公室工作人员可以补录以前的登记时间")
     if registered_at is not None and registered_at > now + BACKDATE_GRACE:
         raise InvalidInput("登记时间不能晚于当前时间", fields={"registered_at": ["登记时间不能晚于当前时间"]})
@@ -117,7 +160,7 @@ def register_grievance(
         category=category,
         source=source,
         tier=tier,
-        content=content.strip(),
+        content=content,
         reporter_name=reporter_name,
         reporter_phone=reporter_phone,
         proposed_solution=proposed_solution,
@@ -166,6 +209,11 @@ def _text(fields, key):
 
 
 def _require(t, fields):
+    # A field the transition does not take is refused, not ignored: a handling unit or a case owner
+    # sent along with a review must not look accepted.
+    extra = sorted(set(fields) - set(t.required) - set(t.optional))
+    if extra:
+        raise InvalidInput(f"“{t.label}”不需要这些内容", fields={key: [f"“{t.label}”不需要此项"] for key in extra})
     errors = {}
     for key in t.required:
         value = fields.get(key)
@@ -177,38 +225,37 @@ def _require(t, fields):
         raise InvalidInput(f"“{t.label}”缺少必填内容", fields=errors)
 
 
-def _unit(value, *, field="handling_unit"):
-    if isinstance(value, OrgUnit):
-        return value
-    unit = OrgUnit.objects.filter(pk=value, is_active=True).first() if str(value).isdigit() else None
+def _pk(value):
+    """A row id from a model instance, an int or a digit string; None for anything else."""
+    if isinstance(value, models.Model):
+        return value.pk
+    text = str(value).strip()
+    if not (text.isascii() and text.isdigit()) or not 0 < int(text) <= MAX_ID:
+        return None
+    return int(text)
+
+
+def _handling_unit(actor, g, value, *, functional_only=False):
+    """The unit an entry is routed to, resolved through `handling_units_for`: within the entry's
+    district, a functional unit (归口) or a unit on the entry's own line the actor sees (属地)."""
+    pk = _pk(value)
+    unit = handling_units_for(actor, g).filter(pk=pk).first() if pk else None
     if unit is None:
-        raise InvalidInput("单位不存在", fields={field: ["单位不存在"]})
+        message = "所选责任单位不存在或不在本区可交办的范围内"
+        raise InvalidInput(message, fields={"handling_unit": [message]})
+    if functional_only and unit.level != Level.DEPARTMENT:
+        raise InvalidInput("只能转交给区直职能部门", fields={"handling_unit": ["只能转交给区直职能部门"]})
     return unit
 
 
-def _user(value):
-    if isinstance(value, User) or value is None:
-        return value
-    user = User.objects.filter(pk=value, is_active=True).first() if str(value).isdigit() else None
+def _case_owner(g, value):
+    """The 包案 leader, resolved through `case_owners_for`: a leader over the entry's unit."""
+    pk = _pk(value)
+    user = case_owners_for(g).filter(pk=pk).first() if pk else None
     if user is None:
-        raise InvalidInput("人员不存在", fields={"case_owner": ["人员不存在"]})
-    if not user.memberships.filter(role=Role.LEADER).exists():
-        raise InvalidInput("包案人须为领导", fields={"case_owner": ["包案人须为领导"]})
+        message = "包案领导须为该问题所在单位或其上级单位的领导"
+        raise InvalidInput(message, fields={"case_owner": [message]})
     return user
-
-
-def _check_target_unit(actor, g, unit, *, functional_only=False):
-    """Routing goes within the actor's subtree (属地) or across to any functional unit (归口)."""
-    if unit.level == Level.DEPARTMENT:
-        return
-    if functional_only:
-        raise InvalidInput("只能转交给区直职能部门", fields={"handling_unit": ["只能转交给区直职能部门"]})
-    s = scope(actor)
-    if not (s.covers(unit) or s.covers(g.unit)):
-        raise InvalidInput("责任单位不在您的管辖范围内", fields={"handling_unit": ["责任单位不在您的管辖范围内"]})
-    if not g.unit.path.startswith(unit.path) and not unit.path.startswith(g.unit.path):
-        # A territorial handler must be the entry's own unit, one of its ancestors or descendants.
-        raise InvalidInput("属地责任单位须为该问题所在单位或其上级", fields={"handling_unit": ["属地单位不匹配"]})
 
 
 def _save_evidence(actor, g, files):
@@ -225,11 +272,15 @@ def _apply(actor, g, t, fields, now):
     data = {}
     name = t.name
     if name == "merge":
-        into = fields["into"]
-        into_id = into.pk if isinstance(into, Grievance) else into
-        survivor = Grievance.objects.select_for_update().filter(pk=into_id).first() if str(into_id).isdigit() else None
-        if survivor is None or not Grievance.objects.visible_to(actor).filter(pk=survivor.pk).exists():
-            raise InvalidInput("合并目标不存在", fields={"into": ["合并目标不存在"]})
+        into_id = _pk(fields["into"])
+        survivor = (
+            Grievance.objects.actionable_by(actor, "merge").select_for_update(of=("self",)).filter(pk=into_id).first()
+            if into_id
+            else None
+        )
+        if survivor is None:
+            message = "合并目标不存在或不在您的管辖范围内"
+            raise InvalidInput(message, fields={"into": [message]})
         if survivor.pk == g.pk:
             raise InvalidInput("不能合并到自身", fields={"into": ["不能合并到自身"]})
         if survivor.status in FINAL_STATUSES:
@@ -254,12 +305,11 @@ def _apply(actor, g, t, fields, now):
         )
         data = {"into": survivor.pk}
     elif name == "assign":
-        unit = _unit(fields["handling_unit"])
-        _check_target_unit(actor, g, unit)
+        unit = _handling_unit(actor, g, fields["handling_unit"])
         data = {"from_unit": g.handling_unit_id, "to_unit": unit.pk}
         g.handling_unit = unit
         if fields.get("case_owner"):
-            g.case_owner = _user(fields["case_owner"])
+            g.case_owner = _case_owner(g, fields["case_owner"])
             data["case_owner"] = g.case_owner_id
     elif name == "propose_plan":
         g.proposed_solution = _text(fields, "proposed_solution")
@@ -303,8 +353,7 @@ def _apply(actor, g, t, fields, now):
         data = {"from_unit": current.pk, "to_unit": parent.pk}
         g.handling_unit = parent  # the deadline does not restart
     elif name == "transfer":
-        unit = _unit(fields["handling_unit"])
-        _check_target_unit(actor, g, unit, functional_only=True)
+        unit = _handling_unit(actor, g, fields["handling_unit"], functional_only=True)
         data = {"from_unit": g.handling_unit_id, "to_unit": unit.pk}
         g.handling_unit = unit
     elif name == "request_extension":
@@ -334,17 +383,17 @@ def _apply(actor, g, t, fields, now):
         # Recomputed from the original registration (or the reopen day), never from today.
         g.plan_due_at, g.due_at, g.deadline_provisional = _deadlines_for(g)
     elif name == "set_case_owner":
-        g.case_owner = _user(fields["case_owner"])
+        g.case_owner = _case_owner(g, fields["case_owner"])
         data = {"case_owner": g.case_owner_id}
     return data
 
 
-def transition(*, actor, grievance, name, version=None, note="", role_checked=False, **fields):
+def transition(*, actor, grievance, name, version=None, note="", **fields):
     """Run transition `name` on the entry: checks, effect, status, version, history, audit, signal.
 
     Locks the row: two offices may act on the same entry at once. A `version` older than the
-    entry's is refused (Conflict, 409) and nothing changes. `role_checked=True` only for services
-    that authorised the actor themselves (the look-back record); the state rules still apply.
+    entry's is refused (Conflict, 409) and nothing changes. Who may run it is the transition
+    table's answer (`workflow.check`); ids among `fields` resolve through the actor's scope.
     """
     t = workflow.BY_NAME.get(name)
     if t is None:
@@ -360,9 +409,9 @@ def transition(*, actor, grievance, name, version=None, note="", role_checked=Fa
             .select_related("unit", "handling_unit", "campaign")
             .get(pk=pk)
         )
-        if version not in (None, "") and int(version) != g.version:
+        if version not in (None, "") and _version(version) != g.version:
             raise Conflict()
-        verdict = workflow.check(actor, g, name, role_checked=role_checked)
+        verdict = workflow.check(actor, g, name)
         if not verdict.allowed:
             if verdict.reason == "scope":
                 raise NotAllowed(verdict.message)
@@ -393,38 +442,70 @@ def transition(*, actor, grievance, name, version=None, note="", role_checked=Fa
     return g
 
 
-EDITABLE_FIELDS = (
-    "content",
-    "category",
-    "reporter_name",
-    "reporter_phone",
-    "proposed_solution",
-    "is_typical",
-    "source",
-    "kind",
-)
+# Fields an edit may change, and the rule beyond "edit" that a change of each needs. Everything
+# else (status, deadlines, handling unit, case owner, version, who registered it) changes only
+# through a transition or is the system's own bookkeeping.
+EDITABLE_FIELDS = {
+    "content": "edit",
+    "category": "edit",
+    "reporter_name": "edit",
+    "reporter_phone": "edit",
+    "proposed_solution": "edit",
+    "source": "edit",
+    "is_typical": "mark_typical",
+    "kind": "set_kind",
+}
+_RULE_MESSAGES = {
+    "mark_typical": "只有活动办工作人员可以标记典型案例",
+    "set_kind": "只有活动办工作人员可以调整问题类型",
+}
+
+
+def _version(value):
+    """The optimistic-lock input: the version the caller last read."""
+    pk = _pk(value) if not isinstance(value, bool) else None
+    if pk is None and str(value).strip() != "0":
+        raise InvalidInput("版本号无效", fields={"version": ["版本号无效"]})
+    return pk or 0
 
 
 def update_grievance(*, actor, grievance, version, **changes):
     """Edit the entry's text fields (never status). A stale `version` is refused and changes nothing."""
     with set_actor(actor), transaction.atomic():
-        g = Grievance.objects.select_for_update(of=("self",)).select_related("unit").get(pk=grievance.pk)
         if version is None:
             raise InvalidInput("请提供版本号", fields={"version": ["请提供版本号"]})
-        if int(version) != g.version:
-            raise Conflict()
-        if not scope(actor).covers(g.unit, workflow.OFFICE) and g.registered_by_id != actor.pk:
+        version = _version(version)
+        g = (
+            Grievance.objects.actionable_by(actor, "edit")
+            .select_for_update(of=("self",))
+            .select_related("unit")
+            .filter(pk=grievance.pk)
+            .first()
+        )
+        if g is None:
             raise NotAllowed()
+        if version != g.version:
+            raise Conflict()
         if g.status in FINAL_STATUSES:
             raise InvalidTransition("已办结的条目不能修改")
         changed = {}
         for key, value in changes.items():
             if key not in EDITABLE_FIELDS:
-                continue
+                raise InvalidInput("该字段不能修改", fields={key: ["该字段不能修改"]})
+            if key == "content":
+                value = _clean_content(value)
+            elif key in ("kind", "source"):
+                _check_choices(**{key: value})
+            elif key == "category" and value is None:
+                raise InvalidInput("请选择问题类别", fields={"category": ["请选择问题类别"]})
             old = getattr(g, key)
-            if old != value:
-                changed[key] = [str(old), str(value)]
-                setattr(g, key, value)
+            if old == value:
+                continue
+            rule = EDITABLE_FIELDS[key]
+            if rule != "edit" and not can(actor, rule, g):
+                raise NotAllowed(_RULE_MESSAGES[rule])
+            changed[key] = [str(old), str(value)]
+            setattr(g, key, value)
         if changed:
             g.version += 1
             g.save()
@@ -443,17 +524,20 @@ def update_grievance(*, actor, grievance, version, **changes):
 def merge_duplicates(*, actor, survivor, sources, version=None, note=""):
     """Merge `sources` into `survivor`: each becomes `merged`, its reporters and history follow."""
     with transaction.atomic():
-        if version not in (None, ""):
-            current = Grievance.objects.select_for_update().get(pk=survivor.pk)
-            if int(version) != current.version:
-                raise Conflict()
-        ids = [s.pk if isinstance(s, Grievance) else int(s) for s in sources]
+        mergeable = Grievance.objects.actionable_by(actor, "merge")
+        current = mergeable.select_for_update(of=("self",)).filter(pk=survivor.pk).first()
+        if current is None:
+            raise NotAllowed("只有活动办工作人员可以合并重复条目")
+        if version not in (None, "") and _version(version) != current.version:
+            raise Conflict()
+        ids = [_pk(s) for s in sources]
         if not ids:
             raise InvalidInput("请选择要合并的条目", fields={"sources": ["请选择要合并的条目"]})
-        visible = set(Grievance.objects.visible_to(actor).filter(pk__in=ids).values_list("pk", flat=True))
-        missing = [i for i in ids if i not in visible]
+        found = set(mergeable.filter(pk__in=[i for i in ids if i]).values_list("pk", flat=True))
+        missing = [s for s, i in zip(sources, ids, strict=True) if i not in found]
         if missing:
-            raise InvalidInput("要合并的条目不存在", fields={"sources": [f"条目不存在：{missing}"]})
+            message = "要合并的条目不存在或不在您的管辖范围内"
+            raise InvalidInput(message, fields={"sources": [f"{message}：{missing}"]})
         for pk in ids:
             transition(actor=actor, grievance=pk, name="merge", into=survivor.pk, note=note)
     return Grievance.objects.get(pk=survivor.pk)
@@ -462,12 +546,13 @@ def merge_duplicates(*, actor, survivor, sources, version=None, note=""):
 def bulk_transition(*, actor, ids, name, **fields):
     """Run one bulk action (review, assign, set tier) on many entries, all or nothing."""
     if name not in workflow.BULK:
-        raise InvalidInput("不支持的批量操作")
+        raise InvalidInput("不支持的批量操作", fields={"name": ["不支持的批量操作"]})
     with transaction.atomic():
-        for pk in ids:
-            g = Grievance.objects.visible_to(actor).filter(pk=pk).first()
+        for value in ids:
+            pk = _pk(value)
+            g = Grievance.objects.visible_to(actor).filter(pk=pk).first() if pk else None
             if g is None:
-                raise InvalidInput(f"条目 #{pk} 不存在")
+                raise InvalidInput(f"条目 #{value} 不存在", fields={"ids": [f"条目 #{value} 不存在"]})
             transition(actor=actor, grievance=g, name=name, **fields)
     return len(ids)
 

@@ -10,20 +10,31 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from campaigns.access import scope
+from campaigns.access import get_for
 from campaigns.errors import DomainError
-from campaigns.models import Level, OrgUnit, Role, User
-from visits.models import Household
 
 from . import excel, selectors, services, workflow
-from .api import _own_unit, xlsx_response
-from .models import Attachment, Grievance, GrievanceCategory, ImportJob, Kind, Satisfaction, Source, Status, Tier
+from .api import xlsx_response
+from .forms import BulkForm, GrievanceCreateForm, MergeForm
+from .models import (
+    Attachment,
+    Grievance,
+    GrievanceCategory,
+    ImportJob,
+    Kind,
+    Satisfaction,
+    Source,
+    Status,
+    Tier,
+    case_owners_for,
+    handling_units_for,
+)
 
 PRESETS = {
     "ledger": ("问题整改台账", {}),
@@ -54,19 +65,6 @@ class LedgerPaginator(selectors.CountCachingPaginator, Paginator):
     pass
 
 
-def _units_for(user):
-    """Units the user may pick in filters and routing: their subtree plus every functional unit."""
-    s = scope(user)
-    qs = OrgUnit.objects.filter(is_active=True)
-    if not s.is_superuser:
-        qs = qs.filter(s.subtree_q("") | Q(level=Level.DEPARTMENT))
-    return qs.order_by("path").only("id", "name", "level", "depth", "path")
-
-
-def _leaders():
-    return User.objects.filter(memberships__role=Role.LEADER, is_active=True).distinct().order_by("id")
-
-
 def _ledger_page(request, preset):
     title, forced = PRESETS[preset]
     params = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v != ""}
@@ -89,9 +87,9 @@ def _ledger_page(request, preset):
             "rows": rows,
             "params": params,
             "query": query,
-            "categories": GrievanceCategory.objects.filter(parent__isnull=True, is_active=True),
-            "units": _units_for(request.user),
-            "leaders": _leaders(),
+            "categories": GrievanceCategory.objects.visible_to(request.user).filter(parent__isnull=True),
+            "units": handling_units_for(request.user).order_by("path").only("id", "name", "level", "depth", "path"),
+            "leaders": selectors.leaders_for(request.user),
             "statuses": Status.choices,
             "tiers": Tier.choices,
             "sources": Source.choices,
@@ -102,7 +100,9 @@ def _ledger_page(request, preset):
                 ("-due_at", "办结期限（远→近）"),
                 ("status", "状态"),
             ],
-            "can_bulk": scope(request.user).has_role(Role.OFFICE, Role.ADMIN),
+            # The toolbar when the table lets the user run a bulk action on a row of this page
+            # (scope checks of the transition table, read from memory: no query).
+            "can_bulk": any(workflow.check(request.user, g, name).allowed for g in rows for name in workflow.BULK),
         },
     )
 
@@ -130,29 +130,49 @@ def owned(request):
 @login_required
 def export(request):
     params = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v != ""}
-    return xlsx_response(selectors.ledger(request.user, params))
+    qs = Grievance.objects.actionable_by(request.user, "export")
+    return xlsx_response(selectors.ledger(request.user, params, qs=qs))
+
+
+def _back(request):
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return back
+    return reverse("grievances:ledger")
+
+
+def _refused_bulk(request, back, status):
+    """A refused bulk action answers with its status and the reason, and leads back to the list."""
+    return render(request, "grievances/refused.html", {"back": back}, status=status)
+
+
+def _form_errors(form):
+    return "；".join(
+        f"{form.fields[k].label if k in form.fields else ''}：{v[0]}".lstrip("：") for k, v in form.errors.items()
+    )
 
 
 @login_required
 @require_POST
 def bulk(request):
-    ids = [int(i) for i in request.POST.getlist("ids") if i.isdigit()]
-    name = request.POST.get("name", "")
+    form = BulkForm(request.POST, user=request.user)
+    back = _back(request)
+    if not form.is_valid():
+        messages.error(request, f"批量操作未执行：{_form_errors(form)}")
+        return _refused_bulk(request, back, 400)
+    name = form.cleaned_data["name"]
     fields = {}
     if name == "assign":
-        fields["handling_unit"] = request.POST.get("handling_unit", "")
+        fields["handling_unit"] = form.cleaned_data["handling_unit"]
     if name == "set_tier":
-        fields["tier"] = request.POST.get("tier", "")
-    back = request.POST.get("next") or reverse("grievances:ledger")
-    if not ids:
-        messages.error(request, "请先勾选要处理的条目")
-        return redirect(back)
+        fields["tier"] = form.cleaned_data["tier"]
+    ids = [g.pk for g in form.cleaned_data["ids"]]
     try:
         n = services.bulk_transition(actor=request.user, ids=ids, name=name, **fields)
     except DomainError as exc:
-        messages.error(request, f"批量操作未执行：{exc.message}")
-    else:
-        messages.success(request, f"已对 {n} 条执行“{workflow.BY_NAME[name].label}”")
+        messages.error(request, f"批量操作未执行：{_domain_errors(exc)}")
+        return _refused_bulk(request, back, exc.status)
+    messages.success(request, f"已对 {n} 条执行“{workflow.BY_NAME[name].label}”")
     return redirect(back)
 
 
@@ -171,16 +191,40 @@ FIELD_WIDGETS = {
 }
 
 
+def _domain_errors(exc):
+    errors = "；".join(f"{FIELD_WIDGETS.get(k, (None, k))[1]}：{v[0]}" for k, v in exc.fields.items())
+    return f"{exc.message}{'（' + errors + '）' if errors else ''}"
+
+
 @login_required
 def detail(request, pk):
+    return _detail_page(request, pk)
+
+
+def _detail_page(request, pk, *, status=200):
     g = get_object_or_404(selectors.ledger(request.user), pk=pk)
     options = []
+    # The pickers offer what the service accepts for this entry: routing targets in its district
+    # (departments only for a transfer), leaders over its unit.
+    units, leaders = None, None
     for t in workflow.allowed(request.user, g):
-        fields = [
-            {"name": f, "widget": FIELD_WIDGETS[f][0], "label": FIELD_WIDGETS[f][1], "required": f in t.required}
-            for f in (*t.required, *t.optional)
-            if f in FIELD_WIDGETS and not (f == "note" and "notes" in t.optional and f not in t.required)
-        ]
+        fields = []
+        for f in (*t.required, *t.optional):
+            if f not in FIELD_WIDGETS or (f == "note" and "notes" in t.optional and f not in t.required):
+                continue
+            field = {
+                "name": f,
+                "widget": FIELD_WIDGETS[f][0],
+                "label": FIELD_WIDGETS[f][1],
+                "required": f in t.required,
+            }
+            if f == "handling_unit":
+                units = units if units is not None else list(handling_units_for(request.user, g).order_by("path"))
+                field["choices"] = [u for u in units if u.level == "department"] if t.name == "transfer" else units
+            elif f == "case_owner":
+                leaders = leaders if leaders is not None else list(case_owners_for(g))
+                field["choices"] = leaders
+            fields.append(field)
         options.append({"t": t, "fields": fields})
     duplicates = []
     if g.status in (Status.REGISTERED, Status.REVIEWED):
@@ -198,12 +242,11 @@ def detail(request, pk):
             "attachments": g.attachments.all(),
             "merged": g.merged_entries.all(),
             "duplicates": duplicates,
-            "units": _units_for(request.user),
-            "leaders": _leaders(),
             "satisfactions": Satisfaction.choices,
             "tiers": Tier.choices,
             "status_labels": dict(Status.choices),
         },
+        status=status,
     )
 
 
@@ -225,7 +268,7 @@ def _labelled(events):
 @login_required
 @require_POST
 def transition(request, pk):
-    g = get_object_or_404(Grievance.objects.visible_to(request.user), pk=pk)
+    g = get_for(request.user, Grievance, pk=pk)
     name = request.POST.get("name", "")
     t = workflow.BY_NAME.get(name)
     fields = {}
@@ -239,10 +282,10 @@ def transition(request, pk):
     try:
         services.transition(actor=request.user, grievance=g, name=name, version=request.POST.get("version"), **fields)
     except DomainError as exc:
-        errors = "；".join(f"{FIELD_WIDGETS.get(k, (None, k))[1]}：{v[0]}" for k, v in exc.fields.items())
-        messages.error(request, f"{exc.message}{'（' + errors + '）' if errors else ''}")
-    else:
-        messages.success(request, f"已完成：{t.label}")
+        # Refused: the entry's page again, with the reason and the refusal's status.
+        messages.error(request, _domain_errors(exc))
+        return _detail_page(request, pk, status=exc.status)
+    messages.success(request, f"已完成：{t.label}")
     if Grievance.objects.visible_to(request.user).filter(pk=pk).exists():
         return redirect("grievances:detail", pk=pk)
     return redirect("grievances:ledger")
@@ -251,72 +294,73 @@ def transition(request, pk):
 @login_required
 @require_POST
 def merge(request, pk):
-    survivor = get_object_or_404(Grievance.objects.visible_to(request.user), pk=pk)
-    sources = [int(i) for i in request.POST.getlist("sources") if i.isdigit()]
+    survivor = get_for(request.user, Grievance, action="merge", pk=pk)
+    form = MergeForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, f"未合并：{_form_errors(form)}")
+        return _detail_page(request, pk, status=400)
+    sources = [s.pk for s in form.cleaned_data["sources"]]
     try:
         services.merge_duplicates(actor=request.user, survivor=survivor, sources=sources)
     except DomainError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, f"已合并 {len(sources)} 条重复条目")
+        messages.error(request, _domain_errors(exc))
+        return _detail_page(request, pk, status=exc.status)
+    messages.success(request, f"已合并 {len(sources)} 条重复条目")
     return redirect("grievances:detail", pk=pk)
 
 
 @login_required
 def create(request):
-    errors = {}
-    if request.method == "POST":
-        p = request.POST
-        household = None
-        if p.get("household", "").isdigit():
-            household = Household.objects.visible_to(request.user).filter(pk=int(p["household"])).first()
-        unit = None
-        if p.get("unit", "").isdigit():
-            unit = OrgUnit.objects.filter(pk=int(p["unit"])).first()
-            if unit is not None and not scope(request.user).covers(unit):
-                unit = None
-        category = GrievanceCategory.objects.filter(pk=p.get("category") or 0).first()
-        if category is None:
-            errors["category"] = "请选择问题类别"
-        if not errors:
-            try:
-                g = services.register_grievance(
-                    actor=request.user,
-                    content=p.get("content", ""),
-                    category=category,
-                    kind=p.get("kind") or Kind.PROBLEM,
-                    source=p.get("source") or Source.VISIT,
-                    tier=p.get("tier") or Tier.GENERAL,
-                    household=household,
-                    unit=unit or _own_unit(request.user),
-                    reporter_name=p.get("reporter_name", ""),
-                    reporter_phone=p.get("reporter_phone", ""),
-                    proposed_solution=p.get("proposed_solution", ""),
-                )
-            except DomainError as exc:
-                errors["__all__"] = exc.message
-            else:
-                messages.success(request, f"已登记 #{g.pk}")
-                return redirect("grievances:detail", pk=g.pk)
+    form = GrievanceCreateForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        v = form.cleaned_data
+        household = v["household"]
+        try:
+            g = services.register_grievance(
+                actor=request.user,
+                content=v["content"],
+                category=v["category"],
+                kind=v["kind"],
+                source=v["source"],
+                tier=v["tier"],
+                household=household,
+                unit=None if household else (v["unit"] or selectors.own_unit(request.user)),
+                campaign=v["campaign"],
+                reporter_name=v["reporter_name"],
+                reporter_phone=v["reporter_phone"],
+                proposed_solution=v["proposed_solution"],
+            )
+        except DomainError as exc:
+            # A rule across fields (the campaign's territory): shown at its field, or on top.
+            for key, errors in exc.fields.items():
+                form.add_error(key if key in form.fields else None, errors)
+            if not exc.fields:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已登记 #{g.pk}")
+            return redirect("grievances:detail", pk=g.pk)
     return render(
         request,
         "grievances/create.html",
         {
-            "errors": errors,
-            "form_error": errors.get("__all__", ""),  # templates cannot read keys starting with "_"
-            "categories": GrievanceCategory.objects.filter(is_active=True).select_related("parent"),
-            "units": [u for u in _units_for(request.user) if u.level != Level.DEPARTMENT],
+            "form": form,
+            "errors": {k: v[0] for k, v in form.errors.items()},
+            "form_error": form.non_field_errors()[0] if form.non_field_errors() else "",
+            "categories": form.fields["category"].queryset,
+            "units": form.fields["unit"].queryset,
+            "campaigns": form.fields["campaign"].queryset.select_related("territory"),
             "kinds": Kind.choices,
             "sources": Source.choices,
             "tiers": Tier.choices,
             "post": request.POST,
         },
+        status=400 if form.errors else 200,
     )
 
 
 @login_required
 def import_page(request, pk=None):
-    job = get_object_or_404(ImportJob, pk=pk, created_by=request.user) if pk else None
+    job = get_for(request.user, ImportJob, pk=pk) if pk else None
     if request.method == "POST" and job is None:
         upload = request.FILES.get("file")
         if upload is None:
@@ -342,6 +386,6 @@ def import_page(request, pk=None):
 @login_required
 def attachment(request, pk):
     """Attachments (evidence photos, documents) are served only to who may see the entry."""
-    a = get_object_or_404(Attachment.objects.filter(grievance__in=Grievance.objects.visible_to(request.user)), pk=pk)
+    a = get_for(request.user, Attachment, pk=pk)
     name = a.name or a.file.name.rsplit("/", 1)[-1]
     return FileResponse(default_storage.open(a.file.name, "rb"), as_attachment=True, filename=name)

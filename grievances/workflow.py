@@ -9,7 +9,10 @@ Scopes (where the actor's role must cover):
 - "unit":     the entry's territorial unit (office staff of the subtree, cadres for their grids);
 - "handling": the handling unit the entry is routed to (or its territorial unit before routing);
 - "above":    the parent of the handling unit (extension approval by the level above);
-- a case owner (包案 leader) may do what the handling unit may, on their own cases.
+- a case owner (包案 leader) may do what the handling unit may, on their own cases, while a
+  leader's membership of theirs still covers the entry's unit;
+- the assignee of the entry's open look-back task (回头看) may record its outcome: the follow-up,
+  then the close it allows when the person is satisfied or the reopen when they are not.
 """
 
 from dataclasses import dataclass, field
@@ -17,7 +20,7 @@ from dataclasses import dataclass, field
 from campaigns.access import scope
 from campaigns.models import Role
 
-from .models import Kind, Status
+from .models import FollowUp, FollowUpStatus, Kind, Satisfaction, Status
 
 S = Status
 OPEN = (S.REGISTERED, S.REVIEWED, S.ASSIGNED, S.PLANNED)
@@ -44,6 +47,7 @@ class Transition:
     optional: tuple = ()
     kinds: tuple = BOTH
     owner_may: bool = False  # the 包案 leader may run it on their own cases
+    assignee_may: bool = False  # the assignee of the entry's open look-back task may run it
     confirm: str = ""
 
 
@@ -124,8 +128,9 @@ TRANSITIONS = [
         "unit",
         required=("satisfaction",),
         optional=("notes", "note"),
+        assignee_may=True,
     ),
-    Transition("close", "销号", (S.FOLLOWED_UP,), S.CLOSED, OFFICE, "unit", optional=("note",)),
+    Transition("close", "销号", (S.FOLLOWED_UP,), S.CLOSED, OFFICE, "unit", optional=("note",), assignee_may=True),
     Transition(
         "reopen",
         "重新办理（群众不满意）",
@@ -135,6 +140,7 @@ TRANSITIONS = [
         "unit",
         required=("note",),
         kinds=PROBLEM,
+        assignee_may=True,
     ),
     Transition(
         "adopt",
@@ -212,12 +218,22 @@ def _covers(actor, unit, roles):
     return unit is not None and scope(actor).covers(unit, roles)
 
 
-def check(actor, grievance, name, *, role_checked=False):
-    """Whether `actor` may run transition `name` on `grievance` now, and why not.
+def _owns(actor, g):
+    """The entry's 包案 leader, as long as a leader's membership of theirs covers its unit: a
+    leader named from another street or district (or who has moved on) acts on nothing."""
+    return bool(g.case_owner_id) and g.case_owner_id == actor.pk and _covers(actor, g.unit, (Role.LEADER,))
 
-    `role_checked`: the calling service authorised the actor itself (a look-back recorded by the
-    cadre it was given to); only the state rules apply then.
-    """
+
+def _records_lookback(actor, g, name):
+    """The assignee of the entry's open look-back task records its outcome: the follow-up, then
+    the close it allows or, after dissatisfaction, the reopen."""
+    if name == "reopen" and not (g.status == S.FOLLOWED_UP and g.satisfaction == Satisfaction.NOT_SATISFIED):
+        return False
+    return FollowUp.objects.filter(grievance=g, assignee=actor, status=FollowUpStatus.PENDING).exists()
+
+
+def check(actor, grievance, name):
+    """Whether `actor` may run transition `name` on `grievance` now, and why not."""
     t = BY_NAME.get(name)
     if t is None:
         return Check(False, "unknown", "未知的办理操作")
@@ -237,9 +253,9 @@ def check(actor, grievance, name, *, role_checked=False):
     s = scope(actor)
     if not s.is_authenticated:
         return Check(False, "scope", "请先登录")
-    if s.is_superuser or role_checked:
+    if s.is_superuser:
         return Check(True)
-    if t.owner_may and g.case_owner_id and g.case_owner_id == actor.pk:
+    if t.owner_may and _owns(actor, g):
         return Check(True)
     if t.scope == "unit":
         ok = _covers(actor, g.unit, t.roles)
@@ -252,6 +268,9 @@ def check(actor, grievance, name, *, role_checked=False):
     else:  # "above": the level above the handling unit approves
         handling = g.handling_unit or g.unit
         ok = handling.parent is not None and _covers(actor, handling.parent, t.roles)
+    # Last, as it costs a query: the look-back's assignee (a paired department's cadre, say).
+    if not ok and t.assignee_may:
+        ok = _records_lookback(actor, g, name)
     if not ok:
         return Check(False, "scope", "您没有执行此操作的权限")
     return Check(True)

@@ -36,3 +36,24 @@ def entry(actor, unit, campaign, content="3号楼前的路灯坏了半个多月�
 
 def run(actor, g, name, **fields):
     return services.transition(actor=actor, grievance=g, name=name, **fields)
+
+
+def other_district():
+    """A second district beside the fixed cast's, with its own street, grid, department, people
+    and campaign: what must stay out of reach of everyone in 测试区."""
+    from types import SimpleNamespace
+
+    from campaigns.models import Level, Role
+    from tests.factories import OrgUnitFactory, UserFactory, make_campaign, member
+
+    o = SimpleNamespace()
+    o.district = OrgUnitFactory(code="T02", name="邻区", level=Level.DISTRICT)
+    o.street = OrgUnitFactory(code="T02-S01", name="南湖街道", level=Level.STREET, parent=o.district)
+    o.community = OrgUnitFactory(code="T02-S01-C01", name="南湖社区", level=Level.COMMUNITY, parent=o.street)
+    o.grid = OrgUnitFactory(code="T02-S01-C01-G01", name="南湖社区一网格", level=Level.GRID, parent=o.community)
+    o.department = OrgUnitFactory(code="T02-EDU", name="邻区教育局", level=Level.DEPARTMENT, parent=o.district)
+    o.leader = member(UserFactory(username="t2_leader", full_name="冯区长"), o.district, Role.LEADER)
+    o.office = member(UserFactory(username="t2_office", full_name="陈主任"), o.street, Role.OFFICE)
+    o.handler = member(UserFactory(username="t2_handler", full_name="褚科员"), o.department, Role.HANDLER)
+    o.campaign = make_campaign(o.district, name="邻区2026年大走访")
+    return o

@@ -222,5 +222,6 @@ def test_close_is_refused_when_the_person_is_not_satisfied(cast, tree, campaign)
 def test_status_cannot_be_set_through_patch(cast, tree, campaign, api):
     g = entry(cast.office, tree.grid_a1, campaign)
     r = api(cast.office).patch(f"/api/grievances/{g.pk}/", {"status": "closed", "version": 1}, format="json")
-    assert r.status_code == 200
+    assert r.status_code == 400
+    assert r.json()["errors"] == {"status": ["该字段不能在此修改"]}
     assert Grievance.objects.get(pk=g.pk).status == "registered"

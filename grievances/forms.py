@@ -1,0 +1,83 @@
+"""Page forms of the ledger. Every id resolves through the acting user's scope (a picker lists only
+what the rule allows, a forged id is refused like a missing one); every choice is a choice."""
+
+from django import forms
+
+from campaigns.forms import ScopedForm, ScopedModelChoiceField, ScopedModelMultipleChoiceField
+from campaigns.models import Campaign, OrgUnit
+from visits.models import Household
+
+from . import workflow
+from .models import Grievance, GrievanceCategory, Kind, Source, Tier, handling_units_for
+
+REQUIRED = {"required": "此项为必填项"}
+CHOICE = {"required": "此项为必填项", "invalid_choice": "请从列表中选择"}
+
+
+class GrievanceCreateForm(ScopedForm):
+    """A new entry from the browser; the service checks what depends on more than one field (the
+    campaign's territory must contain the entry's unit)."""
+
+    content = forms.CharField(label="反映内容", error_messages=REQUIRED)
+    reporter_name = forms.CharField(label="反映人", max_length=50, required=False)
+    reporter_phone = forms.CharField(label="联系电话", max_length=20, required=False)
+    category = ScopedModelChoiceField(
+        GrievanceCategory.objects.filter(parent__isnull=False).select_related("parent"), label="问题类别"
+    )
+    kind = forms.ChoiceField(label="类型", choices=Kind.choices, initial=Kind.PROBLEM, error_messages=CHOICE)
+    source = forms.ChoiceField(label="来源", choices=Source.choices, initial=Source.VISIT, error_messages=CHOICE)
+    tier = forms.ChoiceField(label="层级", choices=Tier.choices, initial=Tier.GENERAL, error_messages=CHOICE)
+    # Only territorial units the user may register in: an entry belongs to a place.
+    unit = ScopedModelChoiceField(
+        OrgUnit.objects.territorial().filter(is_active=True).order_by("path"),
+        action="register",
+        label="所属单位",
+        required=False,
+    )
+    household = ScopedModelChoiceField(Household.objects.all(), label="农户", required=False)
+    campaign = ScopedModelChoiceField(Campaign.objects.all(), label="活动", required=False)
+    proposed_solution = forms.CharField(label="拟解决措施", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].error_messages["required"] = "请选择问题类别"
+
+
+class MergeForm(ScopedForm):
+    """Entries to merge into the page's entry: only those the user may merge."""
+
+    sources = ScopedModelMultipleChoiceField(Grievance.objects.all(), action="merge", label="重复条目")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sources"].error_messages["required"] = "请选择要合并的条目"
+
+
+class BulkForm(ScopedForm):
+    """One bulk action on the ticked entries. The routing target is checked again per entry
+    (within that entry's district) by the service."""
+
+    ids = ScopedModelMultipleChoiceField(Grievance.objects.all(), label="条目")
+    name = forms.ChoiceField(
+        label="批量操作", choices=[(n, workflow.BY_NAME[n].label) for n in workflow.BULK], error_messages=CHOICE
+    )
+    handling_unit = forms.ModelChoiceField(
+        OrgUnit.objects.none(),
+        label="责任单位",
+        required=False,
+        error_messages={"invalid_choice": "所选责任单位不存在或不在本区可交办的范围内"},
+    )
+    tier = forms.ChoiceField(label="层级", choices=[("", "")] + Tier.choices, required=False, error_messages=CHOICE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].error_messages["required"] = "请先勾选要处理的条目"
+        self.fields["handling_unit"].queryset = handling_units_for(self.user)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("name") == "assign" and not data.get("handling_unit"):
+            self.add_error("handling_unit", "交办时请选择责任单位")
+        if data.get("name") == "set_tier" and not data.get("tier"):
+            self.add_error("tier", "调整层级时请选择层级")
+        return data
