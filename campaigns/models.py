@@ -57,8 +57,10 @@ class OrgUnitQuerySet(ScopedQuerySet):
         "register": Rule((Role.CADRE, Role.OFFICE, Role.ADMIN), ""),
         # Read the unit's figures, generate its reports and tables.
         "report": Rule(READERS, ""),
-        # Score the unit (confirm or dismiss a violation).
+        # Score the unit: record violations, run the detectors (a violation's own review is its rule).
         "inspect": Rule((Role.INSPECTOR, Role.ADMIN), ""),
+        # Hand out service cards (连心卡) to the unit's households and record it.
+        "cards": Rule((Role.CADRE, Role.OFFICE, Role.ADMIN), ""),
     }
 
     def subtree_of(self, unit):
@@ -70,6 +72,13 @@ class OrgUnitQuerySet(ScopedQuerySet):
 
     def visible_to(self, user):
         return scope(user).filter_units(self)
+
+    def all_actionable_by(self, user, action) -> bool:
+        """Whether `user` may run `action` on every one of these units: a system-wide job (the
+        deadline sweep, the phase sync of every campaign) needs it over the whole tree."""
+        if not scope(user).is_authenticated:
+            return False
+        return not self.exclude(pk__in=self.actionable_by(user, action).values("pk")).exists()
 
 
 class OrgUnit(models.Model):
