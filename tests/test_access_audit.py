@@ -352,11 +352,12 @@ def test_handler_sees_only_what_is_routed_to_it(routed, world, cast, api):
 
 
 @pytest.mark.parametrize("who", OUTSIDERS)
-def test_running_the_detectors_on_another_street_is_a_404(world, tree, cast, api, who):
+def test_running_the_detectors_on_another_street_is_refused_like_a_missing_unit(world, tree, cast, api, who):
     client = api(getattr(cast, who))
     body = {"campaign": world.campaign.pk, "org_unit": tree.community_a.pk}
     response = client.post("/api/violations/detect/", body, format="json")
-    assert response.status_code == 404, response.content
+    assert response.status_code == 400, response.content
+    assert "所选对象不存在或不在您的管辖范围内" in response.json()["detail"]
     assert Violation.objects.count() == 1
 
 
