@@ -360,6 +360,16 @@ class DeadlineTier(models.Model):
         return f"{self.label}（{self.working_days}个工作日）"
 
 
+class TeamQuerySet(ScopedQuerySet):
+    rules = {
+        # Form the team, set its quota, add and remove members: an admin over the campaign.
+        "manage": Rule(ADMINS, "campaign__territory"),
+    }
+
+    def visible_to(self, user):
+        return self.filter(campaign__in=Campaign.objects.visible_to(user))
+
+
 class Team(models.Model):
     """A work group (工作组/团组) of a campaign, usually paired with a unit."""
 
@@ -378,6 +388,8 @@ class Team(models.Model):
     )
     quota = models.PositiveIntegerField("最少走访户数", default=0)
     members = models.ManyToManyField(User, through="TeamMember", verbose_name="成员", related_name="teams")
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "工作组"
