@@ -158,8 +158,8 @@ def _patterns(patterns=None, prefix="", ns=""):
 
 # The Django admin is for superusers only (is_staff), outside the product surface audited here.
 ALL = [row for row in _patterns() if "format" not in row[3] and not (row[1] or "").startswith("admin:")]
-# Not scoped by the org tree: the category taxonomy is shared reference data, sweep runs are for admins
-# (IsAdminRole) and carry no personal data.
+# Not scoped by the org tree: the category taxonomy is shared reference data, sweep runs cover the
+# whole tree (for admins of all of it) and carry no personal data.
 UNSCOPED = {"grievance-category-detail", "sweep-run-detail"}
 DETAIL = [row for row in ALL if set(row[3]) - {"format"} and row[1] not in UNSCOPED]
 
