@@ -28,10 +28,13 @@ def test_another_persons_message_answers_like_a_missing_one(cast, api):
     assert Notification.objects.get().read_at is None
 
 
-def test_the_superuser_does_not_read_another_persons_inbox_either(cast, api):
+def test_the_superuser_does_not_mark_another_persons_messages_either(cast, api):
     notify(recipients=[cast.office], kind="other", title="通知一")
     theirs = Notification.objects.get()
-    assert api(cast.admin).post(f"/api/notifications/{theirs.pk}/read/").status_code == 404
+    client = api(cast.admin)
+    assert client.post(f"/api/notifications/{theirs.pk}/read/").status_code == 404
+    r = client.post("/api/notifications/read-all/", {"ids": [theirs.pk]}, format="json")
+    assert r.status_code == 400 and r.json()["errors"] == {"ids": [OUTSIDE]}
     assert Notification.objects.get().read_at is None
 
 
