@@ -6,11 +6,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from campaigns.access import get_for, holds
 from campaigns.errors import DomainError
 from campaigns.models import Campaign, VisitMode
+from campaigns.views import redirect_back
 
 from . import followups, notifications, sweep
 from .forms_background import PhaseSwitchForm
@@ -49,7 +51,7 @@ def mark_read(request, pk=None):
     if pk is not None:  # someone else's message is a 404, like a missing one
         pk = get_for(request.user, Notification, action="read", pk=pk).pk
     notifications.mark_read(actor=request.user, ids=None if pk is None else [pk])
-    return redirect(request.POST.get("next") or "grievances:notifications")
+    return redirect_back(request, reverse("grievances:notifications"))
 
 
 @login_required

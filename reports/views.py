@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from campaigns.access import get_for, holds
 from campaigns.errors import DomainError
 from campaigns.models import Campaign, OrgUnit
+from campaigns.views import redirect_back
 
 from . import cards, pdf, selectors, services
 from .detectors import detect_all
@@ -175,7 +176,7 @@ def _violations_page(request, *, record_form=None, status=200):
 
 
 def _back(request):
-    return redirect(request.POST.get("next") or reverse("reports:violations"))
+    return redirect_back(request, reverse("reports:violations"))
 
 
 @login_required
@@ -287,7 +288,7 @@ def cards_distribute(request):
         messages.success(request, f"已登记发放 {n} 户")
     except DomainError as exc:
         messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or reverse("reports:cards"))
+    return redirect_back(request, reverse("reports:cards"))
 
 
 @login_required
