@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from campaigns.access import get_for, holds
+from campaigns.access import can, get_for, holds
 from campaigns.errors import DomainError
 from campaigns.models import Campaign, OrgUnit
 from campaigns.views import redirect_back
@@ -160,11 +160,19 @@ def _violations_page(request, *, record_form=None, status=200):
         if status_filter in Violation.State.values:
             qs = qs.filter(status=status_filter)
         rows = selectors.scores(f)
+        items = list(qs[:200])
         context.update(
             {
                 "f": {"campaign": {"id": f.campaign.pk}, "org_unit": {"id": f.unit.pk}},
                 "filters": f,
-                "items": qs[:200],
+                "items": items,
+                # Buttons only where the rules let the user act: the page and the POST agree.
+                "can_detect": can(request.user, "inspect", f.unit),
+                "reviewable": set(
+                    Violation.objects.actionable_by(request.user, "review")
+                    .filter(pk__in=[v.pk for v in items])
+                    .values_list("pk", flat=True)
+                ),
                 "scores": rows,
                 "talks": [r for r in rows if r["talk"]],
                 "status_filter": status_filter,

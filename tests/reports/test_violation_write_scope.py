@@ -113,3 +113,14 @@ def test_a_violation_filter_by_a_hidden_unit_answers_like_a_missing_one(api, cas
     missing = api(cast.office_b).get("/api/violations/", {"unit": 999999})
     assert hidden.status_code == missing.status_code == 400
     assert hidden.json() == missing.json()
+
+
+def test_the_scoring_page_offers_review_only_where_the_user_may_review(client, cast, tree, campaign):
+    member(cast.leader, tree.street_b, Role.INSPECTOR)  # the district's leader, inspector of one street
+    theirs = _candidate(campaign, tree.community_c)
+    _candidate(campaign, tree.community_a)
+    client.force_login(cast.leader)
+    page = client.get("/reports/violations/", {"campaign": campaign.pk, "org_unit": tree.district.pk})
+    html = page.content.decode()
+    assert html.count("确认扣分") == 1 and f"/reports/violations/{theirs.pk}/confirm/" in html
+    assert "运行违规发现" not in html  # not an inspector of the whole district
