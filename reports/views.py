@@ -268,6 +268,7 @@ def _cards_page(request, *, status=200):
         cards.check_unit(request.user, campaign, unit)
         context["households"] = cards.households_of(campaign, unit)[:500]
         context["rate"] = cards.distribution_rate(campaign, unit)
+        context["can_distribute"] = can(request.user, "cards", unit)
     return render(request, "reports/cards.html", context, status=status)
 
 

@@ -69,3 +69,12 @@ def test_the_cards_page_refuses_an_id_too_big_for_the_database(client, cast, tre
     r = client.post("/reports/cards/distribute/", {"campaign": campaign.pk, "household": ["9" * 30]})
     assert r.status_code == 400 and OUTSIDE in r.content.decode()
     assert not CardDistribution.objects.exists()
+
+
+def test_the_cards_page_offers_the_distribution_form_only_to_who_hands_out_cards(client, cast, tree, campaign):
+    households(tree.grid_a1, 1)
+    query = {"campaign": campaign.pk, "org_unit": tree.grid_a1.pk}
+    client.force_login(cast.leader)
+    assert "登记所选农户已发放" not in client.get("/reports/cards/", query).content.decode()
+    client.force_login(cast.cadre)
+    assert "登记所选农户已发放" in client.get("/reports/cards/", query).content.decode()
