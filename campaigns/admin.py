@@ -1,10 +1,18 @@
-"""Admin screens: org units, people, campaigns, categories and the calendar, in Chinese."""
+"""Admin screens: org units, people, campaigns, categories and the calendar, in Chinese.
+
+Superusers configure everything. Other staff work within their scope (`ScopedAdminMixin`): an
+admin of a street edits the street's units, people, campaigns and teams, never the district's,
+and the installation-wide tables (calendar, categories, level names) are for admins of the whole
+tree (`WholeTreeAdminMixin`).
+"""
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
 from . import calendar, services
+from .access import ScopedQuerySet, can
 from .models import (
     CalendarDay,
     CalendarYear,
@@ -22,19 +30,101 @@ from .models import (
 )
 
 
+def _pickable(qs, user):
+    """What a non-superuser may pick in a form: the rows they manage, or else those they see."""
+    if isinstance(qs, ScopedQuerySet) and "manage" in qs.rules:
+        return qs.actionable_by(user, "manage")
+    if hasattr(qs, "visible_to"):
+        return qs.visible_to(user)
+    return qs
+
+
+class ScopedPickersMixin:
+    """Foreign-key and many-to-many pickers offer (and accept) only what the user may pick."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and not request.user.is_superuser:
+            field.queryset = _pickable(field.queryset, request.user)
+        return field
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if field is not None and not request.user.is_superuser:
+            field.queryset = _pickable(field.queryset, request.user)
+        return field
+
+
+class ScopedAdminMixin(ScopedPickersMixin):
+    """Lists show what `visible_to` gives a non-superuser; a row opens for change or delete only
+    when the model's `manage_action` rule grants it (None: read-only for them)."""
+
+    manage_action: str | None = "manage"
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        return qs if request.user.is_superuser else qs.visible_to(request.user)
+
+    def _grants(self, request, obj):
+        if obj is None or request.user.is_superuser:
+            return True
+        return self.manage_action is not None and can(request.user, self.manage_action, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._grants(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._grants(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # "Delete selected" asks has_delete_permission() without a row: check every selected one.
+        if not request.user.is_superuser:
+            allowed = (
+                queryset.model._default_manager.actionable_by(request.user, self.manage_action)
+                if self.manage_action
+                else queryset.none()
+            )
+            if queryset.exclude(pk__in=allowed.values("pk")).exists():
+                raise PermissionDenied
+        super().delete_queryset(request, queryset)
+
+
+class WholeTreeAdminMixin:
+    """Installation-wide configuration: only admins of every unit change it."""
+
+    def _whole_tree(self, request):
+        return request.user.is_superuser or OrgUnit.objects.all_actionable_by(request.user, "manage")
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and self._whole_tree(request)
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._whole_tree(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and self._whole_tree(request)
+
+
 @admin.register(LevelName)
-class LevelNameAdmin(admin.ModelAdmin):
+class LevelNameAdmin(WholeTreeAdminMixin, admin.ModelAdmin):
     list_display = ["level", "label"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedPickersMixin, admin.TabularInline):
     model = Membership
     extra = 0
     autocomplete_fields = ["unit"]
 
+    def get_queryset(self, request):
+        # A street's admin neither sees nor removes the person's roles outside the street.
+        qs = super().get_queryset(request)
+        if request.user.is_superuser:
+            return qs
+        return qs.filter(unit__in=OrgUnit.objects.actionable_by(request.user, "manage"))
+
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["indented_name", "code", "level", "parent", "is_active"]
     list_filter = ["level", "is_active"]
     search_fields = ["name", "code"]
@@ -45,18 +135,34 @@ class OrgUnitAdmin(admin.ModelAdmin):
     def indented_name(self, obj):
         return "　" * obj.depth + obj.name
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if not request.user.is_superuser and "parent" in form.base_fields:
+            # A new top-level unit would be outside everyone's subtree but the superuser's.
+            form.base_fields["parent"].required = True
+        return form
+
+
+# Who may log into the admin and with which permissions: the superuser decides, nobody grants it
+# to themself or to the people of their subtree.
+GRANTS = ("is_superuser", "is_staff", "groups", "user_permissions")
+
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ScopedAdminMixin, BaseUserAdmin):
     list_display = ["username", "full_name", "phone", "post", "is_active", "is_superuser"]
     search_fields = ["username", "full_name", "phone"]
     inlines = [MembershipInline]
     fieldsets = BaseUserAdmin.fieldsets + (("工作信息", {"fields": ("full_name", "phone", "post")}),)
     add_fieldsets = BaseUserAdmin.add_fieldsets + (("工作信息", {"fields": ("full_name", "phone", "post")}),)
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, *GRANTS, "last_login", "date_joined"]
+
 
 @admin.register(FocusCategory)
-class FocusCategoryAdmin(admin.ModelAdmin):
+class FocusCategoryAdmin(WholeTreeAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "is_active"]
     search_fields = ["name", "code"]
 
@@ -77,7 +183,7 @@ class TierInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "territory", "year", "phase", "phase_locked"]
     list_filter = ["year", "phase"]
     search_fields = ["name"]
@@ -91,14 +197,14 @@ class CampaignAdmin(admin.ModelAdmin):
         services.fill_campaign_defaults(campaign=form.instance)
 
 
-class TeamMemberInline(admin.TabularInline):
+class TeamMemberInline(ScopedPickersMixin, admin.TabularInline):
     model = TeamMember
     extra = 0
     autocomplete_fields = ["user"]
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "campaign", "unit", "paired_unit", "quota"]
     list_filter = ["campaign"]
     autocomplete_fields = ["unit", "paired_unit"]
@@ -106,7 +212,7 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
+class CalendarDayAdmin(WholeTreeAdminMixin, admin.ModelAdmin):
     list_display = ["date", "is_workday", "name", "source"]
     list_filter = ["is_workday", "source"]
     date_hierarchy = "date"
@@ -129,7 +235,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(admin.ModelAdmin):
+class CalendarYearAdmin(WholeTreeAdminMixin, admin.ModelAdmin):
     list_display = ["year", "source", "loaded_at"]
 
     def save_model(self, request, obj, form, change):

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import calendar
-from .api_base import ScopedReadOnlyViewSet
+from .api_base import MAX_ID, ScopedReadOnlyViewSet
 from .errors import DomainError
 from .models import Campaign, LevelName, OrgUnit, TeamMember
 from .serializers import (
@@ -66,7 +66,7 @@ class MeView(APIView):
 
 class OrgUnitFilter(django_filters.FilterSet):
     level = django_filters.ChoiceFilter(choices=OrgUnit._meta.get_field("level").choices)
-    parent = django_filters.NumberFilter(min_value=1, max_value=2**63 - 1)  # bigger would overflow the query
+    parent = django_filters.NumberFilter(min_value=1, max_value=MAX_ID)
     code = django_filters.CharFilter()
 
     class Meta:
@@ -86,6 +86,16 @@ class OrgUnitViewSet(ScopedReadOnlyViewSet):
         return ctx
 
 
+class CampaignFilter(django_filters.FilterSet):
+    # A plain number, not a choice: a cadre sees the district campaign but not the district unit, and
+    # an id outside the scope must answer like a missing one (no rows), never "invalid choice".
+    territory = django_filters.NumberFilter(min_value=1, max_value=MAX_ID)
+
+    class Meta:
+        model = Campaign
+        fields = ["year", "phase", "territory"]
+
+
 class CampaignViewSet(ScopedReadOnlyViewSet):
     queryset = Campaign.objects.prefetch_related(
         "phases",
@@ -96,7 +106,7 @@ class CampaignViewSet(ScopedReadOnlyViewSet):
         Prefetch("teams__teammember_set", queryset=TeamMember.objects.select_related("user")),
     )
     serializer_class = CampaignSerializer
-    filterset_fields = ["year", "phase", "territory"]
+    filterset_class = CampaignFilter
 
 
 class CalendarDueView(APIView):

@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from .api_base import MAX_ID
+
 
 class LoginForm(AuthenticationForm):
     error_messages = {
@@ -41,6 +43,13 @@ class ScopedModelMultipleChoiceField(ScopedChoiceMixin, forms.ModelMultipleChoic
     def __init__(self, queryset, *args, **kwargs):
         super().__init__(queryset, *args, **kwargs)
         self.error_messages["invalid_choice"] = "所选对象不存在或不在您的管辖范围内"
+
+    def _check_values(self, value):
+        # A number beyond the largest key cannot name a row and would overflow the IN query.
+        for pk in value if self.to_field_name is None else ():
+            if not str(pk).isdigit() or not 0 < int(pk) <= MAX_ID:
+                raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super()._check_values(value)
 
 
 class ScopedForm(forms.Form):

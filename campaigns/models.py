@@ -59,8 +59,10 @@ class OrgUnitQuerySet(ScopedQuerySet):
         "backdate": Rule((Role.OFFICE, Role.ADMIN), ""),
         # Read the unit's figures, generate its reports and tables.
         "report": Rule(READERS, ""),
-        # Score the unit (confirm or dismiss a violation).
+        # Score the unit: record violations, run the detectors (a violation's own review is its rule).
         "inspect": Rule((Role.INSPECTOR, Role.ADMIN), ""),
+        # Hand out service cards (连心卡) to the unit's households and record it.
+        "cards": Rule((Role.CADRE, Role.OFFICE, Role.ADMIN), ""),
     }
 
     def subtree_of(self, unit):
@@ -72,6 +74,13 @@ class OrgUnitQuerySet(ScopedQuerySet):
 
     def visible_to(self, user):
         return scope(user).filter_units(self)
+
+    def all_actionable_by(self, user, action) -> bool:
+        """Whether `user` may run `action` on every one of these units: a system-wide job (the
+        deadline sweep, the phase sync of every campaign) needs it over the whole tree."""
+        if not scope(user).is_authenticated:
+            return False
+        return not self.exclude(pk__in=self.actionable_by(user, action).values("pk")).exists()
 
 
 class OrgUnit(models.Model):
@@ -353,6 +362,16 @@ class DeadlineTier(models.Model):
         return f"{self.label}（{self.working_days}个工作日）"
 
 
+class TeamQuerySet(ScopedQuerySet):
+    rules = {
+        # Form the team, set its quota, add and remove members: an admin over the campaign.
+        "manage": Rule(ADMINS, "campaign__territory"),
+    }
+
+    def visible_to(self, user):
+        return self.filter(campaign__in=Campaign.objects.visible_to(user))
+
+
 class Team(models.Model):
     """A work group (工作组/团组) of a campaign, usually paired with a unit."""
 
@@ -371,6 +390,8 @@ class Team(models.Model):
     )
     quota = models.PositiveIntegerField("最少走访户数", default=0)
     members = models.ManyToManyField(User, through="TeamMember", verbose_name="成员", related_name="teams")
+
+    objects = TeamQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "工作组"

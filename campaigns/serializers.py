@@ -10,6 +10,7 @@ class OrgUnitSerializer(serializers.ModelSerializer):
     class Meta:
         model = OrgUnit
         fields = ["id", "code", "name", "parent", "level", "level_display", "depth", "address", "phone", "is_active"]
+        read_only_fields = fields  # the tree is edited in the admin screens, never through this shape
 
     def get_level_display(self, obj) -> str:
         labels = self.context.get("level_labels")
@@ -32,6 +33,7 @@ class MeSerializer(serializers.ModelSerializer):
     class Meta:
         model = User
         fields = ["id", "username", "full_name", "phone", "post", "is_superuser", "roles", "memberships"]
+        read_only_fields = fields  # nobody grants themself a role or superuser through their own profile
 
     def get_roles(self, obj) -> list[str]:
         return sorted(scope(obj).roles)
@@ -101,6 +103,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "allowed_modes",
             "teams",
         ]
+        read_only_fields = fields  # campaigns are managed in the admin screens (the "manage" rule)
 
 
 class TokenRequestSerializer(serializers.Serializer):

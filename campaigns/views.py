@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from .access import scope
 from .models import Campaign, OrgUnit, Role
@@ -43,6 +44,14 @@ def org_unit_detail(request, pk):
     unit = get_object_or_404(OrgUnit.objects.visible_to(request.user), pk=pk)
     children = OrgUnit.objects.visible_to(request.user).filter(parent=unit)
     return render(request, "campaigns/org_unit_detail.html", {"unit": unit, "children": children})
+
+
+def redirect_back(request, default):
+    """Back to the page the form came from (`next`), never to another site."""
+    target = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = default
+    return redirect(target)
 
 
 LOCKED_MESSAGE = "登录失败次数过多，账户已锁定30分钟，请稍后再试"

@@ -1,19 +1,25 @@
-"""Admin screens of the background work (issue 6), and the hand switch of a campaign's phase.
+"""Admin screens of the background work, and the hand switch of a campaign's phase.
 
 Imported from GrievancesConfig.ready() (after admin autodiscovery), so that it does not clash
-with the ledger's grievances/admin.py.
+with the ledger's grievances/admin.py. Rows are written by the sweeps and the workflow: staff
+who are not superusers read them within their scope; the knobs are for admins of the whole tree.
 """
 
 from django.contrib import admin, messages
 
+from campaigns.admin import ScopedAdminMixin, WholeTreeAdminMixin
 from campaigns.errors import DomainError
 from campaigns.models import Campaign, Phase
 
 from .models import BackgroundSettings, Delivery, FollowUp, NoticeLog, Notification, SweepRun
 
 
+class ReadInScopeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    manage_action = None
+
+
 @admin.register(BackgroundSettings)
-class BackgroundSettingsAdmin(admin.ModelAdmin):
+class BackgroundSettingsAdmin(WholeTreeAdminMixin, admin.ModelAdmin):
     list_display = [
         "__str__",
         "reminder_days",
@@ -24,18 +30,18 @@ class BackgroundSettingsAdmin(admin.ModelAdmin):
     ]
 
     def has_add_permission(self, request):
-        return not BackgroundSettings.objects.exists()
+        return super().has_add_permission(request) and not BackgroundSettings.objects.exists()
 
 
 @admin.register(SweepRun)
-class SweepRunAdmin(admin.ModelAdmin):
+class SweepRunAdmin(ReadInScopeAdmin):
     list_display = ["kind", "as_of", "started_at", "finished_at", "counts", "queries", "failures"]
     list_filter = ["kind"]
     readonly_fields = [f.name for f in SweepRun._meta.fields]
 
 
 @admin.register(NoticeLog)
-class NoticeLogAdmin(admin.ModelAdmin):
+class NoticeLogAdmin(ReadInScopeAdmin):
     list_display = ["grievance", "deadline", "kind", "due_at", "created_at"]
     list_filter = ["kind", "deadline"]
     raw_id_fields = ["grievance", "sweep"]
@@ -48,7 +54,7 @@ class DeliveryInline(admin.TabularInline):
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadInScopeAdmin):
     list_display = ["title", "recipient", "kind", "created_at", "read_at"]
     list_filter = ["kind"]
     search_fields = ["title", "recipient__username", "recipient__full_name"]
@@ -57,7 +63,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 
 @admin.register(FollowUp)
-class FollowUpAdmin(admin.ModelAdmin):
+class FollowUpAdmin(ReadInScopeAdmin):
     list_display = ["__str__", "kind", "assignee", "due_at", "status", "satisfaction"]
     list_filter = ["kind", "status", "satisfaction"]
     raw_id_fields = ["grievance", "household", "assignee", "recorded_by"]
@@ -86,6 +92,10 @@ def _switch_action(kind, label):
 def _sync_action(modeladmin, request, queryset):
     from .followups import sync_phases
 
+    # Syncs every campaign of the tree, not only the selected ones: for admins of all of it.
+    if not SweepRun.objects.may_start(request.user):
+        modeladmin.message_user(request, "只有管理全部单位的管理员可以按日期同步全部活动阶段", messages.ERROR)
+        return
     sync_phases()
     modeladmin.message_user(request, "已按日期同步各活动阶段（锁定的活动除外）")
 

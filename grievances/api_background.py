@@ -1,18 +1,23 @@
-"""API of the background work (issue 6): notifications, look-back tasks, sweep runs, supervision list."""
+"""API of the background work: notifications, look-back tasks, sweep runs, supervision list."""
 
+import django_filters
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import mixins, permissions, serializers
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404  # a non-numeric id is a 404, not a 500
-from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
-from campaigns.access import scope
-from campaigns.models import Campaign, Phase, Role, VisitMode
+from campaigns.api_base import (
+    HoldsRule,
+    ScopedGenericViewSet,
+    ScopedModelChoiceFilter,
+    ScopedReadOnlyViewSet,
+    ScopedRelatedField,
+)
+from campaigns.models import Campaign, Phase, VisitMode
 
 from . import followups, notifications, sweep
-from .models import FollowUp, NoticeLog, Notification, Satisfaction, SweepRun
+from .models import FollowUp, FollowUpKind, FollowUpStatus, NoticeLog, Notification, Satisfaction, SweepRun
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -21,31 +26,36 @@ class NotificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Notification
         fields = ["id", "kind", "grievance", "created_at", "read", "title", "body"]
+        read_only_fields = fields
 
     def get_read(self, obj) -> bool:
         return obj.read_at is not None
 
 
 class MarkReadSerializer(serializers.Serializer):
-    ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=2**63 - 1), required=False, help_text="不填则全部标为已读"
+    ids = ScopedRelatedField(
+        queryset=Notification.objects.all(),
+        action="read",
+        many=True,
+        required=False,
+        max_length=1000,
+        help_text="不填则全部标为已读",
     )
 
 
-class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
+class NotificationViewSet(ScopedReadOnlyViewSet):
     """The caller's own notices (站内消息), newest first."""
 
+    queryset = Notification.objects.all()
     serializer_class = NotificationSerializer
     filterset_fields = ["kind"]
+    object_actions = {"read": "read"}
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Notification.objects.none()
-        qs = Notification.objects.visible_to(self.request.user)
-        unread = self.request.query_params.get("unread")
-        if unread in ("1", "true"):
-            qs = qs.filter(read_at__isnull=True)
-        return qs
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list" and self.request.query_params.get("unread") in ("1", "true"):
+            queryset = queryset.filter(read_at__isnull=True)
+        return queryset
 
     @extend_schema(request=None, responses=NotificationSerializer)
     @action(detail=True, methods=["post"])
@@ -65,9 +75,10 @@ class NotificationViewSet(viewsets.ReadOnlyModelViewSet):
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
         """Mark the given notices (or all) read."""
-        data = MarkReadSerializer(data=request.data)
+        data = MarkReadSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        marked = notifications.mark_read(actor=request.user, ids=data.validated_data.get("ids"))
+        given = data.validated_data.get("ids")
+        marked = notifications.mark_read(actor=request.user, ids=None if given is None else [n.pk for n in given])
         return Response({"marked": marked, "unread": notifications.unread_count(request.user)})
 
     @extend_schema(responses=inline_serializer("UnreadCount", {"unread": serializers.IntegerField()}))
@@ -113,19 +124,29 @@ class RecordSerializer(serializers.Serializer):
     new_needs = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False, default=list)
 
 
-class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
+class FollowUpFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=FollowUpStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=FollowUpKind.choices)
+    campaign = ScopedModelChoiceFilter(queryset=Campaign.objects.all())
+
+    class Meta:
+        model = FollowUp
+        fields = ["status", "kind", "campaign"]
+
+
+class FollowUpViewSet(ScopedReadOnlyViewSet):
     """The caller's look-back tasks (回头看). `?scope=unit` lists those of the caller's units (office)."""
 
+    queryset = FollowUp.objects.select_related("household", "grievance")
     serializer_class = FollowUpSerializer
-    filterset_fields = ["status", "kind", "campaign"]
+    filterset_class = FollowUpFilter
+    object_actions = {"record": "record"}
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return FollowUp.objects.none()
-        qs = FollowUp.objects.select_related("household", "grievance")
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
         if self.action == "list" and self.request.query_params.get("scope") != "unit":
-            return qs.assigned_to(self.request.user)
-        return qs.visible_to(self.request.user)
+            queryset = queryset.assigned_to(self.request.user)
+        return queryset
 
     @extend_schema(request=RecordSerializer, responses=FollowUpSerializer)
     @action(detail=True, methods=["post"])
@@ -138,23 +159,26 @@ class FollowUpViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(FollowUpSerializer(fu).data)
 
 
-class IsAdminRole(BasePermission):
+class MayStartSweeps(permissions.BasePermission):
+    """Sweeps and their runs cover the whole tree: an admin of every unit, not of one street."""
+
     def has_permission(self, request, view):
-        return request.user.is_authenticated and scope(request.user).has_role(Role.ADMIN)
+        return SweepRun.objects.may_start(request.user)
 
 
 class SweepRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = SweepRun
         fields = ["id", "kind", "as_of", "started_at", "finished_at", "counts", "queries", "failures", "error"]
+        read_only_fields = fields
 
 
-class SweepRunViewSet(viewsets.ReadOnlyModelViewSet):
-    """Background runs for admins; POST run/ starts a deadline sweep now (in the worker)."""
+class SweepRunViewSet(ScopedReadOnlyViewSet):
+    """Background runs for admins of the whole tree; POST run/ starts a deadline sweep now (in the worker)."""
 
-    serializer_class = SweepRunSerializer
-    permission_classes = [IsAdminRole]
     queryset = SweepRun.objects.all()
+    serializer_class = SweepRunSerializer
+    permission_classes = [permissions.IsAuthenticated, MayStartSweeps]
     filterset_fields = ["kind"]
 
     @extend_schema(request=None, responses=inline_serializer("SweepQueued", {"queued": serializers.BooleanField()}))
@@ -170,16 +194,29 @@ class PhaseSwitchSerializer(serializers.Serializer):
     phase = serializers.ChoiceField(choices=Phase.choices)
 
 
-class CampaignPhaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
-    """Switch a campaign's phase by hand (admins); the switch runs its work (look-back tasks, coverage)."""
+class CampaignPhaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Campaign
+        fields = ["id", "name", "phase", "phase_locked"]
+        read_only_fields = fields
 
-    permission_classes = [IsAdminRole]
-    serializer_class = PhaseSwitchSerializer
-    queryset = Campaign.objects.none()
 
-    def list(self, request):
-        rows = Campaign.objects.visible_to(request.user).values("id", "name", "phase", "phase_locked")
-        return Response(list(rows))
+class CampaignPhaseViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
+    """Switch a campaign's phase by hand (an admin over its territory); the switch runs its work
+    (look-back tasks, coverage notices) and locks the phase against the dates."""
+
+    queryset = Campaign.objects.all()
+    serializer_class = CampaignPhaseSerializer
+    permission_classes = [permissions.IsAuthenticated, HoldsRule]
+    required_rule = (Campaign, "manage")
+    object_actions = {"switch": "manage"}
+    pagination_class = None
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list":  # the campaigns this admin may switch, not every one they can see
+            queryset = queryset.actionable_by(self.request.user, "manage")
+        return queryset
 
     @extend_schema(
         request=PhaseSwitchSerializer,
@@ -189,7 +226,7 @@ class CampaignPhaseViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def switch(self, request, pk=None):
-        campaign = get_object_or_404(Campaign.objects.visible_to(request.user), pk=pk)
+        campaign = self.get_object()
         data = PhaseSwitchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         work = followups.switch_phase(actor=request.user, campaign=campaign, phase=data.validated_data["phase"])
@@ -203,16 +240,21 @@ class SupervisionSerializer(serializers.ModelSerializer):
     class Meta:
         model = NoticeLog
         fields = ["id", "grievance", "content", "handling_unit", "deadline", "due_at", "created_at"]
+        read_only_fields = fields
 
 
-class SupervisionListViewSet(viewsets.ReadOnlyModelViewSet):
-    """The upper level's supervision list (督办清单): entries overdue by M working days or more."""
+class SupervisionListViewSet(ScopedReadOnlyViewSet):
+    """The upper level's supervision list (督办清单): entries overdue by M working days or more.
+    The same "supervise" rule as the page: who holds none of its roles gets a 403 on both."""
 
+    queryset = NoticeLog.objects.all()
     serializer_class = SupervisionSerializer
+    permission_classes = [permissions.IsAuthenticated, HoldsRule]
+    required_rule = (NoticeLog, "supervise")
 
     def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return NoticeLog.objects.none()
+        # The selector's rows (listed, still overdue, still open) under the "supervise" rule, which
+        # narrows visible_to: exactly what the page lists.
         return sweep.supervision_list(self.request.user)
 
 

@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from campaigns import calendar
-from campaigns.access import scope
+from campaigns.access import can
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.models import Campaign, Membership, OrgUnit, Phase, Role, VisitMode, path_prefixes
 from campaigns.services import sync_phase
@@ -248,11 +248,7 @@ def _validate(mode, solved, satisfaction, new_needs):
 
 
 def _may_record(actor, followup):
-    if followup.assignee_id == actor.pk:
-        return True
-    s = scope(actor)
-    unit = followup.grievance.unit if followup.grievance_id else followup.household.grid
-    return s.covers(unit, (Role.OFFICE, Role.ADMIN))
+    return can(actor, "record", followup)
 
 
 @transaction.atomic
@@ -346,12 +342,16 @@ def sync_phases(*, today=None):
 
 @transaction.atomic
 def switch_phase(*, actor, campaign, phase):
-    """An admin switches a campaign's phase by hand; the dates no longer move it (phase_locked)."""
-    if not scope(actor).has_role(Role.ADMIN):
-        raise NotAllowed("只有管理员可以手动切换阶段")
+    """An admin over the campaign's territory switches its phase by hand; the dates no longer move
+    it (phase_locked). An admin of one street does not switch the district's campaign."""
+    # Lock the row: a hand switch and the daily sync must not both run one switch's work.
+    campaign = (
+        Campaign.objects.actionable_by(actor, "manage").select_for_update(of=("self",)).filter(pk=campaign.pk).first()
+    )
+    if campaign is None:
+        raise NotAllowed("只有该活动区域的管理员可以手动切换阶段")
     if phase not in Phase.values:
         raise InvalidInput("请选择阶段", fields={"phase": ["请选择阶段"]})
-    campaign = Campaign.objects.select_for_update().get(pk=campaign.pk)
     old = campaign.phase
     campaign.phase, campaign.phase_locked = phase, True
     campaign.save(update_fields=["phase", "phase_locked"])

@@ -499,6 +499,17 @@ class NoticeKind(models.TextChoices):
     LISTED = "listed", "列入上级督办清单"
 
 
+class SweepRunQuerySet(ScopedQuerySet):
+    """A sweep covers the whole tree: only who may manage every unit sees its runs or starts one
+    (a street's admin does not run the district's deadline sweep or phase sync)."""
+
+    def may_start(self, user) -> bool:
+        return OrgUnit.objects.all_actionable_by(user, "manage")
+
+    def visible_to(self, user):
+        return self if self.may_start(user) else self.none()
+
+
 class SweepRun(models.Model):
     """One run of a background sweep (deadlines, phases): when, as of when, what it produced."""
 
@@ -512,6 +523,8 @@ class SweepRun(models.Model):
     queries = models.PositiveIntegerField("SQL 查询数", null=True, blank=True)
     failures = models.PositiveIntegerField("失败数", default=0)
     error = models.TextField("错误", blank=True)
+
+    objects = SweepRunQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "后台扫描记录"
@@ -527,7 +540,17 @@ class SweepRun(models.Model):
         return None
 
 
-class NoticeLogQuerySet(models.QuerySet):
+class NoticeLogQuerySet(ScopedQuerySet):
+    rules = {
+        # Read and chase the supervision list (督办清单): office staff, leaders, inspectors and admins
+        # over the entry's unit or over the unit it was routed to. The page and the API both use it.
+        "supervise": Rule(
+            READERS,
+            "grievance__unit",
+            also=lambda user: scope(user).subtree_q("grievance__handling_unit", READERS),
+        ),
+    }
+
     def visible_to(self, user):
         return self.filter(grievance__in=Grievance.objects.visible_to(user))
 
@@ -577,7 +600,12 @@ class NoticeLog(models.Model):
         return f"#{self.grievance_id} {self.get_deadline_display()} {self.get_kind_display()}"
 
 
-class NotificationQuerySet(models.QuerySet):
+class NotificationQuerySet(ScopedQuerySet):
+    rules = {
+        # Mark read: the recipient only.
+        "read": Rule(also=lambda user: Q(recipient=user)),
+    }
+
     def visible_to(self, user):
         """A message is its recipient's alone: not even an admin reads another person's inbox."""
         if not (user and user.is_authenticated):
@@ -669,6 +697,15 @@ class DeliveryStatus(models.TextChoices):
     FAILED = "failed", "发送失败"
 
 
+class DeliveryQuerySet(ScopedQuerySet):
+    """Sending is the worker's; an admin watches the deliveries to the people they manage."""
+
+    def visible_to(self, user):
+        from campaigns.models import User
+
+        return self.filter(notification__recipient__in=User.objects.actionable_by(user, "manage").values("pk"))
+
+
 class Delivery(models.Model):
     """Sending one notification through one external channel; retried with backoff on failure."""
 
@@ -680,6 +717,8 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     last_error = models.TextField("最近错误", blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    objects = DeliveryQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "通知发送"
@@ -701,7 +740,22 @@ class FollowUpKind(models.TextChoices):
     FOCUS = "focus", "重点户再走访"
 
 
-class FollowUpQuerySet(models.QuerySet):
+RECORDERS = (Role.OFFICE, Role.ADMIN)
+
+
+class FollowUpQuerySet(ScopedQuerySet):
+    rules = {
+        # Record the look-back: the person it was given to, or the office over the entry's unit
+        # (over the household's grid for a focus household's second visit).
+        "record": Rule(
+            RECORDERS,
+            "grievance__unit",
+            also=lambda user: (
+                Q(assignee=user) | Q(grievance__isnull=True) & scope(user).subtree_q("household__grid", RECORDERS)
+            ),
+        ),
+    }
+
     def visible_to(self, user):
         s = scope(user)
         if s.is_superuser:

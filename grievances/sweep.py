@@ -230,7 +230,7 @@ def supervision_list(user):
     """Entries overdue long enough to be on the upper level's supervision list, still unanswered."""
     listed = (
         NoticeLog.objects.filter(kind=NoticeKind.LISTED)
-        .visible_to(user)
+        .actionable_by(user, "supervise")
         .select_related("grievance__unit", "grievance__handling_unit", "grievance__case_owner")
     )
     still_overdue = Q(deadline=DeadlineKind.PLAN, grievance__plan_due_at=F("due_at")) | Q(

@@ -5,17 +5,27 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from campaigns.access import scope
+from campaigns.access import get_for, holds
 from campaigns.errors import DomainError
-from campaigns.models import Campaign, Phase, Role, VisitMode
+from campaigns.models import Campaign, VisitMode
+from campaigns.views import redirect_back
 
 from . import followups, notifications, sweep
-from .models import Delivery, DeliveryStatus, FollowUp, FollowUpStatus, Notification, Satisfaction, SweepRun
-
-SUPERVISION_ROLES = (Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.ADMIN)
+from .forms_background import PhaseSwitchForm
+from .models import (
+    Delivery,
+    DeliveryStatus,
+    FollowUp,
+    FollowUpStatus,
+    NoticeLog,
+    Notification,
+    Satisfaction,
+    SweepRun,
+)
 
 
 @login_required
@@ -39,9 +49,9 @@ def inbox(request):
 @require_POST
 def mark_read(request, pk=None):
     if pk is not None:  # someone else's message is a 404, like a missing one
-        pk = get_object_or_404(Notification.objects.visible_to(request.user), pk=pk).pk
+        pk = get_for(request.user, Notification, action="read", pk=pk).pk
     notifications.mark_read(actor=request.user, ids=None if pk is None else [pk])
-    return redirect(request.POST.get("next") or "grievances:notifications")
+    return redirect_back(request, reverse("grievances:notifications"))
 
 
 @login_required
@@ -54,8 +64,13 @@ def my_followups(request):
 
 @login_required
 def followup_record(request, pk):
-    fu = get_object_or_404(FollowUp.objects.visible_to(request.user).select_related("household", "grievance"), pk=pk)
-    errors, values = {}, {}
+    fu = get_for(
+        request.user,
+        FollowUp.objects.select_related("household", "grievance"),
+        action="record" if request.method == "POST" else None,
+        pk=pk,
+    )
+    errors, values, status = {}, {}, 200
     if request.method == "POST":
         values = request.POST
         solved = {"yes": True, "no": False}.get(request.POST.get("solved"))
@@ -71,7 +86,7 @@ def followup_record(request, pk):
                 new_needs=needs,
             )
         except DomainError as exc:
-            errors = exc.fields or {"__all__": [exc.message]}
+            errors, status = exc.fields or {"__all__": [exc.message]}, exc.status
             messages.error(request, exc.message)
         else:
             messages.success(request, "回访已记录")
@@ -86,19 +101,22 @@ def followup_record(request, pk):
             "modes": VisitMode.choices,
             "satisfactions": Satisfaction.choices,
         },
+        status=status,
     )
-
-
-def _require_admin(user):
-    if not scope(user).has_role(Role.ADMIN):
-        raise PermissionDenied
 
 
 @login_required
 def ops(request):
-    _require_admin(request.user)
+    """Operations for admins, each part scoped by the admin's subtree: the campaigns they manage,
+    the deliveries to their people; the sweeps, which cover the whole tree, for admins of all of it."""
+    user = request.user
+    if not holds(user, Campaign, "manage"):
+        raise PermissionDenied
+    switch_form = PhaseSwitchForm(user=user)
     if request.method == "POST":
         action = request.POST.get("action")
+        if action in ("sweep", "phases") and not SweepRun.objects.may_start(user):
+            raise PermissionDenied
         if action == "sweep":
             from .tasks import sweep_deadlines
 
@@ -110,19 +128,26 @@ def ops(request):
             sync_campaign_phases.delay()
             messages.success(request, "已提交按日期切换阶段")
         elif action == "switch":
-            campaign = get_object_or_404(Campaign.objects.visible_to(request.user), pk=request.POST.get("campaign"))
+            switch_form = PhaseSwitchForm(request.POST, user=user)
+            if not switch_form.is_valid():
+                return _ops_page(request, switch_form, status=400)
+            campaign = switch_form.cleaned_data["campaign"]
             try:
-                work = followups.switch_phase(
-                    actor=request.user, campaign=campaign, phase=request.POST.get("phase", "")
-                )
+                work = followups.switch_phase(actor=user, campaign=campaign, phase=switch_form.cleaned_data["phase"])
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
                 messages.success(request, f"{campaign}：阶段已切换并锁定 {work or ''}")
         return redirect("grievances:ops")
-    runs = SweepRun.objects.all()[:30]
+    return _ops_page(request, switch_form)
+
+
+def _ops_page(request, switch_form, status=200):
+    user = request.user
+    runs = SweepRun.objects.visible_to(user)[:30]
     deliveries = (
-        Delivery.objects.values("channel")
+        Delivery.objects.visible_to(user)
+        .values("channel")
         .annotate(
             sent=Count("id", filter=Q(status=DeliveryStatus.SENT)),
             pending=Count("id", filter=Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING])),
@@ -131,7 +156,8 @@ def ops(request):
         .order_by("channel")
     )
     failures = (
-        Delivery.objects.filter(status__in=[DeliveryStatus.FAILED, DeliveryStatus.RETRYING])
+        Delivery.objects.visible_to(user)
+        .filter(status__in=[DeliveryStatus.FAILED, DeliveryStatus.RETRYING])
         .select_related("notification__recipient")
         .order_by("-id")[:20]
     )
@@ -140,17 +166,20 @@ def ops(request):
         "grievances/ops_dashboard.html",
         {
             "runs": runs,
+            "may_sweep": SweepRun.objects.may_start(user),
             "deliveries": deliveries,
             "failures": failures,
-            "campaigns": Campaign.objects.visible_to(request.user),
-            "phases": Phase.choices,
+            "switch_form": switch_form,
+            "campaigns": switch_form.fields["campaign"].queryset,
+            "phases": switch_form.fields["phase"].choices,
         },
+        status=status,
     )
 
 
 @login_required
 def supervision(request):
-    if not scope(request.user).has_role(*SUPERVISION_ROLES):
+    if not holds(request.user, NoticeLog, "supervise"):
         raise PermissionDenied
     rows = sweep.supervision_list(request.user).select_related("grievance__unit", "grievance__handling_unit")
     page = Paginator(rows, 50).get_page(request.GET.get("page"))

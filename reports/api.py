@@ -1,8 +1,7 @@
 """Reports API: figures, summary jobs, Excel tables, violations and scores, service cards."""
 
 import django_filters
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import FileResponse, HttpResponse
 from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -12,15 +11,14 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaigns.access import scope
-from campaigns.api_base import ScopedViewSetMixin
+from campaigns.access import can
+from campaigns.api_base import ScopedModelChoiceFilter, ScopedViewSetMixin
 from campaigns.errors import Conflict, NotAllowed
 from campaigns.models import Campaign, OrgUnit
-from visits.models import Household
 
 from . import cards, excel, selectors, services
 from .detectors import detect_all
-from .models import INSPECTOR_ROLES, ReportJob, Violation
+from .models import ReportJob, Violation
 from .serializers import (
     CardQuerySerializer,
     CardRateSerializer,
@@ -40,14 +38,21 @@ from .serializers import (
 )
 
 
-def _filters(request, data=None):
-    q = FigureQuerySerializer(data=request.query_params if data is None else data)
-    q.is_valid(raise_exception=True)
-    d = q.validated_data
-    f = selectors.resolve_filters(
-        user=request.user, campaign_id=d["campaign"], unit_id=d["org_unit"], start=d.get("start"), end=d.get("end")
+def _resolve(request, d, start=None, end=None):
+    """The figures' filters from validated (scoped) ids: the selector checks them again."""
+    return selectors.resolve_filters(
+        user=request.user,
+        campaign_id=d["campaign"].pk,
+        unit_id=d["org_unit"].pk,
+        start=d.get("start") if start is None else start,
+        end=d.get("end") if end is None else end,
     )
-    return f, d
+
+
+def _filters(request):
+    q = FigureQuerySerializer(data=request.query_params, context={"request": request})
+    q.is_valid(raise_exception=True)
+    return _resolve(request, q.validated_data), q.validated_data
 
 
 class StatsView(APIView):
@@ -69,6 +74,15 @@ class ReportFailed(Conflict):
     message = "报告生成失败，请重新创建"
 
 
+class ReportJobFilter(django_filters.FilterSet):
+    campaign = ScopedModelChoiceFilter(queryset=Campaign.objects.all())
+    org_unit = ScopedModelChoiceFilter(queryset=OrgUnit.objects.all())
+
+    class Meta:
+        model = ReportJob
+        fields = ["campaign", "org_unit", "status"]
+
+
 @extend_schema(tags=["reports"])
 class ReportJobViewSet(
     ScopedViewSetMixin,
@@ -81,17 +95,13 @@ class ReportJobViewSet(
 
     queryset = ReportJob.objects.select_related("campaign", "org_unit")
     serializer_class = ReportJobSerializer
-    filterset_fields = ["campaign", "org_unit", "status"]
+    filterset_class = ReportJobFilter
 
     @extend_schema(request=ReportJobCreateSerializer, responses={202: ReportJobCreatedSerializer})
     def create(self, request, *args, **kwargs):
-        data = ReportJobCreateSerializer(data=request.data)
+        data = ReportJobCreateSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        d = data.validated_data
-        f = selectors.resolve_filters(
-            user=request.user, campaign_id=d["campaign"], unit_id=d["org_unit"], start=d.get("start"), end=d.get("end")
-        )
-        job = services.create_report_job(actor=request.user, filters=f)
+        job = services.create_report_job(actor=request.user, filters=_resolve(request, data.validated_data))
         job.refresh_from_db()
         return Response({"id": job.pk, "status": job.status, "progress": job.progress}, status=status.HTTP_202_ACCEPTED)
 
@@ -114,13 +124,11 @@ class ReportJobViewSet(
 
 
 def _excel_filters(request):
-    q = ExcelQuerySerializer(data=request.query_params)
+    q = ExcelQuerySerializer(data=request.query_params, context={"request": request})
     q.is_valid(raise_exception=True)
     d = q.validated_data
-    start, end = excel.month_range(d["month"]) if d.get("month") else (d.get("start"), d.get("end"))
-    return selectors.resolve_filters(
-        user=request.user, campaign_id=d["campaign"], unit_id=d["org_unit"], start=start, end=end
-    )
+    start, end = excel.month_range(d["month"]) if d.get("month") else (None, None)
+    return _resolve(request, d, start, end)
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -153,6 +161,9 @@ class ScoresView(APIView):
 
 
 class ViolationFilter(django_filters.FilterSet):
+    campaign = ScopedModelChoiceFilter(queryset=Campaign.objects.all())
+    unit = ScopedModelChoiceFilter(queryset=OrgUnit.objects.all())
+
     class Meta:
         model = Violation
         fields = ["campaign", "unit", "status", "kind", "source"]
@@ -172,15 +183,14 @@ class ViolationViewSet(
     serializer_class = ViolationSerializer
     filterset_class = ViolationFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
+    object_actions = {"confirm": "review", "dismiss": "review"}
 
     def perform_create(self, serializer):
         d = serializer.validated_data
-        campaign = get_object_or_404(Campaign.objects.visible_to(self.request.user), pk=d["campaign"].pk)
-        unit = get_object_or_404(OrgUnit.objects.visible_to(self.request.user), pk=d["unit"].pk)
         serializer.instance = services.record_violation(
             actor=self.request.user,
-            campaign=campaign,
-            unit=unit,
+            campaign=d["campaign"],
+            unit=d["unit"],
             kind=d["kind"],
             evidence=d["evidence"],
             evidence_file=d.get("evidence_file"),
@@ -208,18 +218,11 @@ class ViolationViewSet(
     @extend_schema(request=DetectSerializer, responses=DetectResultSerializer)
     @action(detail=False, methods=["post"])
     def detect(self, request):
-        data = DetectSerializer(data=request.data)
+        data = DetectSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
-        d = data.validated_data
-        campaign = get_object_or_404(
-            Campaign.objects.visible_to(request.user).select_related("territory"), pk=d["campaign"]
-        )
-        unit = (
-            get_object_or_404(OrgUnit.objects.visible_to(request.user), pk=d["org_unit"])
-            if d.get("org_unit")
-            else campaign.territory
-        )
-        if not scope(request.user).covers(unit, INSPECTOR_ROLES):
+        campaign = data.validated_data["campaign"]
+        unit = data.validated_data.get("org_unit") or campaign.territory
+        if not can(request.user, "inspect", unit):  # the campaign's whole territory, when no unit is given
             raise NotAllowed("只有督导人员可以运行违规发现")
         return Response({"created": detect_all(campaign=campaign, unit=unit)})
 
@@ -251,24 +254,15 @@ class CardDistributionView(APIView):
 
     @extend_schema(request=DistributeSerializer, responses={201: DistributedSerializer}, tags=["cards"])
     def post(self, request):
-        data = DistributeSerializer(data=request.data)
+        data = DistributeSerializer(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        campaign = get_object_or_404(Campaign.objects.visible_to(request.user), pk=d["campaign"])
-        found = list(Household.objects.visible_to(request.user).filter(pk__in=d["households"]).select_related("grid"))
-        if len(found) != len(set(d["households"])):
-            raise Http404
-        created = services.distribute_cards(actor=request.user, campaign=campaign, households=found)
+        households = list({h.pk: h for h in d["households"]}.values())
+        created = services.distribute_cards(actor=request.user, campaign=d["campaign"], households=households)
         return Response({"created": created}, status=status.HTTP_201_CREATED)
 
 
 def _card_target(request):
-    q = CardQuerySerializer(data=request.query_params)
+    q = CardQuerySerializer(data=request.query_params, context={"request": request})
     q.is_valid(raise_exception=True)
-    d = q.validated_data
-    campaign = get_object_or_404(
-        Campaign.objects.visible_to(request.user).select_related("territory"), pk=d["campaign"]
-    )
-    unit = get_object_or_404(OrgUnit.objects.visible_to(request.user), pk=d["org_unit"])
-    cards.check_unit(request.user, campaign, unit)
-    return campaign, unit
+    return q.validated_data["campaign"], q.validated_data["org_unit"]

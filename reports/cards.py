@@ -5,23 +5,27 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.template.loader import render_to_string
 
-from campaigns.access import scope
-from campaigns.models import Level, Membership, Role, TeamMember
+from campaigns.models import Level, Membership, OrgUnit, Role, TeamMember
 from visits.models import Household
 
 from . import pdf
-from .models import CARD_ROLES, READER_ROLES, CardDistribution
+from .models import CardDistribution
 from .selectors import rate
 
 LIAISON_ROLES = (Role.CADRE, Role.OFFICE, Role.LEADER)
 MAX_MEMBERS = 6  # what fits on a card
 
 
+def card_units(user):
+    """Grids and communities whose cards the user hands out ("cards") or whose figures they read
+    ("report"): the units a card sheet and a distribution rate are made for."""
+    units = OrgUnit.objects.filter(level__in=[Level.GRID, Level.COMMUNITY])
+    return units.actionable_by(user, "cards") | units.actionable_by(user, "report")
+
+
 def check_unit(user, campaign, unit):
     """Cards are made for a grid or a community in the campaign's territory, in the user's subtree."""
-    if unit.level not in (Level.GRID, Level.COMMUNITY) or not unit.path.startswith(campaign.territory.path):
-        raise Http404
-    if not scope(user).covers(unit, CARD_ROLES + READER_ROLES):
+    if not unit.path.startswith(campaign.territory.path) or not card_units(user).filter(pk=unit.pk).exists():
         raise Http404
 
 

@@ -1,21 +1,41 @@
-"""Browser forms of the reports pages (same checks as the API serializers)."""
+"""Browser forms of the reports pages (same checks as the API serializers).
+
+Every id is a scoped choice: a campaign the user can see, a unit they may read ("report"),
+score ("inspect") or hand out cards in ("cards"). An id outside that is refused like a missing one.
+"""
 
 from django import forms
 
 from campaigns import defaults
+from campaigns.forms import ScopedForm, ScopedModelChoiceField, ScopedModelMultipleChoiceField
 from campaigns.models import Campaign, Level, OrgUnit
+from visits.models import Household
+
+OUTSIDE_CAMPAIGN = "该单位不在本次活动范围内"
 
 
-class FigureForm(forms.Form):
-    campaign = forms.ModelChoiceField(Campaign.objects.none(), label="活动")
-    org_unit = forms.ModelChoiceField(OrgUnit.objects.none(), label="单位")
+def _campaign_field():
+    return ScopedModelChoiceField(Campaign.objects.select_related("territory"), label="活动")
+
+
+class _InCampaign:
+    """The unit in `unit_field` lies in the campaign's territory."""
+
+    unit_field = "org_unit"
+
+    def clean(self):
+        data = super().clean()
+        unit, campaign = data.get(self.unit_field), data.get("campaign")
+        if unit is not None and campaign is not None and not unit.path.startswith(campaign.territory.path):
+            self.add_error(self.unit_field, OUTSIDE_CAMPAIGN)
+        return data
+
+
+class FigureForm(_InCampaign, ScopedForm):
+    campaign = _campaign_field()
+    org_unit = ScopedModelChoiceField(OrgUnit.objects.territorial(), action="report", label="单位")
     start = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, user, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
-        self.fields["org_unit"].queryset = OrgUnit.objects.visible_to(user).exclude(level=Level.DEPARTMENT)
 
     def clean(self):
         data = super().clean()
@@ -24,14 +44,43 @@ class FigureForm(forms.Form):
         return data
 
 
-class ViolationForm(forms.Form):
-    campaign = forms.ModelChoiceField(Campaign.objects.none(), label="活动")
-    unit = forms.ModelChoiceField(OrgUnit.objects.none(), label="社区/村或网格")
+class ViolationForm(_InCampaign, ScopedForm):
+    unit_field = "unit"
+
+    campaign = _campaign_field()
+    unit = ScopedModelChoiceField(
+        OrgUnit.objects.filter(level__in=[Level.COMMUNITY, Level.GRID]), action="inspect", label="社区/村或网格"
+    )
     kind = forms.ChoiceField(choices=defaults.VIOLATION_KINDS, label="违规类型")
     evidence = forms.CharField(label="情况说明", widget=forms.Textarea)
     evidence_file = forms.FileField(label="佐证材料", required=False)
 
-    def __init__(self, *args, user, **kwargs):
+
+class DetectForm(_InCampaign, ScopedForm):
+    campaign = _campaign_field()
+    org_unit = ScopedModelChoiceField(OrgUnit.objects.all(), action="inspect", label="单位")
+
+
+class _CardHouseholds(ScopedModelMultipleChoiceField):
+    """Households the user can see, in grids where they may hand out service cards."""
+
+    def scope_to(self, user):
+        super().scope_to(user)
+        self.queryset = self.queryset.filter(grid__in=OrgUnit.objects.actionable_by(user, "cards"))
+
+
+class DistributeForm(ScopedForm):
+    campaign = _campaign_field()
+    household = _CardHouseholds(Household.objects.select_related("grid"), label="农户")
+
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["campaign"].queryset = Campaign.objects.visible_to(user)
-        self.fields["unit"].queryset = OrgUnit.objects.visible_to(user).filter(level__in=[Level.COMMUNITY, Level.GRID])
+        self.fields["household"].error_messages["required"] = "请选择已发放连心卡的农户"
+
+    def clean(self):
+        data = super().clean()
+        campaign, households = data.get("campaign"), data.get("household")
+        if campaign is not None and households:
+            if any(not h.grid.path.startswith(campaign.territory.path) for h in households):
+                self.add_error("household", "所选农户不在本次活动范围内")
+        return data

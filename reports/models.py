@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 
 from campaigns import defaults
-from campaigns.access import scope
+from campaigns.access import Rule, ScopedQuerySet, scope
 from campaigns.models import Campaign, OrgUnit, Role
 
 # Who reads the figures, summaries and scores of a subtree.
@@ -15,7 +15,10 @@ INSPECTOR_ROLES = (Role.INSPECTOR, Role.ADMIN)
 CARD_ROLES = (Role.CADRE, Role.OFFICE, Role.ADMIN)
 
 
-class ReportJobQuerySet(models.QuerySet):
+class ReportJobQuerySet(ScopedQuerySet):
+    """A job is created for a unit the user may "report" on (the OrgUnit rule); once queued only
+    the worker writes it, so it has no rule of its own."""
+
     def visible_to(self, user):
         return scope(user).filter_by_unit(self, "org_unit", READER_ROLES)
 
@@ -58,7 +61,14 @@ class ReportJob(models.Model):
         return f"{self.org_unit.name}_{self.campaign.name}_总结报告{period}.pdf"
 
 
-class ViolationQuerySet(models.QuerySet):
+class ViolationQuerySet(ScopedQuerySet):
+    """Violations are recorded for a unit the user may "inspect" (the OrgUnit rule)."""
+
+    rules = {
+        # Confirm or dismiss a case (or revise the decision): an inspector over its community.
+        "review": Rule(INSPECTOR_ROLES, "unit"),
+    }
+
     def visible_to(self, user):
         return scope(user).filter_by_unit(self, "unit", READER_ROLES)
 
@@ -132,7 +142,10 @@ class Violation(models.Model):
         return f"{self.unit} {self.get_kind_display()}"
 
 
-class CardDistributionQuerySet(models.QuerySet):
+class CardDistributionQuerySet(ScopedQuerySet):
+    """Recorded for households of a unit the user may hand out "cards" in (the OrgUnit rule);
+    a recorded distribution is never changed, so it has no rule of its own."""
+
     def visible_to(self, user):
         return scope(user).filter_by_unit(self, "household__grid")
 

@@ -51,7 +51,6 @@ from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
-from campaigns.access import scope
 from campaigns.models import Level, OrgUnit
 from grievances.models import (
     ANSWERED_STATUSES,
@@ -64,7 +63,7 @@ from grievances.models import (
 )
 from visits.models import Household, HouseholdKind, Visit
 
-from .models import READER_ROLES, Violation
+from .models import Violation
 
 OPEN_STATUSES = [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED]
 NOT_COLLECTED = [Status.MERGED, Status.WITHDRAWN]
@@ -119,12 +118,9 @@ def resolve_filters(*, user, campaign_id, unit_id, start=None, end=None):
     territory) is a 404, the same as missing."""
     from campaigns.models import Campaign
 
-    s = scope(user)
-    if not s.has_role(*READER_ROLES):
-        raise Http404
     campaign = Campaign.objects.visible_to(user).select_related("territory").filter(pk=campaign_id).first()
-    unit = OrgUnit.objects.filter(pk=unit_id).exclude(level=Level.DEPARTMENT).first()
-    if campaign is None or unit is None or not s.covers(unit, READER_ROLES):
+    unit = OrgUnit.objects.territorial().actionable_by(user, "report").filter(pk=unit_id).first()
+    if campaign is None or unit is None:
         raise Http404
     if not unit.path.startswith(campaign.territory.path):
         raise Http404

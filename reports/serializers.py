@@ -5,22 +5,47 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns import defaults
+from campaigns.api_base import ScopedRelatedField
+from campaigns.models import Campaign, OrgUnit
+from visits.models import Household
 
 from .models import CardDistribution, ReportJob, Violation
 
-MAX_ID = 2**63 - 1  # the largest database key; bigger ids would overflow an "in" query
+OUTSIDE_CAMPAIGN = "该单位不在本次活动范围内"
+
+
+def campaign_field(**kwargs):
+    """A campaign the user can see (visible from below as well as above)."""
+    return ScopedRelatedField(queryset=Campaign.objects.select_related("territory"), help_text="活动ID", **kwargs)
+
+
+def report_unit_field(**kwargs):
+    """A territorial unit whose figures, summaries and tables the user may read ("report")."""
+    return ScopedRelatedField(queryset=OrgUnit.objects.territorial(), action="report", help_text="单位ID", **kwargs)
+
+
+def check_in_campaign(attrs, field):
+    """The unit in `field` lies in the campaign's territory (a 400 on that field otherwise)."""
+    unit, campaign = attrs.get(field), attrs.get("campaign")
+    if unit is not None and campaign is not None and not unit.path.startswith(campaign.territory.path):
+        raise serializers.ValidationError({field: [OUTSIDE_CAMPAIGN]})
+
+
+def check_range(attrs):
+    if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
+        raise serializers.ValidationError({"end": ["结束日期不能早于开始日期"]})
 
 
 class FigureQuerySerializer(serializers.Serializer):
-    campaign = serializers.IntegerField(help_text="活动ID")
-    org_unit = serializers.IntegerField(help_text="单位ID")
+    campaign = campaign_field()
+    org_unit = report_unit_field()
     start = serializers.DateField(required=False, help_text="开始日期（含）")
     end = serializers.DateField(required=False, help_text="结束日期（含）")
     detail = serializers.BooleanField(required=False, default=True, help_text="是否包含分类、趋势、评分等明细")
 
     def validate(self, attrs):
-        if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
-            raise serializers.ValidationError({"end": ["结束日期不能早于开始日期"]})
+        check_range(attrs)
+        check_in_campaign(attrs, "org_unit")
         return attrs
 
 
@@ -76,21 +101,21 @@ class ReportJobSerializer(serializers.ModelSerializer):
             "finished_at",
             "download_url",
         ]
-        read_only_fields = ["status", "progress", "error", "created_at", "finished_at"]
+        read_only_fields = fields  # output only: a job is created through ReportJobCreateSerializer
 
     def get_download_url(self, obj) -> str | None:
         return f"/api/reports/{obj.pk}/download/" if obj.status == ReportJob.State.DONE else None
 
 
 class ReportJobCreateSerializer(serializers.Serializer):
-    campaign = serializers.IntegerField()
-    org_unit = serializers.IntegerField()
+    campaign = campaign_field()
+    org_unit = report_unit_field()
     start = serializers.DateField(required=False, allow_null=True)
     end = serializers.DateField(required=False, allow_null=True)
 
     def validate(self, attrs):
-        if attrs.get("start") and attrs.get("end") and attrs["start"] > attrs["end"]:
-            raise serializers.ValidationError({"end": ["结束日期不能早于开始日期"]})
+        check_range(attrs)
+        check_in_campaign(attrs, "org_unit")
         return attrs
 
 
@@ -120,6 +145,9 @@ class ViolationSerializer(serializers.ModelSerializer):
             return None
         return reverse("reports:violation-evidence", args=[obj.pk])
 
+    campaign = campaign_field()
+    # Recorded for a community/village (or its grid) the inspector may score.
+    unit = ScopedRelatedField(queryset=OrgUnit.objects.all(), action="inspect", help_text="社区/村或网格ID")
     kind = ViolationKindField()
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
@@ -169,14 +197,24 @@ class ViolationSerializer(serializers.ModelSerializer):
             "grievance": {"read_only": True},
         }
 
+    def validate(self, attrs):
+        check_in_campaign(attrs, "unit")
+        return attrs
+
 
 class ReviewSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class DetectSerializer(serializers.Serializer):
-    campaign = serializers.IntegerField()
-    org_unit = serializers.IntegerField(required=False)
+    campaign = campaign_field()
+    org_unit = ScopedRelatedField(
+        queryset=OrgUnit.objects.all(), action="inspect", required=False, help_text="单位ID（不填则为活动区域）"
+    )
+
+    def validate(self, attrs):
+        check_in_campaign(attrs, "org_unit")
+        return attrs
 
 
 class DetectResultSerializer(serializers.Serializer):
@@ -196,7 +234,7 @@ class CardDistributionSerializer(serializers.ModelSerializer):
     class Meta:
         model = CardDistribution
         fields = ["id", "campaign", "household", "distributed_at", "distributed_by"]
-        read_only_fields = ["distributed_at", "distributed_by"]
+        read_only_fields = fields  # output only: cards are recorded through DistributeSerializer
 
 
 class CardRateSerializer(serializers.Serializer):
@@ -216,17 +254,44 @@ class ScoresSerializer(serializers.Serializer):
     talks = ScoreSerializer(many=True, help_text="约谈名单")
 
 
+class CardHouseholdField(ScopedRelatedField):
+    """A household the user can see, in a grid where they may hand out service cards."""
+
+    def get_queryset(self):
+        user = self.context["request"].user
+        return super().get_queryset().filter(grid__in=OrgUnit.objects.actionable_by(user, "cards"))
+
+
 class DistributeSerializer(serializers.Serializer):
-    campaign = serializers.IntegerField()
-    households = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), allow_empty=False, max_length=5000
+    campaign = campaign_field()
+    households = CardHouseholdField(
+        queryset=Household.objects.select_related("grid"), many=True, allow_empty=False, max_length=5000
     )
+
+    def validate(self, attrs):
+        territory = attrs["campaign"].territory.path
+        if any(not h.grid.path.startswith(territory) for h in attrs["households"]):
+            raise serializers.ValidationError({"households": ["所选农户不在本次活动范围内"]})
+        return attrs
 
 
 class DistributedSerializer(serializers.Serializer):
     created = serializers.IntegerField()
 
 
+class CardUnitField(ScopedRelatedField):
+    """A grid or community whose cards the user hands out, or whose figures they read."""
+
+    def get_queryset(self):
+        from .cards import card_units
+
+        return super().get_queryset().filter(pk__in=card_units(self.context["request"].user).values("pk"))
+
+
 class CardQuerySerializer(serializers.Serializer):
-    campaign = serializers.IntegerField(help_text="活动ID")
-    org_unit = serializers.IntegerField(help_text="网格或社区ID")
+    campaign = campaign_field()
+    org_unit = CardUnitField(queryset=OrgUnit.objects.all(), help_text="网格或社区ID")
+
+    def validate(self, attrs):
+        check_in_campaign(attrs, "org_unit")
+        return attrs

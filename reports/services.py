@@ -6,11 +6,11 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns.access import scope
+from campaigns.access import can
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
-from campaigns.models import Level
+from campaigns.models import Level, OrgUnit
 
-from .models import INSPECTOR_ROLES, CardDistribution, ReportJob, Violation
+from .models import CardDistribution, ReportJob, Violation
 
 log = logging.getLogger(__name__)
 
@@ -73,15 +73,15 @@ def community_of(unit):
     return None
 
 
-def _inspector_over(actor, unit):
-    if not scope(actor).covers(unit, INSPECTOR_ROLES):
+def _require(actor, action, obj):
+    if not can(actor, action, obj):
         raise NotAllowed("只有督导人员可以记录和核实违规")
 
 
 @transaction.atomic
 def record_violation(*, actor, campaign, unit, kind, evidence, evidence_file=None):
     """An inspector records a case found in a spot check (confirmed at once: they saw it)."""
-    _inspector_over(actor, unit)
+    _require(actor, "inspect", unit)
     community = community_of(unit)
     if community is None:
         raise InvalidInput("违规只能记录到社区/村（或其网格）", fields={"unit": ["请选择社区/村或网格"]})
@@ -110,7 +110,7 @@ def record_violation(*, actor, campaign, unit, kind, evidence, evidence_file=Non
 def review_violation(*, actor, violation_id, confirm, note=""):
     """Confirm or dismiss a candidate (or revise an earlier decision). Locked: two inspectors at once."""
     v = Violation.objects.select_for_update().select_related("unit").get(pk=violation_id)
-    _inspector_over(actor, v.unit)
+    _require(actor, "review", v)
     target = Violation.State.CONFIRMED if confirm else Violation.State.DISMISSED
     if v.status == target:
         raise Conflict("该违规已是此状态")
@@ -126,12 +126,9 @@ def review_violation(*, actor, violation_id, confirm, note=""):
 
 def distribute_cards(*, actor, campaign, households):
     """Record that these households received their card; already recorded ones are left as they are."""
-    from .models import CARD_ROLES
-
-    s = scope(actor)
-    for h in households:
-        if not s.covers(h.grid, CARD_ROLES):
-            raise NotAllowed("您无权登记该农户的连心卡发放")
+    grids = {h.grid_id for h in households}
+    if OrgUnit.objects.actionable_by(actor, "cards").filter(pk__in=grids).count() != len(grids):
+        raise NotAllowed("您无权登记该农户的连心卡发放")
     now = timezone.now()
     rows = [
         CardDistribution(campaign=campaign, household=h, distributed_at=now, distributed_by=actor) for h in households

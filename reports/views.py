@@ -9,33 +9,36 @@ from django.urls import reverse
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
-from campaigns.access import scope
+from campaigns.access import can, get_for, holds
 from campaigns.errors import DomainError
-from campaigns.models import Campaign, Level, OrgUnit
-from visits.models import Household
+from campaigns.models import Campaign, OrgUnit
+from campaigns.views import redirect_back
 
 from . import cards, pdf, selectors, services
 from .detectors import detect_all
-from .forms import FigureForm, ViolationForm
-from .models import CARD_ROLES, INSPECTOR_ROLES, READER_ROLES, ReportJob, Violation
+from .forms import DetectForm, DistributeForm, FigureForm, ViolationForm
+from .models import ReportJob, Violation
 
 
 def _reader(request):
-    if not scope(request.user).has_role(*READER_ROLES):
+    if not holds(request.user, OrgUnit, "report"):
         raise Http404
+
+
+def _report_units(user):
+    return OrgUnit.objects.territorial().actionable_by(user, "report")
 
 
 def _defaults(user):
     """The reader's top unit and the newest campaign over it."""
-    s = scope(user)
-    paths = s.paths(READER_ROLES)
-    unit = (
-        OrgUnit.objects.filter(path=paths[0]).first()
-        if paths and not s.is_superuser
-        else OrgUnit.objects.filter(parent__isnull=True).order_by("path").first()
-    )
+    unit = _report_units(user).order_by("depth", "path").first()
     campaign = Campaign.objects.visible_to(user).current_for_unit(unit) if unit else None
     return campaign, unit
+
+
+def _errors(request, form):
+    for errors in form.errors.values():
+        messages.error(request, errors[0])
 
 
 def figure_filters(request):
@@ -57,8 +60,7 @@ def figure_filters(request):
 
 
 def _breadcrumbs(request, unit):
-    s = scope(request.user)
-    return [u for u in unit.ancestors() if s.covers(u, READER_ROLES)] + [unit]
+    return list(_report_units(request.user).filter(path__in=unit.ancestor_paths()[:-1]).order_by("depth")) + [unit]
 
 
 @login_required
@@ -142,9 +144,12 @@ def excel_monthly(request):
 @login_required
 def violations(request):
     _reader(request)
+    return _violations_page(request)
+
+
+def _violations_page(request, *, record_form=None, status=200):
     form, f = figure_filters(request)
-    s = scope(request.user)
-    context = {"form": form, "can_inspect": s.has_role(*INSPECTOR_ROLES)}
+    context = {"form": form, "can_inspect": holds(request.user, OrgUnit, "inspect")}
     if f is not None:
         qs = (
             Violation.objects.visible_to(request.user)
@@ -155,23 +160,31 @@ def violations(request):
         if status_filter in Violation.State.values:
             qs = qs.filter(status=status_filter)
         rows = selectors.scores(f)
+        items = list(qs[:200])
         context.update(
             {
                 "f": {"campaign": {"id": f.campaign.pk}, "org_unit": {"id": f.unit.pk}},
                 "filters": f,
-                "items": qs[:200],
+                "items": items,
+                # Buttons only where the rules let the user act: the page and the POST agree.
+                "can_detect": can(request.user, "inspect", f.unit),
+                "reviewable": set(
+                    Violation.objects.actionable_by(request.user, "review")
+                    .filter(pk__in=[v.pk for v in items])
+                    .values_list("pk", flat=True)
+                ),
                 "scores": rows,
                 "talks": [r for r in rows if r["talk"]],
                 "status_filter": status_filter,
                 "states": Violation.State.choices,
-                "record_form": ViolationForm(user=request.user, initial={"campaign": f.campaign}),
+                "record_form": record_form or ViolationForm(user=request.user, initial={"campaign": f.campaign}),
             }
         )
-    return render(request, "reports/violations.html", context)
+    return render(request, "reports/violations.html", context, status=status)
 
 
 def _back(request):
-    return redirect(request.POST.get("next") or reverse("reports:violations"))
+    return redirect_back(request, reverse("reports:violations"))
 
 
 @login_required
@@ -179,9 +192,9 @@ def _back(request):
 def violation_record(request):
     form = ViolationForm(request.POST, request.FILES, user=request.user)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, errors[0])
-        return _back(request)
+        _reader(request)
+        _errors(request, form)
+        return _violations_page(request, record_form=form, status=400)
     d = form.cleaned_data
     try:
         services.record_violation(
@@ -203,7 +216,7 @@ def violation_record(request):
 def violation_review(request, pk, decision):
     if decision not in ("confirm", "dismiss"):
         raise Http404
-    v = get_object_or_404(Violation.objects.visible_to(request.user), pk=pk)
+    v = get_for(request.user, Violation, action="review", pk=pk)
     try:
         services.review_violation(
             actor=request.user, violation_id=v.pk, confirm=decision == "confirm", note=request.POST.get("note", "")
@@ -217,11 +230,12 @@ def violation_review(request, pk, decision):
 @login_required
 @require_POST
 def violation_detect(request):
-    campaign = get_object_or_404(Campaign.objects.visible_to(request.user), pk=request.POST.get("campaign"))
-    unit = get_object_or_404(OrgUnit.objects.visible_to(request.user), pk=request.POST.get("org_unit"))
-    if not scope(request.user).covers(unit, INSPECTOR_ROLES):
-        raise Http404
-    created = detect_all(campaign=campaign, unit=unit)
+    form = DetectForm(request.POST, user=request.user)
+    if not form.is_valid():
+        _reader(request)
+        _errors(request, form)
+        return _violations_page(request, status=400)
+    created = detect_all(campaign=form.cleaned_data["campaign"], unit=form.cleaned_data["org_unit"])
     messages.success(request, f"已运行违规发现，新增待核实 {sum(created.values())} 条")
     return _back(request)
 
@@ -229,27 +243,39 @@ def violation_detect(request):
 # --- Service cards ----------------------------------------------------------------------
 
 
+def _card_reader(request):
+    if not (holds(request.user, OrgUnit, "cards") or holds(request.user, OrgUnit, "report")):
+        raise Http404
+
+
+def _pk(value):
+    return int(value) if value and value.isdigit() and len(value) < 19 else 0
+
+
 @login_required
 def cards_page(request):
-    s = scope(request.user)
-    if not s.has_role(*(CARD_ROLES + READER_ROLES)):
-        raise Http404
+    _card_reader(request)
+    return _cards_page(request)
+
+
+def _cards_page(request, *, status=200):
     campaigns = Campaign.objects.visible_to(request.user)
-    units = OrgUnit.objects.visible_to(request.user).filter(level__in=[Level.COMMUNITY, Level.GRID])
-    campaign = campaigns.filter(pk=request.GET.get("campaign") or 0).first() or campaigns.first()
-    unit = units.filter(pk=request.GET.get("org_unit") or 0).first()
+    units = cards.card_units(request.user)
+    campaign = campaigns.filter(pk=_pk(request.GET.get("campaign"))).first() or campaigns.first()
+    unit = units.filter(pk=_pk(request.GET.get("org_unit"))).first()
     context = {"campaigns": campaigns, "units": units, "campaign": campaign, "unit": unit}
     if campaign and unit:
         cards.check_unit(request.user, campaign, unit)
         context["households"] = cards.households_of(campaign, unit)[:500]
         context["rate"] = cards.distribution_rate(campaign, unit)
-    return render(request, "reports/cards.html", context)
+        context["can_distribute"] = can(request.user, "cards", unit)
+    return render(request, "reports/cards.html", context, status=status)
 
 
 @login_required
 def cards_sheet(request):
-    campaign = get_object_or_404(Campaign.objects.visible_to(request.user), pk=request.GET.get("campaign") or 0)
-    unit = get_object_or_404(OrgUnit.objects.visible_to(request.user), pk=request.GET.get("org_unit") or 0)
+    campaign = get_for(request.user, Campaign.objects.select_related("territory"), pk=request.GET.get("campaign") or 0)
+    unit = get_for(request.user, OrgUnit, pk=request.GET.get("org_unit") or 0)
     cards.check_unit(request.user, campaign, unit)
     response = HttpResponse(cards.card_sheet_pdf(campaign, unit), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, f"{unit.name}_连心卡.pdf")
@@ -259,18 +285,19 @@ def cards_sheet(request):
 @login_required
 @require_POST
 def cards_distribute(request):
-    campaign = get_object_or_404(Campaign.objects.visible_to(request.user), pk=request.POST.get("campaign") or 0)
-    ids = [int(x) for x in request.POST.getlist("household") if x.isdigit()]
-    found = list(Household.objects.visible_to(request.user).filter(pk__in=ids).select_related("grid"))
-    if not found:
-        messages.error(request, "请选择已发放连心卡的农户")
-    else:
-        try:
-            n = services.distribute_cards(actor=request.user, campaign=campaign, households=found)
-            messages.success(request, f"已登记发放 {n} 户")
-        except DomainError as exc:
-            messages.error(request, exc.message)
-    return redirect(request.POST.get("next") or reverse("reports:cards"))
+    form = DistributeForm(request.POST, user=request.user)
+    if not form.is_valid():
+        _card_reader(request)
+        _errors(request, form)
+        return _cards_page(request, status=400)
+    try:
+        n = services.distribute_cards(
+            actor=request.user, campaign=form.cleaned_data["campaign"], households=list(form.cleaned_data["household"])
+        )
+        messages.success(request, f"已登记发放 {n} 户")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect_back(request, reverse("reports:cards"))
 
 
 @login_required

@@ -158,8 +158,8 @@ def _patterns(patterns=None, prefix="", ns=""):
 
 # The Django admin is for superusers only (is_staff), outside the product surface audited here.
 ALL = [row for row in _patterns() if "format" not in row[3] and not (row[1] or "").startswith("admin:")]
-# Not scoped by the org tree: the category taxonomy is shared reference data, sweep runs are for admins
-# (IsAdminRole) and carry no personal data.
+# Not scoped by the org tree: the category taxonomy is shared reference data, sweep runs cover the
+# whole tree (for admins of all of it) and carry no personal data.
 UNSCOPED = {"grievance-category-detail", "sweep-run-detail"}
 DETAIL = [row for row in ALL if set(row[3]) - {"format"} and row[1] not in UNSCOPED]
 
@@ -352,11 +352,12 @@ def test_handler_sees_only_what_is_routed_to_it(routed, world, cast, api):
 
 
 @pytest.mark.parametrize("who", OUTSIDERS)
-def test_running_the_detectors_on_another_street_is_a_404(world, tree, cast, api, who):
+def test_running_the_detectors_on_another_street_is_refused_like_a_missing_unit(world, tree, cast, api, who):
     client = api(getattr(cast, who))
     body = {"campaign": world.campaign.pk, "org_unit": tree.community_a.pk}
     response = client.post("/api/violations/detect/", body, format="json")
-    assert response.status_code == 404, response.content
+    assert response.status_code == 400, response.content
+    assert "所选对象不存在或不在您的管辖范围内" in response.json()["detail"]
     assert Violation.objects.count() == 1
 
 

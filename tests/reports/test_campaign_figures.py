@@ -138,11 +138,11 @@ def test_date_range_keeps_only_entries_and_visits_inside_it(cast, tree, campaign
     assert empty["households_visited"] == 0 and empty["grievances_total"] == 0 and empty["households_total"] == 9
 
 
-def test_stats_outside_the_subtree_are_404(api, cast, tree, campaign, ledger):
+def test_stats_outside_the_subtree_are_refused_like_a_missing_unit(api, cast, tree, campaign, ledger):
     query = {"campaign": campaign.pk, "org_unit": tree.street_a.pk}
-    assert api(cast.office_b).get("/api/stats/", query).status_code == 404
-    assert api(cast.outsider).get("/api/stats/", query).status_code == 404
-    assert api(cast.cadre).get("/api/stats/", query).status_code == 404
+    for who in (cast.office_b, cast.outsider, cast.cadre):
+        r = api(who).get("/api/stats/", query)
+        assert r.status_code == 400 and r.json()["errors"]["org_unit"] == ["所选对象不存在或不在您的管辖范围内"]
     assert api(cast.inspector).get("/api/stats/", query).status_code == 200
     bad = api(cast.leader).get("/api/stats/", {"campaign": campaign.pk})
     assert bad.status_code == 400 and bad.json()["code"] == "invalid"

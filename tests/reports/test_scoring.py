@@ -102,8 +102,8 @@ def test_inspector_records_a_violation_with_evidence(api, cast, tree, campaign):
     assert created.status_code == 201
     v = Violation.objects.get()
     assert (v.unit, v.status, v.source, v.recorded_by) == (tree.community_c, "confirmed", "manual", cast.inspector)
-    assert api(cast.office_b).post("/api/violations/", body, format="json").status_code == 403
-    assert api(cast.office).post("/api/violations/", body, format="json").status_code == 404
+    assert api(cast.office_b).post("/api/violations/", body, format="json").status_code == 400
+    assert api(cast.office).post("/api/violations/", body, format="json").status_code == 400
     bad = api(cast.inspector).post("/api/violations/", {**body, "unit": tree.street_a.pk}, format="json")
     assert bad.status_code == 400 and Violation.objects.count() == 1
 

@@ -34,7 +34,7 @@ def test_card_sheet_lists_each_household_with_its_liaison_group(api, cast, tree,
         assert expected in text
     assert (
         api(cast.office_b).get("/api/cards/sheet/", {"campaign": campaign.pk, "org_unit": tree.grid_a1.pk}).status_code
-        == 404
+        == 400
     )
 
 
@@ -56,7 +56,7 @@ def test_distribution_is_recorded_once_and_gives_the_rate(api, cast, tree, campa
         client.post(
             "/api/cards/distributions/", {"campaign": campaign.pk, "households": [other.pk]}, format="json"
         ).status_code
-        == 404
+        == 400
     )
 
 

@@ -56,7 +56,7 @@ def test_leader_creates_polls_and_downloads_a_chinese_summary_with_embedded_font
     assert all("ZF-Sans" in str(d.get("/FontName")) for d in descriptors)
 
 
-def test_download_before_done_is_409_and_another_unit_is_404(api, cast, tree, campaign):
+def test_download_before_done_is_409_and_another_unit_is_refused(api, cast, tree, campaign):
     job = ReportJob.objects.create(campaign=campaign, org_unit=tree.street_a, created_by=cast.office)
     response = api(cast.office).get(f"/api/reports/{job.pk}/download/")
     assert response.status_code == 409 and response.json()["detail"] == "报告尚未生成完成，请稍后再下载"
@@ -65,7 +65,7 @@ def test_download_before_done_is_409_and_another_unit_is_404(api, cast, tree, ca
         api(cast.office_b)
         .post("/api/reports/", {"campaign": campaign.pk, "org_unit": tree.street_a.pk}, format="json")
         .status_code
-        == 404
+        == 400
     )
 
 
