@@ -128,7 +128,7 @@ PAGE_PAYLOADS = {
 OUTSIDERS = ("office_b", "cadre_c", "admin_b", "handler", "outsider", "office_x", "cadre_x")
 # Who may do a write, tried in this order; superusers have no outside, so they are the last
 # resort for (a) and never probe (b).
-INSIDERS = ("office", "cadre", "inspector", "leader", "admin_a", "admin")
+INSIDERS = ("office", "cadre", "inspector", "leader", "admin_d", "admin_a", "admin")
 
 
 # --- the world -------------------------------------------------------------------------------------
@@ -188,6 +188,7 @@ def _build_world():
     c.cadre = person("w_cadre", "李网格", t.community_a, Role.CADRE)
     c.leader_a = person("w_leader_a", "东城包案", t.street_a, Role.LEADER)
     c.admin_a = person("w_admin_a", "东城管理员", t.street_a, Role.ADMIN)
+    c.admin_d = person("w_admin_d", "区管理员", t.district, Role.ADMIN)
     c.handler = person("w_handler", "吴科员", t.department, Role.HANDLER)
     c.outsider = person("w_outsider", "王路人")
     c.office_b = person("w_office_b", "孙主任", t.street_b, Role.OFFICE)
