@@ -3,12 +3,15 @@
 With no variables set the app runs on a laptop: SQLite in data/, a Celery broker on the
 filesystem (a real worker and beat, no Redis), HTTP on localhost. Production (docker-compose)
 sets DATABASE_URL, REDIS_URL, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DJANGO_HTTPS.
+Boolean variables take true/false, yes/no, on/off or 1/0; anything else is an error.
 """
 
 from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+
+from .env import env_bool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(environ.Env().str("ZOUFANG_DATA_DIR", default=str(BASE_DIR / "data")))
@@ -20,8 +23,8 @@ env = environ.Env()
 for _sub in ("", "celery/broker", "celery/processed", "celery/control", "cache"):
     (DATA_DIR / _sub).mkdir(parents=True, exist_ok=True)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
-HTTPS = env.bool("DJANGO_HTTPS", default=False)
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+HTTPS = env_bool("DJANGO_HTTPS", default=False)
 
 _DEV_SECRET = "embedded-only-secret-not-for-production-use-0123456789abcdefghijklmnop"
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _DEV_SECRET
@@ -180,7 +183,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
-SECURE_SSL_REDIRECT = HTTPS and env.bool("DJANGO_SSL_REDIRECT", default=True)
+# Read even without HTTPS, so that a typo in it is an error there too.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=True) and HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
@@ -245,7 +249,7 @@ CELERY_TASK_ACKS_LATE = True  # a task lost with its worker runs again: tasks ar
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # --- Mail and SMS -----------------------------------------------------------------------
