@@ -1,9 +1,12 @@
 """Zoufang settings, read from the environment.
 
-With no variables set the app runs on a laptop: SQLite in data/, a Celery broker on the
-filesystem (a real worker and beat, no Redis), HTTP on localhost. Production (docker-compose)
-sets DATABASE_URL, REDIS_URL, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DJANGO_HTTPS.
-Boolean variables take true/false, yes/no, on/off or 1/0; anything else is an error.
+The defaults describe a laptop: SQLite in data/, a Celery broker on the filesystem (a real
+worker and beat, no Redis), HTTP on localhost. DEBUG, though, is off unless DJANGO_DEBUG turns it
+on, and with DEBUG off (production) the app refuses to start without a DJANGO_SECRET_KEY of its
+own: scripts/run.sh sets DJANGO_DEBUG=true, the test suite sets a key (config/settings_test.py).
+Production (docker-compose) sets DATABASE_URL, REDIS_URL, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS
+and DJANGO_HTTPS. Boolean variables take true/false, yes/no, on/off or 1/0; anything else is an
+error.
 """
 
 from pathlib import Path
@@ -28,9 +31,13 @@ HTTPS = env_bool("DJANGO_HTTPS", default=False)
 
 _DEV_SECRET = "embedded-only-secret-not-for-production-use-0123456789abcdefghijklmnop"
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _DEV_SECRET
-if HTTPS and SECRET_KEY == _DEV_SECRET:
-    # Production (HTTPS) must never run on the key that is in the repository.
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
+if not DEBUG and SECRET_KEY == _DEV_SECRET:
+    # Production is whatever runs with DEBUG off, whether or not it is behind HTTPS: it must never
+    # run on the key that is in the repository.
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set when DEBUG is off (production); "
+        "on a development machine set DJANGO_DEBUG=true instead"
+    )
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])

@@ -10,6 +10,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 . scripts/bootstrap.sh runtime
 
+# This is a development run, so DEBUG is on; that is also what lets it use the repository's
+# development key (with DEBUG off, settings insist on DJANGO_SECRET_KEY).
+export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"
+
 python manage.py migrate --noinput
 python manage.py collectstatic --noinput --verbosity 0
 python manage.py seed_demo

@@ -1,5 +1,5 @@
-"""Production settings: `check --deploy` is clean; production refuses to run on the repo's key; a
-boolean variable with a value that is not a boolean stops the start."""
+"""Production settings: `check --deploy` is clean; production (DEBUG off) refuses to run on the
+repo's key; a boolean variable with a value that is not a boolean stops the start."""
 
 import os
 import subprocess
@@ -18,7 +18,9 @@ PROD_ENV = {
     "DJANGO_ALLOWED_HOSTS": "zoufang.example.gov.cn",
 }
 BOOLEAN_VARS = ["DJANGO_DEBUG", "DJANGO_HTTPS", "DJANGO_SSL_REDIRECT", "CELERY_TASK_ALWAYS_EAGER"]
-_UNSET = {"DJANGO_SECRET_KEY", *BOOLEAN_VARS}
+# What the test run itself sets (config/settings_test.py, pytest-django) must not leak into the
+# settings under test.
+_UNSET = {"DJANGO_SETTINGS_MODULE", "DJANGO_SECRET_KEY", *BOOLEAN_VARS}
 
 
 def _manage(*args, env):
@@ -38,7 +40,18 @@ def test_production_refuses_the_development_secret_key():
     env = {k: v for k, v in PROD_ENV.items() if k != "DJANGO_SECRET_KEY"}
     result = _manage("check", env=env)
     assert result.returncode != 0
-    assert "DJANGO_SECRET_KEY" in result.stderr
+    assert "DJANGO_SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_debug_off_refuses_the_development_secret_key_without_https_too():
+    result = _manage("check", env={"DJANGO_HTTPS": "false"})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_debug_on_runs_on_the_development_secret_key():
+    result = _manage("check", env={"DJANGO_DEBUG": "True"})
+    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_misspelt_https_stops_the_start_instead_of_meaning_false():
