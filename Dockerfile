@@ -34,6 +34,8 @@ RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectst
 USER 10001:10001
 EXPOSE 8000
 
-# WEB_CONCURRENCY sets gunicorn's worker count.
-ENV WEB_CONCURRENCY=3
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# WEB_CONCURRENCY sets gunicorn's worker count. Inside a container gunicorn listens on every
+# interface (HOST, read by config/gunicorn.py): only that is reachable through a published port.
+ENV WEB_CONCURRENCY=3 \
+    HOST=0.0.0.0
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application", "--access-logfile", "-"]
