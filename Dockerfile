@@ -16,7 +16,8 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, so a code change does not reinstall them.
+# Dependencies first, so a code change does not reinstall them. Only the app's own: honcho
+# (requirements-embedded.txt) and the test tools are for a checkout, not for the image.
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
