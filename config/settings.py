@@ -9,9 +9,11 @@ and DJANGO_HTTPS. Boolean variables take true/false, yes/no, on/off or 1/0; anyt
 error.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from .env import env_bool
@@ -256,6 +258,14 @@ CELERY_TASK_ACKS_LATE = True  # a task lost with its worker runs again: tasks ar
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# At start, beat's DatabaseScheduler writes these into django-celery-beat's tables (matched by
+# name), where admins see them, can switch one off and can add others. A timing changed in the
+# admin lasts only until beat restarts, so change it here.
+CELERY_BEAT_SCHEDULE = {
+    "期限扫描：到期提醒、预警与督办": {"task": "grievances.sweep_deadlines", "schedule": timedelta(minutes=15)},
+    # Just after midnight in CELERY_TIMEZONE (Asia/Shanghai): phases switch on calendar dates.
+    "活动阶段按日期切换": {"task": "grievances.sync_campaign_phases", "schedule": crontab(minute="5", hour="0")},
+}
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 
