@@ -16,7 +16,8 @@ RUN apt-get update \
 
 WORKDIR /app
 
-# Dependencies first, so a code change does not reinstall them.
+# Dependencies first, so a code change does not reinstall them. Only the app's own: honcho
+# (requirements-embedded.txt) and the test tools are for a checkout, not for the image.
 COPY requirements.txt .
 RUN pip install -r requirements.txt
 
@@ -34,6 +35,8 @@ RUN DJANGO_SECRET_KEY=collectstatic-only-not-a-secret python manage.py collectst
 USER 10001:10001
 EXPOSE 8000
 
-# WEB_CONCURRENCY sets gunicorn's worker count.
-ENV WEB_CONCURRENCY=3
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# WEB_CONCURRENCY sets gunicorn's worker count. Inside a container gunicorn listens on every
+# interface (HOST, read by config/gunicorn.py): only that is reachable through a published port.
+ENV WEB_CONCURRENCY=3 \
+    HOST=0.0.0.0
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application", "--access-logfile", "-"]

@@ -74,7 +74,8 @@ def _copy(model, rows, columns=None):
     buf.seek(0)
     with connection.cursor() as cur:
         cols = ", ".join(f'"{f.column}"' for f in fields)
-        cur.cursor.copy_expert(f'COPY "{model._meta.db_table}" ({cols}) FROM STDIN', buf)
+        with cur.cursor.copy(f'COPY "{model._meta.db_table}" ({cols}) FROM STDIN') as copy:
+            copy.write(buf.getvalue())
     return n
 
 

@@ -72,7 +72,8 @@ def floor(path):
             "CREATE TABLE bench_roster_floor (head_name text, id_number text, phone text, address text, grid text, "
             "members text, kind text, categories text, hardship text)"
         )
-        cur.copy_expert("COPY bench_roster_floor FROM STDIN WITH (FORMAT csv)", buf)
+        with cur.copy("COPY bench_roster_floor FROM STDIN WITH (FORMAT csv)") as copy:
+            copy.write(buf.getvalue())
         cur.execute("DROP TABLE bench_roster_floor")
     return {"seconds": time.perf_counter() - t, "rows": n, "peak_mib": peak_mib()}
 

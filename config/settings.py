@@ -1,14 +1,22 @@
 """Zoufang settings, read from the environment.
 
-With no variables set the app runs on a laptop: SQLite in data/, a Celery broker on the
-filesystem (a real worker and beat, no Redis), HTTP on localhost. Production (docker-compose)
-sets DATABASE_URL, REDIS_URL, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS and DJANGO_HTTPS.
+The defaults describe a laptop: SQLite in data/, a Celery broker on the filesystem (a real
+worker and beat, no Redis), HTTP on localhost. DEBUG, though, is off unless DJANGO_DEBUG turns it
+on, and with DEBUG off (production) the app refuses to start without a DJANGO_SECRET_KEY of its
+own: scripts/run.sh sets DJANGO_DEBUG=true, the test suite sets a key (config/settings_test.py).
+Production (docker-compose) sets DATABASE_URL, REDIS_URL, DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS
+and DJANGO_HTTPS. Boolean variables take true/false, yes/no, on/off or 1/0; anything else is an
+error.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
+
+from .env import env_bool
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(environ.Env().str("ZOUFANG_DATA_DIR", default=str(BASE_DIR / "data")))
@@ -20,14 +28,18 @@ env = environ.Env()
 for _sub in ("", "celery/broker", "celery/processed", "celery/control", "cache"):
     (DATA_DIR / _sub).mkdir(parents=True, exist_ok=True)
 
-DEBUG = env.bool("DJANGO_DEBUG", default=False)
-HTTPS = env.bool("DJANGO_HTTPS", default=False)
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+HTTPS = env_bool("DJANGO_HTTPS", default=False)
 
 _DEV_SECRET = "embedded-only-secret-not-for-production-use-0123456789abcdefghijklmnop"
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="") or _DEV_SECRET
-if HTTPS and SECRET_KEY == _DEV_SECRET:
-    # Production (HTTPS) must never run on the key that is in the repository.
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set in production")
+if not DEBUG and SECRET_KEY == _DEV_SECRET:
+    # Production is whatever runs with DEBUG off, whether or not it is behind HTTPS: it must never
+    # run on the key that is in the repository.
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY must be set when DEBUG is off (production); "
+        "on a development machine set DJANGO_DEBUG=true instead"
+    )
 
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
@@ -180,7 +192,8 @@ X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
-SECURE_SSL_REDIRECT = HTTPS and env.bool("DJANGO_SSL_REDIRECT", default=True)
+# Read even without HTTPS, so that a typo in it is an error there too.
+SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=True) and HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if HTTPS else None
 SECURE_HSTS_SECONDS = 31536000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
@@ -245,7 +258,15 @@ CELERY_TASK_ACKS_LATE = True  # a task lost with its worker runs again: tasks ar
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# At start, beat's DatabaseScheduler writes these into django-celery-beat's tables (matched by
+# name), where admins see them, can switch one off and can add others. A timing changed in the
+# admin lasts only until beat restarts, so change it here.
+CELERY_BEAT_SCHEDULE = {
+    "期限扫描：到期提醒、预警与督办": {"task": "grievances.sweep_deadlines", "schedule": timedelta(minutes=15)},
+    # Just after midnight in CELERY_TIMEZONE (Asia/Shanghai): phases switch on calendar dates.
+    "活动阶段按日期切换": {"task": "grievances.sync_campaign_phases", "schedule": crontab(minute="5", hour="0")},
+}
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # --- Mail and SMS -----------------------------------------------------------------------

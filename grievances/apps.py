@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 
 
 class GrievancesConfig(AppConfig):
@@ -11,11 +10,9 @@ class GrievancesConfig(AppConfig):
 
         from . import admin_background, models, signals  # noqa: F401  (receivers, background admin)
         from .followups import on_post_transition
-        from .schedules import ensure_periodic_tasks
 
         for model in (models.Grievance, models.GrievanceCategory, models.Reporter, models.Attachment):
             if not auditlog.contains(model):
                 auditlog.register(model)
-        post_migrate.connect(ensure_periodic_tasks, sender=self)
         # Look-back follow-ups are created when the workflow answers an entry (issue 6).
         signals.post_transition.connect(on_post_transition, dispatch_uid="grievances.followups.on_post_transition")

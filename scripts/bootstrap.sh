@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make this checkout runnable: Debian packages, .venv, Python packages.
 #
-#   scripts/bootstrap.sh runtime    what scripts/run.sh needs (requirements.txt)
+#   scripts/bootstrap.sh runtime    what scripts/run.sh needs (requirements-embedded.txt: the app's
+#                                   requirements.txt plus honcho, which the Docker image leaves out)
 #   scripts/bootstrap.sh dev        plus the test tools and Debian's Chromium (requirements-dev.txt)
 #   . scripts/bootstrap.sh dev      the same, then activates .venv in the calling shell
 #
@@ -25,7 +26,7 @@ _zoufang_bootstrap() (
     # WeasyPrint renders through pango/harfbuzz and needs a CJK font for Chinese PDFs.
     local -a debs=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk)
     case "$kind" in
-        runtime) req="$root/requirements.txt" ;;
+        runtime) req="$root/requirements-embedded.txt" ;;
         dev)
             req="$root/requirements-dev.txt"
             # Browser tests drive Debian's Chromium through Playwright; never `playwright install`.
@@ -120,9 +121,10 @@ _zoufang_bootstrap() (
     PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_INPUT=1 \
         "$venv/bin/python" -m pip install -q -r "$req"
     printf '%s\n' "$hash" >"$stamp"
-    # requirements-dev.txt includes requirements.txt: spare scripts/run.sh a pip run after tests.
-    if [[ "$kind" == dev ]] && req_closure "$req" | grep -Fx "$(realpath -m "$root/requirements.txt")" >/dev/null; then
-        fingerprint "$root/requirements.txt" >"$venv/.zoufang-runtime.sha256"
+    # requirements-dev.txt includes requirements-embedded.txt: spare scripts/run.sh a pip run after tests.
+    local runtime_req="$root/requirements-embedded.txt"
+    if [[ "$kind" == dev ]] && req_closure "$req" | grep -Fx "$(realpath -m "$runtime_req")" >/dev/null; then
+        fingerprint "$runtime_req" >"$venv/.zoufang-runtime.sha256"
     fi
     say "Python packages are up to date"
 )

@@ -3,6 +3,7 @@
 #
 #   ./scripts/run.sh            http://127.0.0.1:8000/accounts/login/   (PORT=8080 to move it)
 #
+# The web server listens on 127.0.0.1 only; HOST=0.0.0.0 (or another address) opens it to others.
 # Needs no environment variables: SQLite in data/ and Celery's filesystem broker in data/celery/.
 # DATABASE_URL / REDIS_URL, if set, are used instead. Ctrl-C stops all three processes.
 set -euo pipefail
@@ -10,14 +11,24 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 . scripts/bootstrap.sh runtime
 
+# This is a development run, so DEBUG is on; that is also what lets it use the repository's
+# development key (with DEBUG off, settings insist on DJANGO_SECRET_KEY).
+export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"
+
 python manage.py migrate --noinput
 python manage.py collectstatic --noinput --verbosity 0
 python manage.py seed_demo
 
 port="${PORT:-8000}"
+host="${HOST:-127.0.0.1}"
+case "$host" in
+    0.0.0.0 | :: | "[::]") url_host=127.0.0.1 ;;
+    *:*) url_host="[${host#[}" && url_host="${url_host%]}]" ;;
+    *) url_host="$host" ;;
+esac
 cat <<TABLE
 
-  走访 Zoufang is starting: http://127.0.0.1:${port}/accounts/login/
+  走访 Zoufang is starting: http://${url_host}:${port}/accounts/login/   (listening on ${host})
 
   演示账号 demo accounts (密码 password: zoufang-demo)
   ----------  ----------------------------------------

@@ -574,15 +574,15 @@ def _write_postgres(parts):
     household = Household._meta.db_table
     through = Household.categories.through._meta.db_table
     now = timezone.now()
-    # copy_expert bypasses Django's cursor wrapper: translate driver errors (IntegrityError) here.
+    # cursor.copy() bypasses Django's cursor wrapper: translate driver errors (IntegrityError) here.
     with connection.wrap_database_errors, connection.cursor() as cur:
         # New households: straight COPY, the fastest path PostgreSQL has; ids come from the
         # sequence and created_at/updated_at from the column defaults (migration 0003).
-        cur.copy_expert(f"COPY {household} ({_COLUMNS}) FROM STDIN WITH (FORMAT csv, {_NOT_NULL})", parts["new"])
+        _copy_in(cur, f"COPY {household} ({_COLUMNS}) FROM STDIN WITH (FORMAT csv, {_NOT_NULL})", parts["new"])
         # Their categories: COPY by key into a temp table, then one join to the new ids.
         cur.execute("DROP TABLE IF EXISTS pg_temp.roster_cats")
         cur.execute("CREATE TEMP TABLE roster_cats (key varchar(200), category_id bigint) ON COMMIT DROP")
-        cur.copy_expert("COPY roster_cats FROM STDIN WITH (FORMAT csv)", parts["cats"])
+        _copy_in(cur, "COPY roster_cats FROM STDIN WITH (FORMAT csv)", parts["cats"])
         cur.execute(
             f"INSERT INTO {through} (household_id, focuscategory_id) "
             f"SELECT h.id, c.category_id FROM roster_cats c JOIN {household} h ON h.key = c.key"
@@ -595,7 +595,7 @@ def _write_postgres(parts):
             "id_number varchar(18), phone varchar(20), address varchar(200), members_count smallint, "
             "kind varchar(20), is_hardship boolean, categories bigint[]) ON COMMIT DROP"
         )
-        cur.copy_expert(f"COPY roster_stage FROM STDIN WITH (FORMAT csv, {_NOT_NULL})", parts["upd"])
+        _copy_in(cur, f"COPY roster_stage FROM STDIN WITH (FORMAT csv, {_NOT_NULL})", parts["upd"])
         cur.execute(
             f"UPDATE {household} h SET grid_id = s.grid_id, head_name = s.head_name, id_number = s.id_number, "
             "phone = s.phone, address = s.address, members_count = s.members_count, kind = s.kind, "
@@ -614,6 +614,13 @@ def _write_postgres(parts):
             f"SELECT h.id, c.id FROM roster_stage s JOIN {household} h ON h.key = s.key "
             "CROSS JOIN LATERAL unnest(s.categories) AS c(id) ON CONFLICT DO NOTHING"
         )
+
+
+def _copy_in(cur, sql, f):
+    """Stream the file `f` into `COPY ... FROM STDIN` in chunks (psycopg 3's copy API)."""
+    with cur.copy(sql) as copy:
+        while data := f.read(1 << 16):
+            copy.write(data)
 
 
 def _write_generic(parts, chunk=2000):
