@@ -8,7 +8,7 @@ from campaigns.models import Role, Team, TeamMember
 from tests.factories import UserFactory, member
 from visits.models import Assignment, AssignmentKind
 
-from .factories import household
+from .factories import household, team
 
 
 @pytest.fixture
@@ -142,8 +142,11 @@ def test_only_office_staff_of_the_subtree_adjust_assignments(api, cast, campaign
 
 
 def test_cadre_sees_only_own_assignments_outside_their_scope(api, cast, campaign, setup, tree):
+    group = team(campaign, tree.street_a, tree.community_c, cast.cadre, name="挂包长安社区")
     far = household(tree.grid_c1, 50)
-    Assignment.objects.create(campaign=campaign, household=far, visitor=cast.cadre, kind=AssignmentKind.DEPARTMENT)
+    Assignment.objects.create(
+        campaign=campaign, household=far, visitor=cast.cadre, kind=AssignmentKind.DEPARTMENT, team=group
+    )
     ids = {r["household"] for r in api(cast.cadre).get("/api/assignments/?mine=true").json()["results"]}
     assert ids == {far.pk}
     # An assigned household outside the cadre's unit becomes visible to them.
