@@ -137,8 +137,11 @@ def test_bulk_assignment_is_all_or_nothing_unless_reassigning(api, cast, campaig
 def test_only_office_staff_of_the_subtree_adjust_assignments(api, cast, campaign, setup):
     body = {"campaign": campaign.pk, "household": setup["homes"][0].pk, "visitor": cast.cadre.pk, "kind": "grid"}
     assert api(cast.cadre).post("/api/assignments/", body, format="json").status_code == 403
-    assert api(cast.office_b).post("/api/assignments/", body, format="json").status_code == 404
+    response = api(cast.office_b).post("/api/assignments/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["household"] == ["所选对象不存在或不在您的管辖范围内"]
     assert propose(api, cast.cadre, campaign).status_code == 403
+    assert not Assignment.objects.exists()
 
 
 def test_cadre_sees_only_own_assignments_outside_their_scope(api, cast, campaign, setup, tree):

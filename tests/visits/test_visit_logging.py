@@ -123,11 +123,14 @@ def test_visit_in_the_lookback_phase_is_a_followup(api, cast, campaign, home):
     assert response.status_code == 201 and response.json()["is_followup"] is True
 
 
-def test_out_of_scope_household_is_404_and_nothing_is_written(api, cast, campaign, tree):
+def test_out_of_scope_household_reads_as_missing_and_nothing_is_written(api, cast, campaign, tree):
     far = household(tree.grid_c1, 9)
-    response = api(cast.cadre).post("/api/visits/", body(far, campaign), format="json")
-    assert response.status_code == 404
-    assert api(cast.outsider).post("/api/visits/", body(far, campaign), format="json").status_code == 404
+    for user in (cast.cadre, cast.outsider):
+        response = api(user).post("/api/visits/", body(far, campaign), format="json")
+        assert response.status_code == 400
+        assert response.json()["errors"] == {"household": ["所选对象不存在或不在您的管辖范围内"]}
+    missing = api(cast.cadre).post("/api/visits/", body(far, campaign, household=far.pk + 1000), format="json")
+    assert missing.json() == response.json()
     assert Visit.objects.count() == 0
 
 
