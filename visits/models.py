@@ -19,6 +19,9 @@ ROSTER_KEEPERS = (Role.OFFICE, Role.ADMIN)
 FIELD_ROLES = (Role.CADRE, Role.OFFICE)
 # The words of ScopedRelatedField: an id outside the scope reads exactly like a missing one.
 OUT_OF_SCOPE = "所选对象不存在或不在您的管辖范围内"
+# A household that cannot be registered because a record the actor may not see holds its key: the
+# database keeps one record per person, and the answer must not tell whether it exists elsewhere.
+UNREGISTRABLE = "无法登记该户，请联系上级管理员核实"
 
 
 class HouseholdKind(models.TextChoices):

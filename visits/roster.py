@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from campaigns.models import FocusCategory, Level
 
-from .models import Household, HouseholdKind, ImportJob, ImportStatus
+from .models import UNREGISTRABLE, Household, HouseholdKind, ImportJob, ImportStatus
 from .validators import _CHECK, _WEIGHTS, _ZERO, _valid_birth_date, id_number_error, normalize_id_number, phone_error
 
 # Fixed point: the template's headers, in this order.
@@ -501,7 +501,8 @@ def _classify(rows, errors, grids, stage, counts):
             if old is None:
                 new.append(row)
             elif old[1] not in allowed:
-                errors.add(row[0], "身份证号", "该户已登记在您管辖范围以外的网格，不能修改")
+                # Held by a household the user may not import into: say nothing about where it is.
+                errors.add(row[0], "身份证号" if row[4] else "地址", UNREGISTRABLE)
             elif old[1:] == row[2:]:
                 counts["same"] += 1
             else:

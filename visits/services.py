@@ -18,6 +18,7 @@ from campaigns.models import Campaign, ChecklistItem, Phase, User, VisitMode
 
 from .models import (
     OUT_OF_SCOPE,
+    UNREGISTRABLE,
     Assignment,
     EventReport,
     HardshipPlan,
@@ -63,16 +64,28 @@ def save_household(*, actor, household=None, grid, head_name, address, id_number
     key = Household.make_key(id_number=id_number, grid_code=grid.code, address=address, head_name=head_name)
     clash = Household.objects.filter(key=key).exclude(pk=household.pk if household else None).first()
     if clash:
-        raise Conflict("该户已登记（身份证号或网格、地址、户主姓名相同）", code="duplicate_household")
+        refuse_duplicate(actor, clash)
     household = household or Household()
     household.grid, household.head_name, household.address = grid, head_name, address
     household.id_number, household.phone, household.key = id_number, phone, key
     for name, value in fields.items():
         setattr(household, name, value)
-    household.save()
+    try:
+        with transaction.atomic():
+            household.save()
+    except IntegrityError:  # registered meanwhile, perhaps where the actor cannot see it
+        raise Conflict(UNREGISTRABLE, code="cannot_register") from None
     if categories is not None:
         household.categories.set(categories)
     return household
+
+
+def refuse_duplicate(actor, existing):
+    """One record per household (the key is unique). Say so when the actor can see the record;
+    elsewhere answer without telling whether it exists (an ID number is personal data)."""
+    if Household.objects.visible_to(actor).filter(pk=existing.pk).exists():
+        raise Conflict("该户已登记（身份证号或网格、地址、户主姓名相同）", code="duplicate_household")
+    raise Conflict(UNREGISTRABLE, code="cannot_register")
 
 
 @transaction.atomic
