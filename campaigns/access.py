@@ -190,6 +190,19 @@ class ScopedQuerySet(models.QuerySet):
             return self.visible_to(user)
         return self.visible_to(user).filter(rule.q(s))
 
+    def units_for(self, user, action: str):
+        """The org units where `user` may run `action` on rows that do not exist yet (a household
+        to register in a grid): the rule's roles over the unit. Relations (`also`) need a row."""
+        rule = self.rules.get(action)
+        if rule is None:
+            raise ImproperlyConfigured(f"{self.model.__name__} has no access rule {action!r}")
+        from .models import OrgUnit
+
+        s = scope(user)
+        if not s.is_authenticated or not (s.is_superuser or (rule.roles and rule.unit is not None)):
+            return OrgUnit.objects.none()
+        return s.units(rule.roles or None)
+
 
 def holds(user, model_or_qs, action: str) -> bool:
     """Whether `user` holds one of the roles of the model's `action` rule anywhere (superusers do):

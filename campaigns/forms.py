@@ -11,7 +11,34 @@ class LoginForm(AuthenticationForm):
     }
 
 
-class ScopedChoiceMixin:
+class KeyRangeMixin:
+    """Refuse a forged id bigger than any database key like a missing one: queried, it would
+    overflow (a server error) instead of matching nothing."""
+
+    def _out_of_range(self, value):
+        if self.to_field_name or value in self.empty_values:
+            return False
+        try:
+            pk = int(str(value))
+        except ValueError:
+            return False  # not a number: the field's own message
+        return not 0 < pk <= MAX_ID
+
+    def to_python(self, value):
+        if not isinstance(value, list | tuple) and self._out_of_range(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+    def _check_values(self, value):
+        for v in value:
+            if self._out_of_range(v):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": v}
+                )
+        return super()._check_values(value)
+
+
+class ScopedChoiceMixin(KeyRangeMixin):
     """A model choice in a page form, offered and accepted through the acting user's scope.
 
     Declare it unscoped (`ScopedModelChoiceField(Household.objects.all(), action="visit")`); a

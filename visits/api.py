@@ -1,22 +1,28 @@
-"""REST API of the visits app: each view calls one service or selector."""
+"""REST API of the visits app: each view calls one service or selector.
 
+Every view starts from a scoped base (`campaigns.api_base`): rows outside the user's scope are a
+404, ids in bodies outside it a 400, and the write rules of `visits.models` say what may be done.
+"""
+
+import django_filters
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from rest_framework import mixins, permissions, status
 from rest_framework.decorators import action
-from rest_framework.generics import get_object_or_404  # a non-numeric id is a 404, not a 500
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campaigns.access import scope
-from campaigns.errors import InvalidInput, NotAllowed
-from campaigns.models import Campaign, FocusCategory, OrgUnit, Team, User
+from campaigns.access import get_for
+from campaigns.api_base import MAX_ID, ScopedGenericViewSet
+from campaigns.errors import InvalidInput
+from campaigns.models import Campaign, OrgUnit, VisitMode
 
 from . import assignment as assign_service
 from . import selectors, services
-from .models import Assignment, EventReport, Household, ImportJob, ImportStatus, Visit
+from .models import Assignment, AssignmentKind, EventReport, Household, ImportJob, ImportStatus, Visit
 from .serializers import (
+    AssignmentCreateSerializer,
     AssignmentSerializer,
     AssignmentUpdateSerializer,
     BulkAssignSerializer,
@@ -54,16 +60,18 @@ def _id_param(value, name, label):
 
 def _campaign(user, pk):
     pk = _id_param(pk, "campaign", "活动ID")
-    if pk is None:
-        return None
-    return get_object_or_404(Campaign.objects.visible_to(user), pk=pk)
+    return None if pk is None else get_for(user, Campaign, pk=pk)
 
 
 def _unit(user, pk):
     pk = _id_param(pk, "unit", "组织单位ID")
-    if pk is None:
-        return None
-    return get_object_or_404(OrgUnit.objects.visible_to(user), pk=pk)
+    return None if pk is None else get_for(user, OrgUnit, pk=pk)
+
+
+def _id_filter(field_name=None):
+    # A plain number, not a model choice: an id outside the scope filters to nothing, exactly
+    # like a missing one, instead of answering "no such object" only for the missing.
+    return django_filters.NumberFilter(field_name=field_name, min_value=1, max_value=MAX_ID)
 
 
 HOUSEHOLD_FILTERS = [
@@ -84,24 +92,24 @@ class HouseholdViewSet(
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.GenericViewSet,
+    ScopedGenericViewSet,
 ):
+    queryset = Household.objects.select_related("grid")
     serializer_class = HouseholdSerializer
+    object_actions = {"update": "edit", "partial_update": "edit"}
     lookup_value_regex = r"\d+"
     filter_backends = []
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Household.objects.none()
+    def filter_queryset(self, queryset):
         p = self.request.query_params
         user = self.request.user
         campaign = _campaign(user, p.get("campaign")) or selectors.current_campaign(user)
-        unit = _unit(user, p.get("unit"))
         return selectors.households(
             user,
+            base=queryset,
             campaign=campaign,
             grid=p.get("grid"),
-            unit=unit,
+            unit=_unit(user, p.get("unit")),
             category=p.get("category"),
             visited=_bool(p.get("visited")),
             mine=bool(_bool(p.get("mine")) or _bool(p.get("assigned_to_me"))),
@@ -113,29 +121,18 @@ class HouseholdViewSet(
         return super().list(request, *args, **kwargs)
 
     def _save(self, request, household=None):
-        data = HouseholdWriteSerializer(data=request.data, partial=household is not None)
+        data = HouseholdWriteSerializer(
+            data=request.data, partial=household is not None, context=self.get_serializer_context()
+        )
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
-        grid_code = v.pop("grid", None)
-        grid = (
-            household.grid
-            if household and not grid_code
-            else OrgUnit.objects.filter(code=grid_code, level="grid").first()
-        )
-        if grid is None:
-            raise InvalidInput("网格编码不存在", fields={"grid": ["网格编码不存在"]})
-        if "categories" in v:
-            names = v.pop("categories")
-            cats = list(FocusCategory.objects.filter(code__in=names)) + list(
-                FocusCategory.objects.filter(name__in=names)
-            )
-            v["categories"] = cats
+        grid = v.pop("grid", None) or household.grid
         if household is not None:
             for f in ("head_name", "address", "id_number", "phone"):
                 v.setdefault(f, getattr(household, f))
         h = services.save_household(actor=request.user, household=household, grid=grid, **v)
-        h = self.get_queryset().get(pk=h.pk)
-        return HouseholdSerializer(h, context={"request": request}).data
+        h = self.filter_queryset(self.get_queryset()).get(pk=h.pk)
+        return HouseholdSerializer(h, context=self.get_serializer_context()).data
 
     @extend_schema(request=HouseholdWriteSerializer, responses={201: HouseholdSerializer})
     def create(self, request, *args, **kwargs):
@@ -153,109 +150,130 @@ class HouseholdViewSet(
             plan = getattr(household, "hardship_plan", None)
             if plan is None:
                 return Response({"code": "not_found", "detail": "该户尚未制定一户一策"}, status=404)
-            return Response(HardshipPlanSerializer(plan).data)
-        data = HardshipPlanSerializer(data=request.data)
+            return Response(HardshipPlanSerializer(plan, context=self.get_serializer_context()).data)
+        data = HardshipPlanSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         plan = services.save_hardship_plan(actor=request.user, household=household, **data.validated_data)
-        return Response(HardshipPlanSerializer(plan).data)
+        return Response(HardshipPlanSerializer(plan, context=self.get_serializer_context()).data)
 
 
 @extend_schema(tags=["households"])
-class ImportView(APIView):
-    parser_classes = [MultiPartParser, FormParser]
+class ImportJobViewSet(ScopedGenericViewSet):
+    # Routed by hand under households/import/ (api_urls): "import" must not be taken for an id.
+    queryset = ImportJob.objects.all()
+    serializer_class = RosterImportJobSerializer
+    object_actions = {"confirm": "confirm"}
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(request={"multipart/form-data": RosterUploadSerializer}, responses={202: RosterImportJobSerializer})
-    def post(self, request):
+    def create(self, request):
+        """Upload a roster (.xlsx); its preview runs in the background."""
         data = RosterUploadSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         job = services.start_import(actor=request.user, upload=data.validated_data["file"])
         return Response(RosterImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
-
-@extend_schema(tags=["households"])
-class ImportDetailView(APIView):
     @extend_schema(responses=RosterImportJobSerializer)
-    def get(self, request, pk):
-        job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
-        return Response(RosterImportJobSerializer(job).data)
+    def retrieve(self, request, pk=None):
+        """A roster job: its status, counts and every problem with row and column."""
+        return Response(RosterImportJobSerializer(self.get_object()).data)
 
-
-@extend_schema(tags=["households"])
-class ImportConfirmView(APIView):
     @extend_schema(request=None, responses={202: RosterImportJobSerializer, 200: RosterImportJobSerializer})
-    def post(self, request, pk):
-        job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
+    def confirm(self, request, pk=None):
+        """Write a previewed roster, all rows or none (202 while it runs, 200 once imported)."""
+        job = self.get_object()
         was_done = job.status == ImportStatus.IMPORTED
         job = services.confirm_import(actor=request.user, job=job)
         code = status.HTTP_200_OK if was_done or job.status == ImportStatus.IMPORTED else status.HTTP_202_ACCEPTED
         return Response(RosterImportJobSerializer(job).data, status=code)
 
 
-@extend_schema(tags=["assignments"])
-class AssignmentViewSet(viewsets.ModelViewSet):
-    serializer_class = AssignmentSerializer
-    http_method_names = ["get", "post", "patch", "delete"]
-    filterset_fields = ["campaign", "visitor", "household", "kind", "team"]
+class MayAssign(permissions.BasePermission):
+    """Changing assignments needs the household rule "assign" over some unit, before any id of
+    the body is read: for everyone else it is a 403, not a list of unknown ids."""
 
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Assignment.objects.none()
-        qs = Assignment.objects.visible_to(self.request.user).select_related("household__grid", "visitor")
+    message = "只有活动办工作人员可以调整走访分配"
+
+    def has_permission(self, request, view):
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return Household.objects.units_for(request.user, "assign").exists()
+
+
+class AssignmentFilter(django_filters.FilterSet):
+    campaign = _id_filter()
+    visitor = _id_filter()
+    household = _id_filter()
+    team = _id_filter()
+    kind = django_filters.ChoiceFilter(choices=AssignmentKind.choices)
+
+    class Meta:
+        model = Assignment
+        fields = ["campaign", "visitor", "household", "kind", "team"]
+
+
+@extend_schema(tags=["assignments"])
+class AssignmentViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    ScopedGenericViewSet,
+):
+    queryset = Assignment.objects.select_related("household__grid", "visitor")
+    serializer_class = AssignmentSerializer
+    object_actions = {"partial_update": "adjust", "destroy": "adjust"}
+    permission_classes = [permissions.IsAuthenticated, MayAssign]
+    http_method_names = ["get", "post", "patch", "delete"]
+    filterset_class = AssignmentFilter
+
+    def filter_queryset(self, queryset):
+        qs = super().filter_queryset(queryset)
         if _bool(self.request.query_params.get("mine")):
             qs = qs.filter(visitor=self.request.user)
         return qs.order_by("household__grid__code", "household__address", "id")
 
-    def perform_create(self, serializer):
-        v = serializer.validated_data
-        household = get_object_or_404(Household.objects.visible_to(self.request.user), pk=v["household"].pk)
+    def _input(self, serializer_class):
+        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return data.validated_data
+
+    @extend_schema(request=AssignmentCreateSerializer, responses={201: AssignmentSerializer})
+    def create(self, request):
+        v = self._input(AssignmentCreateSerializer)
         created = assign_service.assign(
-            actor=self.request.user,
+            actor=request.user,
             campaign=v["campaign"],
-            households=[household],
+            households=[v["household"]],
             visitor=v["visitor"],
             kind=v["kind"],
-            team=v.get("team"),
-            replace=v.get("replace", False),
+            team=v["team"],
+            replace=v["replace"],
         )
-        serializer.instance = next(a for a in created if a.household_id == household.pk and a.kind == v["kind"])
+        a = next(a for a in created if a.household_id == v["household"].pk and a.kind == v["kind"])
+        return Response(AssignmentSerializer(a).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=AssignmentUpdateSerializer, responses=AssignmentSerializer)
     def partial_update(self, request, *args, **kwargs):
-        data = AssignmentUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        visitor = get_object_or_404(User, pk=data.validated_data["visitor"], is_active=True)
-        a = assign_service.change_visitor(actor=request.user, assignment=self.get_object(), visitor=visitor)
+        assignment = self.get_object()
+        v = self._input(AssignmentUpdateSerializer)
+        a = assign_service.change_visitor(actor=request.user, assignment=assignment, visitor=v["visitor"])
         return Response(AssignmentSerializer(a).data)
 
     def perform_destroy(self, instance):
         assign_service.unassign(actor=self.request.user, assignment=instance)
 
-    def _bulk_args(self, request):
-        data = BulkAssignSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        v = data.validated_data
-        campaign = _campaign(request.user, v["campaign"])
-        households = list(
-            Household.objects.visible_to(request.user).filter(pk__in=v["households"]).select_related("grid")
-        )
-        if len(households) != len(set(v["households"])):
-            raise InvalidInput("有农户不存在或不在您的管辖范围内")
-        visitor = get_object_or_404(User, pk=v["visitor"], is_active=True)
-        team = get_object_or_404(Team, pk=v["team"], campaign=campaign) if v.get("team") else None
-        return campaign, households, visitor, v["kind"], team, v["replace"]
-
     @extend_schema(request=BulkAssignSerializer, responses={200: AssignmentSerializer(many=True)})
     @action(detail=False, methods=["post"])
     def bulk(self, request):
-        campaign, households, visitor, kind, team, replace = self._bulk_args(request)
+        v = self._input(BulkAssignSerializer)
         done = assign_service.assign(
             actor=request.user,
-            campaign=campaign,
-            households=households,
-            visitor=visitor,
-            kind=kind,
-            team=team,
-            replace=replace,
+            campaign=v["campaign"],
+            households=v["households"],
+            visitor=v["visitor"],
+            kind=v["kind"],
+            team=v["team"],
+            replace=v["replace"],
         )
         return Response(AssignmentSerializer(done, many=True).data)
 
@@ -263,11 +281,9 @@ class AssignmentViewSet(viewsets.ModelViewSet):
     @action(detail=False, methods=["post"])
     def check(self, request):
         """What a bulk assignment would break (互不重复), before submitting it."""
-        campaign, households, visitor, kind, _team, _replace = self._bulk_args(request)
-        found = list(
-            assign_service.conflicts(
-                campaign=campaign, household_ids=[h.pk for h in households], visitor=visitor, kind=kind
-            )
+        v = self._input(BulkAssignSerializer)
+        found = assign_service.check(
+            actor=request.user, campaign=v["campaign"], households=v["households"], visitor=v["visitor"], kind=v["kind"]
         )
         return Response(
             {
@@ -282,46 +298,41 @@ class AssignmentViewSet(viewsets.ModelViewSet):
     @extend_schema(request=ProposeSerializer, responses={200: ProposeResultSerializer})
     @action(detail=False, methods=["post"])
     def propose(self, request):
-        data = ProposeSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        campaign = _campaign(request.user, data.validated_data["campaign"])
-        if not scope(request.user).has_role(*assign_service.ADJUST_ROLES):
-            raise NotAllowed("只有活动办工作人员可以生成分配方案")
-        return Response({"created": assign_service.propose_assignments(campaign=campaign, actor=request.user)})
+        v = self._input(ProposeSerializer)
+        return Response({"created": assign_service.propose_assignments(campaign=v["campaign"], actor=request.user)})
+
+
+class VisitFilter(django_filters.FilterSet):
+    campaign = _id_filter()
+    household = _id_filter()
+    visitor = _id_filter()
+    mode = django_filters.ChoiceFilter(choices=VisitMode.choices)
+
+    class Meta:
+        model = Visit
+        fields = ["campaign", "household", "visitor", "too_short", "mode"]
 
 
 @extend_schema(tags=["visits"])
-class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
+    queryset = (
+        Visit.objects.select_related("visitor")
+        .prefetch_related("photos", "grievances", "co_visitors")
+        .order_by("-visited_at")
+    )
     serializer_class = VisitSerializer
-    filterset_fields = ["campaign", "household", "visitor", "too_short", "mode"]
+    object_actions = {"photos": "edit"}
+    filterset_class = VisitFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return Visit.objects.none()
-        return (
-            Visit.objects.visible_to(self.request.user)
-            .select_related("visitor")
-            .prefetch_related("photos", "grievances", "co_visitors")
-            .order_by("-visited_at")
-        )
 
     @extend_schema(request=VisitInputSerializer, responses={201: VisitSerializer, 200: VisitSerializer})
     def create(self, request):
-        data = VisitInputSerializer(data=request.data)
+        data = VisitInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         v = data.validated_data
-        user = request.user
-        household = get_object_or_404(Household.objects.visible_to(user).select_related("grid"), pk=v["household"])
-        from grievances.models import GrievanceCategory
-
-        grievances = []
-        for g in v["grievances"]:
-            cat = GrievanceCategory.objects.filter(pk=g.get("category")).first() if g.get("category") else None
-            grievances.append({**g, "category": cat})
         visit, created = services.record_visit(
-            actor=user,
-            household=household,
+            actor=request.user,
+            household=v["household"],
             client_id=v["client_id"],
             visited_at=v["visited_at"],
             duration_minutes=v["duration_minutes"],
@@ -329,12 +340,12 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
             mode_reason=v["mode_reason"],
             answers=v["answers"],
             notes=v["notes"],
-            campaign=_campaign(user, v.get("campaign")),
-            co_visitors=list(User.objects.filter(pk__in=v["co_visitors"], is_active=True)),
+            campaign=v.get("campaign"),
+            co_visitors=v["co_visitors"],
             photos=request.FILES.getlist("photos"),
-            grievances=grievances,
+            grievances=v["grievances"],
         )
-        visit = self.get_queryset().get(pk=visit.pk) if created else Visit.objects.get(pk=visit.pk)
+        visit = self.get_queryset().get(pk=visit.pk)
         return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(request={"multipart/form-data": PhotoUploadSerializer}, responses={201: VisitSerializer})
@@ -348,31 +359,32 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         return Response(VisitSerializer(self.get_queryset().get(pk=visit.pk)).data, status=status.HTTP_201_CREATED)
 
 
+class EventReportFilter(django_filters.FilterSet):
+    household = _id_filter()
+    campaign = _id_filter()
+
+    class Meta:
+        model = EventReport
+        fields = ["household", "kind", "campaign"]
+
+
 @extend_schema(tags=["visits"])
 class EventReportViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedGenericViewSet
 ):
+    queryset = EventReport.objects.order_by("-reported_at")
     serializer_class = EventReportSerializer
-    filterset_fields = ["household", "kind", "campaign"]
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return EventReport.objects.none()
-        return EventReport.objects.visible_to(self.request.user).order_by("-reported_at")
+    filterset_class = EventReportFilter
 
     def perform_create(self, serializer):
-        from grievances.models import GrievanceCategory
-
         v = serializer.validated_data
-        household = get_object_or_404(Household.objects.visible_to(self.request.user), pk=v["household"].pk)
-        category = GrievanceCategory.objects.filter(pk=v.get("category")).first() if v.get("category") else None
         serializer.instance = services.report_event(
             actor=self.request.user,
-            household=household,
+            household=v["household"],
             kind=v["kind"],
             description=v["description"],
             to_grievance=v.get("to_grievance", False),
-            category=category,
+            category=v.get("category"),
         )
 
 

@@ -12,11 +12,13 @@ router.register("assignments", api.AssignmentViewSet, basename="assignment")
 router.register("visits", api.VisitViewSet, basename="visit")
 router.register("event-reports", api.EventReportViewSet, basename="event-report")
 
+imports = api.ImportJobViewSet
+
 urlpatterns = [
     # Before the router: "import" must not be taken for a household id.
-    path("households/import/", api.ImportView.as_view(), name="household-import"),
-    path("households/import/<int:pk>/", api.ImportDetailView.as_view(), name="household-import-detail"),
-    path("households/import/<int:pk>/confirm/", api.ImportConfirmView.as_view(), name="household-import-confirm"),
+    path("households/import/", imports.as_view({"post": "create"}), name="household-import"),
+    path("households/import/<int:pk>/", imports.as_view({"get": "retrieve"}), name="household-import-detail"),
+    path("households/import/<int:pk>/confirm/", imports.as_view({"post": "confirm"}), name="household-import-confirm"),
     path("coverage/", api.CoverageView.as_view(), name="coverage"),
     *router.urls,
 ]

@@ -19,16 +19,15 @@ from collections import defaultdict
 
 from django.db import IntegrityError, transaction
 
-from campaigns.access import scope
+from campaigns.access import can
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.models import Level, Membership, OrgUnit, Role, Team, TeamMember
 
-from .models import Assignment, AssignmentKind, Household
+from .models import FIELD_ROLES, OUT_OF_SCOPE, Assignment, AssignmentKind, Household, assignable_visitors
 
 PRIORITY_CODES = {"petitioner", "hardship"}  # seeds/002: street groups focus on 上访户 and 困难户
 STREET_GROUP_SHARE = 0.30
 _BLOCK = re.compile(r"^(.*?(?:号楼|栋|幢|号院|组))")
-ADJUST_ROLES = (Role.OFFICE, Role.ADMIN)
 
 
 def address_block(address):
@@ -41,18 +40,22 @@ def address_block(address):
 def propose_assignments(*, campaign, actor=None):
     """Create the missing assignments of a campaign following the rules above; returns counts by kind.
 
-    With an `actor`, only the communities under their office units are touched (a street office
-    proposes for its own communities); without one (seed_demo, admin tasks), the whole territory.
+    With an `actor`, only the communities where they may assign (rule "assign") are touched (a
+    street office proposes for its own communities); without one (seed_demo, admin tasks), the
+    whole territory.
     """
     counts = defaultdict(int)
     communities = OrgUnit.objects.filter(path__startswith=campaign.territory.path, level=Level.COMMUNITY)
-    if actor is not None and not scope(actor).is_superuser:
-        communities = communities.filter(scope(actor).subtree_q("", ADJUST_ROLES))
+    if actor is not None:
+        units = Household.objects.units_for(actor, "assign")
+        if not units.exists():
+            raise NotAllowed("只有活动办工作人员可以生成分配方案")
+        communities = communities.filter(pk__in=units.values("pk"))
     teams = list(
         Team.objects.filter(campaign=campaign, paired_unit__isnull=False).select_related("unit").order_by("id")
     )
     members = defaultdict(list)
-    for tm in TeamMember.objects.filter(team__campaign=campaign).order_by("-is_leader", "id"):
+    for tm in TeamMember.objects.filter(team__campaign=campaign, user__is_active=True).order_by("-is_leader", "id"):
         members[tm.team_id].append(tm.user_id)
     team_people = {u for us in members.values() for u in us}
     focus_ids = set(campaign.focus_categories.values_list("id", flat=True))
@@ -134,7 +137,9 @@ def _propose_for_community(campaign, community, teams, members, team_people, foc
         free = free[need:]
     # 3. The community party leader visits every household (户户到), apart from the rules above.
     leader = (
-        Membership.objects.filter(unit=community, is_party_leader=True).order_by("id").values_list("user_id", flat=True)
+        Membership.objects.filter(unit=community, is_party_leader=True, role__in=FIELD_ROLES, user__is_active=True)
+        .order_by("id")
+        .values_list("user_id", flat=True)
     ).first()
     if leader:
         for h in households:
@@ -191,12 +196,40 @@ def _propose_for_community(campaign, community, teams, members, team_people, foc
 
 # --- adjustments by office staff ------------------------------------------------------------------
 def _check_actor(actor, households):
-    s = scope(actor)
-    if not s.has_role(*ADJUST_ROLES):
-        raise NotAllowed("只有活动办工作人员可以调整走访分配")
-    for h in households:
-        if not s.covers(h.grid, ADJUST_ROLES):
-            raise NotAllowed(f"农户“{h.head_name}”不在您的管辖范围内")
+    """Rule "assign" on every household, all or nothing."""
+    allowed = set(
+        Household.objects.actionable_by(actor, "assign")
+        .filter(pk__in=[h.pk for h in households])
+        .values_list("pk", flat=True)
+    )
+    refused = [h for h in households if h.pk not in allowed]
+    if refused:
+        if not Household.objects.units_for(actor, "assign").exists():
+            raise NotAllowed("只有活动办工作人员可以调整走访分配")
+        raise NotAllowed(f"农户“{refused[0].head_name}”不在您的管辖范围内")
+
+
+def _check_visitor(actor, campaign, households, visitor, team=None):
+    """The visitor rule: someone the actor may name, whose field role covers every household, or a
+    member of one of the campaign's teams (the given team, when there is one)."""
+    if not assignable_visitors(actor, campaign).filter(pk=visitor.pk).exists():
+        raise InvalidInput(OUT_OF_SCOPE, fields={"visitor": [OUT_OF_SCOPE]})
+    if team is not None:
+        if team.campaign_id != campaign.pk:
+            msg = "所选工作组不存在或不属于该活动"
+            raise InvalidInput(msg, fields={"team": [msg]})
+        if not TeamMember.objects.filter(team=team, user=visitor).exists():
+            msg = f"{visitor}不是“{team.name}”的成员"
+            raise InvalidInput(msg, fields={"team": [msg]})
+    ids = [h.pk for h in households]
+    fit = set(Household.objects.open_to(visitor, campaign).filter(pk__in=ids).values_list("pk", flat=True))
+    unfit = [h for h in households if h.pk not in fit]
+    if unfit:
+        msg = (
+            f"{visitor}不能走访农户“{unfit[0].head_name}”：走访人应为该户所在社区、街道的干部或工作人员，"
+            "或本次活动工作组的成员"
+        )
+        raise InvalidInput(msg, code="visitor_not_allowed", fields={"visitor": [msg]})
 
 
 def conflicts(*, campaign, household_ids, visitor, kind):
@@ -207,6 +240,13 @@ def conflicts(*, campaign, household_ids, visitor, kind):
     else:
         qs = qs.exclude(kind=AssignmentKind.PARTY_LEADER)
     return qs.select_related("household", "visitor")
+
+
+def check(*, actor, campaign, households, visitor, kind):
+    """What assigning would break (互不重复), before submitting: only for households the actor assigns."""
+    households = list(households)
+    _check_actor(actor, households)
+    return list(conflicts(campaign=campaign, household_ids=[h.pk for h in households], visitor=visitor, kind=kind))
 
 
 def describe_conflicts(found):
@@ -228,6 +268,7 @@ def assign(*, actor, campaign, households, visitor, kind, team=None, replace=Fal
     outside = [h for h in households if not h.grid.path.startswith(campaign.territory.path)]
     if outside:
         raise InvalidInput(f"农户“{outside[0].head_name}”不在该活动的区域内")
+    _check_visitor(actor, campaign, households, visitor, team)
     ids = [h.pk for h in households]
     found = list(conflicts(campaign=campaign, household_ids=ids, visitor=visitor, kind=kind))
     if found and not replace:
@@ -263,10 +304,16 @@ def assign(*, actor, campaign, households, visitor, kind, team=None, replace=Fal
     )
 
 
+def _require_adjust(actor, assignment):
+    if not can(actor, "adjust", assignment):
+        raise NotAllowed("只有活动办工作人员可以调整走访分配")
+
+
 @transaction.atomic
 def change_visitor(*, actor, assignment, visitor):
     """改派: move one assignment to another visitor (still one regular visitor per household)."""
-    _check_actor(actor, [assignment.household])
+    _require_adjust(actor, assignment)
+    _check_visitor(actor, assignment.campaign, [assignment.household], visitor)
     if (
         assignment.kind != AssignmentKind.PARTY_LEADER
         and Assignment.objects.filter(campaign=assignment.campaign, household=assignment.household, visitor=visitor)
@@ -282,5 +329,5 @@ def change_visitor(*, actor, assignment, visitor):
 
 @transaction.atomic
 def unassign(*, actor, assignment):
-    _check_actor(actor, [assignment.household])
+    _require_adjust(actor, assignment)
     assignment.delete()

@@ -1,11 +1,35 @@
-"""Browser forms; they validate the shape, the services enforce the rules."""
+"""Browser forms; they validate the shape, the services enforce the rules. Every choice of a row
+is offered and accepted through the acting user's scope, like the API's ids."""
 
 from django import forms
 from django.utils import timezone
 
-from campaigns.models import VisitMode
+from campaigns.forms import KeyRangeMixin, ScopedForm, ScopedModelMultipleChoiceField
+from campaigns.models import User, VisitMode
 
-from .models import EVENT_KIND_CHOICES, AssignmentKind
+from .models import EVENT_KIND_CHOICES, OUT_OF_SCOPE, AssignmentKind, Household, assignable_visitors
+
+
+class PersonChoiceField(KeyRangeMixin, forms.ModelChoiceField):
+    """One person among those a view offers (its queryset is set per request, from a rule)."""
+
+    def __init__(self, **kwargs):
+        kwargs["error_messages"] = {"invalid_choice": OUT_OF_SCOPE, **kwargs.get("error_messages", {})}
+        super().__init__(queryset=User.objects.none(), **kwargs)
+
+    def label_from_instance(self, obj):
+        return f"{obj.display_name}（{obj.post}）" if obj.post else obj.display_name
+
+
+class PeopleChoiceField(KeyRangeMixin, forms.ModelMultipleChoiceField):
+    """People among those a view offers (its queryset is set per request, from a rule)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=User.objects.none(), **kwargs)
+        self.error_messages.update({"invalid_choice": OUT_OF_SCOPE, "invalid_pk_value": OUT_OF_SCOPE})
+
+    def label_from_instance(self, obj):
+        return obj.display_name
 
 
 class VisitForm(forms.Form):
@@ -19,12 +43,14 @@ class VisitForm(forms.Form):
     mode = forms.ChoiceField(label="走访方式", choices=VisitMode.choices, initial=VisitMode.IN_PERSON)
     mode_reason = forms.CharField(label="非入户原因", required=False, max_length=200)
     notes = forms.CharField(label="民情日记", required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    co_visitors = forms.MultipleChoiceField(label="同行人员", required=False, choices=[])
+    co_visitors = PeopleChoiceField(label="同行人员", required=False)
 
-    def __init__(self, *args, checklist=(), people=(), grievance_categories=(), **kwargs):
+    def __init__(self, *args, checklist=(), people=None, grievance_categories=(), **kwargs):
+        """`people`: the co-visitors the actor may name (`co_visitor_choices`), a queryset."""
         super().__init__(*args, **kwargs)
         self.checklist = list(checklist)
-        self.fields["co_visitors"].choices = [(str(u.pk), u.display_name) for u in people]
+        if people is not None:
+            self.fields["co_visitors"].queryset = people
         for item in self.checklist:
             self.fields[f"answer_{item.pk}"] = forms.CharField(
                 label=f"{item.order}. {item.question}", required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -81,15 +107,18 @@ class RosterUploadForm(forms.Form):
     file = forms.FileField(label="花名册文件（.xlsx）", widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
 
 
-class BulkAssignForm(forms.Form):
-    households = forms.MultipleChoiceField(label="农户", choices=[])
-    visitor = forms.ChoiceField(label="走访人", choices=[])
+class BulkAssignForm(ScopedForm):
+    """Households the actor may assign (rule "assign") to someone they may give them to."""
+
+    households = ScopedModelMultipleChoiceField(Household.objects.select_related("grid"), action="assign", label="农户")
+    visitor = PersonChoiceField(label="走访人", error_messages={"required": "请选择走访人"})
     kind = forms.ChoiceField(label="分配方式", choices=AssignmentKind.choices, initial=AssignmentKind.GRID)
     replace = forms.BooleanField(label="改派（替换已有走访人）", required=False)
 
-    def __init__(self, *args, households=(), visitors=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["households"].choices = [(str(h.pk), h.head_name) for h in households]
-        self.fields["visitor"].choices = [("", "请选择")] + [
-            (str(u.pk), f"{u.display_name}（{u.post}）") for u in visitors
-        ]
+    def __init__(self, *args, user, campaign, **kwargs):
+        super().__init__(*args, user=user, **kwargs)
+        self.fields["households"].error_messages["required"] = "请选择农户"
+        self.fields["visitor"].queryset = assignable_visitors(user, campaign).order_by("username")
+
+    def first_error(self):
+        return next((str(e) for errors in self.errors.values() for e in errors), "")

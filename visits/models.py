@@ -8,8 +8,20 @@ from django.db.models import Exists, ExpressionWrapper, OuterRef, Q, Value
 from django.db.models.functions import Now
 
 from campaigns import defaults
-from campaigns.access import scope
-from campaigns.models import Campaign, FocusCategory, OrgUnit, Role, VisitMode
+from campaigns.access import Rule, ScopedQuerySet, scope
+from campaigns.models import Campaign, FocusCategory, Membership, OrgUnit, Phase, Role, TeamMember, User, VisitMode
+
+# Who keeps the roster of a subtree: office staff (活动办) and admins register, import and edit its
+# households, write their plans and decide who visits them.
+ROSTER_KEEPERS = (Role.OFFICE, Role.ADMIN)
+# Who may be given households through their unit: the field roles (DOMAIN.md: cadres visit, office
+# staff step in). Anyone else visits only as a member of one of the campaign's teams.
+FIELD_ROLES = (Role.CADRE, Role.OFFICE)
+# The words of ScopedRelatedField: an id outside the scope reads exactly like a missing one.
+OUT_OF_SCOPE = "所选对象不存在或不在您的管辖范围内"
+# A household that cannot be registered because a record the actor may not see holds its key: the
+# database keeps one record per person, and the answer must not tell whether it exists elsewhere.
+UNREGISTRABLE = "无法登记该户，请联系上级管理员核实"
 
 
 class HouseholdKind(models.TextChoices):
@@ -20,31 +32,62 @@ class HouseholdKind(models.TextChoices):
     OTHER = "other", "其他"
 
 
-class HouseholdQuerySet(models.QuerySet):
+def _live_visitor(user):
+    """Households `user` is assigned to visit in a campaign that is still running."""
+    return Q(Exists(Assignment.objects.own(user, live=True).filter(household=OuterRef("pk"))))
+
+
+class HouseholdQuerySet(ScopedQuerySet):
+    rules = {
+        # Register a household in a grid, or change its data (the API and the household forms).
+        "edit": Rule(ROSTER_KEEPERS, "grid", label="登记或修改农户"),
+        # Create or update it from a roster file.
+        "import": Rule(ROSTER_KEEPERS, "grid", label="导入花名册"),
+        # Write its 一户一策 plan (one per household) and mark it a special-hardship household.
+        "plan": Rule(ROSTER_KEEPERS, "grid", label="制定一户一策"),
+        # Give it a visitor in a campaign, by hand or by the proposal; change or remove one.
+        "assign": Rule(ROSTER_KEEPERS, "grid", label="分配走访"),
+        # Read the whole ID number and phone: to make contact, not to browse.
+        "reveal": Rule(ROSTER_KEEPERS, "grid", also=_live_visitor, label="查看完整身份证号和电话"),
+        # Log a visit, file a 十必报 report or a ledger entry at it.
+        "visit": Rule(ROSTER_KEEPERS, "grid", also=_live_visitor, label="走访、十必报"),
+    }
+
     def visible_to(self, user):
-        """Households of the grids under the user's units, plus those assigned to the user
-        (a paired department's cadre visits households outside their own unit)."""
+        """Households of the grids under the user's units, plus those assigned to the user as the
+        visitor rule allows (a paired department's cadre visits households outside their own
+        unit); an assignment of a finished campaign still shows the household, masked."""
         s = scope(user)
         if s.is_superuser:
             return self
         if not s.is_authenticated:
             return self.none()
-        mine = Assignment.objects.filter(household=OuterRef("pk"), visitor=user)
+        mine = Assignment.objects.own(user).filter(household=OuterRef("pk"))
         return self.filter(s.subtree_q("grid") | Q(Exists(mine)))
 
     def with_personal_access(self, user):
-        """Annotate `personal_ok`: may the user read the whole ID number and phone?
+        """Annotate `personal_ok`: may the user read the whole ID number and phone (rule "reveal")?
 
-        Office staff and admins of the subtree, and the cadres assigned to the household, need
-        them to make contact; leaders, inspectors and handlers see them masked.
+        Office staff and admins of the subtree, and the cadres assigned to the household in a
+        running campaign, need them to make contact; leaders, inspectors and handlers see them masked.
         """
         s = scope(user)
-        if s.is_superuser:
-            return self.annotate(personal_ok=Value(True))
-        mine = Assignment.objects.filter(household=OuterRef("pk"), visitor=user)
-        office = s.subtree_q("grid", roles=(Role.OFFICE, Role.ADMIN)) if s.has_role(Role.OFFICE, Role.ADMIN) else None
-        cond = Q(Exists(mine)) | office if office is not None else Q(Exists(mine))
+        if s.is_superuser or not s.is_authenticated:
+            return self.annotate(personal_ok=Value(s.is_superuser))
+        cond = self.rules["reveal"].q(s)
         return self.annotate(personal_ok=ExpressionWrapper(cond, output_field=models.BooleanField()))
+
+    def open_to(self, visitor, campaign):
+        """The households `visitor` may be given in `campaign`: those under a unit where they hold
+        a field role, or all of them for a member of one of the campaign's teams."""
+        if not visitor.is_active:
+            return self.none()
+        if TeamMember.objects.filter(user=visitor, team__campaign=campaign).exists():
+            return self.all()
+        s = scope(visitor)
+        if s.is_superuser:
+            return self.all()
+        return self.filter(s.subtree_q("grid", FIELD_ROLES))
 
 
 class Household(models.Model):
@@ -100,6 +143,14 @@ class Household(models.Model):
         return f"addr:{grid_code}|{address.strip()}|{head_name.strip()}"
 
 
+class HardshipPlanQuerySet(ScopedQuerySet):
+    # Written through the household's "plan" rule: a plan is one per household, made or remade.
+    rules = {}
+
+    def visible_to(self, user):
+        return self.filter(household__in=Household.objects.visible_to(user))
+
+
 class HardshipPlan(models.Model):
     """One household, one plan (一户一策) for a special-hardship household (seeds/002)."""
 
@@ -114,6 +165,8 @@ class HardshipPlan(models.Model):
     )
     review_date = models.DateField("复核日期", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = HardshipPlanQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "一户一策"
@@ -130,10 +183,35 @@ class AssignmentKind(models.TextChoices):
     GRID = "grid", "网格员兜底"
 
 
-class AssignmentQuerySet(models.QuerySet):
+class AssignmentQuerySet(ScopedQuerySet):
+    rules = {
+        # Change the visitor (改派) or remove the assignment. New ones: the household's "assign".
+        "adjust": Rule(ROSTER_KEEPERS, "household__grid", label="调整走访分配"),
+    }
+
     def visible_to(self, user):
+        """Assignments in the user's subtree, and the user's own that the visitor rule allows."""
         s = scope(user)
-        return self.filter(s.subtree_q("household__grid") | Q(visitor=user))
+        if s.is_superuser:
+            return self
+        if not s.is_authenticated:
+            return self.none()
+        return self.filter(s.subtree_q("household__grid") | Q(pk__in=Assignment.objects.own(user).values("pk")))
+
+    def own(self, user, *, live=False):
+        """The assignments of `user` that the visitor rule still allows: a field role over the
+        household, or a member of a team of the assignment's campaign (a paired department's
+        cadre). An assignment to anybody else grants nothing, however it got into the database.
+        With `live`, only those of campaigns still running."""
+        s = scope(user)
+        qs = self.filter(visitor=user)
+        if not s.is_superuser:  # (a superuser's subtree_q is Q(), which an OR would swallow)
+            team_campaigns = TeamMember.objects.filter(user=user).values("team__campaign_id")
+            qs = qs.filter(s.subtree_q("household__grid", FIELD_ROLES) | Q(campaign__in=team_campaigns))
+        if live:
+            # A campaign in its summary phase is over: nobody visits, nobody needs the contacts.
+            qs = qs.exclude(campaign__phase=Phase.SUMMARY)
+        return qs
 
 
 class Assignment(models.Model):
@@ -179,9 +257,22 @@ class Assignment(models.Model):
         return f"{self.visitor} → {self.household}（{self.get_kind_display()}）"
 
 
-class VisitQuerySet(models.QuerySet):
+def _own_running_visits(user):
+    return Q(visitor=user) & ~Q(campaign__phase=Phase.SUMMARY)
+
+
+class VisitQuerySet(ScopedQuerySet):
+    rules = {
+        # Add photos to the record: its visitor while the campaign runs, or the 活动办 of the grid.
+        "edit": Rule(ROSTER_KEEPERS, "household__grid", also=_own_running_visits, label="补充走访记录"),
+    }
+
     def visible_to(self, user):
         s = scope(user)
+        if s.is_superuser:
+            return self
+        if not s.is_authenticated:
+            return self.none()
         return self.filter(s.subtree_q("household__grid") | Q(visitor=user))
 
 
@@ -229,10 +320,20 @@ class Visit(models.Model):
         return f"{self.household} {self.visited_at:%Y-%m-%d}"
 
 
+class VisitPhotoQuerySet(ScopedQuerySet):
+    # Added to a visit under the visit's "edit" rule; never changed on their own.
+    rules = {}
+
+    def visible_to(self, user):
+        return self.filter(visit__in=Visit.objects.visible_to(user))
+
+
 class VisitPhoto(models.Model):
     visit = models.ForeignKey(Visit, verbose_name="走访记录", on_delete=models.CASCADE, related_name="photos")
     image = models.FileField("照片", upload_to="visits/%Y/%m/")
     uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    objects = VisitPhotoQuerySet.as_manager()
 
     class Meta:
         verbose_name = verbose_name_plural = "走访照片"
@@ -245,9 +346,16 @@ class VisitPhoto(models.Model):
 EVENT_KIND_CHOICES = list(defaults.EVENT_REPORT_KINDS)
 
 
-class EventReportQuerySet(models.QuerySet):
+class EventReportQuerySet(ScopedQuerySet):
+    # Filed at a household under its "visit" rule; a report is never edited afterwards.
+    rules = {}
+
     def visible_to(self, user):
         s = scope(user)
+        if s.is_superuser:
+            return self
+        if not s.is_authenticated:
+            return self.none()
         return self.filter(s.subtree_q("household__grid") | Q(reporter=user))
 
 
@@ -271,9 +379,6 @@ class EventReport(models.Model):
         return f"{self.get_kind_display()}：{self.household}"
 
 
-VISIT_ROLES = (Role.CADRE, Role.OFFICE, Role.ADMIN)
-
-
 class ImportStatus(models.TextChoices):
     PENDING = "pending", "排队中"
     PREVIEW = "preview", "待确认"
@@ -281,7 +386,17 @@ class ImportStatus(models.TextChoices):
     FAILED = "failed", "失败"
 
 
-class ImportJobQuerySet(models.QuerySet):
+def _own_jobs_while_importing(user):
+    """The user's own uploads, while they may still import into some grid."""
+    return Q(created_by=user) & Q(Exists(Household.objects.units_for(user, "import")))
+
+
+class ImportJobQuerySet(ScopedQuerySet):
+    rules = {
+        # Write a previewed roster. Which rows it may touch was settled by the preview ("import").
+        "confirm": Rule(also=_own_jobs_while_importing, label="确认导入花名册"),
+    }
+
     def visible_to(self, user):
         s = scope(user)
         if s.is_superuser:
@@ -318,3 +433,36 @@ class ImportJob(models.Model):
 
     def __str__(self):
         return f"{self.original_name} ({self.get_status_display()})"
+
+
+# --- people a write may name ------------------------------------------------------------------------
+def assignable_visitors(actor, campaign=None):
+    """The people `actor` may give households to: field staff of the units where the actor assigns
+    (within the campaign's territory), and members of the teams of `campaign` (of any campaign the
+    actor sees when None). Whether one of them may visit a given household is `open_to()`."""
+    units = Household.objects.units_for(actor, "assign")
+    field = Membership.objects.filter(role__in=FIELD_ROLES, unit__in=units, unit__is_active=True)
+    if campaign is not None:
+        field = field.filter(unit__path__startswith=campaign.territory.path)
+    field = field.values("user_id")
+    campaigns = Campaign.objects.visible_to(actor) if campaign is None else Campaign.objects.filter(pk=campaign.pk)
+    teams = TeamMember.objects.filter(team__campaign__in=campaigns).values("user_id")
+    return User.objects.filter(Exists(units), Q(pk__in=field) | Q(pk__in=teams), is_active=True)
+
+
+def co_visitor_choices(actor, household, campaign):
+    """Who may be named as having gone along on a visit: people the actor can see who hold a role
+    in the household's community or above it, and the members of the campaign's teams."""
+    paths = household.grid.ancestor_paths()
+    area = paths[-2] if len(paths) > 1 else paths[-1]
+    local = (
+        User.objects.visible_to(actor)
+        .filter(Q(memberships__unit__path__in=paths) | Q(memberships__unit__path__startswith=area))
+        .values("pk")
+    )
+    teams = TeamMember.objects.filter(team__campaign=campaign).values("user_id") if campaign else []
+    return (
+        User.objects.filter(Q(pk__in=local) | Q(pk__in=teams), is_active=True)
+        .exclude(pk=actor.pk)
+        .order_by("full_name", "username")
+    )

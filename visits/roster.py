@@ -30,10 +30,9 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns.access import scope
-from campaigns.models import FocusCategory, Level, OrgUnit, Role
+from campaigns.models import FocusCategory, Level
 
-from .models import Household, HouseholdKind, ImportJob, ImportStatus
+from .models import UNREGISTRABLE, Household, HouseholdKind, ImportJob, ImportStatus
 from .validators import _CHECK, _WEIGHTS, _ZERO, _valid_birth_date, id_number_error, normalize_id_number, phone_error
 
 # Fixed point: the template's headers, in this order.
@@ -46,8 +45,6 @@ LOOKUP_CHUNK = 5000
 PROGRESS_EVERY = 20000
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z0-9_]+:)?f[\s>/]")
 _REF = re.compile(r"([A-Z]+)(\d+)")
-
-IMPORT_ROLES = (Role.OFFICE, Role.ADMIN)
 
 
 class RosterErrors:
@@ -187,13 +184,10 @@ def _text(value):
 
 
 def _grid_index(user):
-    """Grid code -> (id, in scope) for every grid; scope decides which the user may import into."""
-    s = scope(user)
-    paths = s.paths(IMPORT_ROLES)
-    index = {}
-    for pk, code, path in OrgUnit.objects.filter(level=Level.GRID).values_list("id", "code", "path"):
-        index[code] = (pk, s.is_superuser or any(path.startswith(p) for p in paths))
-    return index
+    """Grid code -> id for the grids the user may import into (rule "import"). Any other code reads
+    as unknown: a roster must not tell which grids exist outside the user's scope."""
+    units = Household.objects.units_for(user, "import").filter(level=Level.GRID)
+    return dict(units.values_list("code", "id"))
 
 
 # --- preview ---------------------------------------------------------------------------------------
@@ -395,15 +389,10 @@ class _RowParser:
             add(r, "所属网格", "所属网格不能为空，请填写网格编码")
             ok = False
         else:
-            g = self.grids.get(grid_code)
-            if g is None:
-                add(r, "所属网格", f"网格编码“{grid_code}”不存在")
+            grid_id = self.grids.get(grid_code)
+            if grid_id is None:
+                add(r, "所属网格", f"网格编码“{grid_code}”不存在或不在您的管辖范围内")
                 ok = False
-            elif not g[1]:
-                add(r, "所属网格", f"网格“{grid_code}”不在您的管辖范围内")
-                ok = False
-            else:
-                grid_id = g[0]
 
         if members == "" or members is None:
             members_count = 1
@@ -504,7 +493,7 @@ def _classify(rows, errors, grids, stage, counts):
     if not existing:  # the common case of a first import: every row is new
         new = rows
     else:
-        allowed = {pk for pk, ok in grids.values() if ok}
+        allowed = set(grids.values())
         new = []
         changed = []
         for row in rows:
@@ -512,7 +501,8 @@ def _classify(rows, errors, grids, stage, counts):
             if old is None:
                 new.append(row)
             elif old[1] not in allowed:
-                errors.add(row[0], "身份证号", "该户已登记在您管辖范围以外的网格，不能修改")
+                # Held by a household the user may not import into: say nothing about where it is.
+                errors.add(row[0], "身份证号" if row[4] else "地址", UNREGISTRABLE)
             elif old[1:] == row[2:]:
                 counts["same"] += 1
             else:

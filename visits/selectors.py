@@ -16,9 +16,13 @@ def current_campaign(user, unit=None):
     return qs.exclude(phase="summary").order_by("-year", "-id").first() or qs.order_by("-year", "-id").first()
 
 
-def households(user, *, campaign=None, grid=None, unit=None, category=None, visited=None, mine=False, q=None):
-    """Households the user may see, filtered; annotated with `personal_ok`, `is_visited`, `is_mine`."""
-    qs = Household.objects.visible_to(user).with_personal_access(user).select_related("grid")
+def households(
+    user, *, base=None, campaign=None, grid=None, unit=None, category=None, visited=None, mine=False, q=None
+):
+    """Households the user may see (of `base`, default all), filtered; annotated with `personal_ok`,
+    `is_visited`, `is_mine`."""
+    base = Household.objects.all() if base is None else base
+    qs = base.visible_to(user).with_personal_access(user).select_related("grid")
     if grid:
         qs = qs.filter(grid__code=grid)
     if unit is not None:
@@ -58,11 +62,12 @@ def _blank():
 def coverage(user, campaign, unit=None):
     """Visited / assigned / total per child unit of `unit` (default: the user's top unit) and per team."""
     s = scope(user)
+    units = OrgUnit.objects.visible_to(user)
     if unit is None:
         tops = OrgUnit.objects.filter(pk__in=s.unit_ids()).exclude(level=Level.DEPARTMENT).order_by("depth")
         unit = tops.first() if not s.is_superuser else campaign.territory
         if unit is None or not unit.path.startswith(campaign.territory.path):
-            unit = campaign.territory if s.covers(campaign.territory) else unit
+            unit = campaign.territory if units.filter(pk=campaign.territory_id).exists() else unit
     focus = list(campaign.focus_categories.values_list("id", flat=True))
     regular = Assignment.objects.filter(campaign=campaign, household=OuterRef("pk")).exclude(
         kind=AssignmentKind.PARTY_LEADER
@@ -107,9 +112,8 @@ def coverage(user, campaign, unit=None):
                 rows[target][key] += rec[key]
     result_rows = [{"unit": c, **rows[c.pk], **_rates(rows[c.pk])} for c in children]
     teams = []
-    for team in Team.objects.filter(campaign=campaign).select_related("paired_unit").order_by("id"):
-        if team.paired_unit and not (s.is_superuser or s.covers(team.paired_unit)):
-            continue
+    teams_shown = Team.objects.filter(campaign=campaign).filter(Q(paired_unit__isnull=True) | Q(paired_unit__in=units))
+    for team in teams_shown.select_related("paired_unit").order_by("id"):
         team_hh = Assignment.objects.filter(campaign=campaign, team=team).values("household_id")
         assigned = team_hh.count()
         done = (

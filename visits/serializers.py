@@ -1,13 +1,25 @@
-"""API shapes. Personal data is masked here, from the queryset's `personal_ok` annotation."""
+"""API shapes. Personal data is masked here, from the queryset's `personal_ok` annotation.
 
+Every id a request names is resolved through the acting user's scope (`ScopedRelatedField`,
+`ScopedIdsField`, `VisitorField`): outside it reads exactly like a missing id. Input and output
+shapes are separate wherever a model serializer would let a client set more than it should.
+"""
+
+from collections.abc import Mapping
+
+from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.utils import html
 
-from campaigns.models import VisitMode
+from campaigns.api_base import MAX_ID, ScopedRelatedField
+from campaigns.models import Campaign, FocusCategory, Level, OrgUnit, Team, User, VisitMode
+from grievances.models import GrievanceCategory
 from grievances.models import Kind as GrievanceKind
 
 from .models import (
     EVENT_KIND_CHOICES,
+    OUT_OF_SCOPE,
     Assignment,
     AssignmentKind,
     EventReport,
@@ -16,17 +28,107 @@ from .models import (
     HouseholdKind,
     ImportJob,
     Visit,
+    assignable_visitors,
 )
 from .validators import mask_id_number, mask_phone
-
-MAX_ID = 2**63 - 1  # the largest database key; bigger ids would overflow an "in" query
 
 
 def may_see_personal(obj):
     return bool(getattr(obj, "personal_ok", False))
 
 
+def _request_user(field):
+    request = field.context.get("request")
+    if request is None:
+        raise ImproperlyConfigured(f"{type(field.parent).__name__} needs the request in its context")
+    return request.user
+
+
+class ScopedIdsField(serializers.ListField):
+    """A list of ids resolved through the acting user's scope in one query (ScopedRelatedField
+    would run one per id): a single id outside it refuses the list, worded like a missing one."""
+
+    def __init__(self, *, queryset, action=None, **kwargs):
+        self.queryset, self.access_action = queryset, action
+        kwargs.setdefault("child", serializers.IntegerField(min_value=1, max_value=MAX_ID))  # the schema's shape
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if html.is_html_input(data):
+            data = html.parse_html_list(data, default=[])
+        if isinstance(data, str | Mapping) or not hasattr(data, "__iter__"):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        if not self.allow_empty and len(data) == 0:
+            self.fail("empty")
+        ids = []
+        for item in data:
+            try:
+                pk = int(item) if not isinstance(item, bool | float) else None
+            except (TypeError, ValueError):
+                pk = None
+            if pk is None:
+                raise serializers.ValidationError("应为数字编号")
+            if not 0 < pk <= MAX_ID:
+                raise serializers.ValidationError(OUT_OF_SCOPE)
+            ids.append(pk)
+        ids = list(dict.fromkeys(ids))
+        user = _request_user(self)
+        qs = (
+            self.queryset.actionable_by(user, self.access_action)
+            if self.access_action
+            else self.queryset.visible_to(user)
+        )
+        found = {obj.pk: obj for obj in qs.filter(pk__in=ids)}
+        if len(found) != len(ids):
+            raise serializers.ValidationError(OUT_OF_SCOPE)
+        return [found[pk] for pk in ids]
+
+    def to_representation(self, data):
+        return [obj.pk for obj in data]
+
+
+class VisitorField(ScopedRelatedField):
+    """A visitor's id: someone the actor may give households to (`assignable_visitors`). Whether
+    they may visit the households named is the assignment service's question."""
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=User.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        return assignable_visitors(_request_user(self))
+
+
+class GridField(serializers.SlugRelatedField):
+    """A grid named by its code, among the grids the user can see."""
+
+    default_error_messages = {
+        "does_not_exist": "网格编码不存在或不在您的管辖范围内",
+        "invalid": "网格编码不存在或不在您的管辖范围内",
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="code", queryset=OrgUnit.objects.filter(level=Level.GRID), **kwargs)
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(_request_user(self))
+
+
+def _team(attrs):
+    """The `team` id of a body as a team of the body's campaign (a team elsewhere is unknown here)."""
+    pk = attrs.get("team")
+    if pk is None:
+        return None
+    team = Team.objects.filter(campaign=attrs["campaign"], pk=pk).first()
+    if team is None:
+        raise serializers.ValidationError({"team": ["所选工作组不存在或不属于该活动"]})
+    return team
+
+
 class HardshipPlanSerializer(serializers.ModelSerializer):
+    responsible_user = ScopedRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True, help_text="责任人账号ID"
+    )
+
     class Meta:
         model = HardshipPlan
         fields = ["situation", "measures", "responsible", "responsible_user", "review_date", "updated_at"]
@@ -84,7 +186,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
 
 
 class HouseholdWriteSerializer(serializers.Serializer):
-    grid = serializers.CharField(help_text="网格编码")
+    grid = GridField(help_text="网格编码")
     head_name = serializers.CharField(max_length=50)
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
@@ -93,6 +195,14 @@ class HouseholdWriteSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=HouseholdKind.choices, default=HouseholdKind.HOUSEHOLD)
     categories = serializers.ListField(child=serializers.CharField(), required=False, help_text="重点类别编码或名称")
     is_hardship = serializers.BooleanField(default=False)
+
+    def validate_categories(self, names):
+        found = list(FocusCategory.objects.filter(code__in=names)) + list(FocusCategory.objects.filter(name__in=names))
+        known = {c.code for c in found} | {c.name for c in found}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise serializers.ValidationError(f"重点类别“{unknown[0]}”不存在")
+        return list({c.pk: c for c in found}.values())
 
 
 class RosterUploadSerializer(serializers.Serializer):
@@ -133,8 +243,7 @@ class AssignmentSerializer(serializers.ModelSerializer):
     household_address = serializers.CharField(source="household.address", read_only=True)
     grid = serializers.CharField(source="household.grid.code", read_only=True)
     visitor_name = serializers.CharField(source="visitor.display_name", read_only=True)
-    replace = serializers.BooleanField(write_only=True, required=False, default=False, help_text="改派：替换已有走访人")
-    kind = serializers.ChoiceField(choices=AssignmentKind.choices)
+    kind = serializers.ChoiceField(choices=AssignmentKind.choices, read_only=True)
 
     class Meta:
         model = Assignment
@@ -149,25 +258,37 @@ class AssignmentSerializer(serializers.ModelSerializer):
             "visitor_name",
             "kind",
             "team",
-            "replace",
             "created_at",
         ]
-        read_only_fields = ["created_at"]
-        # Uniqueness is the service's job (a clear Chinese 409), not DRF's generic validator.
-        validators = []
+        read_only_fields = fields
+
+
+class AssignmentCreateSerializer(serializers.Serializer):
+    campaign = ScopedRelatedField(queryset=Campaign.objects.all())
+    household = ScopedRelatedField(queryset=Household.objects.select_related("grid"))
+    visitor = VisitorField()
+    kind = serializers.ChoiceField(choices=AssignmentKind.choices)
+    team = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
+    replace = serializers.BooleanField(required=False, default=False, help_text="改派：替换已有走访人")
+
+    def validate(self, attrs):
+        return {**attrs, "team": _team(attrs)}
 
 
 class AssignmentUpdateSerializer(serializers.Serializer):
-    visitor = serializers.IntegerField()
+    visitor = VisitorField()
 
 
 class BulkAssignSerializer(serializers.Serializer):
-    campaign = serializers.IntegerField()
-    households = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), min_length=1)
-    visitor = serializers.IntegerField()
+    campaign = ScopedRelatedField(queryset=Campaign.objects.all())
+    households = ScopedIdsField(queryset=Household.objects.select_related("grid"), min_length=1)
+    visitor = VisitorField()
     kind = serializers.ChoiceField(choices=AssignmentKind.choices, default=AssignmentKind.GRID)
-    team = serializers.IntegerField(required=False, allow_null=True)
+    team = serializers.IntegerField(required=False, allow_null=True, min_value=1, max_value=MAX_ID)
     replace = serializers.BooleanField(default=False)
+
+    def validate(self, attrs):
+        return {**attrs, "team": _team(attrs)}
 
 
 class ConflictCheckSerializer(serializers.Serializer):
@@ -176,21 +297,43 @@ class ConflictCheckSerializer(serializers.Serializer):
 
 
 class ProposeSerializer(serializers.Serializer):
-    campaign = serializers.IntegerField()
+    campaign = ScopedRelatedField(queryset=Campaign.objects.all())
 
 
 class ProposeResultSerializer(serializers.Serializer):
     created = serializers.DictField(child=serializers.IntegerField())
 
 
+class CategoryField(serializers.PrimaryKeyRelatedField):
+    """A grievance category in use (categories are the installation's, not a unit's)."""
+
+    default_error_messages = {"does_not_exist": "问题类别不存在", "incorrect_type": "应为数字编号"}
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        super().__init__(queryset=GrievanceCategory.objects.filter(is_active=True), **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        try:
+            pk = int(data)
+        except (TypeError, ValueError):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        if not 0 < pk <= MAX_ID:  # a bigger number would overflow the query
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(pk)
+
+
 class InlineGrievanceSerializer(serializers.Serializer):
     content = serializers.CharField()
-    category = serializers.IntegerField(required=False, allow_null=True)
+    category = CategoryField()
     kind = serializers.ChoiceField(choices=GrievanceKind.choices, default="problem")
 
 
 class VisitInputSerializer(serializers.Serializer):
-    household = serializers.IntegerField()
+    household = ScopedRelatedField(queryset=Household.objects.select_related("grid"))
     client_id = serializers.UUIDField()
     visited_at = serializers.DateTimeField()
     duration_minutes = serializers.IntegerField(min_value=1, max_value=600)
@@ -198,7 +341,8 @@ class VisitInputSerializer(serializers.Serializer):
     mode_reason = serializers.CharField(required=False, allow_blank=True, default="")
     answers = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
-    campaign = serializers.IntegerField(required=False, allow_null=True)
+    campaign = ScopedRelatedField(queryset=Campaign.objects.all(), required=False, allow_null=True)
+    # Who may go along depends on the household and campaign: the visit service checks them.
     co_visitors = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list
     )
@@ -250,9 +394,10 @@ class PhotoUploadSerializer(serializers.Serializer):
 
 
 class EventReportSerializer(serializers.ModelSerializer):
+    household = ScopedRelatedField(queryset=Household.objects.select_related("grid"))
     kind = serializers.ChoiceField(choices=EVENT_KIND_CHOICES)
     to_grievance = serializers.BooleanField(write_only=True, default=False)
-    category = serializers.IntegerField(write_only=True, required=False, allow_null=True)
+    category = CategoryField(write_only=True)
     grievance = serializers.SerializerMethodField()
 
     class Meta:

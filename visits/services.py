@@ -11,16 +11,26 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from campaigns.access import scope
+from campaigns.access import can
 from campaigns.calendar import local_date
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
-from campaigns.models import Campaign, ChecklistItem, Phase, Role, User, VisitMode
+from campaigns.models import Campaign, ChecklistItem, Phase, User, VisitMode
 
-from .models import EventReport, HardshipPlan, Household, ImportJob, ImportStatus, Visit, VisitPhoto
-from .roster import IMPORT_ROLES
+from .models import (
+    OUT_OF_SCOPE,
+    UNREGISTRABLE,
+    Assignment,
+    EventReport,
+    HardshipPlan,
+    Household,
+    ImportJob,
+    ImportStatus,
+    Visit,
+    VisitPhoto,
+    co_visitor_choices,
+)
 from .validators import id_number_error, normalize_id_number, phone_error
 
-EDIT_ROLES = (Role.OFFICE, Role.ADMIN)
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_SIDE = 1600
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -45,31 +55,46 @@ def _clean_household(*, grid, id_number, phone):
 
 @transaction.atomic
 def save_household(*, actor, household=None, grid, head_name, address, id_number="", phone="", **fields):
-    """Create or edit a household (office staff and admins of the grid's subtree)."""
-    if not scope(actor).covers(grid, EDIT_ROLES):
+    """Create or edit a household (rule "edit": office staff and admins of the grid's subtree)."""
+    may_edit = household is None or can(actor, "edit", household)
+    if not may_edit or not Household.objects.units_for(actor, "edit").filter(pk=grid.pk).exists():
         raise NotAllowed("只有本辖区活动办工作人员可以登记或修改农户")
     categories = fields.pop("categories", None)
     id_number, phone = _clean_household(grid=grid, id_number=id_number, phone=phone)
     key = Household.make_key(id_number=id_number, grid_code=grid.code, address=address, head_name=head_name)
     clash = Household.objects.filter(key=key).exclude(pk=household.pk if household else None).first()
     if clash:
-        raise Conflict("该户已登记（身份证号或网格、地址、户主姓名相同）", code="duplicate_household")
+        refuse_duplicate(actor, clash)
     household = household or Household()
     household.grid, household.head_name, household.address = grid, head_name, address
     household.id_number, household.phone, household.key = id_number, phone, key
     for name, value in fields.items():
         setattr(household, name, value)
-    household.save()
+    try:
+        with transaction.atomic():
+            household.save()
+    except IntegrityError:  # registered meanwhile, perhaps where the actor cannot see it
+        raise Conflict(UNREGISTRABLE, code="cannot_register") from None
     if categories is not None:
         household.categories.set(categories)
     return household
 
 
+def refuse_duplicate(actor, existing):
+    """One record per household (the key is unique). Say so when the actor can see the record;
+    elsewhere answer without telling whether it exists (an ID number is personal data)."""
+    if Household.objects.visible_to(actor).filter(pk=existing.pk).exists():
+        raise Conflict("该户已登记（身份证号或网格、地址、户主姓名相同）", code="duplicate_household")
+    raise Conflict(UNREGISTRABLE, code="cannot_register")
+
+
 @transaction.atomic
 def save_hardship_plan(*, actor, household, situation, measures, responsible, responsible_user=None, review_date=None):
-    """一户一策 for a special-hardship household; marks it as such."""
-    if not scope(actor).covers(household.grid, EDIT_ROLES):
+    """一户一策 for a special-hardship household; marks it as such (rule "plan")."""
+    if not can(actor, "plan", household):
         raise NotAllowed("只有本辖区活动办工作人员可以制定一户一策")
+    if responsible_user is not None and not User.objects.visible_to(actor).filter(pk=responsible_user.pk).exists():
+        raise InvalidInput(OUT_OF_SCOPE, fields={"responsible_user": [OUT_OF_SCOPE]})
     plan, _ = HardshipPlan.objects.update_or_create(
         household=household,
         defaults={
@@ -87,7 +112,12 @@ def save_hardship_plan(*, actor, household, situation, measures, responsible, re
 
 
 # --- visits ---------------------------------------------------------------------------------------
-def campaign_for(household, campaign=None):
+def campaign_for(household, campaign=None, *, visitor=None):
+    """The campaign a record at `household` belongs to: the one given, else the running campaign
+    the visitor is assigned to visit it in, else the newest one over its grid."""
+    if campaign is None and visitor is not None:
+        mine = Assignment.objects.own(visitor, live=True).filter(household=household)
+        campaign = Campaign.objects.filter(pk__in=mine.values("campaign_id")).order_by("-year", "-id").first()
     if campaign is None:
         campaign = Campaign.objects.current_for_unit(household.grid)
         if campaign is None:
@@ -144,11 +174,15 @@ def record_visit(
     photos=(),
     grievances=(),
 ):
-    """Log a visit. The same `client_id` again returns the first visit: (visit, created)."""
+    """Log a visit (rule "visit"). The same `client_id` again returns the first visit: (visit, created).
+
+    `co_visitors` (users or ids) must be people `co_visitor_choices()` offers the actor."""
+    if not can(actor, "visit", household):
+        raise NotAllowed("只有分配走访该户的干部或本辖区活动办工作人员可以录入走访")
     first = Visit.objects.filter(client_id=client_id).first()
     if first is not None:
         return _replay(first, actor)
-    campaign = campaign_for(household, campaign)
+    campaign = campaign_for(household, campaign, visitor=actor)
     day = local_date(visited_at)
     phase = campaign.phase_on(day)
     if phase not in VISIT_PHASES:
@@ -168,8 +202,11 @@ def record_visit(
     unknown = set(answers) - valid_items
     if unknown:
         raise InvalidInput("入户必问中有不属于本次活动的问题", fields={"answers": sorted(unknown)})
+    co_ids = {getattr(u, "pk", u) for u in co_visitors} - {actor.pk}
+    co = list(co_visitor_choices(actor, household, campaign).filter(pk__in=co_ids)) if co_ids else []
+    if len(co) != len(co_ids):
+        raise InvalidInput(OUT_OF_SCOPE, fields={"co_visitors": [OUT_OF_SCOPE]})
     images = [check_photo(p) for p in photos]
-    co = [u for u in co_visitors if u.pk != actor.pk]
     try:
         with transaction.atomic():
             visit = Visit.objects.create(
@@ -226,7 +263,8 @@ def _register_grievances(actor, household, visit, grievances):
 
 @transaction.atomic
 def add_photo(*, actor, visit, upload):
-    if visit.visitor_id != actor.pk and not scope(actor).covers(visit.household.grid, EDIT_ROLES):
+    """One more photo for a visit (rule "edit": its visitor while the campaign runs, or the 活动办)."""
+    if not can(actor, "edit", visit):
         raise NotAllowed("只有走访人可以补充照片")
     return store_photo(visit, check_photo(upload))
 
@@ -237,7 +275,7 @@ MAX_ROSTER_BYTES = 100 * 1024 * 1024
 
 def start_import(*, actor, upload):
     """Store the upload via default_storage and queue its preview (a Celery task)."""
-    if not scope(actor).has_role(*IMPORT_ROLES):
+    if not Household.objects.units_for(actor, "import").exists():
         raise NotAllowed("只有活动办工作人员可以导入花名册")
     name = upload.name or "roster.xlsx"
     if not name.lower().endswith(".xlsx"):
@@ -254,6 +292,9 @@ def start_import(*, actor, upload):
 
 
 def confirm_import(*, actor, job):
+    """Queue the write of a previewed roster (rule "confirm": its uploader, still an importer)."""
+    if not can(actor, "confirm", job):
+        raise NotAllowed("只有活动办工作人员可以导入花名册")
     if job.status == ImportStatus.IMPORTED:
         return job
     if job.status != ImportStatus.PREVIEW:
@@ -271,11 +312,14 @@ def confirm_import(*, actor, job):
 # --- 十必报 ------------------------------------------------------------------------------------------
 @transaction.atomic
 def report_event(*, actor, household, kind, description, to_grievance=False, category=None, campaign=None):
-    """Record one of the ten mandatory events; optionally open a ledger entry (source event_report)."""
+    """Record one of the ten mandatory events (rule "visit"); optionally open a ledger entry
+    (source event_report)."""
     from grievances.services import register_grievance
 
     from .models import EVENT_KIND_CHOICES
 
+    if not can(actor, "visit", household):
+        raise NotAllowed("只有分配走访该户的干部或本辖区活动办工作人员可以上报十必报")
     if kind not in dict(EVENT_KIND_CHOICES):
         raise InvalidInput("请选择十必报事项", fields={"kind": ["请选择十必报事项"]})
     description = (description or "").strip()
@@ -300,9 +344,3 @@ def report_event(*, actor, household, kind, description, to_grievance=False, cat
         )
     report.grievance = grievance
     return report
-
-
-def co_visitor_choices(user, household):
-    """People who may go along: anyone with a role over the household's community."""
-    paths = household.grid.ancestor_paths()
-    return User.objects.filter(memberships__unit__path__in=paths, is_active=True).exclude(pk=user.pk).distinct()

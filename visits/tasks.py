@@ -41,7 +41,7 @@ def confirm_import(job_id):
         log.warning("roster import %s collided with newer data", job_id)
         ImportJob.objects.filter(pk=job_id).update(
             status=ImportStatus.FAILED,
-            message="校验后名册数据已发生变化（已有相同农户），未写入任何数据，请重新上传校验",
+            message="校验后名册数据已发生变化，未写入任何数据，请重新上传校验",
         )
     except Exception as exc:
         # The write transaction rolled back: nothing was imported.

@@ -5,19 +5,29 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from campaigns.access import scope
-from campaigns.errors import DomainError
+from campaigns.access import can, get_for
+from campaigns.errors import DomainError, InvalidInput
 from campaigns.models import FocusCategory, Level, OrgUnit, Team, User
 
 from . import assignment as assign_service
 from . import roster, selectors, services
 from .forms import BulkAssignForm, EventReportForm, RosterUploadForm, VisitForm
-from .models import Assignment, AssignmentKind, Household, ImportJob, ImportStatus, Visit, VisitPhoto
+from .models import (
+    Assignment,
+    AssignmentKind,
+    EventReport,
+    Household,
+    ImportJob,
+    ImportStatus,
+    Visit,
+    VisitPhoto,
+    assignable_visitors,
+    co_visitor_choices,
+)
 from .validators import mask_id_number, mask_phone
 
 
@@ -31,9 +41,18 @@ def _grievance_categories():
     )
 
 
-def _household(request, pk):
-    qs = Household.objects.visible_to(request.user).with_personal_access(request.user).select_related("grid")
-    return get_object_or_404(qs, pk=pk)
+def _form_status(request, exc=None):
+    """A page re-shown after a refused POST answers like the API would: 400 for bad input, the
+    domain error's own status otherwise (a browser shows the page all the same)."""
+    if request.method != "POST":
+        return 200
+    return exc.status if exc is not None else 400
+
+
+def _household(request, pk, action=None):
+    """The household as the user may see it (404 outside), and may act on it (403 when not)."""
+    qs = Household.objects.with_personal_access(request.user).select_related("grid")
+    return get_for(request.user, qs, action=action, pk=pk)
 
 
 @login_required
@@ -84,8 +103,11 @@ def household_detail(request, pk):
         Visit.objects.visible_to(request.user).filter(household=h).select_related("visitor").order_by("-visited_at")
     )
     assignments = (
-        Assignment.objects.filter(household=h, campaign=campaign).select_related("visitor") if campaign else []
+        Assignment.objects.visible_to(request.user).filter(household=h, campaign=campaign).select_related("visitor")
+        if campaign
+        else []
     )
+    events = EventReport.objects.visible_to(request.user).filter(household=h).select_related("reporter")
     return render(
         request,
         "visits/household_detail.html",
@@ -97,20 +119,24 @@ def household_detail(request, pk):
             "visits": visits,
             "assignments": assignments,
             "plan": getattr(h, "hardship_plan", None),
-            "events": h.event_reports.select_related("reporter")[:10],
+            "events": events[:10],
+            "can_visit": can(request.user, "visit", h),
         },
     )
 
 
 @login_required
 def visit_new(request, pk):
-    h = _household(request, pk)
-    campaign = selectors.current_campaign(request.user, h.grid)
+    h = _household(request, pk, "visit")
+    try:
+        campaign = services.campaign_for(h, visitor=request.user)
+    except DomainError:
+        campaign = None
     if campaign is None:
         messages.error(request, "该农户所在区域没有进行中的走访活动")
         return redirect("visits:household", pk=h.pk)
     checklist = campaign.checklist.all()
-    people = services.co_visitor_choices(request.user, h)[:200]
+    people = co_visitor_choices(request.user, h, campaign)
     cats = _grievance_categories()
     form = VisitForm(
         request.POST or None,
@@ -119,6 +145,7 @@ def visit_new(request, pk):
         grievance_categories=cats,
         initial=VisitForm.initial_for(campaign),
     )
+    refusal = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         by_pk = {str(c.pk): c for c in cats}
@@ -139,12 +166,13 @@ def visit_new(request, pk):
                 answers=form.answers(),
                 notes=d["notes"],
                 campaign=campaign,
-                co_visitors=list(User.objects.filter(pk__in=d["co_visitors"])),
+                co_visitors=list(d["co_visitors"]),
                 photos=request.FILES.getlist("photos"),
                 grievances=grievances,
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
+            refusal = exc
         else:
             if created:
                 note = "（时长不足活动要求，已标记）" if visit.too_short else ""
@@ -152,14 +180,20 @@ def visit_new(request, pk):
             else:
                 messages.info(request, "该走访记录已保存过，未重复提交")
             return redirect("visits:household", pk=h.pk)
-    return render(request, "visits/visit_form.html", {"h": h, "campaign": campaign, "form": form})
+    return render(
+        request,
+        "visits/visit_form.html",
+        {"h": h, "campaign": campaign, "form": form},
+        status=_form_status(request, refusal),
+    )
 
 
 @login_required
 def event_new(request, pk):
-    h = _household(request, pk)
+    h = _household(request, pk, "visit")
     cats = _grievance_categories()
     form = EventReportForm(request.POST or None, grievance_categories=cats)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
@@ -173,19 +207,18 @@ def event_new(request, pk):
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
+            refusal = exc
         else:
             extra = "，并已登记为问题" if report.grievance else ""
             messages.success(request, f"十必报已上报{extra}")
             return redirect("visits:household", pk=h.pk)
-    return render(request, "visits/event_form.html", {"h": h, "form": form})
+    return render(request, "visits/event_form.html", {"h": h, "form": form}, status=_form_status(request, refusal))
 
 
 @login_required
 def photo(request, pk):
     """Photos are personal data: served only to who may see the visit, never from a public URL."""
-    p = get_object_or_404(VisitPhoto.objects.select_related("visit"), pk=pk)
-    if not Visit.objects.visible_to(request.user).filter(pk=p.visit_id).exists():
-        raise Http404
+    p = get_for(request.user, VisitPhoto, pk=pk)
     return FileResponse(default_storage.open(p.image.name, "rb"), content_type="image/jpeg")
 
 
@@ -202,20 +235,23 @@ def import_template(request):
 @login_required
 def import_upload(request):
     form = RosterUploadForm(request.POST or None, request.FILES or None)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             job = services.start_import(actor=request.user, upload=form.cleaned_data["file"])
         except DomainError as exc:
             form.add_error("file", exc.message)
+            refusal = exc
         else:
             return redirect("visits:import-detail", pk=job.pk)
     jobs = ImportJob.objects.visible_to(request.user)[:10]
-    return render(request, "visits/import_upload.html", {"form": form, "jobs": jobs})
+    context = {"form": form, "jobs": jobs}
+    return render(request, "visits/import_upload.html", context, status=_form_status(request, refusal))
 
 
 @login_required
 def import_detail(request, pk):
-    job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
+    job = get_for(request.user, ImportJob, pk=pk)
     template = "visits/_import_status.html" if request.headers.get("HX-Request") else "visits/import_detail.html"
     return render(request, template, {"job": job, "running": _running(job)})
 
@@ -229,7 +265,7 @@ def _running(job):
 @login_required
 @require_POST
 def import_confirm(request, pk):
-    job = get_object_or_404(ImportJob.objects.visible_to(request.user), pk=pk)
+    job = get_for(request.user, ImportJob, pk=pk)
     try:
         job = services.confirm_import(actor=request.user, job=job)
     except DomainError as exc:
@@ -257,14 +293,7 @@ def _assign_context(request, campaign):
         current.setdefault(a.household_id, []).append(a)
     for h in page:
         h.current = current.get(h.pk, [])
-    s = scope(user)
-    if s.is_superuser:
-        visitors = User.objects.filter(memberships__unit__path__startswith=campaign.territory.path)
-    elif s.has_role(*assign_service.ADJUST_ROLES):
-        visitors = User.objects.filter(s.subtree_q("memberships__unit") | Q(teams__campaign=campaign))
-    else:
-        visitors = User.objects.none()
-    visitors = visitors.filter(is_active=True).distinct().order_by("username")
+    visitors = assignable_visitors(user, campaign).order_by("username")
     grids = OrgUnit.objects.visible_to(user).filter(level=Level.GRID).order_by("code")
     return {"campaign": campaign, "page": page, "visitors": visitors, "grids": grids, "kinds": AssignmentKind.choices}
 
@@ -274,53 +303,66 @@ def assignments(request):
     campaign = selectors.current_campaign(request.user)
     if campaign is None:
         raise Http404
-    ctx = _assign_context(request, campaign)
-    ctx["teams"] = Team.objects.filter(campaign=campaign).select_related("paired_unit")
-    ctx["can_adjust"] = scope(request.user).has_role(*assign_service.ADJUST_ROLES)
     if request.method == "POST":
-        action = request.POST.get("action")
         try:
-            if action == "propose":
-                if not scope(request.user).has_role(*assign_service.ADJUST_ROLES):
-                    raise DomainError("只有活动办工作人员可以生成分配方案", status=403)
+            if request.POST.get("action") == "propose":
                 created = assign_service.propose_assignments(campaign=campaign, actor=request.user)
                 messages.success(request, f"已生成分配方案：新增{sum(created.values())}条分配")
             else:
-                form = BulkAssignForm(request.POST, households=ctx["page"], visitors=ctx["visitors"])
-                ids = request.POST.getlist("households")
-                hh = list(Household.objects.visible_to(request.user).filter(pk__in=ids).select_related("grid"))
-                visitor = get_object_or_404(User, pk=request.POST.get("visitor") or 0)
+                form = BulkAssignForm(request.POST, user=request.user, campaign=campaign)
+                if not form.is_valid():
+                    raise InvalidInput(form.first_error())
+                d = form.cleaned_data
                 done = assign_service.assign(
                     actor=request.user,
                     campaign=campaign,
-                    households=hh,
-                    visitor=visitor,
-                    kind=request.POST.get("kind") or AssignmentKind.GRID,
-                    replace=request.POST.get("replace") == "on",
+                    households=d["households"],
+                    visitor=d["visitor"],
+                    kind=d["kind"],
+                    replace=d["replace"],
                 )
-                del form
-                messages.success(request, f"已分配{len(done)}户给{visitor}")
+                messages.success(request, f"已分配{len(done)}户给{d['visitor']}")
         except DomainError as exc:
+            # Shown on the page itself, with the status the API would give: nothing was written.
             messages.error(request, exc.message)
+            return render(request, "visits/assignments.html", _assignments_page(request, campaign), status=exc.status)
         return redirect(request.get_full_path())
-    return render(request, "visits/assignments.html", ctx)
+    return render(request, "visits/assignments.html", _assignments_page(request, campaign))
+
+
+def _assignments_page(request, campaign):
+    ctx = _assign_context(request, campaign)
+    ctx["teams"] = Team.objects.filter(campaign=campaign).select_related("paired_unit")
+    ctx["can_adjust"] = Household.objects.units_for(request.user, "assign").exists()
+    return ctx
 
 
 @login_required
 @require_POST
 def assignments_check(request):
-    """htmx: warn before submitting what would break 互不重复."""
+    """htmx: warn before submitting what would break 互不重复 (for households the user assigns)."""
     campaign = selectors.current_campaign(request.user)
-    ids = request.POST.getlist("households")
-    visitor = User.objects.filter(pk=request.POST.get("visitor") or 0).first()
     message = ""
-    if campaign and ids and visitor:
-        kind = request.POST.get("kind") or AssignmentKind.GRID
-        found = list(assign_service.conflicts(campaign=campaign, household_ids=ids, visitor=visitor, kind=kind))
-        if found and request.POST.get("replace") != "on":
-            message = assign_service.describe_conflicts(found)
-        elif found:
-            message = f"将改派{len(found)}户，原走访人的分配会被替换。"
+    if campaign and request.POST.getlist("households") and request.POST.get("visitor"):
+        form = BulkAssignForm(request.POST, user=request.user, campaign=campaign)
+        if not form.is_valid():
+            message = form.first_error()
+        else:
+            d = form.cleaned_data
+            try:
+                found = assign_service.check(
+                    actor=request.user,
+                    campaign=campaign,
+                    households=d["households"],
+                    visitor=d["visitor"],
+                    kind=d["kind"],
+                )
+            except DomainError as exc:
+                found, message = [], exc.message
+            if found and not d["replace"]:
+                message = assign_service.describe_conflicts(found)
+            elif found:
+                message = f"将改派{len(found)}户，原走访人的分配会被替换。"
     return render(request, "visits/_assign_warning.html", {"message": message})
 
 
@@ -331,9 +373,7 @@ def coverage(request):
     campaign = selectors.current_campaign(user)
     if campaign is None:
         return render(request, "visits/coverage.html", {"campaign": None})
-    unit = None
-    if request.GET.get("unit"):
-        unit = get_object_or_404(OrgUnit.objects.visible_to(user), pk=request.GET["unit"])
+    unit = get_for(user, OrgUnit, pk=request.GET["unit"]) if request.GET.get("unit") else None
     data = selectors.coverage(user, campaign, unit)
     bars = []
     for i, r in enumerate(data["rows"]):
@@ -355,7 +395,7 @@ def coverage(request):
             "bars": bars,
             "chart_h": 16 + 30 * len(bars),
             "parent": data["unit"].parent
-            if data["unit"] and data["unit"].parent_id and scope(user).covers(data["unit"].parent)
+            if data["unit"] and OrgUnit.objects.visible_to(user).filter(pk=data["unit"].parent_id).exists()
             else None,
         },
     )
@@ -363,15 +403,16 @@ def coverage(request):
 
 @login_required
 def diary(request, user_id=None):
-    visitor = request.user if user_id is None else get_object_or_404(User, pk=user_id)
+    try:
+        visitor = request.user if user_id is None else User.objects.get(pk=user_id)
+    except (User.DoesNotExist, OverflowError) as exc:
+        raise Http404 from exc
     campaign = selectors.current_campaign(request.user)
     visits = list(selectors.diary(request.user, visitor, campaign))
-    if user_id is not None and not visits and visitor != request.user:
-        # An empty diary is shown only to those who manage the visitor (office/admin above
-        # them): anyone else must not learn who the user id belongs to.
-        managed = scope(request.user).filter_users(User.objects.filter(pk=visitor.pk), assign_service.ADJUST_ROLES)
-        if not managed.exists():
-            raise Http404
+    if not visits and not User.objects.visible_to(request.user).filter(pk=visitor.pk).exists():
+        # An empty diary is shown only of someone the user can see anyway: nobody else may learn
+        # who a user id belongs to.
+        raise Http404
     questions = {str(q.pk): q for q in campaign.checklist.all()} if campaign else {}
     for v in visits:
         v.answer_rows = [(questions.get(k), a) for k, a in v.answers.items()]

@@ -74,3 +74,16 @@ def grievance_categories():
 
 def in_visiting_phase(campaign, hours_ago=2):
     return timezone.now() - timedelta(hours=hours_ago)
+
+
+def team(campaign, unit, paired_unit, *members, name="挂包工作组", quota=0):
+    """A work group of the campaign sent by `unit` to `paired_unit`, with its members."""
+    from campaigns.models import Team, TeamMember
+
+    t = Team.objects.create(campaign=campaign, name=name, unit=unit, paired_unit=paired_unit, quota=quota)
+    for i, user in enumerate(members):
+        TeamMember.objects.create(team=t, user=user, is_leader=i == 0)
+    return t
+
+
+OUT_OF_SCOPE = "所选对象不存在或不在您的管辖范围内"

@@ -8,7 +8,7 @@ from campaigns.models import Role, Team, TeamMember
 from tests.factories import UserFactory, member
 from visits.models import Assignment, AssignmentKind
 
-from .factories import household
+from .factories import household, team
 
 
 @pytest.fixture
@@ -137,13 +137,19 @@ def test_bulk_assignment_is_all_or_nothing_unless_reassigning(api, cast, campaig
 def test_only_office_staff_of_the_subtree_adjust_assignments(api, cast, campaign, setup):
     body = {"campaign": campaign.pk, "household": setup["homes"][0].pk, "visitor": cast.cadre.pk, "kind": "grid"}
     assert api(cast.cadre).post("/api/assignments/", body, format="json").status_code == 403
-    assert api(cast.office_b).post("/api/assignments/", body, format="json").status_code == 404
+    response = api(cast.office_b).post("/api/assignments/", body, format="json")
+    assert response.status_code == 400
+    assert response.json()["errors"]["household"] == ["所选对象不存在或不在您的管辖范围内"]
     assert propose(api, cast.cadre, campaign).status_code == 403
+    assert not Assignment.objects.exists()
 
 
 def test_cadre_sees_only_own_assignments_outside_their_scope(api, cast, campaign, setup, tree):
+    group = team(campaign, tree.street_a, tree.community_c, cast.cadre, name="挂包长安社区")
     far = household(tree.grid_c1, 50)
-    Assignment.objects.create(campaign=campaign, household=far, visitor=cast.cadre, kind=AssignmentKind.DEPARTMENT)
+    Assignment.objects.create(
+        campaign=campaign, household=far, visitor=cast.cadre, kind=AssignmentKind.DEPARTMENT, team=group
+    )
     ids = {r["household"] for r in api(cast.cadre).get("/api/assignments/?mine=true").json()["results"]}
     assert ids == {far.pk}
     # An assigned household outside the cadre's unit becomes visible to them.

@@ -149,7 +149,7 @@ def test_grid_outside_the_office_subtree_is_refused(api, cast, tree):
     job_id = upload(api, cast.office, roster_xlsx(rows)).json()["id"]
     body = api(cast.office).get(f"/api/households/import/{job_id}/").json()
     assert body["errors"] == [
-        {"row": 2, "column": "所属网格", "message": f"网格“{tree.grid_c1.code}”不在您的管辖范围内"}
+        {"row": 2, "column": "所属网格", "message": f"网格编码“{tree.grid_c1.code}”不存在或不在您的管辖范围内"}
     ]
 
 

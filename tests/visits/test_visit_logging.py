@@ -123,11 +123,14 @@ def test_visit_in_the_lookback_phase_is_a_followup(api, cast, campaign, home):
     assert response.status_code == 201 and response.json()["is_followup"] is True
 
 
-def test_out_of_scope_household_is_404_and_nothing_is_written(api, cast, campaign, tree):
+def test_out_of_scope_household_reads_as_missing_and_nothing_is_written(api, cast, campaign, tree):
     far = household(tree.grid_c1, 9)
-    response = api(cast.cadre).post("/api/visits/", body(far, campaign), format="json")
-    assert response.status_code == 404
-    assert api(cast.outsider).post("/api/visits/", body(far, campaign), format="json").status_code == 404
+    for user in (cast.cadre, cast.outsider):
+        response = api(user).post("/api/visits/", body(far, campaign), format="json")
+        assert response.status_code == 400
+        assert response.json()["errors"] == {"household": ["所选对象不存在或不在您的管辖范围内"]}
+    missing = api(cast.cadre).post("/api/visits/", body(far, campaign, household=far.pk + 1000), format="json")
+    assert missing.json() == response.json()
     assert Visit.objects.count() == 0
 
 
@@ -276,15 +279,21 @@ def test_phone_form_refuses_a_file_that_is_not_a_photo(client, cast, campaign, h
 
 
 def test_paired_department_cadre_raises_a_grievance_at_an_assigned_household(api, cast, campaign, tree):
-    """A paired department's cadre (挂包单位) has no role in the community but visits the
-    households assigned to them, and the problems they hear go into the ledger."""
+    """A paired department's cadre (挂包单位) has no role in the community but, as a member of the
+    campaign's team, visits the households assigned to them, and the problems they hear go into
+    the ledger."""
     from campaigns.models import Role
     from grievances.models import Grievance
     from tests.factories import UserFactory, member
 
+    from .factories import team
+
     visitor = member(UserFactory(username="t_dept_cadre", full_name="教育局干部"), tree.department, Role.CADRE)
+    group = team(campaign, tree.department, tree.community_a, visitor, name="教育局挂包组")
     h = household(tree.grid_a2, 7)
-    Assignment.objects.create(campaign=campaign, household=h, visitor=visitor, kind=AssignmentKind.DEPARTMENT)
+    Assignment.objects.create(
+        campaign=campaign, household=h, visitor=visitor, kind=AssignmentKind.DEPARTMENT, team=group
+    )
     cat = grievance_categories()
     data = body(h, campaign, grievances=[{"content": "孩子上学路远，希望增设校车站点", "category": cat.pk}])
     response = api(visitor).post("/api/visits/", data, format="json")
