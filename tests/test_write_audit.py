@@ -320,7 +320,8 @@ def _snapshot_sql():
         names = {f.column for f in opts.concrete_fields}
         latest = connection.ops.quote_name("updated_at") if "updated_at" in names else "NULL"
         table = connection.ops.quote_name(opts.db_table)
-        parts.append(f"SELECT '{opts.label}', COUNT(*), MAX({latest}) FROM {table}")
+        # As text: PostgreSQL's UNION needs one type per column, and MAX(NULL) is untyped.
+        parts.append(f"SELECT '{opts.label}', COUNT(*), CAST(MAX({latest}) AS TEXT) FROM {table}")
     return " UNION ALL ".join(parts)
 
 
