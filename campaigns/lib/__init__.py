@@ -1,0 +1,1 @@
+"""Tools every feature app shares: spreadsheet imports, the .xlsx writer, SVG charts."""
