@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.access import can, get_for
 from campaigns.errors import DomainError, InvalidInput
+from campaigns.lib import charts
 from campaigns.models import FocusCategory, Level, OrgUnit, Team, User
 
 from . import assignment as assign_service
@@ -375,25 +376,25 @@ def coverage(request):
         return render(request, "visits/coverage.html", {"campaign": None})
     unit = get_for(user, OrgUnit, pk=request.GET["unit"]) if request.GET.get("unit") else None
     data = selectors.coverage(user, campaign, unit)
-    bars = []
-    for i, r in enumerate(data["rows"]):
-        bars.append(
-            {
-                "y": 8 + i * 30,
-                "label": r["unit"].name,
-                "w": round(r["rate"] * 2.2, 1),
-                "rate": r["rate"],
-                "fw": round(r["focus_rate"] * 2.2, 1),
-            }
-        )
+    chart = charts.hbar(
+        [(r["unit"].name, r["rate"], r["focus_rate"]) for r in data["rows"]],
+        title="各单位走访覆盖率",
+        max_value=100,
+        suffix="%",
+        width=360,
+        label_width=90,
+        label_chars=7,
+        colors=("#c0392b", "#b26a00"),
+        track="#eee",
+        fluid=True,
+    )
     return render(
         request,
         "visits/coverage.html",
         {
             "campaign": campaign,
             "data": data,
-            "bars": bars,
-            "chart_h": 16 + 30 * len(bars),
+            "chart": chart if data["rows"] else None,
             "parent": data["unit"].parent
             if data["unit"] and OrgUnit.objects.visible_to(user).filter(pk=data["unit"].parent_id).exists()
             else None,
