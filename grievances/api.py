@@ -1,6 +1,5 @@
 """The ledger API: list/create/update, transitions, merge, Excel export and import."""
 
-from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -11,6 +10,7 @@ from rest_framework.response import Response
 
 from campaigns.api_base import ScopedGenericViewSet, ScopedReadOnlyViewSet
 from campaigns.errors import InvalidInput
+from campaigns.lib.xlsx import xlsx_response
 from campaigns.pagination import Pagination
 
 from . import excel, selectors, services, workflow
@@ -198,7 +198,7 @@ class GrievanceViewSet(
     @action(detail=False, methods=["get"])
     def export(self, request):
         qs = Grievance.objects.actionable_by(request.user, "export")
-        return xlsx_response(selectors.ledger(request.user, request.query_params, qs=qs))
+        return export_response(selectors.ledger(request.user, request.query_params, qs=qs))
 
 
 def _fresh(request, pk):
@@ -210,17 +210,10 @@ def _fresh(request, pk):
     return g
 
 
-def xlsx_response(qs):
+def export_response(qs):
+    """The ledger export as a download, written to a temporary file first and streamed from disk."""
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
-    # Written to a temporary file first (XlsxWriter, constant memory), then streamed from disk.
-    response = FileResponse(
-        excel.write_xlsx(excel.export_rows(qs)),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"ledger-{stamp}.xlsx\"; filename*=UTF-8''%E9%97%AE%E9%A2%98%E6%95%B4%E6%94%B9%E5%8F%B0%E8%B4%A6-{stamp}.xlsx"
-    )
-    return response
+    return xlsx_response(excel.export_file(qs), f"问题整改台账-{stamp}.xlsx", f"ledger-{stamp}.xlsx")
 
 
 class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):

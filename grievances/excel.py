@@ -1,20 +1,19 @@
 """The ledger in Excel (台账): streamed export and offline import with preview/confirm.
 
-Export: XlsxWriter in constant_memory mode, fed by a queryset iterator and written to a
-temporary file that the response streams from disk, so 100,000 rows never sit in memory.
-Formula-like text (=, +, -, @, tab, CR at the start: OWASP "CSV injection") is written as a
-string cell with a leading apostrophe, never as a formula. Import strips the apostrophe.
+Export: the ledger layout, fed by a queryset iterator to the shared constant-memory writer
+(`campaigns.lib.xlsx`), so 100,000 rows never sit in memory; formula-like text is written as text
+with a leading apostrophe. Import strips the apostrophe.
 """
 
-import tempfile
 from datetime import datetime
+from typing import IO
 
-import xlsxwriter
 from django.db import transaction
 from django.utils import timezone
 
 from campaigns import calendar
 from campaigns.errors import DomainError, InvalidInput, NotAllowed
+from campaigns.lib.xlsx import FORMULA_PREFIXES, Sheet, write_xlsx
 from campaigns.models import Campaign, OrgUnit
 from visits.validators import mask_phone
 
@@ -45,7 +44,6 @@ HEADERS = [
 ]
 # Columns an offline ledger must have for import (the same layout; extra columns are ignored).
 IMPORT_REQUIRED = ["登记时间", "所属单位", "反映内容", "问题类别"]
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 STATUS = dict(Status.choices)
 KIND = dict(Kind.choices)
@@ -59,13 +57,6 @@ LEVEL = {
     "district": "区/县",
     "department": "区直部门",
 }
-
-
-def neutralise(value):
-    """Text that a spreadsheet could read as a formula gets a leading apostrophe (OWASP)."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
 
 
 def _local(dt):
@@ -145,53 +136,9 @@ def export_rows(qs, now=None):
         )
 
 
-def write_xlsx(rows, title="问题整改台账"):
-    """Write an .xlsx with a title row, the Chinese header row and `rows` to a temporary file.
-
-    XlsxWriter in constant_memory mode flushes each row to disk as soon as the next one starts,
-    so memory stays flat whatever the row count; the finished workbook is returned as an open
-    temporary file positioned at its start (deleted when closed), for a FileResponse to stream.
-    Every text cell goes through `write_string` (never a formula, number or link), and
-    formula-like text also gets the OWASP leading apostrophe.
-    """
-    out = tempfile.TemporaryFile()
-    try:
-        wb = xlsxwriter.Workbook(
-            out,
-            {
-                "constant_memory": True,
-                "strings_to_formulas": False,
-                "strings_to_numbers": False,
-                "strings_to_urls": False,
-            },
-        )
-        ws = wb.add_worksheet(_sheet_name(title))
-        bold = wb.add_format({"bold": True, "font_name": "宋体"})
-        ws.set_column(6, 6, 60)
-        ws.freeze_panes(2, 0)
-        ws.merge_range(0, 0, 0, len(HEADERS) - 1, "", bold)
-        ws.write_string(0, 0, neutralise(title), bold)
-        for c, header in enumerate(HEADERS):
-            ws.write_string(1, c, header, bold)
-        for r, row in enumerate(rows, start=2):
-            for c, v in enumerate(row):
-                if v is None or v == "":
-                    continue
-                if isinstance(v, int | float) and not isinstance(v, bool):
-                    ws.write_number(r, c, v)
-                else:
-                    ws.write_string(r, c, neutralise(str(v)))
-        wb.close()
-    except BaseException:
-        out.close()
-        raise
-    out.seek(0)
-    return out
-
-
-def _sheet_name(title):
-    """A worksheet name Excel accepts: at most 31 characters, none of []:*?/\\."""
-    return "".join("_" if ch in "[]:*?/\\" else ch for ch in title)[:31] or "Sheet1"
+def export_file(qs, title: str = "问题整改台账") -> IO[bytes]:
+    """The ledger layout of `qs` as a temporary .xlsx file, open at its start."""
+    return write_xlsx([Sheet(name=title, title=title, headers=HEADERS, rows=export_rows(qs), widths={6: 60})])
 
 
 # --- import --------------------------------------------------------------------------------

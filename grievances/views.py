@@ -20,7 +20,7 @@ from campaigns.access import get_for
 from campaigns.errors import DomainError
 
 from . import excel, selectors, services, workflow
-from .api import xlsx_response
+from .api import export_response
 from .forms import BulkForm, GrievanceCreateForm, MergeForm
 from .models import (
     Attachment,
@@ -131,7 +131,7 @@ def owned(request):
 def export(request):
     params = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v != ""}
     qs = Grievance.objects.actionable_by(request.user, "export")
-    return xlsx_response(selectors.ledger(request.user, params, qs=qs))
+    return export_response(selectors.ledger(request.user, params, qs=qs))
 
 
 def _back(request):
