@@ -22,6 +22,7 @@ import uuid
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from operator import mul
+from typing import IO
 from xml.etree import ElementTree
 
 import python_calamine
@@ -30,6 +31,7 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
+from campaigns.lib.xlsx import Sheet, write_xlsx
 from campaigns.models import FocusCategory, Level
 
 from .models import UNREGISTRABLE, Household, HouseholdKind, ImportJob, ImportStatus
@@ -61,41 +63,30 @@ class RosterErrors:
 
 
 # --- the template ----------------------------------------------------------------------------
-def template_bytes():
-    """The downloadable template: headers in row 1, ID and phone columns formatted as text."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+TEMPLATE_HELP = [
+    ["户主姓名", "必填"],
+    ["身份证号", "18位居民身份证号，请保持文本格式；有身份证号时按身份证号匹配已有农户"],
+    ["联系电话", "11位手机号或带区号的固定电话，可不填"],
+    ["地址", "必填，例如：锦绣路12号锦绣家园3号楼2单元302室"],
+    ["所属网格", "必填，填写网格编码，例如 D01-S01-C01-G01"],
+    ["家庭人数", "1到99之间的整数，不填按1人"],
+    ["类型", "家庭、企业、学校、商铺或其他，不填按家庭"],
+    ["重点类别", "可填多个，用顿号或逗号分隔，例如：困难户、老党员"],
+    ["困难户", "是 或 否，不填按否"],
+    ["注意", "不要使用公式，中间不要留空行；没有身份证号时按网格+地址+户主姓名匹配"],
+]
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "花名册"
-    ws.append(HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for letter, width in zip(COL_LETTERS, [10, 22, 15, 40, 20, 10, 8, 24, 8], strict=True):
-        ws.column_dimensions[letter].width = width
-    # Text format keeps Excel from turning 18-digit ID numbers into 3.7030319E+17.
-    for row in range(2, 502):
-        ws.cell(row=row, column=2).number_format = "@"
-        ws.cell(row=row, column=3).number_format = "@"
-    help_ws = wb.create_sheet("填写说明")
-    for line in [
-        ["列", "说明"],
-        ["户主姓名", "必填"],
-        ["身份证号", "18位居民身份证号，请保持文本格式；有身份证号时按身份证号匹配已有农户"],
-        ["联系电话", "11位手机号或带区号的固定电话，可不填"],
-        ["地址", "必填，例如：锦绣路12号锦绣家园3号楼2单元302室"],
-        ["所属网格", "必填，填写网格编码，例如 D01-S01-C01-G01"],
-        ["家庭人数", "1到99之间的整数，不填按1人"],
-        ["类型", "家庭、企业、学校、商铺或其他，不填按家庭"],
-        ["重点类别", "可填多个，用顿号或逗号分隔，例如：困难户、老党员"],
-        ["困难户", "是 或 否，不填按否"],
-        ["注意", "不要使用公式，中间不要留空行；没有身份证号时按网格+地址+户主姓名匹配"],
-    ]:
-        help_ws.append(line)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+
+def template_file() -> IO[bytes]:
+    """The downloadable template: headers in row 1, ID and phone columns formatted as text (which
+    keeps Excel from turning 18-digit ID numbers into 3.7030319E+17), and a sheet of instructions."""
+    widths = dict(enumerate([10, 22, 15, 40, 20, 10, 8, 24, 8]))
+    return write_xlsx(
+        [
+            Sheet(name="花名册", headers=HEADERS, rows=[], widths=widths, text_columns=[1, 2]),
+            Sheet(name="填写说明", headers=["列", "说明"], rows=TEMPLATE_HELP, widths={0: 10, 1: 70}),
+        ]
+    )
 
 
 # --- formula detection -------------------------------------------------------------------------

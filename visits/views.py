@@ -5,13 +5,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from campaigns.access import can, get_for
 from campaigns.errors import DomainError, InvalidInput
 from campaigns.lib import charts
+from campaigns.lib.xlsx import xlsx_response
 from campaigns.models import FocusCategory, Level, OrgUnit, Team, User
 
 from . import assignment as assign_service
@@ -226,11 +227,7 @@ def photo(request, pk):
 # --- roster import --------------------------------------------------------------------------------
 @login_required
 def import_template(request):
-    response = HttpResponse(
-        roster.template_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"
-    return response
+    return xlsx_response(roster.template_file(), "花名册模板.xlsx", "roster-template.xlsx", stream=False)
 
 
 @login_required
