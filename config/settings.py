@@ -231,7 +231,7 @@ SPECTACULAR_SETTINGS = {
         "GrievanceStatusEnum": "grievances.models.Status",
         "GrievanceSourceEnum": "grievances.models.Source",
         "ViolationOriginEnum": "reports.models.Violation.Origin",
-        "RosterImportStatusEnum": "visits.models.ImportStatus",
+        "ImportStatusEnum": "campaigns.lib.imports.ImportStatus",
         "HouseholdKindEnum": "visits.models.HouseholdKind",
         "AssignmentKindEnum": "visits.models.AssignmentKind",
         "EventReportKindEnum": "visits.models.EVENT_KIND_CHOICES",

@@ -9,6 +9,7 @@ from django.db.models.functions import Now
 
 from campaigns import defaults
 from campaigns.access import Rule, ScopedQuerySet, scope
+from campaigns.lib.imports import ImportJobBase
 from campaigns.models import Campaign, FocusCategory, Membership, OrgUnit, Phase, Role, TeamMember, User, VisitMode
 
 # Who keeps the roster of a subtree: office staff (活动办) and admins register, import and edit its
@@ -379,13 +380,6 @@ class EventReport(models.Model):
         return f"{self.get_kind_display()}：{self.household}"
 
 
-class ImportStatus(models.TextChoices):
-    PENDING = "pending", "排队中"
-    PREVIEW = "preview", "待确认"
-    IMPORTED = "imported", "已导入"
-    FAILED = "failed", "失败"
-
-
 def _own_jobs_while_importing(user):
     """The user's own uploads, while they may still import into some grid."""
     return Q(created_by=user) & Q(Exists(Household.objects.units_for(user, "import")))
@@ -404,35 +398,17 @@ class ImportJobQuerySet(ScopedQuerySet):
         return self.filter(created_by=user) if s.is_authenticated else self.none()
 
 
-class ImportJob(models.Model):
+class ImportJob(ImportJobBase):
     """A roster upload: preview first (every problem listed), then confirm in one transaction."""
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="import_jobs"
-    )
-    file = models.CharField("文件", max_length=300)  # a default_storage name, never a local path
-    original_name = models.CharField("原文件名", max_length=200, blank=True)
     staged = models.CharField("校验后数据", max_length=300, blank=True)  # normalised rows, default_storage
-    status = models.CharField("状态", max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING)
-    total_rows = models.PositiveIntegerField("数据行数", default=0)
-    to_create = models.PositiveIntegerField("新增", default=0)
     to_update = models.PositiveIntegerField("更新", default=0)
     unchanged = models.PositiveIntegerField("无变化", default=0)
-    errors = models.JSONField("问题", default=list, blank=True)
-    error_count = models.PositiveIntegerField("问题数", default=0)
-    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
-    message = models.CharField("说明", max_length=300, blank=True)
-    created_at = models.DateTimeField("上传时间", auto_now_add=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()
 
-    class Meta:
+    class Meta(ImportJobBase.Meta):
         verbose_name = verbose_name_plural = "花名册导入"
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.original_name} ({self.get_status_display()})"
 
 
 # --- people a write may name ------------------------------------------------------------------------

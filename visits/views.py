@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from campaigns.access import can, get_for
 from campaigns.errors import DomainError, InvalidInput
 from campaigns.lib import charts
+from campaigns.lib.imports import ImportStatus
 from campaigns.lib.xlsx import xlsx_response
 from campaigns.models import FocusCategory, Level, OrgUnit, Team, User
 
@@ -24,7 +25,6 @@ from .models import (
     EventReport,
     Household,
     ImportJob,
-    ImportStatus,
     Visit,
     VisitPhoto,
     assignable_visitors,
@@ -251,13 +251,7 @@ def import_upload(request):
 def import_detail(request, pk):
     job = get_for(request.user, ImportJob, pk=pk)
     template = "visits/_import_status.html" if request.headers.get("HX-Request") else "visits/import_detail.html"
-    return render(request, template, {"job": job, "running": _running(job)})
-
-
-def _running(job):
-    return job.status == ImportStatus.PENDING or (
-        job.status == ImportStatus.PREVIEW and job.message.startswith("正在导入")
-    )
+    return render(request, template, {"job": job, "running": job.running})
 
 
 @login_required
@@ -269,7 +263,7 @@ def import_confirm(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        if job.status == ImportStatus.IMPORTED:
+        if job.status == ImportStatus.DONE:
             messages.success(request, job.message)
     return redirect("visits:import-detail", pk=job.pk)
 
