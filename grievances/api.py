@@ -10,6 +10,7 @@ from rest_framework.response import Response
 
 from campaigns.api_base import ScopedGenericViewSet, ScopedReadOnlyViewSet
 from campaigns.errors import InvalidInput
+from campaigns.lib.imports import ImportStatus
 from campaigns.lib.xlsx import xlsx_response
 from campaigns.pagination import Pagination
 
@@ -227,13 +228,23 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, ScopedGe
 
     @extend_schema(request={"multipart/form-data": LedgerUploadSerializer}, responses={201: LedgerImportJobSerializer})
     def create(self, request, *args, **kwargs):
+        """Upload an offline ledger (.xlsx); its preview runs in the background."""
         data = LedgerUploadSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        job = excel.preview_import(actor=request.user, upload=data.validated_data["file"])
+        job = excel.start_import(actor=request.user, upload=data.validated_data["file"])
         return Response(LedgerImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: LedgerImportJobSerializer, 400: OpenApiResponse(description="有错误")})
+    @extend_schema(
+        request=None,
+        responses={
+            200: LedgerImportJobSerializer,
+            202: LedgerImportJobSerializer,
+            400: OpenApiResponse(description="有错误"),
+        },
+    )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
+        """Register every previewed entry, all or none (202 while it runs, 200 once imported)."""
         job = excel.confirm_import(actor=request.user, job=self.get_object())
-        return Response(LedgerImportJobSerializer(job).data)
+        code = status.HTTP_200_OK if job.status == ImportStatus.DONE else status.HTTP_202_ACCEPTED
+        return Response(LedgerImportJobSerializer(job).data, status=code)

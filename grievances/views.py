@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.access import get_for
 from campaigns.errors import DomainError
+from campaigns.lib.imports import ImportStatus
 
 from . import excel, selectors, services, workflow
 from .api import export_response
@@ -367,7 +368,7 @@ def import_page(request, pk=None):
             messages.error(request, "请选择要导入的文件")
         else:
             try:
-                job = excel.preview_import(actor=request.user, upload=upload)
+                job = excel.start_import(actor=request.user, upload=upload)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
@@ -377,10 +378,17 @@ def import_page(request, pk=None):
             job = excel.confirm_import(actor=request.user, job=job)
         except DomainError as exc:
             messages.error(request, exc.message)
+            job.refresh_from_db()
         else:
-            messages.success(request, f"已导入 {job.created_count} 条")
-            return redirect("grievances:ledger")
-    return render(request, "grievances/import.html", {"job": job, "headers": excel.HEADERS})
+            if job.status == ImportStatus.DONE:
+                messages.success(request, f"已导入 {job.to_create} 条")
+                return redirect("grievances:ledger")
+            return redirect("grievances:import_job", pk=job.pk)
+    # While a task works on the job, the status card polls itself (htmx) from this view.
+    template = (
+        "grievances/_import_status.html" if job and request.headers.get("HX-Request") else "grievances/import.html"
+    )
+    return render(request, template, {"job": job, "headers": excel.HEADERS})
 
 
 @login_required

@@ -264,7 +264,7 @@ def _build_world():
         pk=HOME_PK, created_by=c.office, file="imports/x.xlsx", status=ImportStatus.DONE, message="已导入"
     )
     LedgerImportJob.objects.create(
-        pk=HOME_PK, created_by=c.office, file="grievances/imports/x.xlsx", state=LedgerImportJob.State.DONE
+        pk=HOME_PK, created_by=c.office, file="grievances/imports/x.xlsx", status=ImportStatus.DONE
     )
     for user in vars(c).values():
         forget_scope(user)
