@@ -7,6 +7,7 @@ with a leading apostrophe. Import strips the apostrophe; it follows the shared i
 """
 
 import io
+from collections.abc import Callable
 from datetime import datetime
 from typing import IO
 
@@ -164,7 +165,7 @@ class LedgerImporter(Importer):
     wrong_format = "请上传Excel（.xlsx或.xls）格式的台账"
     unreadable = "无法读取文件，请上传 .xlsx 格式的台账"
 
-    def preview(self, job: ImportJob, errors: ImportErrors, progress) -> None:
+    def preview(self, job: ImportJob, errors: ImportErrors, progress: Callable[[float], None]) -> None:
         """Check every row; keep the clean ones on the job for the confirm. Nothing enters the ledger."""
         rows = read_sheet(job.file)
         if rows is None:
@@ -257,7 +258,9 @@ class _Choices:
         self.tiers = {v: k for k, v in TIER.items()} | {k: k for k in TIER} | TIER_ALIASES
 
 
-def validate_rows(actor: User, rows: list[list], errors: ImportErrors, progress=None) -> tuple[list[dict], int]:
+def validate_rows(
+    actor: User, rows: list[list], errors: ImportErrors, progress: Callable[[float], None] | None = None
+) -> tuple[list[dict], int]:
     """Check every row and add every problem, with row and column, to `errors`; return the clean
     rows (as the confirm registers them) and the number of data rows."""
     found = _find_header(rows, errors)
@@ -295,7 +298,9 @@ def _find_header(rows: list[list], errors: ImportErrors) -> tuple[int, dict[str,
     return header_at, {h: header.index(h) for h in HEADERS if h in header}
 
 
-def _check_row(n: int, raw: list, col: dict[str, int], choices: _Choices, errors: ImportErrors, now) -> dict | None:
+def _check_row(
+    n: int, raw: list, col: dict[str, int], choices: _Choices, errors: ImportErrors, now: datetime
+) -> dict | None:
     """Row `n` as the entry the confirm registers, or None after adding each of its problems."""
 
     def value(h):

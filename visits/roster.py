@@ -10,9 +10,10 @@ this module is the roster's `Importer`. Design (bench/roster_import.py):
 - Preview validates every row and looks existing keys up in chunks (one query per 5,000 rows),
   then stages only rows to create or update as CSV in default_storage. Unchanged rows are never
   staged, so re-importing the same file writes nothing.
-- Confirm loads the staged CSV in one transaction: on PostgreSQL COPY into a temp table and a
-  set-based upsert (INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE IS DISTINCT FROM) plus
-  set-based through-table inserts/deletes for categories; elsewhere bulk_create/bulk_update.
+- Confirm loads the staged CSV in one transaction: on PostgreSQL new rows are COPY'd straight
+  into the table and changed rows go through a temp table and one set-based UPDATE ... WHERE ...
+  IS DISTINCT FROM, plus set-based through-table inserts/deletes for categories; elsewhere
+  bulk_create/bulk_update.
 """
 
 import csv
@@ -21,6 +22,7 @@ import re
 import tempfile
 import uuid
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from operator import mul
 from typing import IO
@@ -213,7 +215,7 @@ class RosterImporter(Importer):
     def may_upload(self, user) -> bool:
         return Household.objects.units_for(user, "import").exists()
 
-    def preview(self, job: ImportJob, errors: ImportErrors, progress) -> None:
+    def preview(self, job: ImportJob, errors: ImportErrors, progress: Callable[[float], None]) -> None:
         """Validate every row; stage the rows to create or update and count them. Writes no household."""
         with default_storage.open(job.file, "rb") as f:
             opened = _open_sheet(f.read())
@@ -262,7 +264,7 @@ class RosterImporter(Importer):
                 default_storage.delete(f"{job.staged}-{part}.csv")
 
 
-def _open_sheet(data):
+def _open_sheet(data: bytes) -> tuple[python_calamine.CalamineWorkbook, python_calamine.CalamineSheet, list] | None:
     """(workbook, its first sheet, formula cells), or None for a file calamine cannot read."""
     # The formula scan runs in a thread while calamine parses the sheet: zlib releases the GIL,
     # so the scan's decompression overlaps the parse instead of adding to it.
@@ -276,7 +278,13 @@ def _open_sheet(data):
         return wb, sheet, scan.result()
 
 
-def _check_rows(sheet, grids, errors, stage, progress):
+def _check_rows(
+    sheet: python_calamine.CalamineSheet,
+    grids: dict[str, int],
+    errors: ImportErrors,
+    stage: Stage,
+    progress: Callable[[float], None],
+) -> dict[str, int]:
     """Parse the sheet row by row, classify each lookup chunk against the database, stage the
     chunk's rows to write; the counts (data rows, to create, to update, unchanged)."""
     categories = {name: pk for pk, name in FocusCategory.objects.filter(is_active=True).values_list("id", "name")}
@@ -335,14 +343,14 @@ class _RowParser:
     Each column's check cleans its value and records its problems; `ok` says whether the row
     had none."""
 
-    def __init__(self, errors, grids, categories, seen):
+    def __init__(self, errors: ImportErrors, grids: dict[str, int], categories: dict[str, int], seen: dict[str, int]):
         self.add = errors.add
         self.grids = grids
         self.categories = categories
         self.seen = seen  # key -> excel row of its first occurrence
         self.ok = True
 
-    def __call__(self, row, r):
+    def __call__(self, row: list, r: int) -> tuple | None:
         self.ok = True
         head, raw_id, phone, address, grid_code, members, kind_label, cats, hardship = row[:9]
         head = self._required(head, r, "户主姓名", 50)
@@ -364,11 +372,11 @@ class _RowParser:
             return None
         return (r, key, grid_id, head, id_number, phone, address, members, kind, hardship, cat_ids)
 
-    def _bad(self, r, column, message):
+    def _bad(self, r: int, column: str, message: str) -> None:
         self.add(r, column, message)
         self.ok = False
 
-    def _required(self, value, r, column, max_length):
+    def _required(self, value: object, r: int, column: str, max_length: int) -> str:
         value = value.strip() if type(value) is str else _text(value)
         if not value:
             self._bad(r, column, f"{column}不能为空")
@@ -376,7 +384,7 @@ class _RowParser:
             self._bad(r, column, f"{column}不能超过{max_length}个字")
         return value
 
-    def _id_number(self, raw_id, r):
+    def _id_number(self, raw_id: object, r: int) -> str:
         """The ID number as the key uses it ("" when there is none or Excel destroyed it)."""
         if type(raw_id) is str:
             id_number = raw_id.strip()
@@ -403,7 +411,7 @@ class _RowParser:
             self._bad(r, "身份证号", msg)
         return id_number
 
-    def _grid(self, grid_code, r):
+    def _grid(self, grid_code: str, r: int) -> int | None:
         if not grid_code:
             self._bad(r, "所属网格", "所属网格不能为空，请填写网格编码")
             return None
@@ -412,7 +420,7 @@ class _RowParser:
             self._bad(r, "所属网格", f"网格编码“{grid_code}”不存在或不在您的管辖范围内")
         return grid_id
 
-    def _members(self, members, r):
+    def _members(self, members: object, r: int) -> int:
         if members == "" or members is None:
             return 1
         try:
@@ -424,7 +432,7 @@ class _RowParser:
             self._bad(r, "家庭人数", "家庭人数应为1到99之间的整数")
         return count
 
-    def _categories(self, cats, r):
+    def _categories(self, cats: object, r: int) -> tuple[int, ...]:
         cats = cats if type(cats) is str else _text(cats)
         found = set()
         for name in CATEGORY_SPLIT.split(cats):
@@ -436,7 +444,7 @@ class _RowParser:
                     found.add(pk)
         return tuple(sorted(found))
 
-    def _hardship(self, value, r):
+    def _hardship(self, value: object, r: int) -> bool:
         if value == "否" or value == "":
             return False
         if value == "是":
@@ -446,7 +454,7 @@ class _RowParser:
             self._bad(r, "困难户", "困难户一栏应填“是”或“否”")
         return value == "是"
 
-    def _key(self, id_number, grid_code, address, head, r):
+    def _key(self, id_number: str, grid_code: str, address: str, head: str, r: int) -> str | None:
         """The match key; None without one, or when an earlier row of the file has it too."""
         if id_number:
             key = f"id:{id_number}"
