@@ -1,7 +1,8 @@
 """Writes of the ledger. `register_grievance()` is the one way an entry is created and
 `transition()` the one way its status changes (STYLE.md: one state machine)."""
 
-from datetime import timedelta
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 from auditlog.context import set_actor
 from django.db import models, transaction
@@ -13,15 +14,17 @@ from campaigns import calendar
 from campaigns.access import can
 from campaigns.api_base import MAX_ID
 from campaigns.errors import Conflict, DomainError, InvalidInput, NotAllowed
-from campaigns.models import Campaign, Level, OrgUnit
-from visits.models import Household
+from campaigns.models import Campaign, Level, OrgUnit, User
+from visits.models import Household, Visit
 
 from . import workflow
+from .deadlines import deadlines_for
 from .models import (
     FINAL_STATUSES,
     Attachment,
     ExtensionState,
     Grievance,
+    GrievanceCategory,
     GrievanceEvent,
     Kind,
     Reporter,
@@ -47,16 +50,6 @@ class InvalidTransition(DomainError):
 CONTENT_MAX = 2000
 # Clock skew between a phone and the server is not backdating.
 BACKDATE_GRACE = timedelta(minutes=10)
-
-
-def compute_deadlines(*, campaign, registered_at, tier):
-    """Plan due in 5 working days unless solved on the spot; resolution by tier (DOMAIN.md, seeds/002)."""
-    if tier == Tier.ON_SPOT:
-        due = calendar.add_working_days(registered_at, 0)
-        return None, due.due, due.provisional
-    plan = calendar.add_working_days(registered_at, campaign.tier_days("plan"))
-    due = calendar.add_working_days(registered_at, campaign.tier_days(tier))
-    return plan.due, due.due, plan.provisional or due.provisional
 
 
 def _clean_content(content):
@@ -104,53 +97,36 @@ def _check_campaign(actor, campaign, unit):
 @transaction.atomic
 def register_grievance(
     *,
-    actor,
-    content,
-    category,
-    kind="problem",
-    source="visit",
-    tier=Tier.GENERAL,
-    household=None,
-    visit=None,
-    unit=None,
-    campaign=None,
-    reporter_name="",
-    reporter_phone="",
-    proposed_solution="",
-    registered_at=None,
-    external_ref="",
-):
+    actor: User | None,
+    content: str,
+    category: GrievanceCategory | None,
+    kind: str = "problem",
+    source: str = "visit",
+    tier: str = Tier.GENERAL,
+    household: Household | None = None,
+    visit: Visit | None = None,
+    unit: OrgUnit | None = None,
+    campaign: Campaign | None = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    proposed_solution: str = "",
+    registered_at: datetime | None = None,
+    external_ref: str = "",
+) -> Grievance:
     """Open a ledger entry; deadlines come from the working-day calendar and the campaign's tiers."""
     content = _clean_content(content)
     _check_choices(kind=kind, source=source, tier=tier)
     if category is None:
         raise InvalidInput("请选择问题类别", fields={"category": ["请选择问题类别"]})
-    unit = household.grid if household is not None else unit
-    if unit is None:
-        raise InvalidInput("请指定所属单位或农户", fields={"unit": ["请指定所属单位或农户"]})
-    if unit.level == Level.DEPARTMENT:
-        # Functional units receive entries by subject; an entry belongs to a place (属地).
-        message = "问题不能登记在区直部门，请选择所属社区或网格"
-        raise InvalidInput(message, fields={"unit": [message]})
-    if actor is not None and not _may_register(actor, unit, household):
-        field = "household" if household is not None else "unit"
-        raise InvalidInput("您不能在该单位登记问题", fields={field: ["所选对象不存在或不在您的管辖范围内"]})
+    unit = _registration_unit(actor, household, unit)
     campaign = campaign or (visit.campaign if visit is not None else Campaign.objects.current_for_unit(unit))
     if campaign is None:
         raise InvalidInput("该单位没有进行中的走访活动")
     _check_campaign(actor, campaign, unit)
-    now = timezone.now()
-    if registered_at is not None and registered_at < now - BACKDATE_GRACE:
-        # Entries collected offline may be backdated, by office staff only (issue 5 fixed points).
-        if actor is not None and not OrgUnit.objects.actionable_by(actor, "backdate").filter(pk=unit.pk).exists():
-            raise NotAllowed("只有办公室工作人员可以补录以前的登记时间")
-    if registered_at is not None and registered_at > now + BACKDATE_GRACE:
-        raise InvalidInput("登记时间不能晚于当前时间", fields={"registered_at": ["登记时间不能晚于当前时间"]})
-    registered_at = registered_at or now
-    plan_due_at, due_at, provisional = compute_deadlines(campaign=campaign, registered_at=registered_at, tier=tier)
+    registered_at = _registration_time(actor, unit, registered_at)
     if household is not None and not reporter_name:
         reporter_name = household.head_name
-    grievance = Grievance.objects.create(
+    grievance = Grievance(
         clock_started_at=registered_at,
         campaign=campaign,
         household=household,
@@ -166,10 +142,9 @@ def register_grievance(
         proposed_solution=proposed_solution,
         registered_at=registered_at,
         registered_by=actor,
-        plan_due_at=plan_due_at,
-        due_at=due_at,
-        deadline_provisional=provisional,
     )
+    grievance.plan_due_at, grievance.due_at, grievance.deadline_provisional = deadlines_for(grievance)
+    grievance.save(force_insert=True)
     Reporter.objects.create(grievance=grievance, name=reporter_name, phone=reporter_phone, household=household)
     GrievanceEvent.objects.create(
         grievance=grievance, actor=actor, action="register", to_status=Status.REGISTERED, note="登记"
@@ -180,16 +155,31 @@ def register_grievance(
     return grievance
 
 
-def _deadlines_for(g, *, start=None, extra=None):
-    """Plan and resolution deadlines of `g` counted from `start` (default: the entry's clock start)."""
-    start = start or g.clock_started_at or g.registered_at
-    extra = g.extension_days if extra is None else extra
-    if g.tier == Tier.ON_SPOT:
-        due = calendar.add_working_days(start, extra)
-        return None, due.due, due.provisional
-    plan = calendar.add_working_days(start, g.campaign.tier_days("plan"))
-    due = calendar.add_working_days(start, g.campaign.tier_days(g.tier) + extra)
-    return plan.due, due.due, plan.provisional or due.provisional
+def _registration_unit(actor: User | None, household: Household | None, unit: OrgUnit | None) -> OrgUnit:
+    """Where the entry belongs: the household's grid, else the given territorial unit."""
+    unit = household.grid if household is not None else unit
+    if unit is None:
+        raise InvalidInput("请指定所属单位或农户", fields={"unit": ["请指定所属单位或农户"]})
+    if unit.level == Level.DEPARTMENT:
+        # Functional units receive entries by subject; an entry belongs to a place (属地).
+        message = "问题不能登记在区直部门，请选择所属社区或网格"
+        raise InvalidInput(message, fields={"unit": [message]})
+    if actor is not None and not _may_register(actor, unit, household):
+        field = "household" if household is not None else "unit"
+        raise InvalidInput("您不能在该单位登记问题", fields={field: ["所选对象不存在或不在您的管辖范围内"]})
+    return unit
+
+
+def _registration_time(actor: User | None, unit: OrgUnit, registered_at: datetime | None) -> datetime:
+    """Now, or an earlier moment for an entry collected offline; never a later one."""
+    now = timezone.now()
+    if registered_at is not None and registered_at < now - BACKDATE_GRACE:
+        # Entries collected offline may be backdated, by office staff only.
+        if actor is not None and not OrgUnit.objects.actionable_by(actor, "backdate").filter(pk=unit.pk).exists():
+            raise NotAllowed("只有办公室工作人员可以补录以前的登记时间")
+    if registered_at is not None and registered_at > now + BACKDATE_GRACE:
+        raise InvalidInput("登记时间不能晚于当前时间", fields={"registered_at": ["登记时间不能晚于当前时间"]})
+    return registered_at or now
 
 
 def _level_of(unit):
@@ -339,7 +329,7 @@ def _apply(actor, g, t, fields, now):
         g.extension_days, g.extension_state = 0, ExtensionState.NONE
         g.satisfaction, g.resolved_at, g.closed_at, g.resolved_level = "", None, None, ""
         g.plan_submitted_at = None
-        g.plan_due_at, g.due_at, g.deadline_provisional = _deadlines_for(g)
+        g.plan_due_at, g.due_at, g.deadline_provisional = deadlines_for(g)
         data = {"due_at": g.due_at.isoformat()}
         if g.handling_unit_id is None:
             g.handling_unit = g.unit
@@ -370,7 +360,7 @@ def _apply(actor, g, t, fields, now):
     elif name == "approve_extension":
         g.extension_state = ExtensionState.APPROVED
         g.extension_days = g.extension_requested_days
-        g.plan_due_at, g.due_at, g.deadline_provisional = _deadlines_for(g)
+        g.plan_due_at, g.due_at, g.deadline_provisional = deadlines_for(g)
         data = {"days": g.extension_days, "due_at": g.due_at.isoformat()}
     elif name == "reject_extension":
         g.extension_state = ExtensionState.REJECTED
@@ -381,7 +371,7 @@ def _apply(actor, g, t, fields, now):
         data = {"from_tier": g.tier, "to_tier": tier}
         g.tier = tier
         # Recomputed from the original registration (or the reopen day), never from today.
-        g.plan_due_at, g.due_at, g.deadline_provisional = _deadlines_for(g)
+        g.plan_due_at, g.due_at, g.deadline_provisional = deadlines_for(g)
     elif name == "set_case_owner":
         g.case_owner = _case_owner(g, fields["case_owner"])
         data = {"case_owner": g.case_owner_id}
@@ -557,7 +547,7 @@ def bulk_transition(*, actor, ids, name, **fields):
     return len(ids)
 
 
-def recompute_deadlines(*, years):
+def recompute_deadlines(*, years: Iterable[int]) -> int:
     """After the holiday schedule of `years` changed: recompute open entries' deadlines.
 
     Set-based: one UPDATE per distinct (clock day, tier, extension, campaign) among the affected
@@ -577,16 +567,11 @@ def recompute_deadlines(*, years):
             continue
         campaign = campaigns.get(campaign_id) or Campaign.objects.get(pk=campaign_id)
         campaigns[campaign_id] = campaign
-        if tier == Tier.ON_SPOT:
-            plan = None
-            due = calendar.add_working_days(day, extra)
-            provisional = due.provisional
-        else:
-            p = calendar.add_working_days(day, campaign.tier_days("plan"))
-            due = calendar.add_working_days(day, campaign.tier_days(tier) + extra)
-            plan, provisional = p.due, p.provisional or due.provisional
+        # What the deadline depends on, shared by every entry of the group.
+        alike = Grievance(campaign=campaign, tier=tier, extension_days=extra)
+        d = deadlines_for(alike, start=day)
         updated += qs.filter(clock_day=day, tier=tier, extension_days=extra, campaign_id=campaign_id).update(
-            plan_due_at=plan, due_at=due.due, deadline_provisional=provisional
+            plan_due_at=d.plan_due_at, due_at=d.due_at, deadline_provisional=d.provisional
         )
     if updated:
         from .selectors import bump_generation
