@@ -2,9 +2,10 @@
 
 Each row says which statuses it leaves, which status it reaches (None: status unchanged, e.g.
 escalation), who may run it (roles, and over which unit of the entry the role must be held),
-which kinds of entry it applies to, which fields it needs, and what else in the entry's state
-refuses it (its guard, in transitions.py). `services.transition()` is the only code that runs a
-row; it assigns `status` and writes the history in one transaction.
+which kinds of entry it applies to, which fields it needs, what else in the entry's state
+refuses it (its guard) and what it writes besides the status (its effect); guards and effects are
+small functions in transitions.py. `services.transition()` is the only code that runs a row; it
+runs the effect, assigns `status` and writes the history in one transaction.
 
 Scopes (where the actor's role must cover):
 - "unit":     the entry's territorial unit (office staff of the subtree, cadres for their grids);
@@ -54,6 +55,7 @@ class Transition:
     assignee_may: bool | Callable[[Grievance], bool] = False
     confirm: str = ""
     guard: Callable[[Grievance], str | None] | None = None  # the state's refusal message, or None
+    effect: Callable[[do.Context], None] | None = None  # what it writes besides the status, if anything
 
 
 def _after_dissatisfaction(g: Grievance) -> bool:
@@ -72,6 +74,7 @@ TRANSITIONS = [
         "unit",
         required=("into",),
         optional=("note",),
+        effect=do.merge,
     ),
     Transition(
         "assign",
@@ -82,6 +85,7 @@ TRANSITIONS = [
         "unit",
         required=("handling_unit",),
         optional=("case_owner", "note"),
+        effect=do.assign,
     ),
     Transition(
         "propose_plan",
@@ -93,6 +97,7 @@ TRANSITIONS = [
         required=("proposed_solution",),
         optional=("note",),
         owner_may=True,
+        effect=do.propose_plan,
     ),
     Transition(
         "resolve",
@@ -105,6 +110,7 @@ TRANSITIONS = [
         optional=("note",),
         kinds=PROBLEM,
         owner_may=True,
+        effect=do.resolve,
     ),
     Transition(
         "solve_on_spot",
@@ -116,6 +122,7 @@ TRANSITIONS = [
         required=("result",),
         optional=("note", "evidence"),
         kinds=PROBLEM,
+        effect=do.solve_on_spot,
     ),
     Transition(
         "explain",
@@ -128,6 +135,7 @@ TRANSITIONS = [
         optional=("note",),
         kinds=PROBLEM,
         owner_may=True,
+        effect=do.record_answer,
     ),
     Transition(
         "follow_up",
@@ -139,6 +147,7 @@ TRANSITIONS = [
         required=("satisfaction",),
         optional=("notes", "note"),
         assignee_may=True,
+        effect=do.follow_up,
     ),
     Transition(
         "close",
@@ -150,6 +159,7 @@ TRANSITIONS = [
         optional=("note",),
         assignee_may=True,
         guard=do.person_not_dissatisfied,
+        effect=do.close,
     ),
     Transition(
         "reopen",
@@ -161,6 +171,7 @@ TRANSITIONS = [
         required=("note",),
         kinds=PROBLEM,
         assignee_may=_after_dissatisfaction,
+        effect=do.reopen,
     ),
     Transition(
         "adopt",
@@ -172,6 +183,7 @@ TRANSITIONS = [
         optional=("result", "note"),
         kinds=SUGGESTION,
         owner_may=True,
+        effect=do.answer_suggestion,
     ),
     Transition(
         "reject_suggestion",
@@ -184,6 +196,7 @@ TRANSITIONS = [
         optional=("result",),
         kinds=SUGGESTION,
         owner_may=True,
+        effect=do.answer_suggestion,
     ),
     Transition("withdraw", "撤回", OPEN, S.WITHDRAWN, OFFICE, "unit", required=("note",), confirm="确定撤回该条目？"),
     Transition(
@@ -195,6 +208,7 @@ TRANSITIONS = [
         "handling",
         required=("note",),
         guard=do.level_above_exists,
+        effect=do.escalate,
     ),
     Transition(
         "transfer",
@@ -204,6 +218,7 @@ TRANSITIONS = [
         HANDLING,
         "handling",
         required=("handling_unit", "note"),
+        effect=do.transfer,
     ),
     Transition(
         "request_extension",
@@ -215,6 +230,7 @@ TRANSITIONS = [
         required=("note", "days"),
         owner_may=True,
         guard=do.one_extension_only,
+        effect=do.request_extension,
     ),
     Transition(
         "approve_extension",
@@ -225,6 +241,7 @@ TRANSITIONS = [
         "above",
         optional=("note",),
         guard=do.extension_awaiting_decision,
+        effect=do.approve_extension,
     ),
     Transition(
         "reject_extension",
@@ -235,8 +252,19 @@ TRANSITIONS = [
         "above",
         required=("note",),
         guard=do.extension_awaiting_decision,
+        effect=do.reject_extension,
     ),
-    Transition("set_tier", "调整问题层级", OPEN, None, OFFICE, "unit", required=("tier",), optional=("note",)),
+    Transition(
+        "set_tier",
+        "调整问题层级",
+        OPEN,
+        None,
+        OFFICE,
+        "unit",
+        required=("tier",),
+        optional=("note",),
+        effect=do.set_tier,
+    ),
     Transition(
         "set_case_owner",
         "指定包案领导",
@@ -246,6 +274,7 @@ TRANSITIONS = [
         "unit",
         required=("case_owner",),
         optional=("note",),
+        effect=do.set_case_owner,
     ),
 ]
 
