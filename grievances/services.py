@@ -275,7 +275,7 @@ _RULE_MESSAGES = {
 }
 
 
-def _version(value):
+def _version(value) -> int:
     """The optimistic-lock input: the version the caller last read."""
     pk = row_id(value) if not isinstance(value, bool) else None
     if pk is None and str(value).strip() != "0":
@@ -335,7 +335,14 @@ def update_grievance(*, actor, grievance, version, **changes):
     return g
 
 
-def merge_duplicates(*, actor, survivor, sources, version=None, note=""):
+def merge_duplicates(
+    *,
+    actor: User,
+    survivor: Grievance,
+    sources: Iterable[Grievance | int | str],
+    version: int | str | None = None,
+    note: str = "",
+) -> Grievance:
     """Merge `sources` into `survivor`: each becomes `merged`, its reporters and history follow."""
     with transaction.atomic():
         mergeable = Grievance.objects.actionable_by(actor, "merge")
@@ -357,7 +364,7 @@ def merge_duplicates(*, actor, survivor, sources, version=None, note=""):
     return Grievance.objects.get(pk=survivor.pk)
 
 
-def bulk_transition(*, actor, ids, name, **fields):
+def bulk_transition(*, actor: User, ids: Iterable[int | str], name: str, **fields) -> int:
     """Run one bulk action (review, assign, set tier) on many entries, all or nothing."""
     if name not in workflow.BULK:
         raise InvalidInput("不支持的批量操作", fields={"name": ["不支持的批量操作"]})
