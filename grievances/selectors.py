@@ -1,27 +1,15 @@
 """Reads of the ledger beyond a filter: the annotated ledger, its filters, the timeline, duplicates."""
 
-from datetime import date, timedelta
+from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import (
-    BooleanField,
-    Case,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, Least, Mod, TruncDate
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from campaigns import calendar
 from campaigns.access import path_prefixes, scope
-from campaigns.models import CalendarDay, OrgUnit, Role, User
+from campaigns.models import OrgUnit, Role, User
 
 from .models import FINAL_STATUSES, Grievance, GrievanceEvent, Status
 
@@ -43,12 +31,11 @@ ORDERINGS = {
 }
 
 
-def annotate_deadlines(qs, now=None):
+def annotate_deadlines(qs: QuerySet[Grievance], now: datetime | None = None) -> QuerySet[Grievance]:
     """Overdue flags and remaining working days, computed by the database (filterable, sortable).
 
-    Remaining working days = weekdays between today and the due day (integer arithmetic on day
-    numbers) corrected by the calendar's exceptions in between (make-up workdays +1, weekday
-    holidays -1), read by a correlated subquery: no Python loop, one SQL statement per page.
+    Remaining working days are the calendar's SQL count from today to the due day
+    (`calendar.working_days_between_expr`): one SQL statement per page.
     """
     now = now or timezone.now()
     today = calendar.local_date(now)
@@ -66,62 +53,8 @@ def annotate_deadlines(qs, now=None):
         due_day=TruncDate("due_at", tzinfo=calendar.SHANGHAI),
         plan_due_day=TruncDate("plan_due_at", tzinfo=calendar.SHANGHAI),
     ).annotate(
-        remaining_days=_remaining("due_day", today),
-        plan_remaining_days=_remaining("plan_due_day", today),
-    )
-
-
-# A Monday long ago: weekday(epoch + n) == n % 7.
-_EPOCH = date(2000, 1, 3)
-
-
-class _DayNumber(Func):
-    """Days from _EPOCH to a date expression, as an integer (PostgreSQL: date - date)."""
-
-    output_field = IntegerField()
-    template = "(%(expressions)s - DATE '2000-01-03')"
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="CAST(julianday(%(expressions)s) - julianday('2000-01-03') AS INTEGER)"
-        )
-
-
-def _weekdays_before(n):
-    """Weekdays in [epoch, epoch + n) for n >= 0: five per full week plus the partial week."""
-    return ExpressionWrapper(Value(5) * (n / Value(7)) + Least(Mod(n, Value(7)), Value(5)), output_field=IntegerField())
-
-
-def _weekdays_before_const(n):
-    return 5 * (n // 7) + min(n % 7, 5)
-
-
-def _remaining(day_field, today):
-    """Working days d with today < d <= due (negative count of (due, today] once overdue)."""
-    n = ExpressionWrapper(_DayNumber(F(day_field)) + Value(1), output_field=IntegerField())
-    base = _weekdays_before_const((today - _EPOCH).days + 1)
-    sign = Case(
-        When(is_workday=True, date__week_day__in=[1, 7], then=Value(1)),
-        When(is_workday=False, date__week_day__in=[2, 3, 4, 5, 6], then=Value(-1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    ahead = Q(date__gt=today, date__lte=OuterRef(day_field))
-    behind = Q(date__gt=OuterRef(day_field), date__lte=today)
-    signed = Case(When(ahead, then=sign), When(behind, then=-sign), default=Value(0), output_field=IntegerField())
-    exceptions = (
-        CalendarDay.objects.filter(ahead | behind)
-        .order_by()
-        .annotate(signed=signed)
-        .values(total=Func(F("signed"), function="SUM", output_field=IntegerField()))
-    )
-    return Case(
-        When(**{f"{day_field}__isnull": True}, then=Value(None)),
-        default=ExpressionWrapper(
-            _weekdays_before(n) - Value(base) + Coalesce(Subquery(exceptions[:1]), Value(0)),
-            output_field=IntegerField(),
-        ),
-        output_field=IntegerField(),
+        remaining_days=calendar.working_days_between_expr(today, "due_day"),
+        plan_remaining_days=calendar.working_days_between_expr(today, "plan_due_day"),
     )
 
 
