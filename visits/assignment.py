@@ -72,7 +72,6 @@ def propose_assignments(*, campaign, actor=None):
 
 
 def _propose_for_community(campaign, community, teams, members, team_people, focus_ids):
-    through = Household.categories.through
     households = list(
         Household.objects.filter(grid__path__startswith=community.path)
         .order_by("grid_id", "address", "id")
@@ -81,15 +80,57 @@ def _propose_for_community(campaign, community, teams, members, team_people, foc
     if not households:
         return []
     ids = [h[0] for h in households]
+    rank = _priority(ids, focus_ids)
+    leader_done, taken, team_count = _existing(campaign, ids)
+    free = [h for h in households if h[0] not in taken]
+    paired = [t for t in teams if t.paired_unit_id == community.pk and members[t.id]]
+    # 1. Street cadre groups: at least 30 % each, petitioners and hardship households first.
+    street_groups = [t for t in paired if t.unit and t.unit.level == Level.STREET]
+    share = math.ceil(len(households) * STREET_GROUP_SHARE)
+    new, free = _street_groups(campaign, street_groups, members, team_count, free, share, rank)
+    # 2. Paired department teams: their listed quota.
+    departments = [t for t in paired if t.unit and t.unit.level == Level.DEPARTMENT]
+    quotas, free = _department_teams(campaign, departments, members, team_count, free)
+    new += quotas
+    # 3. The community party leader visits every household (户户到), apart from the rules above.
+    leader = _party_leader(community)
+    if leader:
+        unvisited = [h for h in households if h[0] not in leader_done]
+        new += _spread(campaign, unvisited, [leader], AssignmentKind.PARTY_LEADER)
+    # 4. Committee members: whole address blocks, up to an even share with the grid cadres.
+    committee = _committee(community, team_people, leader)
+    grid_cadres = _grid_cadres(community, team_people)
+    blocks, leftovers = _committee_blocks(campaign, free, committee, grid_cadres)
+    new += blocks
+    # 5. Grid cadres take the rest of their grid; a grid without one falls back to the committee.
+    new += _grid_rest(campaign, leftovers, grid_cadres, committee)
+    return new
+
+
+def _priority(ids, focus_ids):
+    """The order street groups pick in: petitioners and hardship households, then the campaign's
+    other focus households, then the rest."""
     cats = defaultdict(set)
     codes = defaultdict(set)
-    for hid, cid, code in through.objects.filter(household_id__in=ids).values_list(
+    for hid, cid, code in Household.categories.through.objects.filter(household_id__in=ids).values_list(
         "household_id", "focuscategory_id", "focuscategory__code"
     ):
         cats[hid].add(cid)
         codes[hid].add(code)
-    regular = {}
+
+    def rank(h):
+        if h[3] or codes[h[0]] & PRIORITY_CODES:
+            return 0
+        return 1 if cats[h[0]] & focus_ids else 2
+
+    return rank
+
+
+def _existing(campaign, ids):
+    """What is already assigned: households with a party-leader visit, households with a regular
+    visitor, and how many households each team has."""
     leader_done = set()
+    taken = set()
     team_count = defaultdict(int)
     for hid, kind, team_id in Assignment.objects.filter(campaign=campaign, household_id__in=ids).values_list(
         "household_id", "kind", "team_id"
@@ -97,60 +138,59 @@ def _propose_for_community(campaign, community, teams, members, team_people, foc
         if kind == AssignmentKind.PARTY_LEADER:
             leader_done.add(hid)
         else:
-            regular[hid] = kind
+            taken.add(hid)
             if team_id:
                 team_count[team_id] += 1
-    free = [h for h in households if h[0] not in regular]
+    return leader_done, taken, team_count
+
+
+def _spread(campaign, batch, visitors, kind, team=None):
+    """Assign the households of `batch` to `visitors` in turn."""
+    return [
+        Assignment(campaign=campaign, household_id=h[0], visitor_id=visitors[i % len(visitors)], kind=kind, team=team)
+        for i, h in enumerate(batch)
+    ]
+
+
+def _street_groups(campaign, teams, members, team_count, free, share, rank):
+    """Each street group tops up to `share` households, best ranked first; returns the new
+    assignments and the households still free."""
     new = []
-
-    def give(batch, visitors, kind, team=None):
-        for i, h in enumerate(batch):
-            new.append(
-                Assignment(
-                    campaign=campaign, household_id=h[0], visitor_id=visitors[i % len(visitors)], kind=kind, team=team
-                )
-            )
-            regular[h[0]] = kind
-
-    paired = [t for t in teams if t.paired_unit_id == community.pk and members[t.id]]
-    # 1. Street cadre groups: at least 30 % each, petitioners and hardship households first.
-    for team in [t for t in paired if t.unit and t.unit.level == Level.STREET]:
-        need = math.ceil(len(households) * STREET_GROUP_SHARE) - team_count[team.id]
+    for team in teams:
+        need = share - team_count[team.id]
         if need <= 0:
             continue
-
-        def rank(h):
-            if h[3] or codes[h[0]] & PRIORITY_CODES:
-                return 0
-            return 1 if cats[h[0]] & focus_ids else 2
-
         picked = sorted(free, key=rank)[:need]
-        give(picked, members[team.id], AssignmentKind.STREET_GROUP, team)
+        new += _spread(campaign, picked, members[team.id], AssignmentKind.STREET_GROUP, team)
         picked_ids = {h[0] for h in picked}
         free = [h for h in free if h[0] not in picked_ids]
-    # 2. Paired department teams: their listed quota.
-    for team in [t for t in paired if t.unit and t.unit.level == Level.DEPARTMENT]:
+    return new, free
+
+
+def _department_teams(campaign, teams, members, team_count, free):
+    """Each department team tops up to its quota in address order; returns the new assignments and
+    the households still free."""
+    new = []
+    for team in teams:
         need = team.quota - team_count[team.id]
         if need <= 0:
             continue
-        give(free[:need], members[team.id], AssignmentKind.DEPARTMENT, team)
+        new += _spread(campaign, free[:need], members[team.id], AssignmentKind.DEPARTMENT, team)
         free = free[need:]
-    # 3. The community party leader visits every household (户户到), apart from the rules above.
-    leader = (
+    return new, free
+
+
+def _party_leader(community):
+    return (
         Membership.objects.filter(unit=community, is_party_leader=True, role__in=FIELD_ROLES, user__is_active=True)
         .order_by("id")
         .values_list("user_id", flat=True)
     ).first()
-    if leader:
-        for h in households:
-            if h[0] not in leader_done:
-                new.append(
-                    Assignment(
-                        campaign=campaign, household_id=h[0], visitor_id=leader, kind=AssignmentKind.PARTY_LEADER
-                    )
-                )
-    # 4. Committee members: whole address blocks, up to an even share with the grid cadres.
-    committee = list(
+
+
+def _committee(community, team_people, leader):
+    """Cadres of the community itself who are in no team and are not its party leader."""
+    return list(
         Membership.objects.filter(unit=community, role=Role.CADRE, is_party_leader=False, user__is_active=True)
         .exclude(user_id__in=team_people)
         .exclude(user_id=leader or 0)
@@ -158,6 +198,10 @@ def _propose_for_community(campaign, community, teams, members, team_people, foc
         .values_list("user_id", flat=True)
         .distinct()
     )
+
+
+def _grid_cadres(community, team_people):
+    """Per grid of the community: its cadres who are in no team."""
     grid_cadres = defaultdict(list)
     for grid_id, user_id in (
         Membership.objects.filter(unit__parent=community, unit__level=Level.GRID, role=Role.CADRE, user__is_active=True)
@@ -166,31 +210,43 @@ def _propose_for_community(campaign, community, teams, members, team_people, foc
         .values_list("unit_id", "user_id")
     ):
         grid_cadres[grid_id].append(user_id)
+    return grid_cadres
+
+
+def _committee_blocks(campaign, free, committee, grid_cadres):
+    """Whole address blocks to committee members in turn, each up to an even share of the free
+    households with the grid cadres; returns the new assignments and the households left over."""
     blocks = defaultdict(list)
     for h in free:
         blocks[(h[1], address_block(h[2]))].append(h)
     people = len(committee) + sum(len(v) for v in grid_cadres.values())
     share = math.ceil(len(free) / people) if people else 0
     load = defaultdict(int)
+    new = []
     leftovers = []
     ci = 0
     for hs in blocks.values():
         while ci < len(committee) and load[committee[ci]] >= share:
             ci += 1
         if ci < len(committee):
-            give(hs, [committee[ci]], AssignmentKind.COMMITTEE)
+            new += _spread(campaign, hs, [committee[ci]], AssignmentKind.COMMITTEE)
             load[committee[ci]] += len(hs)
         else:
             leftovers.extend(hs)
-    # 5. Grid cadres take the rest of their grid; a grid without one falls back to the committee.
+    return new, leftovers
+
+
+def _grid_rest(campaign, leftovers, grid_cadres, committee):
+    """The left-over households of each grid to its grid cadres, else to the committee."""
     per_grid = defaultdict(list)
     for h in leftovers:
         per_grid[h[1]].append(h)
+    new = []
     for grid_id, hs in per_grid.items():
         if grid_cadres[grid_id]:
-            give(hs, grid_cadres[grid_id], AssignmentKind.GRID)
+            new += _spread(campaign, hs, grid_cadres[grid_id], AssignmentKind.GRID)
         elif committee:
-            give(hs, committee, AssignmentKind.COMMITTEE)
+            new += _spread(campaign, hs, committee, AssignmentKind.COMMITTEE)
     return new
 
 
