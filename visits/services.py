@@ -183,29 +183,12 @@ def record_visit(
     if first is not None:
         return _replay(first, actor)
     campaign = campaign_for(household, campaign, visitor=actor)
-    day = local_date(visited_at)
-    phase = campaign.phase_on(day)
-    if phase not in VISIT_PHASES:
-        raise InvalidInput("走访日期不在本次活动的集中走访或整改回头看阶段内", code="out_of_phase")
-    if visited_at > timezone.now() + timedelta(minutes=10):
-        raise InvalidInput("走访时间不能晚于当前时间", code="future_visit")
-    if mode not in VisitMode.values or mode not in (campaign.allowed_modes or VisitMode.values):
-        raise InvalidInput("本次活动不允许该走访方式", code="mode_not_allowed")
-    mode_reason = (mode_reason or "").strip()
-    if mode != VisitMode.IN_PERSON and not mode_reason:
-        msg = "电话、微信、短信走访仅限长期外出等情况，请填写原因"
-        raise InvalidInput(msg, code="mode_reason_required", fields={"mode_reason": [msg]})
+    phase = _visit_phase(campaign, visited_at)
+    mode_reason = _clean_mode(campaign, mode, mode_reason)
     if duration_minutes is None or duration_minutes < 1 or duration_minutes > 600:
         raise InvalidInput("走访时长应在1到600分钟之间", fields={"duration_minutes": ["走访时长应在1到600分钟之间"]})
-    answers = {str(k): str(v).strip() for k, v in (answers or {}).items() if str(v).strip()}
-    valid_items = {str(pk) for pk in ChecklistItem.objects.filter(campaign=campaign).values_list("id", flat=True)}
-    unknown = set(answers) - valid_items
-    if unknown:
-        raise InvalidInput("入户必问中有不属于本次活动的问题", fields={"answers": sorted(unknown)})
-    co_ids = {getattr(u, "pk", u) for u in co_visitors} - {actor.pk}
-    co = list(co_visitor_choices(actor, household, campaign).filter(pk__in=co_ids)) if co_ids else []
-    if len(co) != len(co_ids):
-        raise InvalidInput(OUT_OF_SCOPE, fields={"co_visitors": [OUT_OF_SCOPE]})
+    answers = _clean_answers(campaign, answers)
+    co = _co_visitors(actor, household, campaign, co_visitors)
     images = [check_photo(p) for p in photos]
     try:
         with transaction.atomic():
@@ -217,7 +200,7 @@ def record_visit(
                 visited_at=visited_at,
                 duration_minutes=duration_minutes,
                 mode=mode,
-                mode_reason=mode_reason if mode != VisitMode.IN_PERSON else "",
+                mode_reason=mode_reason,
                 answers=answers,
                 notes=(notes or "").strip(),
                 too_short=duration_minutes < campaign.min_visit_minutes,
@@ -235,6 +218,46 @@ def record_visit(
             raise
         return _replay(first, actor)
     return visit, True
+
+
+def _visit_phase(campaign, visited_at):
+    """The phase of the campaign a visit falls in: it must be a visiting one, and not in the future."""
+    phase = campaign.phase_on(local_date(visited_at))
+    if phase not in VISIT_PHASES:
+        raise InvalidInput("走访日期不在本次活动的集中走访或整改回头看阶段内", code="out_of_phase")
+    if visited_at > timezone.now() + timedelta(minutes=10):
+        raise InvalidInput("走访时间不能晚于当前时间", code="future_visit")
+    return phase
+
+
+def _clean_mode(campaign, mode, mode_reason):
+    """Check the visit mode against the campaign; returns the reason to store (none in person)."""
+    if mode not in VisitMode.values or mode not in (campaign.allowed_modes or VisitMode.values):
+        raise InvalidInput("本次活动不允许该走访方式", code="mode_not_allowed")
+    mode_reason = (mode_reason or "").strip()
+    if mode != VisitMode.IN_PERSON and not mode_reason:
+        msg = "电话、微信、短信走访仅限长期外出等情况，请填写原因"
+        raise InvalidInput(msg, code="mode_reason_required", fields={"mode_reason": [msg]})
+    return mode_reason if mode != VisitMode.IN_PERSON else ""
+
+
+def _clean_answers(campaign, answers):
+    """Non-blank answers keyed by checklist item id, each an item of the campaign."""
+    answers = {str(k): str(v).strip() for k, v in (answers or {}).items() if str(v).strip()}
+    valid_items = {str(pk) for pk in ChecklistItem.objects.filter(campaign=campaign).values_list("id", flat=True)}
+    unknown = set(answers) - valid_items
+    if unknown:
+        raise InvalidInput("入户必问中有不属于本次活动的问题", fields={"answers": sorted(unknown)})
+    return answers
+
+
+def _co_visitors(actor, household, campaign, co_visitors):
+    """The users named as co-visitors, all of them among `co_visitor_choices()`; the actor is dropped."""
+    co_ids = {getattr(u, "pk", u) for u in co_visitors} - {actor.pk}
+    co = list(co_visitor_choices(actor, household, campaign).filter(pk__in=co_ids)) if co_ids else []
+    if len(co) != len(co_ids):
+        raise InvalidInput(OUT_OF_SCOPE, fields={"co_visitors": [OUT_OF_SCOPE]})
+    return co
 
 
 def _replay(first, actor):
