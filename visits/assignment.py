@@ -13,9 +13,12 @@ Existing assignments are never changed, so running it again, or after office sta
 some, changes nothing; the unique constraints make concurrent runs harmless too.
 """
 
+from __future__ import annotations
+
 import math
 import re
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 
@@ -25,19 +28,28 @@ from campaigns.models import Level, Membership, OrgUnit, Role, Team, TeamMember
 
 from .models import FIELD_ROLES, OUT_OF_SCOPE, Assignment, AssignmentKind, Household, assignable_visitors
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    from django.db.models import QuerySet
+
+    from campaigns.models import Campaign, User
+
+    Row = tuple[int, int, str, bool]  # a household: id, grid id, address, is_hardship
+
 PRIORITY_CODES = {"petitioner", "hardship"}  # seeds/002: street groups focus on 上访户 and 困难户
 STREET_GROUP_SHARE = 0.30
 _BLOCK = re.compile(r"^(.*?(?:号楼|栋|幢|号院|组))")
 
 
-def address_block(address):
+def address_block(address: str) -> str:
     """The building or village group of an address: neighbours share it (划片 by proximity)."""
     m = _BLOCK.match(address)
     return m.group(1) if m else re.sub(r"[\d\-－号室单元]+$", "", address) or address
 
 
 @transaction.atomic
-def propose_assignments(*, campaign, actor=None):
+def propose_assignments(*, campaign: Campaign, actor: User | None = None) -> dict[str, int]:
     """Create the missing assignments of a campaign following the rules above; returns counts by kind.
 
     With an `actor`, only the communities where they may assign (rule "assign") are touched (a
@@ -71,7 +83,14 @@ def propose_assignments(*, campaign, actor=None):
     return dict(counts)
 
 
-def _propose_for_community(campaign, community, teams, members, team_people, focus_ids):
+def _propose_for_community(
+    campaign: Campaign,
+    community: OrgUnit,
+    teams: list[Team],
+    members: defaultdict[int, list[int]],
+    team_people: set[int],
+    focus_ids: set[int],
+) -> list[Assignment]:
     households = list(
         Household.objects.filter(grid__path__startswith=community.path)
         .order_by("grid_id", "address", "id")
@@ -107,7 +126,7 @@ def _propose_for_community(campaign, community, teams, members, team_people, foc
     return new
 
 
-def _priority(ids, focus_ids):
+def _priority(ids: list[int], focus_ids: set[int]) -> Callable[[Row], int]:
     """The order street groups pick in: petitioners and hardship households, then the campaign's
     other focus households, then the rest."""
     cats = defaultdict(set)
@@ -118,7 +137,7 @@ def _priority(ids, focus_ids):
         cats[hid].add(cid)
         codes[hid].add(code)
 
-    def rank(h):
+    def rank(h: Row) -> int:
         if h[3] or codes[h[0]] & PRIORITY_CODES:
             return 0
         return 1 if cats[h[0]] & focus_ids else 2
@@ -126,7 +145,7 @@ def _priority(ids, focus_ids):
     return rank
 
 
-def _existing(campaign, ids):
+def _existing(campaign: Campaign, ids: list[int]) -> tuple[set[int], set[int], defaultdict[int, int]]:
     """What is already assigned: households with a party-leader visit, households with a regular
     visitor, and how many households each team has."""
     leader_done = set()
@@ -144,7 +163,9 @@ def _existing(campaign, ids):
     return leader_done, taken, team_count
 
 
-def _spread(campaign, batch, visitors, kind, team=None):
+def _spread(
+    campaign: Campaign, batch: Sequence[Row], visitors: Sequence[int], kind: str, team: Team | None = None
+) -> list[Assignment]:
     """Assign the households of `batch` to `visitors` in turn."""
     return [
         Assignment(campaign=campaign, household_id=h[0], visitor_id=visitors[i % len(visitors)], kind=kind, team=team)
@@ -152,7 +173,15 @@ def _spread(campaign, batch, visitors, kind, team=None):
     ]
 
 
-def _street_groups(campaign, teams, members, team_count, free, share, rank):
+def _street_groups(
+    campaign: Campaign,
+    teams: list[Team],
+    members: defaultdict[int, list[int]],
+    team_count: defaultdict[int, int],
+    free: list[Row],
+    share: int,
+    rank: Callable[[Row], int],
+) -> tuple[list[Assignment], list[Row]]:
     """Each street group tops up to `share` households, best ranked first; returns the new
     assignments and the households still free."""
     new = []
@@ -167,7 +196,13 @@ def _street_groups(campaign, teams, members, team_count, free, share, rank):
     return new, free
 
 
-def _department_teams(campaign, teams, members, team_count, free):
+def _department_teams(
+    campaign: Campaign,
+    teams: list[Team],
+    members: defaultdict[int, list[int]],
+    team_count: defaultdict[int, int],
+    free: list[Row],
+) -> tuple[list[Assignment], list[Row]]:
     """Each department team tops up to its quota in address order; returns the new assignments and
     the households still free."""
     new = []
@@ -180,7 +215,7 @@ def _department_teams(campaign, teams, members, team_count, free):
     return new, free
 
 
-def _party_leader(community):
+def _party_leader(community: OrgUnit) -> int | None:
     return (
         Membership.objects.filter(unit=community, is_party_leader=True, role__in=FIELD_ROLES, user__is_active=True)
         .order_by("id")
@@ -188,7 +223,7 @@ def _party_leader(community):
     ).first()
 
 
-def _committee(community, team_people, leader):
+def _committee(community: OrgUnit, team_people: set[int], leader: int | None) -> list[int]:
     """Cadres of the community itself who are in no team and are not its party leader."""
     return list(
         Membership.objects.filter(unit=community, role=Role.CADRE, is_party_leader=False, user__is_active=True)
@@ -200,7 +235,7 @@ def _committee(community, team_people, leader):
     )
 
 
-def _grid_cadres(community, team_people):
+def _grid_cadres(community: OrgUnit, team_people: set[int]) -> defaultdict[int, list[int]]:
     """Per grid of the community: its cadres who are in no team."""
     grid_cadres = defaultdict(list)
     for grid_id, user_id in (
@@ -213,7 +248,9 @@ def _grid_cadres(community, team_people):
     return grid_cadres
 
 
-def _committee_blocks(campaign, free, committee, grid_cadres):
+def _committee_blocks(
+    campaign: Campaign, free: list[Row], committee: list[int], grid_cadres: dict[int, list[int]]
+) -> tuple[list[Assignment], list[Row]]:
     """Whole address blocks to committee members in turn, each up to an even share of the free
     households with the grid cadres; returns the new assignments and the households left over."""
     blocks = defaultdict(list)
@@ -236,7 +273,9 @@ def _committee_blocks(campaign, free, committee, grid_cadres):
     return new, leftovers
 
 
-def _grid_rest(campaign, leftovers, grid_cadres, committee):
+def _grid_rest(
+    campaign: Campaign, leftovers: list[Row], grid_cadres: defaultdict[int, list[int]], committee: list[int]
+) -> list[Assignment]:
     """The left-over households of each grid to its grid cadres, else to the committee."""
     per_grid = defaultdict(list)
     for h in leftovers:
@@ -251,7 +290,7 @@ def _grid_rest(campaign, leftovers, grid_cadres, committee):
 
 
 # --- adjustments by office staff ------------------------------------------------------------------
-def _check_actor(actor, households):
+def _check_actor(actor: User, households: list[Household]) -> None:
     """Rule "assign" on every household, all or nothing."""
     allowed = set(
         Household.objects.actionable_by(actor, "assign")
@@ -265,7 +304,9 @@ def _check_actor(actor, households):
         raise NotAllowed(f"农户“{refused[0].head_name}”不在您的管辖范围内")
 
 
-def _check_visitor(actor, campaign, households, visitor, team=None):
+def _check_visitor(
+    actor: User, campaign: Campaign, households: list[Household], visitor: User, team: Team | None = None
+) -> None:
     """The visitor rule: someone the actor may name, whose field role covers every household, or a
     member of one of the campaign's teams (the given team, when there is one)."""
     if not assignable_visitors(actor, campaign).filter(pk=visitor.pk).exists():
@@ -288,7 +329,7 @@ def _check_visitor(actor, campaign, households, visitor, team=None):
         raise InvalidInput(msg, code="visitor_not_allowed", fields={"visitor": [msg]})
 
 
-def conflicts(*, campaign, household_ids, visitor, kind):
+def conflicts(*, campaign: Campaign, household_ids: Iterable[int], visitor: User, kind: str) -> QuerySet[Assignment]:
     """Assignments that assigning `visitor` would duplicate (互不重复): the UI warns with these."""
     qs = Assignment.objects.filter(campaign=campaign, household_id__in=household_ids).exclude(visitor=visitor)
     if kind == AssignmentKind.PARTY_LEADER:
@@ -298,21 +339,32 @@ def conflicts(*, campaign, household_ids, visitor, kind):
     return qs.select_related("household", "visitor")
 
 
-def check(*, actor, campaign, households, visitor, kind):
+def check(
+    *, actor: User, campaign: Campaign, households: Iterable[Household], visitor: User, kind: str
+) -> list[Assignment]:
     """What assigning would break (互不重复), before submitting: only for households the actor assigns."""
     households = list(households)
     _check_actor(actor, households)
     return list(conflicts(campaign=campaign, household_ids=[h.pk for h in households], visitor=visitor, kind=kind))
 
 
-def describe_conflicts(found):
+def describe_conflicts(found: Sequence[Assignment]) -> str:
     names = "、".join(f"{a.household.head_name}（已由{a.visitor}走访）" for a in found[:5])
     more = f"等{len(found)}户" if len(found) > 5 else ""
     return f"同一户在一次活动中不能重复分配：{names}{more}。如需更换走访人，请选择“改派”。"
 
 
 @transaction.atomic
-def assign(*, actor, campaign, households, visitor, kind, team=None, replace=False):
+def assign(
+    *,
+    actor: User,
+    campaign: Campaign,
+    households: Iterable[Household],
+    visitor: User,
+    kind: str,
+    team: Team | None = None,
+    replace: bool = False,
+) -> list[Assignment]:
     """Assign households to a visitor, singly or in bulk; refuse a second regular visitor unless
     `replace` (改派) moves the existing assignment. All or nothing."""
     if kind not in AssignmentKind.values:
@@ -360,13 +412,13 @@ def assign(*, actor, campaign, households, visitor, kind, team=None, replace=Fal
     )
 
 
-def _require_adjust(actor, assignment):
+def _require_adjust(actor: User, assignment: Assignment) -> None:
     if not can(actor, "adjust", assignment):
         raise NotAllowed("只有活动办工作人员可以调整走访分配")
 
 
 @transaction.atomic
-def change_visitor(*, actor, assignment, visitor):
+def change_visitor(*, actor: User, assignment: Assignment, visitor: User) -> Assignment:
     """改派: move one assignment to another visitor (still one regular visitor per household)."""
     _require_adjust(actor, assignment)
     _check_visitor(actor, assignment.campaign, [assignment.household], visitor)
@@ -384,6 +436,6 @@ def change_visitor(*, actor, assignment, visitor):
 
 
 @transaction.atomic
-def unassign(*, actor, assignment):
+def unassign(*, actor: User, assignment: Assignment) -> None:
     _require_adjust(actor, assignment)
     assignment.delete()
