@@ -140,54 +140,76 @@ def seed(ctx):
 def _live(g, path, *, office, handlers, leader, previous, i):
     """Move one entry along its path, as the office, the handling unit and the leader would."""
     run = lambda actor, name, **f: services.transition(actor=actor, grievance=g, name=name, **f)  # noqa: E731
-    if path == "registered":
-        return
-    if path == "merged" and previous is not None and previous.status not in ("closed", "merged", "withdrawn"):
-        run(office, "merge", into=previous.pk, note="同一问题重复反映，合并办理")
-        return
-    if path == "on_spot":
-        run(office, "solve_on_spot", result="走访时当场答复并协调解决")
-        return
-    if path == "withdrawn":
-        run(office, "withdraw", note="群众表示问题已自行解决，申请撤回")
+    if path == "registered" or _settled_at_intake(run, path, office=office, previous=previous):
         return
     run(office, "review", note="经核实，情况属实")
     if path == "reviewed":
         return
-    dept = g.category.default_department or (g.category.parent.default_department if g.category.parent_id else None)
-    target = dept if dept is not None and i % 2 == 0 else g.unit.parent
-    owner = leader.pk if i % 26 == 3 or path == "escalated" else None
-    run(office, "assign", handling_unit=target.pk, **({"case_owner": owner} if owner else {}))
-    actor = handlers.get(target.pk, office)
-    if path in ("adopted", "not_adopted"):
-        if path == "adopted":
-            run(actor, "adopt", result="建议已采纳，纳入今年民生实事项目")
-        else:
-            run(actor, "reject_suggestion", note="经研究，暂不具备实施条件，已向群众说明")
-        return
-    if path == "assigned":
-        return
-    if path == "extended":
-        run(actor, "request_extension", note="涉及多个部门，需协调资金", days=10)
-        run(leader, "approve_extension", note="同意延期")
-        return
-    if path == "escalated":
-        run(actor, "escalate", note="本级无法协调，提请上级统筹")
+    actor = _route(g, run, path, office=office, handlers=handlers, leader=leader, i=i)
+    if _settled_by_handler(run, path, actor=actor, leader=leader):
         return
     run(actor, "propose_plan", proposed_solution="制定整改方案，明确责任人和完成时限")
     if path == "planned":
         return
+    _answer(g, run, path, actor=actor)
+    if path == "resolved" or path == "explained":
+        return
+    _look_back(run, path, office=office, i=i)
+
+
+def _settled_at_intake(run, path, *, office, previous):
+    """Merge, solve on the spot or withdraw before any review; False when the path goes on."""
+    if path == "merged" and previous is not None and previous.status not in ("closed", "merged", "withdrawn"):
+        run(office, "merge", into=previous.pk, note="同一问题重复反映，合并办理")
+    elif path == "on_spot":
+        run(office, "solve_on_spot", result="走访时当场答复并协调解决")
+    elif path == "withdrawn":
+        run(office, "withdraw", note="群众表示问题已自行解决，申请撤回")
+    else:
+        return False
+    return True
+
+
+def _route(g, run, path, *, office, handlers, leader, i):
+    """Route the entry to its department or the unit above, the leader owning some cases; returns
+    who acts for the handling unit."""
+    dept = g.category.default_department or (g.category.parent.default_department if g.category.parent_id else None)
+    target = dept if dept is not None and i % 2 == 0 else g.unit.parent
+    owner = leader.pk if i % 26 == 3 or path == "escalated" else None
+    run(office, "assign", handling_unit=target.pk, **({"case_owner": owner} if owner else {}))
+    return handlers.get(target.pk, office)
+
+
+def _settled_by_handler(run, path, *, actor, leader):
+    """Decide a suggestion, stay assigned, get an extension or escalate; False when a plan follows."""
+    if path == "adopted":
+        run(actor, "adopt", result="建议已采纳，纳入今年民生实事项目")
+    elif path == "not_adopted":
+        run(actor, "reject_suggestion", note="经研究，暂不具备实施条件，已向群众说明")
+    elif path == "extended":
+        run(actor, "request_extension", note="涉及多个部门，需协调资金", days=10)
+        run(leader, "approve_extension", note="同意延期")
+    elif path == "escalated":
+        run(actor, "escalate", note="本级无法协调，提请上级统筹")
+    elif path != "assigned":
+        return False
+    return True
+
+
+def _answer(g, run, path, *, actor):
+    """Answer a planned problem: an explanation, or a resolution with its evidence."""
     if path == "explained":
         run(actor, "explain", result="经核查不符合政策规定，已当面解释说明")
     else:
         evidence = ContentFile("整改前后照片及验收记录（演示）".encode(), name=f"佐证-{g.pk}.txt")
         run(actor, "resolve", result="已按方案整改完毕，现场验收合格", evidence=[evidence])
-    if path == "resolved" or path == "explained":
-        return
+
+
+def _look_back(run, path, *, office, i):
+    """The office's follow-up call, then reopen or close."""
     satisfaction = "not_satisfied" if path == "reopened" else ("satisfied" if i % 3 else "basically_satisfied")
     run(office, "follow_up", satisfaction=satisfaction, notes="电话回访")
     if path == "reopened":
         run(office, "reopen", note="群众不满意，重新办理")
-        return
-    if path == "closed":
+    elif path == "closed":
         run(office, "close", note="群众满意，予以销号")

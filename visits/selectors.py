@@ -1,5 +1,9 @@
 """Reads of the visits app: household lists, my households, coverage, diaries."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 from campaigns.access import scope
@@ -7,8 +11,17 @@ from campaigns.models import Campaign, FocusCategory, Level, OrgUnit, Team
 
 from .models import Assignment, AssignmentKind, Household, Visit
 
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
-def current_campaign(user, unit=None):
+    from django.db.models import QuerySet
+
+    from campaigns.models import User
+
+    from .models import HouseholdQuerySet
+
+
+def current_campaign(user: User, unit: OrgUnit | None = None) -> Campaign | None:
     """The campaign a page works on: the newest visible one over the unit (or any)."""
     qs = Campaign.objects.visible_to(user).prefetch_related("phases")
     if unit is not None:
@@ -17,8 +30,17 @@ def current_campaign(user, unit=None):
 
 
 def households(
-    user, *, base=None, campaign=None, grid=None, unit=None, category=None, visited=None, mine=False, q=None
-):
+    user: User,
+    *,
+    base: HouseholdQuerySet | None = None,
+    campaign: Campaign | None = None,
+    grid: str | None = None,
+    unit: OrgUnit | None = None,
+    category: str | int | None = None,
+    visited: bool | None = None,
+    mine: bool = False,
+    q: str | None = None,
+) -> QuerySet[Household]:
     """Households the user may see (of `base`, default all), filtered; annotated with `personal_ok`,
     `is_visited`, `is_mine`."""
     base = Household.objects.all() if base is None else base
@@ -45,7 +67,7 @@ def households(
     return qs.prefetch_related(Prefetch("categories", queryset=FocusCategory.objects.order_by("id"))).distinct()
 
 
-def my_households(user, campaign):
+def my_households(user: User, campaign: Campaign) -> list[Household]:
     """A cadre's worklist: assigned households, unvisited first, focus households marked."""
     focus = set(campaign.focus_categories.values_list("id", flat=True))
     rows = list(households(user, campaign=campaign, mine=True).order_by("grid__code", "address"))
@@ -55,11 +77,11 @@ def my_households(user, campaign):
     return rows
 
 
-def _blank():
+def _blank() -> dict[str, int]:
     return {"total": 0, "assigned": 0, "visited": 0, "focus_total": 0, "focus_visited": 0, "too_short": 0}
 
 
-def coverage(user, campaign, unit=None):
+def coverage(user: User, campaign: Campaign, unit: OrgUnit | None = None) -> dict[str, Any]:
     """Visited / assigned / total per child unit of `unit` (default: the user's top unit) and per team."""
     s = scope(user)
     units = OrgUnit.objects.visible_to(user)
@@ -133,14 +155,14 @@ def coverage(user, campaign, unit=None):
     return {"unit": unit, "rows": result_rows, "total": {**total, **_rates(total)}, "teams": teams}
 
 
-def _rates(r):
+def _rates(r: Mapping[str, int]) -> dict[str, float]:
     return {
         "rate": round(r["visited"] * 100 / r["total"], 1) if r["total"] else 0.0,
         "focus_rate": round(r["focus_visited"] * 100 / r["focus_total"], 1) if r["focus_total"] else 0.0,
     }
 
 
-def diary(user, visitor, campaign=None):
+def diary(user: User, visitor: User, campaign: Campaign | None = None) -> QuerySet[Visit]:
     """A visitor's visits in date order (民情日记), limited to what `user` may see."""
     qs = Visit.objects.visible_to(user).filter(Q(visitor=visitor) | Q(co_visitors=visitor)).distinct()
     if campaign is not None:
