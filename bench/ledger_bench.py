@@ -28,7 +28,8 @@ def build():
     from django.utils import timezone
 
     from campaigns import calendar, defaults
-    from campaigns.models import Level, Membership, OrgUnit, Role, User
+    from campaigns.choices import Level, Role
+    from campaigns.models import Membership, OrgUnit, User
     from campaigns.services import create_campaign
     from grievances.models import Grievance, GrievanceCategory
     from grievances.services import seed_categories

@@ -84,7 +84,8 @@ def load():
     from django.utils import timezone
 
     from campaigns import services
-    from campaigns.models import Level, OrgUnit, User
+    from campaigns.choices import Level
+    from campaigns.models import OrgUnit, User
     from grievances.models import Grievance, GrievanceCategory, GrievanceEvent
     from visits.models import Household, Visit
 

@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from . import defaults, services
 from .calendar import local_date
-from .models import Campaign, Level, Membership, OrgUnit, Role, Team, TeamMember, User
+from .choices import Level, Role
+from .models import Campaign, Membership, OrgUnit, Team, TeamMember, User
 
 DEMO_PHASE_DAYS = {"organise": 15, "visiting": 75, "rectification": 45, "lookback": 30, "summary": 20}
 

@@ -8,28 +8,9 @@ from django.utils import timezone
 
 from . import defaults
 from .access import PATH_SEP, Rule, ScopedQuerySet, path_prefixes, scope
+from .choices import CalendarSource, Level, Phase, Role, VisitMode
 
 PATH_DIGITS = 7
-
-
-class Level(models.TextChoices):
-    DISTRICT = "district", "区/县"
-    STREET = "street", "街道/镇"
-    COMMUNITY = "community", "社区/村"
-    GRID = "grid", "网格/楼组"
-    DEPARTMENT = "department", "区直部门"
-
-
-TERRITORIAL_LEVELS = [Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
-
-
-class Role(models.TextChoices):
-    CADRE = "cadre", "走访干部"
-    OFFICE = "office", "办公室工作人员"
-    HANDLER = "handler", "责任单位工作人员"
-    LEADER = "leader", "领导"
-    INSPECTOR = "inspector", "督导"
-    ADMIN = "admin", "管理员"
 
 
 class LevelName(models.Model):
@@ -233,21 +214,6 @@ class FocusCategory(models.Model):
         return self.name
 
 
-class Phase(models.TextChoices):
-    ORGANISE = "organise", "组织部署"
-    VISITING = "visiting", "集中走访"
-    RECTIFICATION = "rectification", "集中整改"
-    LOOKBACK = "lookback", "整改回头看"
-    SUMMARY = "summary", "总结评估"
-
-
-class VisitMode(models.TextChoices):
-    IN_PERSON = "in_person", "入户面谈"
-    PHONE = "phone", "电话"
-    WECHAT = "wechat", "微信"
-    SMS = "sms", "短信"
-
-
 def default_allowed_modes():
     return [m.value for m in VisitMode]
 
@@ -424,9 +390,7 @@ class CalendarDay(models.Model):
     date = models.DateField("日期", unique=True)
     is_workday = models.BooleanField("是否工作日")
     name = models.CharField("名称", max_length=50, blank=True)
-    source = models.CharField(
-        "来源", max_length=10, choices=[("official", "官方安排"), ("admin", "管理员维护")], default="admin"
-    )
+    source = models.CharField("来源", max_length=10, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
 
     class Meta:
         verbose_name = verbose_name_plural = "节假日与调休"
@@ -440,9 +404,7 @@ class CalendarYear(models.Model):
     """A year whose official schedule is loaded: deadlines in it are final, not provisional."""
 
     year = models.PositiveSmallIntegerField("年份", unique=True)
-    source = models.CharField(
-        "来源", max_length=10, choices=[("official", "官方安排"), ("admin", "管理员维护")], default="admin"
-    )
+    source = models.CharField("来源", max_length=10, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
     loaded_at = models.DateTimeField("载入时间", default=timezone.now)
 
     class Meta:

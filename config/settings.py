@@ -227,7 +227,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set when several fields share it.
     "ENUM_NAME_OVERRIDES": {
-        "PhaseEnum": "campaigns.models.Phase",
+        "PhaseEnum": "campaigns.choices.Phase",
         "GrievanceStatusEnum": "grievances.models.Status",
         "GrievanceSourceEnum": "grievances.models.Source",
         "ViolationOriginEnum": "reports.models.Violation.Origin",
@@ -236,7 +236,7 @@ SPECTACULAR_SETTINGS = {
         "AssignmentKindEnum": "visits.models.AssignmentKind",
         "EventReportKindEnum": "visits.models.EVENT_KIND_CHOICES",
         "GrievanceKindEnum": "grievances.models.Kind",
-        "LevelEnum": "campaigns.models.Level",
+        "LevelEnum": "campaigns.choices.Level",
     },
 }
 

@@ -10,7 +10,8 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from campaigns import calendar, defaults
-from campaigns.models import Membership, Role, User
+from campaigns.choices import Role
+from campaigns.models import Membership, User
 
 from . import services
 from .models import Grievance, GrievanceCategory

@@ -10,7 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.access import Rule, ScopedQuerySet, path_prefixes, scope
-from campaigns.models import READERS, Campaign, Level, OrgUnit, Role, User, VisitMode
+from campaigns.choices import Level, Role, VisitMode
+from campaigns.models import READERS, Campaign, OrgUnit, User
 
 # Who works an entry of their subtree: review, route, merge, classify (活动办 and admins).
 OFFICE_ROLES = (Role.OFFICE, Role.ADMIN)

@@ -21,7 +21,8 @@ from django.utils import timezone
 
 from campaigns import calendar
 from campaigns.access import path_prefixes, scope
-from campaigns.models import CalendarDay, OrgUnit, Role, User
+from campaigns.choices import Role
+from campaigns.models import CalendarDay, OrgUnit, User
 
 from .models import FINAL_STATUSES, Grievance, GrievanceEvent, Status
 

@@ -23,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from campaigns.models import Level, Phase
+from campaigns.choices import Level, Phase
 from grievances.models import ANSWERED_STATUSES, Grievance, GrievanceEvent, Satisfaction
 from visits.models import Assignment, Visit
 

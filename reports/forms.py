@@ -7,8 +7,9 @@ score ("inspect") or hand out cards in ("cards"). An id outside that is refused 
 from django import forms
 
 from campaigns import defaults
+from campaigns.choices import Level
 from campaigns.forms import ScopedForm, ScopedModelChoiceField, ScopedModelMultipleChoiceField
-from campaigns.models import Campaign, Level, OrgUnit
+from campaigns.models import Campaign, OrgUnit
 from visits.models import Household
 
 OUTSIDE_CAMPAIGN = "该单位不在本次活动范围内"

@@ -5,7 +5,8 @@ from django.db import models
 
 from campaigns import defaults
 from campaigns.access import Rule, ScopedQuerySet, scope
-from campaigns.models import Campaign, OrgUnit, Role
+from campaigns.choices import Role
+from campaigns.models import Campaign, OrgUnit
 
 # Who reads the figures, summaries and scores of a subtree.
 READER_ROLES = (Role.LEADER, Role.OFFICE, Role.INSPECTOR, Role.ADMIN)

@@ -51,7 +51,8 @@ from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
-from campaigns.models import Level, OrgUnit
+from campaigns.choices import Level
+from campaigns.models import OrgUnit
 from grievances.models import (
     ANSWERED_STATUSES,
     Grievance,

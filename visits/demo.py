@@ -12,7 +12,8 @@ from datetime import date, datetime, time, timedelta
 from django.utils import timezone
 
 from campaigns import defaults
-from campaigns.models import FocusCategory, Phase
+from campaigns.choices import Phase
+from campaigns.models import FocusCategory
 from campaigns.services import ensure_focus_categories
 
 from .assignment import propose_assignments

@@ -3,7 +3,7 @@
 from django import forms
 from django.utils import timezone
 
-from campaigns.models import VisitMode
+from campaigns.choices import VisitMode
 
 from .models import EVENT_KIND_CHOICES, AssignmentKind
 

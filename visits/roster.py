@@ -31,7 +31,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from campaigns.access import scope
-from campaigns.models import FocusCategory, Level, OrgUnit, Role
+from campaigns.choices import Level, Role
+from campaigns.models import FocusCategory, OrgUnit
 
 from .models import Household, HouseholdKind, ImportJob, ImportStatus
 from .validators import _CHECK, _WEIGHTS, _ZERO, _valid_birth_date, id_number_error, normalize_id_number, phone_error

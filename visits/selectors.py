@@ -3,7 +3,8 @@
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 from campaigns.access import scope
-from campaigns.models import Campaign, FocusCategory, Level, OrgUnit, Team
+from campaigns.choices import Level
+from campaigns.models import Campaign, FocusCategory, OrgUnit, Team
 
 from .models import Assignment, AssignmentKind, Household, Visit
 
