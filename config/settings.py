@@ -228,14 +228,14 @@ SPECTACULAR_SETTINGS = {
     # One name per choice set when several fields share it.
     "ENUM_NAME_OVERRIDES": {
         "PhaseEnum": "campaigns.choices.Phase",
-        "GrievanceStatusEnum": "grievances.models.Status",
-        "GrievanceSourceEnum": "grievances.models.Source",
+        "GrievanceStatusEnum": "grievances.choices.Status",
+        "GrievanceSourceEnum": "grievances.choices.Source",
         "ViolationOriginEnum": "reports.models.Violation.Origin",
         "RosterImportStatusEnum": "visits.models.ImportStatus",
         "HouseholdKindEnum": "visits.models.HouseholdKind",
         "AssignmentKindEnum": "visits.models.AssignmentKind",
         "EventReportKindEnum": "visits.models.EVENT_KIND_CHOICES",
-        "GrievanceKindEnum": "grievances.models.Kind",
+        "GrievanceKindEnum": "grievances.choices.Kind",
         "LevelEnum": "campaigns.choices.Level",
     },
 }

@@ -18,7 +18,8 @@ from campaigns.errors import DomainError, InvalidInput, NotAllowed
 from campaigns.models import Campaign, OrgUnit
 from visits.validators import mask_phone
 
-from .models import GrievanceCategory, ImportJob, Kind, Source, Status, Tier
+from .choices import Kind, Satisfaction, Source, Status, Tier
+from .models import GrievanceCategory, ImportJob
 
 HEADERS = [
     "序号",
@@ -51,7 +52,7 @@ STATUS = dict(Status.choices)
 KIND = dict(Kind.choices)
 SOURCE = dict(Source.choices)
 TIER = dict(Tier.choices)
-SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "not_satisfied": "不满意"}
+SATISFACTION = dict(Satisfaction.choices)
 LEVEL = {
     "grid": "网格/楼组",
     "community": "社区/村",
@@ -248,10 +249,10 @@ def validate_rows(actor, rows):
     for u in OrgUnit.objects.territorial().actionable_by(actor, "register"):
         units.setdefault(u.name, u.pk)
         units[u.code] = u.pk
-    kinds = {v: k for k, v in KIND.items()} | {k: k for k in KIND}
-    sources = {v: k for k, v in SOURCE.items()} | {k: k for k in SOURCE}
+    kinds = {str(v): k for k, v in KIND.items()} | {k: k for k in KIND}
+    sources = {str(v): k for k, v in SOURCE.items()} | {k: k for k in SOURCE}
     tiers = (
-        {v: k for k, v in TIER.items()}
+        {str(v): k for k, v in TIER.items()}
         | {k: k for k in TIER}
         | {"一般问题": "general", "较大问题": "major", "重大问题": "critical"}
     )

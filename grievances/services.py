@@ -566,7 +566,7 @@ def recompute_deadlines(*, years):
     if not years:
         return 0
     years = set(years)
-    qs = Grievance.objects.exclude(status__in=[*FINAL_STATUSES, Status.RESOLVED, Status.EXPLAINED, Status.FOLLOWED_UP])
+    qs = Grievance.objects.running()
     qs = qs.filter(Q(clock_started_at__year__in=years) | Q(due_at__year__in=years) | Q(registered_at__year__in=years))
     qs = qs.annotate(clock_day=TruncDate("clock_started_at", tzinfo=calendar.SHANGHAI))
     combos = qs.values_list("clock_day", "tier", "extension_days", "campaign_id").distinct()

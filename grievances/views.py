@@ -21,20 +21,9 @@ from campaigns.errors import DomainError
 
 from . import excel, selectors, services, workflow
 from .api import xlsx_response
+from .choices import Kind, Satisfaction, Source, Status, Tier
 from .forms import BulkForm, GrievanceCreateForm, MergeForm
-from .models import (
-    Attachment,
-    Grievance,
-    GrievanceCategory,
-    ImportJob,
-    Kind,
-    Satisfaction,
-    Source,
-    Status,
-    Tier,
-    case_owners_for,
-    handling_units_for,
-)
+from .models import Attachment, Grievance, GrievanceCategory, ImportJob, case_owners_for, handling_units_for
 
 PRESETS = {
     "ledger": ("问题整改台账", {}),

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from campaigns.access import scope
 from campaigns.models import Role
 
+from .choices import RUNNING_STATUSES as RUNNING
 from .models import FollowUp, FollowUpStatus, Kind, Satisfaction, Status
 
 S = Status
-OPEN = (S.REGISTERED, S.REVIEWED, S.ASSIGNED, S.PLANNED)
 IN_HAND = (S.ASSIGNED, S.PLANNED)
 BOTH = (Kind.PROBLEM, Kind.SUGGESTION)
 PROBLEM = (Kind.PROBLEM,)
@@ -145,7 +145,7 @@ TRANSITIONS = [
     Transition(
         "adopt",
         "采纳建议",
-        OPEN,
+        RUNNING,
         S.ADOPTED,
         HANDLING,
         "handling",
@@ -156,7 +156,7 @@ TRANSITIONS = [
     Transition(
         "reject_suggestion",
         "不予采纳",
-        OPEN,
+        RUNNING,
         S.NOT_ADOPTED,
         HANDLING,
         "handling",
@@ -165,7 +165,9 @@ TRANSITIONS = [
         kinds=SUGGESTION,
         owner_may=True,
     ),
-    Transition("withdraw", "撤回", OPEN, S.WITHDRAWN, OFFICE, "unit", required=("note",), confirm="确定撤回该条目？"),
+    Transition(
+        "withdraw", "撤回", RUNNING, S.WITHDRAWN, OFFICE, "unit", required=("note",), confirm="确定撤回该条目？"
+    ),
     Transition("escalate", "上报上级单位", (S.REVIEWED, *IN_HAND), None, HANDLING, "handling", required=("note",)),
     Transition(
         "transfer",
@@ -188,11 +190,11 @@ TRANSITIONS = [
     ),
     Transition("approve_extension", "批准延期", IN_HAND, None, ABOVE, "above", optional=("note",)),
     Transition("reject_extension", "不批准延期", IN_HAND, None, ABOVE, "above", required=("note",)),
-    Transition("set_tier", "调整问题层级", OPEN, None, OFFICE, "unit", required=("tier",), optional=("note",)),
+    Transition("set_tier", "调整问题层级", RUNNING, None, OFFICE, "unit", required=("tier",), optional=("note",)),
     Transition(
         "set_case_owner",
         "指定包案领导",
-        (*OPEN, S.RESOLVED, S.EXPLAINED),
+        (*RUNNING, S.RESOLVED, S.EXPLAINED),
         None,
         (Role.OFFICE, Role.LEADER, Role.ADMIN),
         "unit",

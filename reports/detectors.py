@@ -24,11 +24,11 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from campaigns.choices import Level, Phase
-from grievances.models import ANSWERED_STATUSES, Grievance, GrievanceEvent, Satisfaction
+from grievances.choices import ANSWERED_STATUSES, RUNNING_STATUSES, SOLVED_STATUSES, Satisfaction
+from grievances.models import Grievance, GrievanceEvent
 from visits.models import Assignment, Visit
 
 from .models import Violation
-from .selectors import OPEN_STATUSES, SOLVED_STATUSES
 
 MAX_VISITS_PER_DAY = 20  # more in-person visits than this in one day is not credible (30 min each, seeds/002)
 
@@ -103,7 +103,7 @@ def _grievance_rows(qs):
 def overdue_entries(campaign, unit=None, now=None):
     """An open entry past its deadline (不整改)."""
     now = now or timezone.now()
-    qs = _scope(Grievance.objects.filter(campaign=campaign, status__in=OPEN_STATUSES, due_at__lt=now), "unit", unit)
+    qs = _scope(Grievance.objects.running().filter(campaign=campaign, due_at__lt=now), "unit", unit)
     return [
         {
             "detector_key": f"overdue:{r['pk']}",
@@ -121,7 +121,7 @@ def lookback_unsolved(campaign, unit=None):
     """Look-back found a 'resolved' problem unsolved: reopened after an answer, or rated not satisfied
     after being resolved (整改不彻底). Uses history and satisfaction, not the FollowUp model."""
     reopened = GrievanceEvent.objects.filter(
-        grievance=OuterRef("pk"), from_status__in=ANSWERED_STATUSES, to_status__in=OPEN_STATUSES
+        grievance=OuterRef("pk"), from_status__in=ANSWERED_STATUSES, to_status__in=RUNNING_STATUSES
     )
     qs = _scope(
         Grievance.objects.filter(campaign=campaign, kind="problem").filter(

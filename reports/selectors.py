@@ -53,22 +53,20 @@ from django.utils import timezone
 
 from campaigns.choices import Level
 from campaigns.models import OrgUnit
-from grievances.models import (
+from grievances.choices import (
     ANSWERED_STATUSES,
-    Grievance,
-    GrievanceCategory,
-    GrievanceEvent,
+    RUNNING_STATUSES,
+    SOLVED_STATUSES,
+    UNCOLLECTED_STATUSES,
     Kind,
     Satisfaction,
     Status,
 )
+from grievances.models import Grievance, GrievanceCategory, GrievanceEvent
 from visits.models import Household, HouseholdKind, Visit
 
 from .models import Violation
 
-OPEN_STATUSES = [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED]
-NOT_COLLECTED = [Status.MERGED, Status.WITHDRAWN]
-SOLVED_STATUSES = [Status.RESOLVED, Status.FOLLOWED_UP, Status.CLOSED]
 SCORE_START = 1000  # 千分制 (seeds/002)
 TALK_THRESHOLD = 3  # three or more confirmed cases: 约谈
 OTHER_KINDS = [HouseholdKind.ENTERPRISE, HouseholdKind.SCHOOL, HouseholdKind.SHOP, HouseholdKind.OTHER]
@@ -153,7 +151,7 @@ def _explained(f):
 def _reopened(f):
     # Look-back found an answered entry unsolved: it went back from an answered status to work.
     return Q(
-        pk__in=GrievanceEvent.objects.filter(from_status__in=ANSWERED_STATUSES, to_status__in=OPEN_STATUSES).values(
+        pk__in=GrievanceEvent.objects.filter(from_status__in=ANSWERED_STATUSES, to_status__in=RUNNING_STATUSES).values(
             "grievance_id"
         )
     )
@@ -220,9 +218,7 @@ def _kind_add(row, kind, suffix, n):
 
 
 def _grievance_base(f):
-    return Grievance.objects.filter(f.window("registered_at"), f.under("unit"), campaign=f.campaign).exclude(
-        status__in=NOT_COLLECTED
-    )
+    return Grievance.objects.collected().filter(f.window("registered_at"), f.under("unit"), campaign=f.campaign)
 
 
 def _grievance_aggs(f, now):
@@ -238,8 +234,8 @@ def _grievance_aggs(f, now):
         "grievances_solved": Count("pk", filter=solved),
         "problems_explained": Count("pk", filter=explained),
         "problems_answered": Count("pk", filter=problem & Q(status__in=ANSWERED_STATUSES)),
-        "problems_in_progress": Count("pk", filter=problem & Q(status__in=OPEN_STATUSES)),
-        "grievances_overdue": Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+        "problems_in_progress": Count("pk", filter=problem & Q(status__in=RUNNING_STATUSES)),
+        "grievances_overdue": Count("pk", filter=Q(status__in=RUNNING_STATUSES, due_at__lt=now)),
         "suggestions_total": Count("pk", filter=suggestion),
         "suggestions_adopted": Count("pk", filter=suggestion & Q(status=Status.ADOPTED)),
         "suggestions_decided": Count("pk", filter=suggestion & Q(status__in=[Status.ADOPTED, Status.NOT_ADOPTED])),
@@ -351,7 +347,7 @@ def _cube(f, now):
         .annotate(
             n=Count("pk"),
             explained=Count("pk", filter=_explained(f)),
-            overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+            overdue=Count("pk", filter=Q(status__in=RUNNING_STATUSES, due_at__lt=now)),
         )
         .order_by()
     )
@@ -396,7 +392,7 @@ def _categories(cube):
                 row["problems_explained"] += n
             if status in ANSWERED_STATUSES:
                 row["problems_answered"] += n
-            if status in OPEN_STATUSES:
+            if status in RUNNING_STATUSES:
                 row["problems_in_progress"] += n
         else:
             row["suggestions_total"] += n
@@ -422,15 +418,17 @@ def _funnel(cube):
     for cell in cube:
         counts[cell["status"]] += cell["n"]
     order = [
-        ("登记", [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED] + list(ANSWERED_STATUSES)),
-        ("交办", [Status.ASSIGNED, Status.PLANNED] + list(ANSWERED_STATUSES)),
-        ("答复（办结/解释/采纳与否）", list(ANSWERED_STATUSES)),
+        ("登记", [*RUNNING_STATUSES, *ANSWERED_STATUSES]),
+        ("交办", [Status.ASSIGNED, Status.PLANNED, *ANSWERED_STATUSES]),
+        ("答复（办结/解释/采纳与否）", ANSWERED_STATUSES),
         ("回访", [Status.FOLLOWED_UP, Status.CLOSED]),
         ("销号", [Status.CLOSED]),
     ]
     stages = [{"label": label, "count": sum(counts.get(s, 0) for s in statuses)} for label, statuses in order]
     by_status = [
-        {"status": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in Status if s not in NOT_COLLECTED
+        {"status": s.value, "label": s.label, "count": counts.get(s.value, 0)}
+        for s in Status
+        if s not in UNCOLLECTED_STATUSES
     ]
     return stages, by_status
 
