@@ -84,11 +84,3 @@ class ExtensionState(models.TextChoices):
     REQUESTED = "requested", _("待审批")
     APPROVED = "approved", _("已批准")
     REJECTED = "rejected", _("未批准")
-
-
-class ResolvedLevel(models.TextChoices):
-    GRID = "grid", _("网格/楼组")
-    COMMUNITY = "community", _("社区/村")
-    STREET = "street", _("街道/镇")
-    DISTRICT = "district", _("区/县")
-    DEPARTMENT = "department", _("区直部门")

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns import calendar
+from campaigns.choices import Level
 from campaigns.errors import DomainError, InvalidInput, NotAllowed
 from campaigns.models import Campaign, OrgUnit
 from visits.validators import mask_phone
@@ -53,13 +54,7 @@ KIND = dict(Kind.choices)
 SOURCE = dict(Source.choices)
 TIER = dict(Tier.choices)
 SATISFACTION = dict(Satisfaction.choices)
-LEVEL = {
-    "grid": "网格/楼组",
-    "community": "社区/村",
-    "street": "街道/镇",
-    "district": "区/县",
-    "department": "区直部门",
-}
+LEVEL = dict(Level.choices)
 
 
 def neutralise(value):

@@ -22,7 +22,6 @@ from .choices import (
     UNCOLLECTED_STATUSES,
     ExtensionState,
     Kind,
-    ResolvedLevel,
     Satisfaction,
     Source,
     Status,
@@ -236,7 +235,7 @@ class Grievance(models.Model):
     plan_submitted_at = models.DateTimeField("方案提交时间", null=True, blank=True)
     resolved_at = models.DateTimeField("办结时间", null=True, blank=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
-    resolved_level = models.CharField("解决层级", max_length=20, choices=ResolvedLevel.choices, blank=True)
+    resolved_level = models.CharField("解决层级", max_length=20, choices=Level.choices, blank=True)
     satisfaction = models.CharField("满意度", max_length=30, choices=Satisfaction.choices, blank=True)
     merged_into = models.ForeignKey(
         "self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_entries"

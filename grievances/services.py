@@ -25,7 +25,6 @@ from .models import (
     GrievanceEvent,
     Kind,
     Reporter,
-    ResolvedLevel,
     Satisfaction,
     Source,
     Status,
@@ -194,13 +193,7 @@ def _deadlines_for(g, *, start=None, extra=None):
 
 def _level_of(unit):
     """The statistics level (DOMAIN.md: report by the level that solved it) of a unit."""
-    return {
-        Level.GRID: ResolvedLevel.GRID,
-        Level.COMMUNITY: ResolvedLevel.COMMUNITY,
-        Level.STREET: ResolvedLevel.STREET,
-        Level.DISTRICT: ResolvedLevel.DISTRICT,
-        Level.DEPARTMENT: ResolvedLevel.DEPARTMENT,
-    }.get(unit.level, "")
+    return unit.level if unit.level in Level.values else ""
 
 
 def _text(fields, key):

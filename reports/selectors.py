@@ -70,13 +70,6 @@ from .models import Violation
 SCORE_START = 1000  # 千分制 (seeds/002)
 TALK_THRESHOLD = 3  # three or more confirmed cases: 约谈
 OTHER_KINDS = [HouseholdKind.ENTERPRISE, HouseholdKind.SCHOOL, HouseholdKind.SHOP, HouseholdKind.OTHER]
-LEVEL_LABELS = {
-    "grid": "网格/楼组",
-    "community": "社区/村",
-    "street": "街道/镇",
-    "district": "区/县",
-    "department": "区直部门",
-}
 
 
 def rate(numerator, denominator):
@@ -410,7 +403,7 @@ def _levels(cube):
         if cell["kind"] == Kind.PROBLEM and cell["status"] in SOLVED_STATUSES:
             counts[cell["resolved_level"]] += cell["n"] - cell["explained"]
     rows = sorted(((lv, n) for lv, n in counts.items() if n), key=lambda x: -x[1])
-    return [{"level": lv, "name": LEVEL_LABELS.get(lv, "未注明"), "count": n} for lv, n in rows]
+    return [{"level": lv, "name": Level(lv).label if lv in Level.values else "未注明", "count": n} for lv, n in rows]
 
 
 def _funnel(cube):
