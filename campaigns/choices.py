@@ -1,4 +1,5 @@
-"""The foundation's vocabularies: org levels, roles, campaign phases, visit modes, calendar sources.
+"""The foundation's vocabularies: org levels, roles, campaign phases, visit modes, deadline
+rows, calendar sources.
 
 Each is declared here once; models, forms, serializers, exports and reports take their codes and
 labels from these classes instead of repeating them. Codes are stored in the database: keep them.
@@ -40,6 +41,21 @@ class VisitMode(models.TextChoices):
     PHONE = "phone", _("电话")
     WECHAT = "wechat", _("微信")
     SMS = "sms", _("短信")
+
+
+class TierCode(models.TextChoices):
+    """The rows of a campaign's deadline table (`DeadlineTier.code`): the plan deadline and the
+    four tiers of problem.
+
+    The labels name the tier only. The number of working days is the campaign's own (an admin
+    edits it), so whatever shows the days reads them from `Campaign.tier_days()`.
+    """
+
+    ON_SPOT = "on_spot", _("即知即办")
+    PLAN = "plan", _("提出解决方案")
+    GENERAL = "general", _("一般问题")
+    MAJOR = "major", _("较大问题")
+    CRITICAL = "critical", _("重大问题")
 
 
 class CalendarSource(models.TextChoices):

@@ -5,10 +5,11 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from . import defaults
 from .access import PATH_SEP, Rule, ScopedQuerySet, path_prefixes, scope
-from .choices import CalendarSource, Level, Phase, Role, VisitMode
+from .choices import CalendarSource, Level, Phase, Role, TierCode, VisitMode
 
 PATH_DIGITS = 7
 
@@ -274,7 +275,25 @@ class Campaign(models.Model):
         for t in self.tiers.all():
             if t.code == tier:
                 return t.working_days
-        return dict((code, days) for code, _label, days in defaults.DEADLINE_TIERS)[tier]
+        return default_tier_days(tier)
+
+    def tier_label(self, tier):
+        """The tier's name with this campaign's working days, e.g. 一般问题（15个工作日）."""
+        return tier_label(tier, self.tier_days(tier))
+
+
+def default_tier_days(tier):
+    """Working days of a tier for a campaign that has no row for it (seeds/002)."""
+    return dict((code, days) for code, _label, days in defaults.DEADLINE_TIERS)[tier]
+
+
+def tier_label(tier, days):
+    """A tier's name with its number of working days, as pages and exports show it. 即知即办 is
+    due the same day and shows no number."""
+    label = TierCode(tier).label
+    if tier == TierCode.ON_SPOT:
+        return str(label)
+    return gettext("%(tier)s（%(days)s个工作日）") % {"tier": label, "days": days}
 
 
 class CampaignPhase(models.Model):
@@ -315,7 +334,7 @@ class DeadlineTier(models.Model):
     """Working days allowed for a tier of problem (on-spot, plan, general, major, critical)."""
 
     campaign = models.ForeignKey(Campaign, verbose_name="活动", on_delete=models.CASCADE, related_name="tiers")
-    code = models.CharField("编码", max_length=20, choices=[(c, label) for c, label, _d in defaults.DEADLINE_TIERS])
+    code = models.CharField("编码", max_length=20, choices=TierCode.choices)
     label = models.CharField("名称", max_length=30)
     working_days = models.PositiveSmallIntegerField("工作日")
 

@@ -14,6 +14,8 @@ Two words that are easy to mix up:
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from campaigns.choices import TierCode
+
 
 class Kind(models.TextChoices):
     PROBLEM = "problem", _("问题")
@@ -30,10 +32,14 @@ class Source(models.TextChoices):
 
 
 class Tier(models.TextChoices):
-    ON_SPOT = "on_spot", _("即知即办")
-    GENERAL = "general", _("一般问题（15个工作日）")
-    MAJOR = "major", _("较大问题（30个工作日）")
-    CRITICAL = "critical", _("重大问题（60个工作日）")
+    """The tier of a problem: which row of its campaign's deadline table applies (the campaign's
+    TierCode without the plan row). Labels carry no day count: `Campaign.tier_label()` adds the
+    campaign's own."""
+
+    ON_SPOT = TierCode.ON_SPOT.value, TierCode.ON_SPOT.label
+    GENERAL = TierCode.GENERAL.value, TierCode.GENERAL.label
+    MAJOR = TierCode.MAJOR.value, TierCode.MAJOR.label
+    CRITICAL = TierCode.CRITICAL.value, TierCode.CRITICAL.label
 
 
 class Status(models.TextChoices):

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -215,6 +216,9 @@ def _detail_page(request, pk, *, status=200):
                 field["choices"] = leaders
             fields.append(field)
         options.append({"t": t, "fields": fields})
+    # The tiers with this campaign's working days (an admin may have changed them).
+    prefetch_related_objects([g.campaign], "tiers")
+    tiers = [(code, g.campaign.tier_label(code)) for code in Tier.values]
     duplicates = []
     if g.status in (Status.REGISTERED, Status.REVIEWED):
         duplicates = selectors.similar_entries(
@@ -232,7 +236,8 @@ def _detail_page(request, pk, *, status=200):
             "merged": g.merged_entries.all(),
             "duplicates": duplicates,
             "satisfactions": Satisfaction.choices,
-            "tiers": Tier.choices,
+            "tiers": tiers,
+            "tier_label": dict(tiers)[g.tier],
             "status_labels": dict(Status.choices),
         },
         status=status,
