@@ -7,7 +7,7 @@ from django.db.models.functions import Concat, Substr
 from django.utils import timezone
 from django.utils.translation import gettext
 
-from . import defaults
+from . import presets
 from .access import PATH_SEP, Rule, ScopedQuerySet, path_prefixes, scope
 from .choices import CalendarSource, Level, Phase, Role, TierCode, VisitMode
 
@@ -275,16 +275,11 @@ class Campaign(models.Model):
         for t in self.tiers.all():
             if t.code == tier:
                 return t.working_days
-        return default_tier_days(tier)
+        return presets.tier_days(tier)
 
     def tier_label(self, tier):
         """The tier's name with this campaign's working days, e.g. 一般问题（15个工作日）."""
         return tier_label(tier, self.tier_days(tier))
-
-
-def default_tier_days(tier):
-    """Working days of a tier for a campaign that has no row for it (seeds/002)."""
-    return dict((code, days) for code, _label, days in defaults.DEADLINE_TIERS)[tier]
 
 
 def tier_label(tier, days):

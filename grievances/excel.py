@@ -14,10 +14,10 @@ import xlsxwriter
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import calendar
+from campaigns import calendar, presets
 from campaigns.choices import Level
 from campaigns.errors import DomainError, InvalidInput, NotAllowed
-from campaigns.models import Campaign, DeadlineTier, OrgUnit, default_tier_days, tier_label
+from campaigns.models import Campaign, DeadlineTier, OrgUnit, tier_label
 from visits.validators import mask_phone
 
 from .choices import Kind, Satisfaction, Source, Status, Tier
@@ -82,7 +82,7 @@ def _tier_labels():
         key = (campaign_id, tier)
         if key not in labels:
             d = days.get(key)
-            labels[key] = tier_label(tier, default_tier_days(tier) if d is None else d) if tier in TIER else tier
+            labels[key] = tier_label(tier, presets.tier_days(tier) if d is None else d) if tier in TIER else tier
         return labels[key]
 
     return label
