@@ -13,7 +13,7 @@ from campaigns import calendar, defaults
 from campaigns.choices import Role
 from campaigns.models import Membership, User
 
-from . import services
+from . import services, taxonomy
 from .models import Grievance, GrievanceCategory
 
 TOTAL = 156
@@ -56,6 +56,21 @@ def _actors(ctx):
     return office, handlers
 
 
+def _routing(ctx):
+    """The demo district's 归口 departments by category code: a child follows its top-level
+    category unless the demo names an exception (None: routed by territory, 属地管理)."""
+    departments = {d.code: d for d in ctx.departments}
+    by_top = defaults.DEMO["department_by_category"]
+    by_child = defaults.DEMO["department_by_subcategory"]
+    routing = {}
+    for top in taxonomy.categories():
+        routing[top.code] = departments.get(by_top.get(top.code))
+        for child in top.children:
+            code = by_child[child.code] if child.code in by_child else by_top.get(top.code)
+            routing[child.code] = departments.get(code)
+    return routing
+
+
 def _texts():
     """The demo texts, grouped so that the four groups of seeds/000 all appear."""
     return defaults.DEMO["grievances"]
@@ -72,8 +87,7 @@ def seed(ctx):
     if len(done) >= TOTAL:
         ctx.log.append(f"问题台账：已有 {len(done)} 条演示条目，未重复生成")
         return
-    routing = {d.code: d for d in ctx.departments}
-    services.seed_categories(routing=routing)
+    services.seed_categories(routing=_routing(ctx))
     categories = {c.code: c for c in GrievanceCategory.objects.select_related("default_department")}
     office, handlers = _actors(ctx)
     leader = ctx.users["leader"]

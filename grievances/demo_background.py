@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from campaigns import defaults
 
+from . import taxonomy
 from .models import Grievance, GrievanceCategory
 
 OVERDUE_TEXT = "3号楼前的路灯坏了半个多月，晚上出门黑漆漆的，老人都不敢下楼。（演示：已超期）"
@@ -22,11 +23,11 @@ def _category():
     wanted = defaults.DEMO["grievances"][0]["category"]
     category = GrievanceCategory.objects.filter(code=wanted).first()
     if category is None:
-        top = defaults.GRIEVANCE_CATEGORIES[0]
-        parent, _ = GrievanceCategory.objects.get_or_create(code=top["code"], defaults={"name": top["name"]})
-        child = top["children"][0]
+        top = taxonomy.categories()[0]
+        parent, _ = GrievanceCategory.objects.get_or_create(code=top.code, defaults={"name": top.name})
+        child = top.children[0]
         category, _ = GrievanceCategory.objects.get_or_create(
-            code=child["code"], defaults={"name": child["name"], "parent": parent}
+            code=child.code, defaults={"name": child.name, "parent": parent}
         )
     return category
 
