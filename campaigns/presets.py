@@ -6,15 +6,12 @@ for an existing campaign except a tier's working days where the campaign has no 
 The files are checked when first read, so a bad edit fails loudly instead of seeding half a campaign.
 """
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from types import MappingProxyType
 
 from .choices import Phase, TierCode
-
-DATA = Path(__file__).resolve().parent / "data"
+from .datafiles import read_toml
 
 
 @dataclass(frozen=True)
@@ -38,8 +35,7 @@ class TierRow:
 
 
 def read(name):
-    with (DATA / name).open("rb") as f:
-        return tomllib.load(f)
+    return read_toml(__file__, name)
 
 
 def _unique(values, what):

@@ -3,12 +3,10 @@
 `services.seed_categories()` creates it where it is missing; the admin edits it from then on.
 """
 
-import tomllib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-DATA = Path(__file__).resolve().parent / "data"
+from campaigns.datafiles import read_toml
 
 
 @dataclass(frozen=True)
@@ -21,8 +19,7 @@ class Category:
 @cache
 def categories() -> tuple[Category, ...]:
     """The top-level categories in order, each with its children; codes checked unique over the tree."""
-    with (DATA / "categories.toml").open("rb") as f:
-        raw = tomllib.load(f)["category"]
+    raw = read_toml(__file__, "categories.toml")["category"]
     tops = tuple(
         Category(code=t["code"], name=t["name"], children=tuple(Category(**c) for c in t.get("children", ())))
         for t in raw

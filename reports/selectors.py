@@ -63,7 +63,8 @@ from grievances.choices import (
     Status,
 )
 from grievances.models import Grievance, GrievanceCategory, GrievanceEvent
-from visits.models import Household, HouseholdKind, Visit
+from visits.choices import HouseholdKind
+from visits.models import Household, Visit
 
 from .models import Violation
 

@@ -17,7 +17,8 @@ from campaigns.models import FocusCategory
 from campaigns.services import ensure_focus_categories
 
 from .assignment import propose_assignments
-from .models import Assignment, AssignmentKind, HardshipPlan, Household, HouseholdKind, Visit
+from .choices import AssignmentKind, HouseholdKind
+from .models import Assignment, HardshipPlan, Household, Visit
 from .validators import id_check_digit
 
 NAMESPACE = uuid.UUID("6f1c3c1e-8a43-4f0c-9d1e-6a7a2f5b1c00")

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from campaigns.choices import VisitMode
 
-from .models import EVENT_KIND_CHOICES, AssignmentKind
+from .choices import AssignmentKind, EventKind
 
 
 class VisitForm(forms.Form):
@@ -61,7 +61,7 @@ class VisitForm(forms.Form):
 
 
 class EventReportForm(forms.Form):
-    kind = forms.ChoiceField(label="十必报事项", choices=[("", "请选择")] + EVENT_KIND_CHOICES)
+    kind = forms.ChoiceField(label="十必报事项", choices=[("", "请选择"), *EventKind.choices])
     description = forms.CharField(label="情况说明", widget=forms.Textarea(attrs={"rows": 3}))
     to_grievance = forms.BooleanField(label="同时登记为问题（进入整改台账）", required=False)
     category = forms.ChoiceField(label="问题类别", required=False, choices=[])

@@ -7,17 +7,10 @@ from django.db import models
 from django.db.models import Exists, ExpressionWrapper, OuterRef, Q, Value
 from django.db.models.functions import Now
 
-from campaigns import defaults
 from campaigns.access import scope
 from campaigns.models import Campaign, FocusCategory, OrgUnit, Role, VisitMode
 
-
-class HouseholdKind(models.TextChoices):
-    HOUSEHOLD = "household", "家庭"
-    ENTERPRISE = "enterprise", "企业"
-    SCHOOL = "school", "学校"
-    SHOP = "shop", "商铺"
-    OTHER = "other", "其他"
+from .choices import AssignmentKind, EventKind, HouseholdKind, ImportStatus
 
 
 class HouseholdQuerySet(models.QuerySet):
@@ -120,14 +113,6 @@ class HardshipPlan(models.Model):
 
     def __str__(self):
         return f"一户一策：{self.household}"
-
-
-class AssignmentKind(models.TextChoices):
-    DEPARTMENT = "department", "挂包部门"
-    STREET_GROUP = "street_group", "街道工作组"
-    PARTY_LEADER = "party_leader", "党组织书记户户到"
-    COMMITTEE = "committee", "两委委员/社工"
-    GRID = "grid", "网格员兜底"
 
 
 class AssignmentQuerySet(models.QuerySet):
@@ -241,10 +226,6 @@ class VisitPhoto(models.Model):
         return f"照片 {self.pk}"
 
 
-# 十必报 (seeds/004): ten events a liaison must always report.
-EVENT_KIND_CHOICES = list(defaults.EVENT_REPORT_KINDS)
-
-
 class EventReportQuerySet(models.QuerySet):
     def visible_to(self, user):
         s = scope(user)
@@ -257,7 +238,7 @@ class EventReport(models.Model):
         Household, verbose_name="农户", on_delete=models.PROTECT, related_name="event_reports"
     )
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报告人", on_delete=models.PROTECT)
-    kind = models.CharField("事项", max_length=30, choices=EVENT_KIND_CHOICES)
+    kind = models.CharField("事项", max_length=30, choices=EventKind.choices)
     description = models.TextField("情况说明")
     reported_at = models.DateTimeField("报告时间", auto_now_add=True)
 
@@ -272,13 +253,6 @@ class EventReport(models.Model):
 
 
 VISIT_ROLES = (Role.CADRE, Role.OFFICE, Role.ADMIN)
-
-
-class ImportStatus(models.TextChoices):
-    PENDING = "pending", "排队中"
-    PREVIEW = "preview", "待确认"
-    IMPORTED = "imported", "已导入"
-    FAILED = "failed", "失败"
 
 
 class ImportJobQuerySet(models.QuerySet):

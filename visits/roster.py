@@ -34,7 +34,8 @@ from campaigns.access import scope
 from campaigns.choices import Level, Role
 from campaigns.models import FocusCategory, OrgUnit
 
-from .models import Household, HouseholdKind, ImportJob, ImportStatus
+from .choices import HouseholdKind, ImportStatus
+from .models import Household, ImportJob
 from .validators import _CHECK, _WEIGHTS, _ZERO, _valid_birth_date, id_number_error, normalize_id_number, phone_error
 
 # Fixed point: the template's headers, in this order.

@@ -6,7 +6,8 @@ from campaigns.access import scope
 from campaigns.choices import Level
 from campaigns.models import Campaign, FocusCategory, OrgUnit, Team
 
-from .models import Assignment, AssignmentKind, Household, Visit
+from .choices import AssignmentKind
+from .models import Assignment, Household, Visit
 
 
 def current_campaign(user, unit=None):

@@ -6,8 +6,8 @@ from rest_framework import serializers
 from campaigns.models import VisitMode
 from grievances.models import Kind as GrievanceKind
 
+from .choices import EventKind
 from .models import (
-    EVENT_KIND_CHOICES,
     Assignment,
     AssignmentKind,
     EventReport,
@@ -250,7 +250,7 @@ class PhotoUploadSerializer(serializers.Serializer):
 
 
 class EventReportSerializer(serializers.ModelSerializer):
-    kind = serializers.ChoiceField(choices=EVENT_KIND_CHOICES)
+    kind = serializers.ChoiceField(choices=EventKind.choices)
     to_grievance = serializers.BooleanField(write_only=True, default=False)
     category = serializers.IntegerField(write_only=True, required=False, allow_null=True)
     grievance = serializers.SerializerMethodField()

@@ -16,6 +16,7 @@ from campaigns.calendar import local_date
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.models import Campaign, ChecklistItem, Phase, Role, User, VisitMode
 
+from .choices import EventKind
 from .models import EventReport, HardshipPlan, Household, ImportJob, ImportStatus, Visit, VisitPhoto
 from .roster import IMPORT_ROLES
 from .validators import id_number_error, normalize_id_number, phone_error
@@ -274,9 +275,7 @@ def report_event(*, actor, household, kind, description, to_grievance=False, cat
     """Record one of the ten mandatory events; optionally open a ledger entry (source event_report)."""
     from grievances.services import register_grievance
 
-    from .models import EVENT_KIND_CHOICES
-
-    if kind not in dict(EVENT_KIND_CHOICES):
+    if kind not in EventKind.values:
         raise InvalidInput("请选择十必报事项", fields={"kind": ["请选择十必报事项"]})
     description = (description or "").strip()
     if not description:
@@ -289,7 +288,7 @@ def report_event(*, actor, household, kind, description, to_grievance=False, cat
     )
     grievance = None
     if to_grievance:
-        label = dict(EVENT_KIND_CHOICES)[kind]
+        label = EventKind(kind).label
         grievance = register_grievance(
             actor=actor,
             content=f"【十必报·{label}】{description}",
