@@ -28,6 +28,7 @@ from grievances.choices import ANSWERED_STATUSES, RUNNING_STATUSES, SOLVED_STATU
 from grievances.models import Grievance, GrievanceEvent
 from visits.models import Assignment, Visit
 
+from .choices import ViolationKind
 from .models import Violation
 
 MAX_VISITS_PER_DAY = 20  # more in-person visits than this in one day is not credible (30 min each, seeds/002)
@@ -79,7 +80,7 @@ def unvisited_assignments(campaign, unit=None, today=None):
     return [
         {
             "detector_key": f"unvisited:{campaign.pk}:{r['household_id']}",
-            "kind": "not_visited",
+            "kind": ViolationKind.NOT_VISITED,
             "unit_id": _community(
                 r["household__grid__level"],
                 r["household__grid_id"],
@@ -107,7 +108,7 @@ def overdue_entries(campaign, unit=None, now=None):
     return [
         {
             "detector_key": f"overdue:{r['pk']}",
-            "kind": "no_rectification",
+            "kind": ViolationKind.NO_RECTIFICATION,
             "unit_id": _community(r["unit__level"], r["unit_id"], r["unit__parent_id"], r["unit__parent__level"]),
             "grievance_id": r["pk"],
             "household_id": r["household_id"],
@@ -133,7 +134,7 @@ def lookback_unsolved(campaign, unit=None):
     return [
         {
             "detector_key": f"lookback:{r['pk']}",
-            "kind": "incomplete_rectification",
+            "kind": ViolationKind.INCOMPLETE_RECTIFICATION,
             "unit_id": _community(r["unit__level"], r["unit_id"], r["unit__parent_id"], r["unit__parent__level"]),
             "grievance_id": r["pk"],
             "household_id": r["household_id"],
@@ -181,7 +182,7 @@ def overlapping_visits(campaign, unit=None):
     return [
         {
             "detector_key": f"overlap:{r['pk']}",
-            "kind": "fake_visit",
+            "kind": ViolationKind.FAKE_VISIT,
             "unit_id": _community(
                 r["household__grid__level"],
                 r["household__grid_id"],
@@ -214,7 +215,7 @@ def too_many_per_day(campaign, unit=None, limit=MAX_VISITS_PER_DAY):
         result.append(
             {
                 "detector_key": f"daily:{campaign.pk}:{r['visitor_id']}:{r['day']:%Y%m%d}",
-                "kind": "fake_visit",
+                "kind": ViolationKind.FAKE_VISIT,
                 "unit_id": _community(
                     v["household__grid__level"],
                     v["household__grid_id"],
