@@ -5,12 +5,15 @@ audit trail. Entries carry a stable `external_ref` (DEMO-001...), so running twi
 """
 
 from datetime import time, timedelta
+from functools import cache
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from campaigns import calendar, defaults
+from campaigns import calendar
 from campaigns.choices import Role
+from campaigns.datafiles import read_toml
+from campaigns.demo import district_data
 from campaigns.models import Membership, User
 
 from . import services, taxonomy
@@ -47,6 +50,12 @@ PROBLEM_PATHS = [
 SUGGESTION_PATHS = ["adopted", "not_adopted", "reviewed", "assigned", "adopted", "registered"]
 
 
+@cache
+def ledger_data():
+    """The demo texts and the demo district's 归口 routing (data/demo_ledger.toml)."""
+    return read_toml(__file__, "demo_ledger.toml")
+
+
 def _actors(ctx):
     office = User.objects.filter(username="bgs-d01").first() or ctx.users["admin"]
     handlers = {
@@ -60,8 +69,8 @@ def _routing(ctx):
     """The demo district's 归口 departments by category code: a child follows its top-level
     category unless the demo names an exception (None: routed by territory, 属地管理)."""
     departments = {d.code: d for d in ctx.departments}
-    by_top = defaults.DEMO["department_by_category"]
-    by_child = defaults.DEMO["department_by_subcategory"]
+    by_top = ledger_data()["department_by_category"]
+    by_child = ledger_data()["department_by_subcategory"]
     routing = {}
     for top in taxonomy.categories():
         routing[top.code] = departments.get(by_top.get(top.code))
@@ -73,7 +82,7 @@ def _routing(ctx):
 
 def _texts():
     """The demo texts, grouped so that the four groups of seeds/000 all appear."""
-    return defaults.DEMO["grievances"]
+    return ledger_data()["grievances"]
 
 
 def seed(ctx):
@@ -142,7 +151,7 @@ def seed(ctx):
             campaign=ctx.campaign,
             reporter_name=""
             if household
-            else defaults.DEMO["person_names"][(i * 5) % len(defaults.DEMO["person_names"])],
+            else district_data()["person_names"][(i * 5) % len(district_data()["person_names"])],
             registered_at=registered_at,
             external_ref=ref,
         )

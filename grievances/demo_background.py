@@ -11,16 +11,15 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from campaigns import defaults
-
 from . import taxonomy
+from .demo import ledger_data
 from .models import Grievance, GrievanceCategory
 
 OVERDUE_TEXT = "3号楼前的路灯坏了半个多月，晚上出门黑漆漆的，老人都不敢下楼。（演示：已超期）"
 
 
 def _category():
-    wanted = defaults.DEMO["grievances"][0]["category"]
+    wanted = ledger_data()["grievances"][0]["category"]
     category = GrievanceCategory.objects.filter(code=wanted).first()
     if category is None:
         top = taxonomy.categories()[0]

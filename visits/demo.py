@@ -11,8 +11,8 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from campaigns import defaults
 from campaigns.choices import Phase
+from campaigns.demo import district_data
 from campaigns.models import FocusCategory
 from campaigns.services import ensure_focus_categories
 
@@ -41,15 +41,15 @@ PLANS = [
 
 
 def _address(community_spec, rnd, grid_index):
-    r = defaults.DEMO["address_ranges"]
+    r = district_data()["address_ranges"]
     if community_spec.get("kind") == "village":
-        pattern = defaults.DEMO["address_patterns"]["village"][0]
+        pattern = district_data()["address_patterns"]["village"][0]
         return pattern.format(
             village=community_spec["name"],
             group=rnd.randint(1, community_spec.get("village_groups", 5)),
             house_number=rnd.randint(*r["house_number"]),
         )
-    pattern = rnd.choice(defaults.DEMO["address_patterns"]["community"])
+    pattern = rnd.choice(district_data()["address_patterns"]["community"])
     room = rnd.randint(*r["floor"]) * 100 + rnd.randint(*r["door"])
     return pattern.format(
         road=rnd.choice(community_spec["roads"]),
@@ -62,7 +62,7 @@ def _address(community_spec, rnd, grid_index):
 
 
 def _grid_specs():
-    for street in defaults.DEMO["streets"]:
+    for street in district_data()["streets"]:
         for community in street["communities"]:
             for i, grid in enumerate(community["grids"]):
                 yield community, i, grid
@@ -74,7 +74,7 @@ def seed(ctx):
     grids = {g.code: g for g in ctx.grids}
     specs = [s for s in _grid_specs() if s[2]["code"] in grids]
     weight = sum(s[2]["households"] for s in specs) or 1
-    names = defaults.DEMO["person_names"]
+    names = district_data()["person_names"]
     households, n = [], 0
     for community, gi, spec in specs:
         count = max(1, round(ctx.households * spec["households"] / weight)) if ctx.households else 0
