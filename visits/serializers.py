@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from campaigns.api_base import MAX_ID
 from campaigns.models import VisitMode
 from grievances.models import Kind as GrievanceKind
 
@@ -18,8 +19,6 @@ from .models import (
     Visit,
 )
 from .validators import mask_id_number, mask_phone
-
-MAX_ID = 2**63 - 1  # the largest database key; bigger ids would overflow an "in" query
 
 
 def may_see_personal(obj):
