@@ -73,6 +73,8 @@ ANSWERED_STATUSES = (
 # A problem with a result: resolved, then followed up and closed (`solved()`). An explained entry
 # that was later followed up or closed is told apart by its history, see reports.selectors.
 SOLVED_STATUSES = (Status.RESOLVED, Status.FOLLOWED_UP, Status.CLOSED)
+# A suggestion decided either way (`decided()`).
+DECIDED_STATUSES = (Status.ADOPTED, Status.NOT_ADOPTED)
 # Nothing is owed to the person any more; everything else is open (`open()`).
 FINAL_STATUSES = (Status.CLOSED, Status.MERGED, Status.WITHDRAWN, Status.ADOPTED, Status.NOT_ADOPTED)
 # Not counted in the figures: merged into another entry (which counts) or withdrawn (`collected()`).

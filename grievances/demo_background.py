@@ -34,8 +34,8 @@ def _category():
 def seed(ctx):
     from visits.models import Household
 
-    from .followups import ensure_followup_for
-    from .models import FollowUp, Status
+    from .followups import LOOKBACK_STATUSES, ensure_followup_for
+    from .models import FollowUp
     from .services import register_grievance
     from .sweep import sweep_deadlines
 
@@ -56,7 +56,7 @@ def seed(ctx):
             registered_at=timezone.now() - timedelta(days=40),
         )
         ctx.log.append("回头看/督办：已登记 1 条超期演示问题")
-    answered = Grievance.objects.filter(campaign=ctx.campaign, status__in=[Status.RESOLVED, Status.EXPLAINED]).exclude(
+    answered = Grievance.objects.filter(campaign=ctx.campaign, status__in=LOOKBACK_STATUSES).exclude(
         pk__in=FollowUp.objects.values("grievance_id")
     )
     for pk in answered.values_list("pk", flat=True):

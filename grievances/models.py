@@ -16,6 +16,7 @@ from campaigns.models import READERS, Campaign, OrgUnit, User
 from .choices import (
     ANSWERED_STATUSES,
     AWAITING_PLAN_STATUSES,
+    DECIDED_STATUSES,
     FINAL_STATUSES,
     RUNNING_STATUSES,
     SOLVED_STATUSES,
@@ -121,6 +122,9 @@ class GrievanceQuerySet(ScopedQuerySet):
 
     def solved(self):
         return self.filter(status__in=SOLVED_STATUSES)
+
+    def decided(self):
+        return self.filter(status__in=DECIDED_STATUSES)
 
     def open(self):
         return self.exclude(status__in=FINAL_STATUSES)

@@ -55,6 +55,7 @@ from campaigns.choices import Level
 from campaigns.models import OrgUnit
 from grievances.choices import (
     ANSWERED_STATUSES,
+    DECIDED_STATUSES,
     RUNNING_STATUSES,
     SOLVED_STATUSES,
     UNCOLLECTED_STATUSES,
@@ -232,7 +233,7 @@ def _grievance_aggs(f, now):
         "grievances_overdue": Count("pk", filter=Q(status__in=RUNNING_STATUSES, due_at__lt=now)),
         "suggestions_total": Count("pk", filter=suggestion),
         "suggestions_adopted": Count("pk", filter=suggestion & Q(status=Status.ADOPTED)),
-        "suggestions_decided": Count("pk", filter=suggestion & Q(status__in=[Status.ADOPTED, Status.NOT_ADOPTED])),
+        "suggestions_decided": Count("pk", filter=suggestion & Q(status__in=DECIDED_STATUSES)),
         "followed_up": Count("pk", filter=followed),
         "satisfied": Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)),
         "basically_satisfied": Count("pk", filter=Q(satisfaction=Satisfaction.BASICALLY_SATISFIED)),
@@ -391,7 +392,7 @@ def _categories(cube):
         else:
             row["suggestions_total"] += n
             row["suggestions_adopted"] += n if status == Status.ADOPTED else 0
-            row["suggestions_decided"] += n if status in (Status.ADOPTED, Status.NOT_ADOPTED) else 0
+            row["suggestions_decided"] += n if status in DECIDED_STATUSES else 0
     result = sorted(by_top.values(), key=lambda r: (-r["grievances_total"], r["top"]))
     for r in result:
         r["resolution_rate"] = rate(r["grievances_solved"], r["problems_total"])
