@@ -115,7 +115,8 @@ def ours(path):
 
 def prepare(n, path):
     from bench.roster_generate import generate
-    from campaigns.models import Level, OrgUnit, User
+    from campaigns.choices import Level
+    from campaigns.models import OrgUnit, User
     from campaigns.services import ensure_focus_categories
 
     ensure_focus_categories()

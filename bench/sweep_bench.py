@@ -31,7 +31,8 @@ def remove_world():
 
 def build_world():
     from campaigns import services
-    from campaigns.models import Level, Membership, OrgUnit, Role, User
+    from campaigns.choices import Level, Role
+    from campaigns.models import Membership, OrgUnit, User
     from grievances.models import GrievanceCategory
 
     remove_world()  # leftovers of an interrupted run

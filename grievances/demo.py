@@ -5,14 +5,18 @@ audit trail. Entries carry a stable `external_ref` (DEMO-001...), so running twi
 """
 
 from datetime import time, timedelta
+from functools import cache
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from campaigns import calendar, defaults
-from campaigns.models import Membership, Role, User
+from campaigns import calendar
+from campaigns.choices import Role
+from campaigns.datafiles import read_toml
+from campaigns.demo import district_data
+from campaigns.models import Membership, User
 
-from . import services
+from . import services, taxonomy
 from .models import Grievance, GrievanceCategory
 
 TOTAL = 156
@@ -46,6 +50,12 @@ PROBLEM_PATHS = [
 SUGGESTION_PATHS = ["adopted", "not_adopted", "reviewed", "assigned", "adopted", "registered"]
 
 
+@cache
+def ledger_data():
+    """The demo texts and the demo district's 归口 routing (data/demo_ledger.toml)."""
+    return read_toml(__file__, "demo_ledger.toml")
+
+
 def _actors(ctx):
     office = User.objects.filter(username="bgs-d01").first() or ctx.users["admin"]
     handlers = {
@@ -55,9 +65,24 @@ def _actors(ctx):
     return office, handlers
 
 
+def _routing(ctx):
+    """The demo district's 归口 departments by category code: a child follows its top-level
+    category unless the demo names an exception (None: routed by territory, 属地管理)."""
+    departments = {d.code: d for d in ctx.departments}
+    by_top = ledger_data()["department_by_category"]
+    by_child = ledger_data()["department_by_subcategory"]
+    routing = {}
+    for top in taxonomy.categories():
+        routing[top.code] = departments.get(by_top.get(top.code))
+        for child in top.children:
+            code = by_child[child.code] if child.code in by_child else by_top.get(top.code)
+            routing[child.code] = departments.get(code)
+    return routing
+
+
 def _texts():
     """The demo texts, grouped so that the four groups of seeds/000 all appear."""
-    return defaults.DEMO["grievances"]
+    return ledger_data()["grievances"]
 
 
 def seed(ctx):
@@ -71,8 +96,7 @@ def seed(ctx):
     if len(done) >= TOTAL:
         ctx.log.append(f"问题台账：已有 {len(done)} 条演示条目，未重复生成")
         return
-    routing = {d.code: d for d in ctx.departments}
-    services.seed_categories(routing=routing)
+    services.seed_categories(routing=_routing(ctx))
     categories = {c.code: c for c in GrievanceCategory.objects.select_related("default_department")}
     office, handlers = _actors(ctx)
     leader = ctx.users["leader"]
@@ -127,7 +151,7 @@ def seed(ctx):
             campaign=ctx.campaign,
             reporter_name=""
             if household
-            else defaults.DEMO["person_names"][(i * 5) % len(defaults.DEMO["person_names"])],
+            else district_data()["person_names"][(i * 5) % len(district_data()["person_names"])],
             registered_at=registered_at,
             external_ref=ref,
         )

@@ -11,22 +11,22 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from campaigns import defaults
-
+from . import taxonomy
+from .demo import ledger_data
 from .models import Grievance, GrievanceCategory
 
 OVERDUE_TEXT = "3号楼前的路灯坏了半个多月，晚上出门黑漆漆的，老人都不敢下楼。（演示：已超期）"
 
 
 def _category():
-    wanted = defaults.DEMO["grievances"][0]["category"]
+    wanted = ledger_data()["grievances"][0]["category"]
     category = GrievanceCategory.objects.filter(code=wanted).first()
     if category is None:
-        top = defaults.GRIEVANCE_CATEGORIES[0]
-        parent, _ = GrievanceCategory.objects.get_or_create(code=top["code"], defaults={"name": top["name"]})
-        child = top["children"][0]
+        top = taxonomy.categories()[0]
+        parent, _ = GrievanceCategory.objects.get_or_create(code=top.code, defaults={"name": top.name})
+        child = top.children[0]
         category, _ = GrievanceCategory.objects.get_or_create(
-            code=child["code"], defaults={"name": child["name"], "parent": parent}
+            code=child.code, defaults={"name": child.name, "parent": parent}
         )
     return category
 
@@ -34,8 +34,8 @@ def _category():
 def seed(ctx):
     from visits.models import Household
 
-    from .followups import ensure_followup_for
-    from .models import FollowUp, Status
+    from .followups import LOOKBACK_STATUSES, ensure_followup_for
+    from .models import FollowUp
     from .services import register_grievance
     from .sweep import sweep_deadlines
 
@@ -56,7 +56,7 @@ def seed(ctx):
             registered_at=timezone.now() - timedelta(days=40),
         )
         ctx.log.append("回头看/督办：已登记 1 条超期演示问题")
-    answered = Grievance.objects.filter(campaign=ctx.campaign, status__in=[Status.RESOLVED, Status.EXPLAINED]).exclude(
+    answered = Grievance.objects.filter(campaign=ctx.campaign, status__in=LOOKBACK_STATUSES).exclude(
         pk__in=FollowUp.objects.values("grievance_id")
     )
     for pk in answered.values_list("pk", flat=True):

@@ -6,6 +6,7 @@ Formula-like text (=, +, -, @, tab, CR at the start: OWASP "CSV injection") is w
 string cell with a leading apostrophe, never as a formula. Import strips the apostrophe.
 """
 
+import re
 import tempfile
 from datetime import datetime
 
@@ -13,12 +14,14 @@ import xlsxwriter
 from django.db import transaction
 from django.utils import timezone
 
-from campaigns import calendar
+from campaigns import calendar, presets
+from campaigns.choices import Level
 from campaigns.errors import DomainError, InvalidInput, NotAllowed
-from campaigns.models import Campaign, OrgUnit
+from campaigns.models import Campaign, DeadlineTier, OrgUnit, tier_label
 from visits.validators import mask_phone
 
-from .models import GrievanceCategory, ImportJob, Kind, Source, Status, Tier
+from .choices import Kind, Satisfaction, Source, Status, Tier
+from .models import GrievanceCategory, ImportJob
 
 HEADERS = [
     "序号",
@@ -46,19 +49,15 @@ HEADERS = [
 # Columns an offline ledger must have for import (the same layout; extra columns are ignored).
 IMPORT_REQUIRED = ["登记时间", "所属单位", "反映内容", "问题类别"]
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# An exported tier reads 一般问题（15个工作日）: the days are the campaign's, the tier is the name.
+DAYS_SUFFIX = re.compile(r"\s*[（(]\s*\d+\s*个工作日\s*[）)]$")
 
 STATUS = dict(Status.choices)
 KIND = dict(Kind.choices)
 SOURCE = dict(Source.choices)
 TIER = dict(Tier.choices)
-SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "not_satisfied": "不满意"}
-LEVEL = {
-    "grid": "网格/楼组",
-    "community": "社区/村",
-    "street": "街道/镇",
-    "district": "区/县",
-    "department": "区直部门",
-}
+SATISFACTION = dict(Satisfaction.choices)
+LEVEL = dict(Level.choices)
 
 
 def neutralise(value):
@@ -72,9 +71,27 @@ def _local(dt):
     return dt.astimezone(calendar.SHANGHAI).strftime("%Y-%m-%d %H:%M") if dt else ""
 
 
+def _tier_labels():
+    """The label of a tier with its campaign's working days, by (campaign id, tier code).
+
+    One small query for every campaign's deadline table (five rows each), not one per entry."""
+    days = {(c, code): d for c, code, d in DeadlineTier.objects.values_list("campaign_id", "code", "working_days")}
+    labels = {}
+
+    def label(campaign_id, tier):
+        key = (campaign_id, tier)
+        if key not in labels:
+            d = days.get(key)
+            labels[key] = tier_label(tier, presets.tier_days(tier) if d is None else d) if tier in TIER else tier
+        return labels[key]
+
+    return label
+
+
 def export_rows(qs, now=None):
     """Tuples of the ledger layout, read in chunks from the database (no model instances kept)."""
     now = now or timezone.now()
+    tier_of = _tier_labels()
     fields = [
         "external_ref",
         "registered_at",
@@ -96,6 +113,7 @@ def export_rows(qs, now=None):
         "result",
         "satisfaction",
         "resolved_level",
+        "campaign_id",
     ]
     for i, r in enumerate(qs.values_list(*fields).iterator(chunk_size=2000), start=1):
         (
@@ -119,6 +137,7 @@ def export_rows(qs, now=None):
             result,
             sat,
             level,
+            campaign_id,
         ) = r
         yield (
             i,
@@ -131,7 +150,7 @@ def export_rows(qs, now=None):
             KIND.get(kind, kind),
             cat,
             SOURCE.get(source, source),
-            TIER.get(tier, tier),
+            tier_of(campaign_id, tier),
             STATUS.get(status, status),
             handling or "",
             owner or "",
@@ -248,13 +267,10 @@ def validate_rows(actor, rows):
     for u in OrgUnit.objects.territorial().actionable_by(actor, "register"):
         units.setdefault(u.name, u.pk)
         units[u.code] = u.pk
-    kinds = {v: k for k, v in KIND.items()} | {k: k for k in KIND}
-    sources = {v: k for k, v in SOURCE.items()} | {k: k for k in SOURCE}
-    tiers = (
-        {v: k for k, v in TIER.items()}
-        | {k: k for k in TIER}
-        | {"一般问题": "general", "较大问题": "major", "重大问题": "critical"}
-    )
+    kinds = {str(v): k for k, v in KIND.items()} | {k: k for k in KIND}
+    sources = {str(v): k for k, v in SOURCE.items()} | {k: k for k in SOURCE}
+    tiers = {str(v): k for k, v in TIER.items()} | {k: k for k in TIER}
+    tier_names = [str(label) for label in Tier.labels]
     clean, errors = [], []
     now = timezone.now()
     for n, raw in enumerate(rows[header_at + 1 :], start=header_at + 2):
@@ -284,15 +300,15 @@ def validate_rows(actor, rows):
         cat_id = categories.get(_strip(cell("问题类别")))
         if cat_id is None:
             err("问题类别", f"问题类别“{_strip(cell('问题类别'))}”不存在")
-        kind = kinds.get(_strip(cell("类型")) or "问题")
+        kind = kinds.get(_strip(cell("类型")) or Kind.PROBLEM)
         if kind is None:
             err("类型", "类型应为“问题”或“建议”")
-        source = sources.get(_strip(cell("来源")) or "入户走访")
+        source = sources.get(_strip(cell("来源")) or Source.VISIT)
         if source is None:
             err("来源", "来源无效")
-        tier = tiers.get(_strip(cell("层级")) or "一般问题")
+        tier = tiers.get(DAYS_SUFFIX.sub("", _strip(cell("层级"))) or Tier.GENERAL)
         if tier is None:
-            err("层级", "层级应为即知即办、一般问题、较大问题或重大问题")
+            err("层级", f"层级应为{'、'.join(tier_names[:-1])}或{tier_names[-1]}")
         if row_errors:
             errors.extend(row_errors)
             continue

@@ -8,7 +8,8 @@ from campaigns.models import Campaign, OrgUnit
 from visits.models import Household
 
 from . import workflow
-from .models import Grievance, GrievanceCategory, Kind, Source, Tier, handling_units_for
+from .choices import Kind, Source, Tier
+from .models import Grievance, GrievanceCategory, handling_units_for
 
 REQUIRED = {"required": "此项为必填项"}
 CHOICE = {"required": "此项为必填项", "invalid_choice": "请从列表中选择"}

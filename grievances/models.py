@@ -10,7 +10,24 @@ from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.access import Rule, ScopedQuerySet, path_prefixes, scope
-from campaigns.models import READERS, Campaign, Level, OrgUnit, Role, User, VisitMode
+from campaigns.choices import Level, Role, VisitMode
+from campaigns.models import READERS, Campaign, OrgUnit, User
+
+from .choices import (
+    ANSWERED_STATUSES,
+    AWAITING_PLAN_STATUSES,
+    DECIDED_STATUSES,
+    FINAL_STATUSES,
+    RUNNING_STATUSES,
+    SOLVED_STATUSES,
+    UNCOLLECTED_STATUSES,
+    ExtensionState,
+    Kind,
+    Satisfaction,
+    Source,
+    Status,
+    Tier,
+)
 
 # Who works an entry of their subtree: review, route, merge, classify (活动办 and admins).
 OFFICE_ROLES = (Role.OFFICE, Role.ADMIN)
@@ -57,76 +74,6 @@ class GrievanceCategory(models.Model):
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
 
 
-class Kind(models.TextChoices):
-    PROBLEM = "problem", "问题"
-    SUGGESTION = "suggestion", "建议"
-
-
-class Source(models.TextChoices):
-    VISIT = "visit", "入户走访"
-    SUGGESTION_BOX = "suggestion_box", "意见箱"
-    HOTLINE = "hotline", "热线电话"
-    LETTER = "letter", "来信来访"
-    PLATFORM_12345 = "12345", "12345平台"
-    EVENT_REPORT = "event_report", "十必报"
-
-
-class Tier(models.TextChoices):
-    ON_SPOT = "on_spot", "即知即办"
-    GENERAL = "general", "一般问题（15个工作日）"
-    MAJOR = "major", "较大问题（30个工作日）"
-    CRITICAL = "critical", "重大问题（60个工作日）"
-
-
-class Status(models.TextChoices):
-    REGISTERED = "registered", "已登记"
-    REVIEWED = "reviewed", "已审核"
-    MERGED = "merged", "已合并"
-    ASSIGNED = "assigned", "已交办"
-    PLANNED = "planned", "已制定方案"
-    RESOLVED = "resolved", "已办结"
-    EXPLAINED = "explained", "已解释说明"
-    FOLLOWED_UP = "followed_up", "已回访"
-    CLOSED = "closed", "已销号"
-    ADOPTED = "adopted", "建议已采纳"
-    NOT_ADOPTED = "not_adopted", "建议未采纳"
-    WITHDRAWN = "withdrawn", "已撤回"
-
-
-# Statuses where the clock no longer runs (nothing is owed to the person any more).
-FINAL_STATUSES = [Status.CLOSED, Status.MERGED, Status.WITHDRAWN, Status.ADOPTED, Status.NOT_ADOPTED]
-# Answered: a result or an explanation has been given (counts for the response rate).
-ANSWERED_STATUSES = [
-    Status.RESOLVED,
-    Status.EXPLAINED,
-    Status.FOLLOWED_UP,
-    Status.CLOSED,
-    Status.ADOPTED,
-    Status.NOT_ADOPTED,
-]
-
-
-class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", "满意"
-    BASICALLY_SATISFIED = "basically_satisfied", "基本满意"
-    NOT_SATISFIED = "not_satisfied", "不满意"
-
-
-class ExtensionState(models.TextChoices):
-    NONE = "none", "未申请"
-    REQUESTED = "requested", "待审批"
-    APPROVED = "approved", "已批准"
-    REJECTED = "rejected", "未批准"
-
-
-class ResolvedLevel(models.TextChoices):
-    GRID = "grid", "网格/楼组"
-    COMMUNITY = "community", "社区/村"
-    STREET = "street", "街道/镇"
-    DISTRICT = "district", "区/县"
-    DEPARTMENT = "department", "区直部门"
-
-
 def _export_also(user):
     """Entries routed to the user's handling unit, owned by them (包案) or registered by them."""
     return scope(user).subtree_q("handling_unit", HANDLING_ROLES) | Q(case_owner=user) | Q(registered_by=user)
@@ -163,8 +110,27 @@ class GrievanceQuerySet(ScopedQuerySet):
             Q(unit_id__in=units) | Q(handling_unit_id__in=units) | Q(case_owner=user) | Q(registered_by=user)
         )
 
+    # The groups of grievances/choices.py, as filters.
+    def running(self):
+        return self.filter(status__in=RUNNING_STATUSES)
+
+    def awaiting_plan(self):
+        return self.filter(status__in=AWAITING_PLAN_STATUSES)
+
+    def answered(self):
+        return self.filter(status__in=ANSWERED_STATUSES)
+
+    def solved(self):
+        return self.filter(status__in=SOLVED_STATUSES)
+
+    def decided(self):
+        return self.filter(status__in=DECIDED_STATUSES)
+
     def open(self):
         return self.exclude(status__in=FINAL_STATUSES)
+
+    def collected(self):
+        return self.exclude(status__in=UNCOLLECTED_STATUSES)
 
 
 def district_of(unit):
@@ -273,7 +239,7 @@ class Grievance(models.Model):
     plan_submitted_at = models.DateTimeField("方案提交时间", null=True, blank=True)
     resolved_at = models.DateTimeField("办结时间", null=True, blank=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
-    resolved_level = models.CharField("解决层级", max_length=20, choices=ResolvedLevel.choices, blank=True)
+    resolved_level = models.CharField("解决层级", max_length=20, choices=Level.choices, blank=True)
     satisfaction = models.CharField("满意度", max_length=30, choices=Satisfaction.choices, blank=True)
     merged_into = models.ForeignKey(
         "self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_entries"
@@ -315,6 +281,14 @@ class Grievance(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.content[:20]}"
 
+    @property
+    def is_running(self):
+        return self.status in RUNNING_STATUSES
+
+    @property
+    def is_awaiting_plan(self):
+        return self.status in AWAITING_PLAN_STATUSES
+
 
 class GrievanceEvent(models.Model):
     """The timeline: every transition and change, with actor, time and note."""
@@ -342,8 +316,8 @@ class GrievanceEvent(models.Model):
             models.Index(
                 fields=["grievance"],
                 condition=models.Q(
-                    from_status__in=ANSWERED_STATUSES,
-                    to_status__in=[Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED],
+                    from_status__in=list(ANSWERED_STATUSES),
+                    to_status__in=list(RUNNING_STATUSES),
                 ),
                 name="event_reopened_idx",
             ),

@@ -3,10 +3,9 @@
 from django.urls import reverse
 
 from campaigns.access import scope
-from campaigns.models import Role
+from campaigns.choices import Role
 
 from .models import Grievance
-from .selectors import RUNNING
 
 
 def items(request):
@@ -27,7 +26,7 @@ def items(request):
         {"label": "登记问题", "url": reverse("grievances:create"), "order": 24, "roles": [Role.CADRE, Role.OFFICE]},
     ]
     if s.has_role(Role.HANDLER, Role.OFFICE):
-        routed = Grievance.objects.filter(handling_unit_id__in=s.unit_ids([Role.HANDLER]), status__in=RUNNING)
+        routed = Grievance.objects.running().filter(handling_unit_id__in=s.unit_ids([Role.HANDLER]))
         item = {"label": "交办给我的", "url": reverse("grievances:routed"), "order": 21, "roles": [Role.HANDLER]}
         if s.has_role(Role.HANDLER) and not s.is_superuser:
             item["badge"] = routed.count() or None

@@ -9,14 +9,11 @@ from django.utils import timezone
 
 from campaigns import calendar
 from campaigns.access import path_prefixes, scope
-from campaigns.models import OrgUnit, Role, User
+from campaigns.choices import Role
+from campaigns.models import OrgUnit, User
 
-from .models import FINAL_STATUSES, Grievance, GrievanceEvent, Status
-
-# Statuses in which the resolution clock is still running (nothing answered yet).
-RUNNING = [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED]
-# The plan clock runs until a plan is submitted (or the entry is answered another way).
-PLAN_RUNNING = [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED]
+from .choices import AWAITING_PLAN_STATUSES, RUNNING_STATUSES
+from .models import Grievance, GrievanceEvent
 
 ORDERINGS = {
     "registered_at": ("registered_at", "id"),
@@ -41,12 +38,12 @@ def annotate_deadlines(qs: QuerySet[Grievance], now: datetime | None = None) -> 
     today = calendar.local_date(now)
     return qs.annotate(
         overdue=Case(
-            When(status__in=RUNNING, due_at__lt=now, then=Value(True)),
+            When(status__in=RUNNING_STATUSES, due_at__lt=now, then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
         plan_overdue=Case(
-            When(status__in=PLAN_RUNNING, plan_due_at__lt=now, then=Value(True)),
+            When(status__in=AWAITING_PLAN_STATUSES, plan_due_at__lt=now, then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
@@ -95,13 +92,13 @@ def ledger(user, params=None, *, qs=None, now=None):
     if (owner := _id(get("case_owner"))) is not None:
         qs = qs.filter(case_owner_id=owner)
     if _true(get("overdue")):
-        qs = qs.filter(status__in=RUNNING, due_at__lt=now)
+        qs = qs.running().filter(due_at__lt=now)
     if _true(get("plan_overdue")):
-        qs = qs.filter(status__in=PLAN_RUNNING, plan_due_at__lt=now)
+        qs = qs.awaiting_plan().filter(plan_due_at__lt=now)
     if _true(get("due_this_week")):
         today = calendar.local_date(now)
         sunday = today + timedelta(days=6 - today.weekday())  # a calendar week, not a deadline
-        qs = qs.filter(status__in=RUNNING, due_at__gte=now, due_at__lte=calendar.end_of_day(sunday))
+        qs = qs.running().filter(due_at__gte=now, due_at__lte=calendar.end_of_day(sunday))
     if _true(get("hardship")):
         qs = qs.filter(household__is_hardship=True)
     if _true(get("routed")):
@@ -110,7 +107,7 @@ def ledger(user, params=None, *, qs=None, now=None):
     if _true(get("owned")):
         qs = qs.filter(case_owner=user)
     if _true(get("open")):
-        qs = qs.exclude(status__in=FINAL_STATUSES)
+        qs = qs.open()
     q = get("q")
     if q:
         # PostgreSQL serves this from the trigram GIN index on UPPER(content) (migration 0005).
@@ -169,7 +166,7 @@ def similar_entries(*, campaign, unit, content, household=None, exclude=None, us
     elsewhere a character-bigram overlap on recent candidates stands in.
     """
     area = unit.parent if unit.level == "grid" and unit.parent_id else unit
-    qs = Grievance.objects.filter(campaign=campaign).exclude(status__in=FINAL_STATUSES)
+    qs = Grievance.objects.open().filter(campaign=campaign)
     if user is not None:
         qs = qs.filter(pk__in=Grievance.objects.visible_to(user).values("pk"))
     if exclude is not None:

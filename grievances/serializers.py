@@ -6,7 +6,8 @@ from campaigns.api_base import MAX_ID, ScopedRelatedField
 from campaigns.models import Campaign, OrgUnit
 from visits.models import Household
 
-from .models import Grievance, GrievanceCategory, GrievanceEvent, ImportJob, Kind, Source, Tier
+from .choices import Kind, Source, Tier
+from .models import Grievance, GrievanceCategory, GrievanceEvent, ImportJob
 
 
 # A request body: a field it does not declare is refused, never silently dropped, so that status,

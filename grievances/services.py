@@ -387,7 +387,7 @@ def recompute_deadlines(*, years: Iterable[int]) -> int:
     if not years:
         return 0
     years = set(years)
-    qs = Grievance.objects.exclude(status__in=[*FINAL_STATUSES, Status.RESOLVED, Status.EXPLAINED, Status.FOLLOWED_UP])
+    qs = Grievance.objects.running()
     qs = qs.filter(Q(clock_started_at__year__in=years) | Q(due_at__year__in=years) | Q(registered_at__year__in=years))
     qs = qs.annotate(clock_day=TruncDate("clock_started_at", tzinfo=calendar.SHANGHAI))
     combos = qs.values_list("clock_day", "tier", "extension_days", "campaign_id").distinct()
@@ -412,30 +412,28 @@ def recompute_deadlines(*, years: Iterable[int]) -> int:
 
 
 def seed_categories(*, routing=None):
-    """Create the default taxonomy (campaigns.defaults) where missing; optionally set 归口 departments.
+    """Create the default taxonomy (grievances/data/categories.toml) where missing; optionally set
+    归口 departments.
 
-    `routing` maps department codes to OrgUnits; migration 0004 does the same on a fresh database.
+    `routing` maps category codes to department OrgUnits (the demo's); a category that already
+    has a department keeps it.
     """
-    from campaigns import defaults
-
     from .models import GrievanceCategory
+    from .taxonomy import categories
 
-    by_top = defaults.DEMO.get("department_by_category", {})
-    by_child = defaults.DEMO.get("department_by_subcategory", {})
     routing = routing or {}
     existing = {c.code: c for c in GrievanceCategory.objects.all()}
-    for i, top in enumerate(defaults.GRIEVANCE_CATEGORIES):
-        parent = existing.get(top["code"]) or GrievanceCategory.objects.create(
-            code=top["code"], name=top["name"], order=(i + 1) * 100
+    for i, top in enumerate(categories()):
+        parent = existing.get(top.code) or GrievanceCategory.objects.create(
+            code=top.code, name=top.name, order=(i + 1) * 100
         )
-        wanted = routing.get(by_top.get(top["code"]))
+        wanted = routing.get(top.code)
         if wanted is not None and parent.default_department_id is None:
             GrievanceCategory.objects.filter(pk=parent.pk).update(default_department=wanted)
-        for j, child in enumerate(top.get("children", [])):
-            c = existing.get(child["code"]) or GrievanceCategory.objects.create(
-                code=child["code"], name=child["name"], parent=parent, order=(i + 1) * 100 + j + 1
+        for j, child in enumerate(top.children):
+            c = existing.get(child.code) or GrievanceCategory.objects.create(
+                code=child.code, name=child.name, parent=parent, order=(i + 1) * 100 + j + 1
             )
-            code = by_child[child["code"]] if child["code"] in by_child else by_top.get(top["code"])
-            wanted = routing.get(code)
+            wanted = routing.get(child.code)
             if wanted is not None and c.default_department_id is None:
                 GrievanceCategory.objects.filter(pk=c.pk).update(default_department=wanted)

@@ -22,7 +22,6 @@ from campaigns import calendar
 from campaigns.models import Membership, OrgUnit, Role, User
 
 from .models import (
-    ANSWERED_STATUSES,
     FINAL_STATUSES,
     BackgroundSettings,
     DeadlineKind,
@@ -31,7 +30,6 @@ from .models import (
     NoticeLog,
     Notification,
     NotificationKind,
-    Status,
     SweepRun,
 )
 from .notifications import insert_select
@@ -71,12 +69,8 @@ def open_entries():
 def watched(deadline):
     """Entries whose `deadline` still runs: plan while no plan is in; due while not answered."""
     if deadline == DeadlineKind.PLAN:
-        return (
-            open_entries()
-            .filter(plan_due_at__isnull=False, plan_submitted_at__isnull=True)
-            .exclude(status__in=[Status.PLANNED, *ANSWERED_STATUSES])
-        )
-    return open_entries().filter(due_at__isnull=False).exclude(status__in=ANSWERED_STATUSES)
+        return open_entries().filter(plan_due_at__isnull=False, plan_submitted_at__isnull=True).awaiting_plan()
+    return open_entries().filter(due_at__isnull=False).running()
 
 
 def _field(deadline):

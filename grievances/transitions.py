@@ -25,7 +25,6 @@ from .models import (
     Grievance,
     GrievanceEvent,
     Reporter,
-    ResolvedLevel,
     Satisfaction,
     Tier,
     case_owners_for,
@@ -299,10 +298,4 @@ def _save_evidence(actor: User, g: Grievance, files) -> None:
 
 def _level_of(unit: OrgUnit) -> str:
     """The statistics level (DOMAIN.md: report by the level that solved it) of a unit."""
-    return {
-        Level.GRID: ResolvedLevel.GRID,
-        Level.COMMUNITY: ResolvedLevel.COMMUNITY,
-        Level.STREET: ResolvedLevel.STREET,
-        Level.DISTRICT: ResolvedLevel.DISTRICT,
-        Level.DEPARTMENT: ResolvedLevel.DEPARTMENT,
-    }.get(unit.level, "")
+    return unit.level if unit.level in Level.values else ""

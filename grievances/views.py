@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,20 +22,9 @@ from campaigns.errors import DomainError
 
 from . import excel, selectors, services, workflow
 from .api import xlsx_response
+from .choices import Kind, Satisfaction, Source, Status, Tier
 from .forms import BulkForm, GrievanceCreateForm, MergeForm
-from .models import (
-    Attachment,
-    Grievance,
-    GrievanceCategory,
-    ImportJob,
-    Kind,
-    Satisfaction,
-    Source,
-    Status,
-    Tier,
-    case_owners_for,
-    handling_units_for,
-)
+from .models import Attachment, Grievance, GrievanceCategory, ImportJob, case_owners_for, handling_units_for
 
 PRESETS = {
     "ledger": ("问题整改台账", {}),
@@ -226,6 +216,9 @@ def _detail_page(request, pk, *, status=200):
                 field["choices"] = leaders
             fields.append(field)
         options.append({"t": t, "fields": fields})
+    # The tiers with this campaign's working days (an admin may have changed them).
+    prefetch_related_objects([g.campaign], "tiers")
+    tiers = [(code, g.campaign.tier_label(code)) for code in Tier.values]
     duplicates = []
     if g.status in (Status.REGISTERED, Status.REVIEWED):
         duplicates = selectors.similar_entries(
@@ -243,7 +236,8 @@ def _detail_page(request, pk, *, status=200):
             "merged": g.merged_entries.all(),
             "duplicates": duplicates,
             "satisfactions": Satisfaction.choices,
-            "tiers": Tier.choices,
+            "tiers": tiers,
+            "tier_label": dict(tiers)[g.tier],
             "status_labels": dict(Status.choices),
         },
         status=status,

@@ -24,10 +24,10 @@ from campaigns.access import scope
 from campaigns.models import OrgUnit, Role, User
 
 from . import transitions as do
+from .choices import RUNNING_STATUSES as RUNNING
 from .models import FollowUp, FollowUpStatus, Grievance, Kind, Satisfaction, Status
 
 S = Status
-OPEN = (S.REGISTERED, S.REVIEWED, S.ASSIGNED, S.PLANNED)
 IN_HAND = (S.ASSIGNED, S.PLANNED)
 BOTH = (Kind.PROBLEM, Kind.SUGGESTION)
 PROBLEM = (Kind.PROBLEM,)
@@ -176,7 +176,7 @@ TRANSITIONS = [
     Transition(
         "adopt",
         "采纳建议",
-        OPEN,
+        RUNNING,
         S.ADOPTED,
         HANDLING,
         "handling",
@@ -188,7 +188,7 @@ TRANSITIONS = [
     Transition(
         "reject_suggestion",
         "不予采纳",
-        OPEN,
+        RUNNING,
         S.NOT_ADOPTED,
         HANDLING,
         "handling",
@@ -198,7 +198,9 @@ TRANSITIONS = [
         owner_may=True,
         effect=do.answer_suggestion,
     ),
-    Transition("withdraw", "撤回", OPEN, S.WITHDRAWN, OFFICE, "unit", required=("note",), confirm="确定撤回该条目？"),
+    Transition(
+        "withdraw", "撤回", RUNNING, S.WITHDRAWN, OFFICE, "unit", required=("note",), confirm="确定撤回该条目？"
+    ),
     Transition(
         "escalate",
         "上报上级单位",
@@ -257,7 +259,7 @@ TRANSITIONS = [
     Transition(
         "set_tier",
         "调整问题层级",
-        OPEN,
+        RUNNING,
         None,
         OFFICE,
         "unit",
@@ -268,7 +270,7 @@ TRANSITIONS = [
     Transition(
         "set_case_owner",
         "指定包案领导",
-        (*OPEN, S.RESOLVED, S.EXPLAINED),
+        (*RUNNING, S.RESOLVED, S.EXPLAINED),
         None,
         (Role.OFFICE, Role.LEADER, Role.ADMIN),
         "unit",

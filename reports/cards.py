@@ -9,7 +9,8 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.template.loader import render_to_string
 
-from campaigns.models import Level, Membership, OrgUnit, Role, TeamMember
+from campaigns.choices import Level, Role
+from campaigns.models import Membership, OrgUnit, TeamMember
 from visits.models import Household
 
 from . import pdf

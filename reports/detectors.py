@@ -26,12 +26,13 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from campaigns.models import Level, Phase
-from grievances.models import ANSWERED_STATUSES, Grievance, GrievanceEvent, Satisfaction
+from campaigns.choices import Level, Phase
+from grievances.choices import ANSWERED_STATUSES, RUNNING_STATUSES, SOLVED_STATUSES, Satisfaction
+from grievances.models import Grievance, GrievanceEvent
 from visits.models import Assignment, Visit
 
+from .choices import ViolationKind
 from .models import Violation
-from .selectors import OPEN_STATUSES, SOLVED_STATUSES
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -92,7 +93,7 @@ def unvisited_assignments(
     return [
         {
             "detector_key": f"unvisited:{campaign.pk}:{r['household_id']}",
-            "kind": "not_visited",
+            "kind": ViolationKind.NOT_VISITED,
             "unit_id": _community(
                 r["household__grid__level"],
                 r["household__grid_id"],
@@ -118,11 +119,11 @@ def overdue_entries(
 ) -> list[dict[str, Any]]:
     """An open entry past its deadline (不整改)."""
     now = now or timezone.now()
-    qs = _scope(Grievance.objects.filter(campaign=campaign, status__in=OPEN_STATUSES, due_at__lt=now), "unit", unit)
+    qs = _scope(Grievance.objects.running().filter(campaign=campaign, due_at__lt=now), "unit", unit)
     return [
         {
             "detector_key": f"overdue:{r['pk']}",
-            "kind": "no_rectification",
+            "kind": ViolationKind.NO_RECTIFICATION,
             "unit_id": _community(r["unit__level"], r["unit_id"], r["unit__parent_id"], r["unit__parent__level"]),
             "grievance_id": r["pk"],
             "household_id": r["household_id"],
@@ -136,7 +137,7 @@ def lookback_unsolved(campaign: Campaign, unit: OrgUnit | None = None) -> list[d
     """Look-back found a 'resolved' problem unsolved: reopened after an answer, or rated not satisfied
     after being resolved (整改不彻底). Uses history and satisfaction, not the FollowUp model."""
     reopened = GrievanceEvent.objects.filter(
-        grievance=OuterRef("pk"), from_status__in=ANSWERED_STATUSES, to_status__in=OPEN_STATUSES
+        grievance=OuterRef("pk"), from_status__in=ANSWERED_STATUSES, to_status__in=RUNNING_STATUSES
     )
     qs = _scope(
         Grievance.objects.filter(campaign=campaign, kind="problem").filter(
@@ -148,7 +149,7 @@ def lookback_unsolved(campaign: Campaign, unit: OrgUnit | None = None) -> list[d
     return [
         {
             "detector_key": f"lookback:{r['pk']}",
-            "kind": "incomplete_rectification",
+            "kind": ViolationKind.INCOMPLETE_RECTIFICATION,
             "unit_id": _community(r["unit__level"], r["unit_id"], r["unit__parent_id"], r["unit__parent__level"]),
             "grievance_id": r["pk"],
             "household_id": r["household_id"],
@@ -196,7 +197,7 @@ def overlapping_visits(campaign: Campaign, unit: OrgUnit | None = None) -> list[
     return [
         {
             "detector_key": f"overlap:{r['pk']}",
-            "kind": "fake_visit",
+            "kind": ViolationKind.FAKE_VISIT,
             "unit_id": _community(
                 r["household__grid__level"],
                 r["household__grid_id"],
@@ -231,7 +232,7 @@ def too_many_per_day(
         result.append(
             {
                 "detector_key": f"daily:{campaign.pk}:{r['visitor_id']}:{r['day']:%Y%m%d}",
-                "kind": "fake_visit",
+                "kind": ViolationKind.FAKE_VISIT,
                 "unit_id": _community(
                     v["household__grid__level"],
                     v["household__grid_id"],

@@ -54,17 +54,21 @@ from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
-from campaigns.models import Level, OrgUnit
-from grievances.models import (
+from campaigns.choices import Level
+from campaigns.models import OrgUnit
+from grievances.choices import (
     ANSWERED_STATUSES,
-    Grievance,
-    GrievanceCategory,
-    GrievanceEvent,
+    DECIDED_STATUSES,
+    RUNNING_STATUSES,
+    SOLVED_STATUSES,
+    UNCOLLECTED_STATUSES,
     Kind,
     Satisfaction,
     Status,
 )
-from visits.models import Household, HouseholdKind, Visit
+from grievances.models import Grievance, GrievanceCategory, GrievanceEvent
+from visits.choices import HouseholdKind
+from visits.models import Household, Visit
 
 from .models import Violation
 
@@ -76,19 +80,9 @@ if TYPE_CHECKING:
 
     from campaigns.models import Campaign, User
 
-OPEN_STATUSES = [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED]
-NOT_COLLECTED = [Status.MERGED, Status.WITHDRAWN]
-SOLVED_STATUSES = [Status.RESOLVED, Status.FOLLOWED_UP, Status.CLOSED]
 SCORE_START = 1000  # 千分制 (seeds/002)
 TALK_THRESHOLD = 3  # three or more confirmed cases: 约谈
 OTHER_KINDS = [HouseholdKind.ENTERPRISE, HouseholdKind.SCHOOL, HouseholdKind.SHOP, HouseholdKind.OTHER]
-LEVEL_LABELS = {
-    "grid": "网格/楼组",
-    "community": "社区/村",
-    "street": "街道/镇",
-    "district": "区/县",
-    "department": "区直部门",
-}
 
 
 def rate(numerator: float, denominator: float) -> float | None:
@@ -165,7 +159,7 @@ def _explained(f: Filters) -> Q:
 def _reopened(f: Filters) -> Q:
     # Look-back found an answered entry unsolved: it went back from an answered status to work.
     return Q(
-        pk__in=GrievanceEvent.objects.filter(from_status__in=ANSWERED_STATUSES, to_status__in=OPEN_STATUSES).values(
+        pk__in=GrievanceEvent.objects.filter(from_status__in=ANSWERED_STATUSES, to_status__in=RUNNING_STATUSES).values(
             "grievance_id"
         )
     )
@@ -234,9 +228,7 @@ def _kind_add(row: dict[str, int], kind: str, suffix: str, n: int) -> None:
 
 
 def _grievance_base(f: Filters) -> QuerySet[Grievance]:
-    return Grievance.objects.filter(f.window("registered_at"), f.under("unit"), campaign=f.campaign).exclude(
-        status__in=NOT_COLLECTED
-    )
+    return Grievance.objects.collected().filter(f.window("registered_at"), f.under("unit"), campaign=f.campaign)
 
 
 def _grievance_aggs(f: Filters, now: datetime) -> dict[str, Aggregate]:
@@ -252,11 +244,11 @@ def _grievance_aggs(f: Filters, now: datetime) -> dict[str, Aggregate]:
         "grievances_solved": Count("pk", filter=solved),
         "problems_explained": Count("pk", filter=explained),
         "problems_answered": Count("pk", filter=problem & Q(status__in=ANSWERED_STATUSES)),
-        "problems_in_progress": Count("pk", filter=problem & Q(status__in=OPEN_STATUSES)),
-        "grievances_overdue": Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+        "problems_in_progress": Count("pk", filter=problem & Q(status__in=RUNNING_STATUSES)),
+        "grievances_overdue": Count("pk", filter=Q(status__in=RUNNING_STATUSES, due_at__lt=now)),
         "suggestions_total": Count("pk", filter=suggestion),
         "suggestions_adopted": Count("pk", filter=suggestion & Q(status=Status.ADOPTED)),
-        "suggestions_decided": Count("pk", filter=suggestion & Q(status__in=[Status.ADOPTED, Status.NOT_ADOPTED])),
+        "suggestions_decided": Count("pk", filter=suggestion & Q(status__in=DECIDED_STATUSES)),
         "followed_up": Count("pk", filter=followed),
         "satisfied": Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)),
         "basically_satisfied": Count("pk", filter=Q(satisfaction=Satisfaction.BASICALLY_SATISFIED)),
@@ -365,7 +357,7 @@ def _cube(f: Filters, now: datetime) -> tuple[list[dict[str, Any]], defaultdict[
         .annotate(
             n=Count("pk"),
             explained=Count("pk", filter=_explained(f)),
-            overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+            overdue=Count("pk", filter=Q(status__in=RUNNING_STATUSES, due_at__lt=now)),
         )
         .order_by()
     )
@@ -410,12 +402,12 @@ def _categories(cube: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 row["problems_explained"] += n
             if status in ANSWERED_STATUSES:
                 row["problems_answered"] += n
-            if status in OPEN_STATUSES:
+            if status in RUNNING_STATUSES:
                 row["problems_in_progress"] += n
         else:
             row["suggestions_total"] += n
             row["suggestions_adopted"] += n if status == Status.ADOPTED else 0
-            row["suggestions_decided"] += n if status in (Status.ADOPTED, Status.NOT_ADOPTED) else 0
+            row["suggestions_decided"] += n if status in DECIDED_STATUSES else 0
     result = sorted(by_top.values(), key=lambda r: (-r["grievances_total"], r["top"]))
     for r in result:
         r["resolution_rate"] = rate(r["grievances_solved"], r["problems_total"])
@@ -428,7 +420,7 @@ def _levels(cube: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if cell["kind"] == Kind.PROBLEM and cell["status"] in SOLVED_STATUSES:
             counts[cell["resolved_level"]] += cell["n"] - cell["explained"]
     rows = sorted(((lv, n) for lv, n in counts.items() if n), key=lambda x: -x[1])
-    return [{"level": lv, "name": LEVEL_LABELS.get(lv, "未注明"), "count": n} for lv, n in rows]
+    return [{"level": lv, "name": Level(lv).label if lv in Level.values else "未注明", "count": n} for lv, n in rows]
 
 
 def _funnel(cube: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -436,15 +428,17 @@ def _funnel(cube: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict
     for cell in cube:
         counts[cell["status"]] += cell["n"]
     order = [
-        ("登记", [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED] + list(ANSWERED_STATUSES)),
-        ("交办", [Status.ASSIGNED, Status.PLANNED] + list(ANSWERED_STATUSES)),
-        ("答复（办结/解释/采纳与否）", list(ANSWERED_STATUSES)),
+        ("登记", [*RUNNING_STATUSES, *ANSWERED_STATUSES]),
+        ("交办", [Status.ASSIGNED, Status.PLANNED, *ANSWERED_STATUSES]),
+        ("答复（办结/解释/采纳与否）", ANSWERED_STATUSES),
         ("回访", [Status.FOLLOWED_UP, Status.CLOSED]),
         ("销号", [Status.CLOSED]),
     ]
     stages = [{"label": label, "count": sum(counts.get(s, 0) for s in statuses)} for label, statuses in order]
     by_status = [
-        {"status": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in Status if s not in NOT_COLLECTED
+        {"status": s.value, "label": s.label, "count": counts.get(s.value, 0)}
+        for s in Status
+        if s not in UNCOLLECTED_STATUSES
     ]
     return stages, by_status
 

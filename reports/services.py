@@ -10,8 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from campaigns.access import can
+from campaigns.choices import Level
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
-from campaigns.models import Level, OrgUnit
+from campaigns.models import OrgUnit
 
 from .models import CardDistribution, ReportJob, Violation
 

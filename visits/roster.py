@@ -30,9 +30,11 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from django.utils import timezone
 
-from campaigns.models import FocusCategory, Level
+from campaigns.choices import Level
+from campaigns.models import FocusCategory
 
-from .models import UNREGISTRABLE, Household, HouseholdKind, ImportJob, ImportStatus
+from .choices import HouseholdKind, ImportStatus
+from .models import UNREGISTRABLE, Household, ImportJob
 from .validators import _CHECK, _WEIGHTS, _ZERO, _valid_birth_date, id_number_error, normalize_id_number, phone_error
 
 # Fixed point: the template's headers, in this order.

@@ -7,9 +7,11 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 from campaigns.access import scope
-from campaigns.models import Campaign, FocusCategory, Level, OrgUnit, Team
+from campaigns.choices import Level
+from campaigns.models import Campaign, FocusCategory, OrgUnit, Team
 
-from .models import Assignment, AssignmentKind, Household, Visit
+from .choices import AssignmentKind
+from .models import Assignment, Household, Visit
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -19,6 +19,7 @@ from campaigns.calendar import local_date
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.models import Campaign, ChecklistItem, Phase, User, VisitMode
 
+from .choices import EventKind, ImportStatus
 from .models import (
     OUT_OF_SCOPE,
     UNREGISTRABLE,
@@ -27,7 +28,6 @@ from .models import (
     HardshipPlan,
     Household,
     ImportJob,
-    ImportStatus,
     Visit,
     VisitPhoto,
     co_visitor_choices,
@@ -383,11 +383,9 @@ def report_event(
     (source event_report)."""
     from grievances.services import register_grievance
 
-    from .models import EVENT_KIND_CHOICES
-
     if not can(actor, "visit", household):
         raise NotAllowed("只有分配走访该户的干部或本辖区活动办工作人员可以上报十必报")
-    if kind not in dict(EVENT_KIND_CHOICES):
+    if kind not in EventKind.values:
         raise InvalidInput("请选择十必报事项", fields={"kind": ["请选择十必报事项"]})
     description = (description or "").strip()
     if not description:
@@ -400,7 +398,7 @@ def report_event(
     )
     grievance = None
     if to_grievance:
-        label = dict(EVENT_KIND_CHOICES)[kind]
+        label = EventKind(kind).label
         grievance = register_grievance(
             actor=actor,
             content=f"【十必报·{label}】{description}",

@@ -8,7 +8,8 @@ import logging
 from celery import shared_task
 from django.db import IntegrityError
 
-from .models import ImportJob, ImportStatus
+from .choices import ImportStatus
+from .models import ImportJob
 
 log = logging.getLogger(__name__)
 
