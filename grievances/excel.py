@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from campaigns import calendar
 from campaigns.errors import DomainError, InvalidInput, NotAllowed
+from campaigns.lib.masking import mask_phone
 from campaigns.models import Campaign, OrgUnit
-from visits.validators import mask_phone
 
 from .models import GrievanceCategory, ImportJob, Kind, Source, Status, Tier
 

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from campaigns.lib.masking import mask_id_number, mask_phone
 from campaigns.models import VisitMode
 from grievances.models import Kind as GrievanceKind
 
@@ -17,7 +18,6 @@ from .models import (
     ImportJob,
     Visit,
 )
-from .validators import mask_id_number, mask_phone
 
 MAX_ID = 2**63 - 1  # the largest database key; bigger ids would overflow an "in" query
 

@@ -12,13 +12,13 @@ from django.views.decorators.http import require_POST
 
 from campaigns.access import scope
 from campaigns.errors import DomainError
+from campaigns.lib.masking import mask_id_number, mask_phone
 from campaigns.models import FocusCategory, Level, OrgUnit, Team, User
 
 from . import assignment as assign_service
 from . import roster, selectors, services
 from .forms import BulkAssignForm, EventReportForm, RosterUploadForm, VisitForm
 from .models import Assignment, AssignmentKind, Household, ImportJob, ImportStatus, Visit, VisitPhoto
-from .validators import mask_id_number, mask_phone
 
 
 def _grievance_categories():
