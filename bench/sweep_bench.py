@@ -103,7 +103,8 @@ def analyze():
 
 def cleanup():
     """Plain DELETEs (no ORM cascade collection: that would load every row)."""
-    from grievances.models import Delivery, Grievance, NoticeLog, Notification, SweepRun
+    from grievances.models import Grievance, NoticeLog, SweepRun
+    from notifications.models import Delivery, Notification
 
     analyze()  # fresh statistics, or the planner nests loops over rows it thinks are not there
 
@@ -124,8 +125,9 @@ def main():
 
     from campaigns.calendar import SHANGHAI
     from config.celery import app
-    from grievances.models import BackgroundSettings, Grievance, Notification, SweepRun
+    from grievances.models import BackgroundSettings, Grievance, SweepRun
     from grievances.sweep import sweep_deadlines
+    from notifications.models import Notification
 
     if connection.vendor != "postgresql":
         print("warning: not PostgreSQL; the 10 s target is for PostgreSQL", file=sys.stderr)

@@ -10,8 +10,9 @@ from django.contrib import admin, messages
 from campaigns.admin import ScopedAdminMixin, WholeTreeAdminMixin
 from campaigns.errors import DomainError
 from campaigns.models import Campaign, Phase
+from notifications.models import Delivery, Notification
 
-from .models import BackgroundSettings, Delivery, FollowUp, NoticeLog, Notification, SweepRun
+from .models import BackgroundSettings, FollowUp, NoticeLog, SweepRun
 
 
 class ReadInScopeAdmin(ScopedAdminMixin, admin.ModelAdmin):

@@ -15,9 +15,12 @@ from campaigns.api_base import (
     ScopedRelatedField,
 )
 from campaigns.models import Campaign, Phase, VisitMode
+from notifications import selectors as inbox
+from notifications import services as notifications
+from notifications.models import Notification
 
-from . import followups, notifications, sweep
-from .models import FollowUp, FollowUpKind, FollowUpStatus, NoticeLog, Notification, Satisfaction, SweepRun
+from . import followups, sweep
+from .models import FollowUp, FollowUpKind, FollowUpStatus, NoticeLog, Satisfaction, SweepRun
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -79,12 +82,12 @@ class NotificationViewSet(ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         given = data.validated_data.get("ids")
         marked = notifications.mark_read(actor=request.user, ids=None if given is None else [n.pk for n in given])
-        return Response({"marked": marked, "unread": notifications.unread_count(request.user)})
+        return Response({"marked": marked, "unread": inbox.unread_count(request.user)})
 
     @extend_schema(responses=inline_serializer("UnreadCount", {"unread": serializers.IntegerField()}))
     @action(detail=False, methods=["get"])
     def unread(self, request):
-        return Response({"unread": notifications.unread_count(request.user)})
+        return Response({"unread": inbox.unread_count(request.user)})
 
 
 class FollowUpSerializer(serializers.ModelSerializer):

@@ -15,6 +15,8 @@ from campaigns.access import can
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.models import Campaign, Membership, OrgUnit, Phase, Role, VisitMode, path_prefixes
 from campaigns.services import sync_phase
+from notifications.models import NotificationKind
+from notifications.services import notify
 
 from .models import (
     BackgroundSettings,
@@ -23,12 +25,10 @@ from .models import (
     FollowUpStatus,
     Grievance,
     GrievanceCategory,
-    NotificationKind,
     Satisfaction,
     Status,
     SweepRun,
 )
-from .notifications import notify
 
 # Transitions after which the person is owed a look-back (the workflow's names).
 LOOKBACK_TRANSITIONS = {"resolve", "explain", "solve_on_spot"}

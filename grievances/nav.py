@@ -40,7 +40,7 @@ def items(request):
 
 def background_items(request):
     """Issue 6: the inbox (with its unread badge on every page), look-back tasks, operations."""
-    from .notifications import unread_count
+    from notifications.selectors import unread_count
 
     s = scope(request.user)
     everyone = list(Role)

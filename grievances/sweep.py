@@ -19,7 +19,10 @@ from django.db.models import Case, CharField, DateTimeField, F, IntegerField, Q,
 from django.utils import timezone
 
 from campaigns import calendar
+from campaigns.lib.sql import insert_select
 from campaigns.models import Membership, OrgUnit, Role, User
+from notifications.models import Notification
+from notifications.services import queue_sweep_deliveries
 
 from .models import (
     ANSWERED_STATUSES,
@@ -29,12 +32,9 @@ from .models import (
     Grievance,
     NoticeKind,
     NoticeLog,
-    Notification,
-    NotificationKind,
     Status,
     SweepRun,
 )
-from .notifications import insert_select
 
 # Roles that count as a unit's own staff for its deadlines.
 STAFF_ROLES = (Role.HANDLER, Role.OFFICE, Role.CADRE)
@@ -187,9 +187,6 @@ class _QueryCounter:
 
 def sweep_deadlines(*, now=None):
     """Run the deadline sweep once as of `now`; returns the SweepRun with its counts."""
-    from .notifications import delivery_filters, dispatch
-    from .tasks import deliver_channel
-
     now = now or timezone.now()
     counter = _QueryCounter()
     with connection.execute_wrapper(counter):
@@ -202,8 +199,7 @@ def sweep_deadlines(*, now=None):
                 messages = _notify_inserted(run)
                 if messages:
                     # Each channel's task makes and sends its own deliveries, after commit.
-                    for name in delivery_filters(config):
-                        transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, sweep_id=run.pk))
+                    queue_sweep_deliveries(run.pk, config)
             counts = {k: 0 for k in NoticeKind.values}
             for kind, n in _counts_by_kind(run):
                 counts[kind] = n
@@ -242,4 +238,4 @@ def supervision_list(user):
     return listed.filter(still_overdue).filter(open_q).order_by("due_at", "id")
 
 
-__all__ = ["sweep_deadlines", "supervision_list", "Boundaries", "NotificationKind"]
+__all__ = ["sweep_deadlines", "supervision_list", "Boundaries"]

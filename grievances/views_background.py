@@ -13,19 +13,13 @@ from campaigns.access import get_for, holds
 from campaigns.errors import DomainError
 from campaigns.models import Campaign, VisitMode
 from campaigns.views import redirect_back
+from notifications import services as notifications
+from notifications.models import Delivery, DeliveryStatus, Notification
+from notifications.selectors import unread_count
 
-from . import followups, notifications, sweep
+from . import followups, sweep
 from .forms_background import PhaseSwitchForm
-from .models import (
-    Delivery,
-    DeliveryStatus,
-    FollowUp,
-    FollowUpStatus,
-    NoticeLog,
-    Notification,
-    Satisfaction,
-    SweepRun,
-)
+from .models import FollowUp, FollowUpStatus, NoticeLog, Satisfaction, SweepRun
 
 
 @login_required
@@ -39,7 +33,7 @@ def inbox(request):
         "grievances/notifications_inbox.html",
         {
             "page": page,
-            "unread": notifications.unread_count(request.user),
+            "unread": unread_count(request.user),
             "only_unread": bool(request.GET.get("unread")),
         },
     )

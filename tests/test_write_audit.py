@@ -47,8 +47,9 @@ from rest_framework.test import APIClient
 
 from campaigns.access import forget_scope
 from campaigns.models import Campaign, FocusCategory, Level, OrgUnit, Role, Team, User
-from grievances.models import FollowUp, FollowUpKind, Grievance, GrievanceCategory, Notification
+from grievances.models import FollowUp, FollowUpKind, Grievance, GrievanceCategory
 from grievances.models import ImportJob as LedgerImportJob
+from notifications.models import Notification
 from reports.models import ReportJob, Violation
 from tests.conftest import FROZEN_NOW
 from tests.factories import OrgUnitFactory, UserFactory, make_campaign, member

@@ -2,8 +2,9 @@
 
 from django.core.management import call_command
 
-from grievances.models import NoticeLog, Notification
+from grievances.models import NoticeLog
 from grievances.sweep import sweep_deadlines
+from notifications.models import Notification
 
 from .bg_factories import at, due_on, entry
 

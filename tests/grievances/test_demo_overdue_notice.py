@@ -2,7 +2,7 @@
 
 from campaigns import demo
 from grievances import demo_background
-from grievances.models import Notification
+from notifications.models import Notification
 
 
 def test_demo_seed_shows_a_supervision_notice_once(db, client):

@@ -7,8 +7,9 @@ from django.utils import timezone
 
 from campaigns.models import CampaignPhase, FocusCategory, Phase
 from grievances.followups import ensure_followup_for, on_post_transition
-from grievances.models import FollowUp, Notification, Status
+from grievances.models import FollowUp, Status
 from grievances.tasks import sync_campaign_phases
+from notifications.models import Notification
 
 from .bg_factories import entry, household, set_status, visit
 

@@ -8,7 +8,8 @@ from django.contrib.auth.models import Permission
 from campaigns.errors import NotAllowed
 from campaigns.models import Campaign, Phase, Role
 from grievances.followups import switch_phase
-from grievances.models import FollowUp, Notification, Status
+from grievances.models import FollowUp, Status
+from notifications.models import Notification
 from tests.factories import UserFactory, make_campaign, member
 
 from .bg_factories import entry, set_status

@@ -6,8 +6,9 @@ from datetime import timedelta
 from django.utils import timezone
 
 from campaigns.models import CampaignPhase, Phase
-from grievances.models import Notification, SweepRun
+from grievances.models import SweepRun
 from grievances.tasks import sync_campaign_phases
+from notifications.models import Notification
 
 from .bg_factories import assign, household, visit
 

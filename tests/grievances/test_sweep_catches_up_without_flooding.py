@@ -1,7 +1,8 @@
 """A sweep after a gap (beat down for days) sends only the latest notice that applies (issue 6)."""
 
-from grievances.models import NoticeLog, Notification
+from grievances.models import NoticeLog
 from grievances.sweep import sweep_deadlines
+from notifications.models import Notification
 
 from .bg_factories import at, due_on, entry
 

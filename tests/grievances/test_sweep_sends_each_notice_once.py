@@ -9,7 +9,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from grievances.models import NoticeLog, Notification, SweepRun
+from grievances.models import NoticeLog, SweepRun
+from notifications.models import Notification
 
 from .bg_factories import at, due_on, entry
 

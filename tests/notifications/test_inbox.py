@@ -1,9 +1,8 @@
 """The inbox: the API lists the caller's notices with the fixed fields; unread counts on every page."""
 
-from grievances.models import Notification
-from grievances.notifications import notify
-
-from .bg_factories import entry
+from notifications.models import Notification
+from notifications.services import notify
+from tests.grievances.bg_factories import entry
 
 
 def test_api_lists_only_the_callers_notices_with_the_fixed_fields(tree, cast, campaign, api):

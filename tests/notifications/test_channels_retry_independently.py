@@ -3,11 +3,10 @@
 import pytest
 from django.core import mail
 
-from grievances.models import Delivery, Notification
-from grievances.notifications import notify
 from grievances.sweep import sweep_deadlines
-
-from .bg_factories import at, due_on, entry
+from notifications.models import Delivery, Notification
+from notifications.services import notify
+from tests.grievances.bg_factories import at, due_on, entry
 
 CALLS = []
 
@@ -35,7 +34,7 @@ class BrokenSms:
 def test_flaky_sms_is_retried_and_email_and_inbox_still_arrive(
     tree, cast, campaign, settings, django_capture_on_commit_callbacks
 ):
-    settings.ZOUFANG_SMS_BACKEND = "tests.grievances.test_channels_retry_independently.FlakySms"
+    settings.ZOUFANG_SMS_BACKEND = "tests.notifications.test_channels_retry_independently.FlakySms"
     CALLS.clear()
     cast.cadre.email = "li@example.com"
     cast.cadre.save()
@@ -56,7 +55,7 @@ def test_flaky_sms_is_retried_and_email_and_inbox_still_arrive(
 def test_broken_sms_gives_up_after_retries_without_blocking_anything(
     tree, cast, settings, django_capture_on_commit_callbacks
 ):
-    settings.ZOUFANG_SMS_BACKEND = "tests.grievances.test_channels_retry_independently.BrokenSms"
+    settings.ZOUFANG_SMS_BACKEND = "tests.notifications.test_channels_retry_independently.BrokenSms"
     cast.office.email = "qian@example.com"
     cast.office.save()
     with django_capture_on_commit_callbacks(execute=True):
