@@ -4,7 +4,7 @@ from importlib import import_module
 
 from .access import scope
 
-_NAV_APPS = ["campaigns", "visits", "grievances", "reports"]
+_NAV_APPS = ["campaigns", "notifications", "visits", "grievances", "reports"]
 
 
 def navigation(request):

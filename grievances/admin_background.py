@@ -10,7 +10,6 @@ from django.contrib import admin, messages
 from campaigns.admin import ScopedAdminMixin, WholeTreeAdminMixin
 from campaigns.errors import DomainError
 from campaigns.models import Campaign, Phase
-from notifications.models import Delivery, Notification
 
 from .models import BackgroundSettings, FollowUp, NoticeLog, SweepRun
 
@@ -46,21 +45,6 @@ class NoticeLogAdmin(ReadInScopeAdmin):
     list_display = ["grievance", "deadline", "kind", "due_at", "created_at"]
     list_filter = ["kind", "deadline"]
     raw_id_fields = ["grievance", "sweep"]
-
-
-class DeliveryInline(admin.TabularInline):
-    model = Delivery
-    extra = 0
-    readonly_fields = ["channel", "status", "attempts", "last_error", "sent_at"]
-
-
-@admin.register(Notification)
-class NotificationAdmin(ReadInScopeAdmin):
-    list_display = ["title", "recipient", "kind", "created_at", "read_at"]
-    list_filter = ["kind"]
-    search_fields = ["title", "recipient__username", "recipient__full_name"]
-    raw_id_fields = ["recipient", "grievance", "notice"]
-    inlines = [DeliveryInline]
 
 
 @admin.register(FollowUp)

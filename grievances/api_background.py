@@ -1,4 +1,4 @@
-"""API of the background work: notifications, look-back tasks, sweep runs, supervision list."""
+"""API of the background work: look-back tasks, sweep runs, phase switches, supervision list."""
 
 import django_filters
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -12,82 +12,11 @@ from campaigns.api_base import (
     ScopedGenericViewSet,
     ScopedModelChoiceFilter,
     ScopedReadOnlyViewSet,
-    ScopedRelatedField,
 )
 from campaigns.models import Campaign, Phase, VisitMode
-from notifications import selectors as inbox
-from notifications import services as notifications
-from notifications.models import Notification
 
 from . import followups, sweep
 from .models import FollowUp, FollowUpKind, FollowUpStatus, NoticeLog, Satisfaction, SweepRun
-
-
-class NotificationSerializer(serializers.ModelSerializer):
-    read = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Notification
-        fields = ["id", "kind", "grievance", "created_at", "read", "title", "body"]
-        read_only_fields = fields
-
-    def get_read(self, obj) -> bool:
-        return obj.read_at is not None
-
-
-class MarkReadSerializer(serializers.Serializer):
-    ids = ScopedRelatedField(
-        queryset=Notification.objects.all(),
-        action="read",
-        many=True,
-        required=False,
-        max_length=1000,
-        help_text="不填则全部标为已读",
-    )
-
-
-class NotificationViewSet(ScopedReadOnlyViewSet):
-    """The caller's own notices (站内消息), newest first."""
-
-    queryset = Notification.objects.all()
-    serializer_class = NotificationSerializer
-    filterset_fields = ["kind"]
-    object_actions = {"read": "read"}
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if self.action == "list" and self.request.query_params.get("unread") in ("1", "true"):
-            queryset = queryset.filter(read_at__isnull=True)
-        return queryset
-
-    @extend_schema(request=None, responses=NotificationSerializer)
-    @action(detail=True, methods=["post"])
-    def read(self, request, pk=None):
-        """Mark one notice read."""
-        notice = self.get_object()
-        notifications.mark_read(actor=request.user, ids=[notice.pk])
-        notice.refresh_from_db()
-        return Response(self.get_serializer(notice).data)
-
-    @extend_schema(
-        request=MarkReadSerializer,
-        responses=inline_serializer(
-            "MarkReadResult", {"marked": serializers.IntegerField(), "unread": serializers.IntegerField()}
-        ),
-    )
-    @action(detail=False, methods=["post"], url_path="read-all")
-    def read_all(self, request):
-        """Mark the given notices (or all) read."""
-        data = MarkReadSerializer(data=request.data, context=self.get_serializer_context())
-        data.is_valid(raise_exception=True)
-        given = data.validated_data.get("ids")
-        marked = notifications.mark_read(actor=request.user, ids=None if given is None else [n.pk for n in given])
-        return Response({"marked": marked, "unread": inbox.unread_count(request.user)})
-
-    @extend_schema(responses=inline_serializer("UnreadCount", {"unread": serializers.IntegerField()}))
-    @action(detail=False, methods=["get"])
-    def unread(self, request):
-        return Response({"unread": inbox.unread_count(request.user)})
 
 
 class FollowUpSerializer(serializers.ModelSerializer):
@@ -263,7 +192,6 @@ class SupervisionListViewSet(ScopedReadOnlyViewSet):
 
 router = DefaultRouter()
 router.include_root_view = False
-router.register("notifications", NotificationViewSet, basename="notification")
 router.register("followups", FollowUpViewSet, basename="followup")
 router.register("sweep-runs", SweepRunViewSet, basename="sweep-run")
 router.register("campaign-phases", CampaignPhaseViewSet, basename="campaign-phase")

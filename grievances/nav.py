@@ -39,19 +39,9 @@ def items(request):
 
 
 def background_items(request):
-    """Issue 6: the inbox (with its unread badge on every page), look-back tasks, operations."""
-    from notifications.selectors import unread_count
-
+    """Issue 6: look-back tasks, the supervision list, operations."""
     s = scope(request.user)
-    everyone = list(Role)
     result = [
-        {
-            "label": "消息",
-            "url": reverse("grievances:notifications"),
-            "order": 80,
-            "roles": everyone,
-            "badge": unread_count(request.user) or None,
-        },
         {
             "label": "我的回头看",
             "url": reverse("grievances:followups"),

@@ -5,9 +5,6 @@ from django.urls import path
 from . import views_background as views
 
 urlpatterns = [
-    path("notifications/", views.inbox, name="notifications"),
-    path("notifications/read/", views.mark_read, name="notifications-read-all"),
-    path("notifications/<int:pk>/read/", views.mark_read, name="notification-read"),
     path("followups/", views.my_followups, name="followups"),
     path("followups/<int:pk>/", views.followup_record, name="followup-record"),
     path("ops/", views.ops, name="ops"),

@@ -1,4 +1,4 @@
-"""Browser pages of the background work: inbox, my look-back tasks, operations, supervision list."""
+"""Browser pages of the background work: my look-back tasks, operations, supervision list."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -6,46 +6,15 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from campaigns.access import get_for, holds
 from campaigns.errors import DomainError
 from campaigns.models import Campaign, VisitMode
-from campaigns.views import redirect_back
-from notifications import services as notifications
-from notifications.models import Delivery, DeliveryStatus, Notification
-from notifications.selectors import unread_count
+from notifications.models import Delivery, DeliveryStatus
 
 from . import followups, sweep
 from .forms_background import PhaseSwitchForm
 from .models import FollowUp, FollowUpStatus, NoticeLog, Satisfaction, SweepRun
-
-
-@login_required
-def inbox(request):
-    qs = Notification.objects.visible_to(request.user).select_related("grievance")
-    if request.GET.get("unread"):
-        qs = qs.filter(read_at__isnull=True)
-    page = Paginator(qs, 30).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "grievances/notifications_inbox.html",
-        {
-            "page": page,
-            "unread": unread_count(request.user),
-            "only_unread": bool(request.GET.get("unread")),
-        },
-    )
-
-
-@login_required
-@require_POST
-def mark_read(request, pk=None):
-    if pk is not None:  # someone else's message is a 404, like a missing one
-        pk = get_for(request.user, Notification, action="read", pk=pk).pk
-    notifications.mark_read(actor=request.user, ids=None if pk is None else [pk])
-    return redirect_back(request, reverse("grievances:notifications"))
 
 
 @login_required

@@ -113,7 +113,7 @@ def world(tree, cast, campaign):
             "grievances:merge": g.pk,
             "notification-detail": notice.pk,
             "notification-read": notice.pk,
-            "grievances:notification-read": notice.pk,
+            "notifications:read": notice.pk,
             "followup-detail": followup.pk,
             "followup-record": followup.pk,
             "grievances:followup-record": followup.pk,

@@ -77,7 +77,7 @@ ALLOW_LISTED = {
     "POST password_change": "changes the caller's own password",
     "PUT password_change": "changes the caller's own password",
     "POST auth_token_create": "exchanges the caller's own credentials for a token",
-    "POST grievances:notifications-read-all": "marks all of the caller's own messages read",
+    "POST notifications:read-all": "marks all of the caller's own messages read",
     # The global deadline sweep names no object; only admins may start it (IsAdminRole).
     "POST sweep_runs_run_create": "starts the global deadline sweep, admins only",
     # An upload always creates the uploader's own preview job, whatever its rows say: the rows'
@@ -101,7 +101,7 @@ ID_ALIASES = {
 }
 # Ids of the route's own model: the viewset's model for the API, given here for pages.
 OWN_MODEL_FIELDS = {"ids"}
-PAGE_MODELS = {"grievances:bulk": Grievance, "grievances:notifications-read-all": Notification}
+PAGE_MODELS = {"grievances:bulk": Grievance, "notifications:read-all": Notification}
 # Numbers in bodies that are not ids.
 NOT_IDS = {"version", "days", "members_count", "duration_minutes", "page", "page_size", "min_visit_minutes"}
 
