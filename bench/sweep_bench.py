@@ -125,7 +125,7 @@ def main():
 
     from campaigns.calendar import SHANGHAI
     from config.celery import app
-    from grievances.models import BackgroundSettings, Grievance, SweepRun
+    from grievances.models import DeadlineSettings, Grievance, SweepRun
     from grievances.sweep import sweep_deadlines
     from notifications.models import Notification
 
@@ -134,7 +134,7 @@ def main():
     district, grids, people, campaign, category = build_world()
     # The settings row is created on first use; create it now so that the first measured run of a
     # fresh database counts the same statements as every later run.
-    BackgroundSettings.load()
+    DeadlineSettings.load()
     now = datetime(2026, 10, 20, 9, 0, tzinfo=SHANGHAI)
     figures = []
     try:

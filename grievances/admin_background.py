@@ -11,26 +11,19 @@ from campaigns.admin import ScopedAdminMixin, WholeTreeAdminMixin
 from campaigns.errors import DomainError
 from campaigns.models import Campaign, Phase
 
-from .models import BackgroundSettings, FollowUp, NoticeLog, SweepRun
+from .models import DeadlineSettings, FollowUp, NoticeLog, SweepRun
 
 
 class ReadInScopeAdmin(ScopedAdminMixin, admin.ModelAdmin):
     manage_action = None
 
 
-@admin.register(BackgroundSettings)
-class BackgroundSettingsAdmin(WholeTreeAdminMixin, admin.ModelAdmin):
-    list_display = [
-        "__str__",
-        "reminder_days",
-        "supervision_list_days",
-        "followup_days",
-        "email_enabled",
-        "sms_enabled",
-    ]
+@admin.register(DeadlineSettings)
+class DeadlineSettingsAdmin(WholeTreeAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "reminder_days", "supervision_list_days", "followup_days"]
 
     def has_add_permission(self, request):
-        return super().has_add_permission(request) and not BackgroundSettings.objects.exists()
+        return super().has_add_permission(request) and not DeadlineSettings.objects.exists()
 
 
 @admin.register(SweepRun)

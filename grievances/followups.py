@@ -19,7 +19,7 @@ from notifications.models import NotificationKind
 from notifications.services import notify
 
 from .models import (
-    BackgroundSettings,
+    DeadlineSettings,
     FollowUp,
     FollowUpKind,
     FollowUpStatus,
@@ -53,7 +53,7 @@ def lookback_due(campaign, now=None, config=None):
     phase = campaign.phase_dates(Phase.LOOKBACK)
     if phase is not None and phase.end >= calendar.local_date(now):
         return calendar.end_of_day(phase.end)
-    config = config or BackgroundSettings.load()
+    config = config or DeadlineSettings.load()
     return calendar.add_working_days(now, config.followup_days).due
 
 

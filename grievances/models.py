@@ -446,8 +446,9 @@ class ImportJob(models.Model):
 # sweep.py and followups.py; nothing here assigns a grievance's status.
 
 
-class BackgroundSettings(models.Model):
-    """One row of knobs for the background work, editable in the admin."""
+class DeadlineSettings(models.Model):
+    """One row of the working-day counts the deadline sweep and the look-back use, edited in the admin.
+    Which channels send the resulting messages is the notifications app's ChannelSettings."""
 
     reminder_days = models.PositiveSmallIntegerField("提前提醒工作日", default=2)
     supervision_list_days = models.PositiveSmallIntegerField(
@@ -455,11 +456,6 @@ class BackgroundSettings(models.Model):
     )
     followup_days = models.PositiveSmallIntegerField(
         "回头看期限（工作日）", default=10, help_text="活动没有回头看阶段或已结束时，回头看任务的期限"
-    )
-    email_enabled = models.BooleanField("发送电子邮件", default=True)
-    sms_enabled = models.BooleanField("发送短信", default=True)
-    sms_kinds = models.JSONField(
-        "短信通知类型", default=list, blank=True, help_text="为空时为：warning、supervision、followup"
     )
 
     class Meta:
@@ -472,9 +468,6 @@ class BackgroundSettings(models.Model):
     def load(cls):
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
-
-    def sms_kind_list(self):
-        return self.sms_kinds or ["warning", "supervision", "followup"]
 
 
 class DeadlineKind(models.TextChoices):

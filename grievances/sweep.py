@@ -27,8 +27,8 @@ from notifications.services import queue_sweep_deliveries
 from .models import (
     ANSWERED_STATUSES,
     FINAL_STATUSES,
-    BackgroundSettings,
     DeadlineKind,
+    DeadlineSettings,
     Grievance,
     NoticeKind,
     NoticeLog,
@@ -190,7 +190,7 @@ def sweep_deadlines(*, now=None):
     now = now or timezone.now()
     counter = _QueryCounter()
     with connection.execute_wrapper(counter):
-        config = BackgroundSettings.load()
+        config = DeadlineSettings.load()
         run = SweepRun.objects.create(kind="deadlines", as_of=now, started_at=timezone.now())
         try:
             b = Boundaries(now, config)
@@ -199,7 +199,7 @@ def sweep_deadlines(*, now=None):
                 messages = _notify_inserted(run)
                 if messages:
                     # Each channel's task makes and sends its own deliveries, after commit.
-                    queue_sweep_deliveries(run.pk, config)
+                    queue_sweep_deliveries(run.pk)
             counts = {k: 0 for k in NoticeKind.values}
             for kind, n in _counts_by_kind(run):
                 counts[kind] = n

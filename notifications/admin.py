@@ -1,11 +1,19 @@
-"""Admin screens of the messages: read-only, within the staff member's scope (the rows are
-written by notify() and the sweeps)."""
+"""Admin screens of the messages: read-only within the staff member's scope (the rows are written
+by notify() and the sweeps); the channel settings, for admins of the whole tree."""
 
 from django.contrib import admin
 
-from campaigns.admin import ScopedAdminMixin
+from campaigns.admin import ScopedAdminMixin, WholeTreeAdminMixin
 
-from .models import Delivery, Notification
+from .models import ChannelSettings, Delivery, Notification
+
+
+@admin.register(ChannelSettings)
+class ChannelSettingsAdmin(WholeTreeAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "email_enabled", "sms_enabled"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not ChannelSettings.objects.exists()
 
 
 class DeliveryInline(admin.TabularInline):

@@ -25,6 +25,30 @@ class NotificationKind(models.TextChoices):
     OTHER = "other", "其他"
 
 
+class ChannelSettings(models.Model):
+    """One row: which external channels send messages, and which kinds go by SMS. Edited in the admin."""
+
+    email_enabled = models.BooleanField("发送电子邮件", default=True)
+    sms_enabled = models.BooleanField("发送短信", default=True)
+    sms_kinds = models.JSONField(
+        "短信通知类型", default=list, blank=True, help_text="为空时为：warning、supervision、followup"
+    )
+
+    class Meta:
+        verbose_name = verbose_name_plural = "通知渠道设置"
+
+    def __str__(self):
+        return "通知渠道设置"
+
+    @classmethod
+    def load(cls):
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def sms_kind_list(self):
+        return self.sms_kinds or [NotificationKind.WARNING, NotificationKind.SUPERVISION, NotificationKind.FOLLOWUP]
+
+
 class NotificationQuerySet(ScopedQuerySet):
     rules = {
         # Mark read: the recipient only.

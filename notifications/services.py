@@ -9,16 +9,14 @@ from django.utils import timezone
 from campaigns.lib.sql import insert_select
 
 from .channels import channel
-from .models import Channel, Delivery, DeliveryStatus, Notification
+from .models import Channel, ChannelSettings, Delivery, DeliveryStatus, Notification
 
 logger = logging.getLogger(__name__)
 
 
 def delivery_filters(config=None):
     """Which recipients get which external channel, as Q objects on Notification (set-based use)."""
-    from grievances.models import BackgroundSettings
-
-    config = config or BackgroundSettings.load()
+    config = config or ChannelSettings.load()
     wanted = {}
     # Keys are plain strings: they travel to the channel tasks as arguments.
     if config.email_enabled:
