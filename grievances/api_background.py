@@ -2,18 +2,17 @@
 
 import django_filters
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import mixins, permissions, serializers
+from rest_framework import permissions, serializers
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 
 from campaigns.api_base import (
     HoldsRule,
-    ScopedGenericViewSet,
     ScopedModelChoiceFilter,
     ScopedReadOnlyViewSet,
 )
-from campaigns.models import Campaign, Phase, VisitMode
+from campaigns.models import Campaign, VisitMode
 
 from . import followups, sweep
 from .models import FollowUp, FollowUpKind, FollowUpStatus, NoticeLog, Satisfaction, SweepRun
@@ -122,49 +121,6 @@ class SweepRunViewSet(ScopedReadOnlyViewSet):
         return Response({"queued": True}, status=202)
 
 
-class PhaseSwitchSerializer(serializers.Serializer):
-    phase = serializers.ChoiceField(choices=Phase.choices)
-
-
-class CampaignPhaseSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Campaign
-        fields = ["id", "name", "phase", "phase_locked"]
-        read_only_fields = fields
-
-
-class CampaignPhaseViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
-    """Switch a campaign's phase by hand (an admin over its territory); the switch runs its work
-    (look-back tasks, coverage notices) and locks the phase against the dates."""
-
-    queryset = Campaign.objects.all()
-    serializer_class = CampaignPhaseSerializer
-    permission_classes = [permissions.IsAuthenticated, HoldsRule]
-    required_rule = (Campaign, "manage")
-    object_actions = {"switch": "manage"}
-    pagination_class = None
-
-    def filter_queryset(self, queryset):
-        queryset = super().filter_queryset(queryset)
-        if self.action == "list":  # the campaigns this admin may switch, not every one they can see
-            queryset = queryset.actionable_by(self.request.user, "manage")
-        return queryset
-
-    @extend_schema(
-        request=PhaseSwitchSerializer,
-        responses=inline_serializer(
-            "PhaseSwitched", {"phase": serializers.CharField(), "work": serializers.DictField()}
-        ),
-    )
-    @action(detail=True, methods=["post"])
-    def switch(self, request, pk=None):
-        campaign = self.get_object()
-        data = PhaseSwitchSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        work = followups.switch_phase(actor=request.user, campaign=campaign, phase=data.validated_data["phase"])
-        return Response({"phase": data.validated_data["phase"], "work": work})
-
-
 class SupervisionSerializer(serializers.ModelSerializer):
     content = serializers.CharField(source="grievance.content", read_only=True)
     handling_unit = serializers.CharField(source="grievance.handling_unit", default="", read_only=True)
@@ -194,7 +150,6 @@ router = DefaultRouter()
 router.include_root_view = False
 router.register("followups", FollowUpViewSet, basename="followup")
 router.register("sweep-runs", SweepRunViewSet, basename="sweep-run")
-router.register("campaign-phases", CampaignPhaseViewSet, basename="campaign-phase")
 router.register("supervision-list", SupervisionListViewSet, basename="supervision-list")
 
 urlpatterns = router.urls

@@ -15,17 +15,6 @@ def sweep_deadlines(now=None):
     return run.pk
 
 
-@shared_task(name="grievances.sync_campaign_phases")
-def sync_campaign_phases(today=None):
-    """The daily task: each campaign's phase follows its dates; each switch triggers its work."""
-    from datetime import date
-
-    from .followups import sync_phases
-
-    day = date.fromisoformat(today) if today else None
-    return sync_phases(today=day)
-
-
 @shared_task(name="grievances.ensure_followups")
 def ensure_followups(campaign_id):
     from campaigns.models import Campaign

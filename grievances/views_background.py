@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 
 from campaigns.access import get_for, holds
 from campaigns.errors import DomainError
+from campaigns.forms import PhaseSwitchForm
 from campaigns.models import Campaign, VisitMode
+from campaigns.services import switch_phase
 from notifications.models import Delivery, DeliveryStatus
 
 from . import followups, sweep
-from .forms_background import PhaseSwitchForm
 from .models import FollowUp, FollowUpStatus, NoticeLog, Satisfaction, SweepRun
 
 
@@ -86,7 +87,7 @@ def ops(request):
             sweep_deadlines.delay()
             messages.success(request, "已提交一次期限扫描，稍后刷新查看结果")
         elif action == "phases":
-            from .tasks import sync_campaign_phases
+            from campaigns.tasks import sync_campaign_phases
 
             sync_campaign_phases.delay()
             messages.success(request, "已提交按日期切换阶段")
@@ -96,7 +97,7 @@ def ops(request):
                 return _ops_page(request, switch_form, status=400)
             campaign = switch_form.cleaned_data["campaign"]
             try:
-                work = followups.switch_phase(actor=user, campaign=campaign, phase=switch_form.cleaned_data["phase"])
+                work = switch_phase(actor=user, campaign=campaign, phase=switch_form.cleaned_data["phase"])
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:

@@ -4,8 +4,9 @@ become new entries (issue 6). The ledger transitions go through followups.run_tr
 import time_machine
 from django.utils import timezone
 
-from grievances.followups import ensure_followup_for, on_post_transition
+from grievances.followups import ensure_followup_for
 from grievances.models import FollowUp, Grievance, Status
+from grievances.receivers import on_post_transition
 
 from .bg_factories import entry, household, set_status, visit
 

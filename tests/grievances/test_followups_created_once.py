@@ -6,9 +6,10 @@ import time_machine
 from django.utils import timezone
 
 from campaigns.models import CampaignPhase, FocusCategory, Phase
-from grievances.followups import ensure_followup_for, on_post_transition
+from campaigns.tasks import sync_campaign_phases
+from grievances.followups import ensure_followup_for
 from grievances.models import FollowUp, Status
-from grievances.tasks import sync_campaign_phases
+from grievances.receivers import on_post_transition
 from notifications.models import Notification
 
 from .bg_factories import entry, household, set_status, visit

@@ -1,16 +1,19 @@
 """A campaign's phase follows its dates (unless locked), can be switched by an admin, and each
-switch triggers its work (issue 6)."""
+switch triggers its work (issue 6).
+
+A switch is announced once committed (campaigns.signals.phase_changed): the tests that look at the
+work its receivers do, or at what the switch reports of it, are transactional, so that it commits."""
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from campaigns.models import CampaignPhase, Phase
+from campaigns.tasks import sync_campaign_phases
 from grievances.models import SweepRun
-from grievances.tasks import sync_campaign_phases
 from notifications.models import Notification
-
-from .bg_factories import assign, household, visit
+from tests.grievances.bg_factories import assign, household, visit
 
 
 def end_visiting_today(campaign):
@@ -24,6 +27,7 @@ def end_visiting_today(campaign):
     return today + timedelta(days=1)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_end_of_visiting_sends_a_coverage_notice_listing_unvisited_households(tree, cast, campaign):
     tomorrow = end_visiting_today(campaign)
     done = household(tree.grid_a1, "王大妈")
@@ -54,6 +58,7 @@ def test_locked_campaign_keeps_its_phase(tree, cast, campaign):
     assert campaign.phase == Phase.VISITING
 
 
+@pytest.mark.django_db(transaction=True)
 def test_admin_switches_phase_by_hand_and_it_stays(tree, cast, campaign, api):
     url = f"/api/campaign-phases/{campaign.pk}/switch/"
     assert api(cast.office).post(url, {"phase": "lookback"}, format="json").status_code == 403
@@ -78,10 +83,10 @@ def test_ops_page_shows_runs_to_admins_only(client, cast, tree):
     assert client.get("/api/sweep-runs/").status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)
 def test_admin_action_switches_to_lookback_and_creates_followups(client, tree, cast, campaign):
     from grievances.models import FollowUp, Status
-
-    from .bg_factories import entry, set_status
+    from tests.grievances.bg_factories import entry, set_status
 
     g = set_status(entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign), Status.EXPLAINED)
     client.force_login(cast.admin)
