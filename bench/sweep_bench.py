@@ -1,6 +1,6 @@
-"""Deadline sweep over 10,000 and 100,000 open ledger entries (issue 6).
+"""Deadline sweep over 10,000 and 100,000 open ledger entries.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zf_background .venv/bin/python bench/sweep_bench.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/zf_sweep_bench .venv/bin/python bench/sweep_bench.py
 
 Creates its own org units, people, campaign and entries (prefix BENCH-SWEEP), runs the sweep as
 of one instant at which every entry is at some stage (worst case: the first run after a long

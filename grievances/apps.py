@@ -12,7 +12,7 @@ class GrievancesConfig(AppConfig):
         from campaigns.calendar import schedule_changed
         from campaigns.signals import phase_changed, phases_synced
 
-        from . import admin_background, models, receivers  # noqa: F401  (background admin)
+        from . import models, receivers
         from .signals import post_transition
 
         for model in (models.Grievance, models.GrievanceCategory, models.Reporter, models.Attachment):

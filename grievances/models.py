@@ -1,4 +1,5 @@
-"""The grievance ledger (问题整改台账): entries, their history, categories, attachments.
+"""The grievance ledger (问题整改台账): entries, their history, categories, attachments, imports;
+the deadline sweep's runs and notices, and the look-back (回头看) tasks.
 
 `status` is only ever assigned by `grievances.workflow` / `services.transition()`, which writes
 the history row in the same transaction (STYLE.md: one state machine).
@@ -440,10 +441,9 @@ class ImportJob(models.Model):
         return self.file_name or f"导入#{self.pk}"
 
 
-# --- Background work (issue 6) ---
-# Notifications (inbox + external channels), the deadline sweep's bookkeeping, the supervision
-# list and the look-back (回头看) tasks. Written by the background helpers in notifications.py,
-# sweep.py and followups.py; nothing here assigns a grievance's status.
+# The deadline sweep's bookkeeping (its runs, the notices it issued: the supervision list reads them)
+# and the look-back (回头看) tasks. Written by sweep.py and followups.py; like everything outside
+# the workflow, they never assign a grievance's status.
 
 
 class DeadlineSettings(models.Model):

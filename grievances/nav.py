@@ -1,4 +1,4 @@
-"""Navigation entries of the ledger and its background work (the home page shows them on role cards)."""
+"""Navigation entries of the ledger (the home page shows them on role cards)."""
 
 from django.urls import reverse
 
@@ -34,21 +34,9 @@ def items(request):
         result.append(item)
     if s.has_role(Role.LEADER):
         result.append({"label": "我的包案", "url": reverse("grievances:owned"), "order": 23, "roles": [Role.LEADER]})
-    result.extend(background_items(request))
-    return result
-
-
-def background_items(request):
-    """Issue 6: look-back tasks, the supervision list, operations."""
-    s = scope(request.user)
-    result = [
-        {
-            "label": "我的回头看",
-            "url": reverse("grievances:followups"),
-            "order": 11,
-            "roles": [Role.CADRE, Role.OFFICE],
-        },
-    ]
+    result.append(
+        {"label": "我的回头看", "url": reverse("grievances:followups"), "order": 11, "roles": [Role.CADRE, Role.OFFICE]}
+    )
     if s.has_role(Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.ADMIN):
         result.append(
             {

@@ -1,4 +1,5 @@
-"""Reads of the ledger beyond a filter: the annotated ledger, its filters, the timeline, duplicates."""
+"""Reads of the ledger beyond a filter: the annotated ledger, its filters, the timeline, duplicates,
+the supervision list."""
 
 from datetime import date, timedelta
 
@@ -23,7 +24,8 @@ from campaigns import calendar
 from campaigns.access import path_prefixes, scope
 from campaigns.models import CalendarDay, OrgUnit, Role, User
 
-from .models import FINAL_STATUSES, Grievance, GrievanceEvent, Status
+from .models import FINAL_STATUSES, DeadlineKind, Grievance, GrievanceEvent, NoticeKind, NoticeLog, Status
+from .sweep import watched
 
 # Statuses in which the resolution clock is still running (nothing answered yet).
 RUNNING = [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED]
@@ -342,3 +344,19 @@ class CountCachingPaginator:
         if not hasattr(self, "_cached_total"):
             self._cached_total = cached_count(self.object_list)
         return self._cached_total
+
+
+def supervision_list(user):
+    """Entries overdue long enough to be on the upper level's supervision list, still unanswered."""
+    listed = (
+        NoticeLog.objects.filter(kind=NoticeKind.LISTED)
+        .actionable_by(user, "supervise")
+        .select_related("grievance__unit", "grievance__handling_unit", "grievance__case_owner")
+    )
+    still_overdue = Q(deadline=DeadlineKind.PLAN, grievance__plan_due_at=F("due_at")) | Q(
+        deadline=DeadlineKind.DUE, grievance__due_at=F("due_at")
+    )
+    open_q = Q(grievance__in=watched(DeadlineKind.PLAN)) & Q(deadline=DeadlineKind.PLAN) | Q(
+        grievance__in=watched(DeadlineKind.DUE)
+    ) & Q(deadline=DeadlineKind.DUE)
+    return listed.filter(still_overdue).filter(open_q).order_by("due_at", "id")

@@ -1,7 +1,7 @@
 """The deadline sweep: reminders, due-day warnings, supervision notices (督办) and the upper
 level's supervision list, for every open ledger entry, set-based.
 
-How it stays correct (issue 6):
+How it stays correct:
 - Stages are decided in SQL against a few working-day boundary dates computed once per run
   from `campaigns.calendar` (so holidays and make-up workdays count), never per entry.
 - Each notice is a NoticeLog row, unique per (entry, deadline, its value, kind), inserted with
@@ -15,7 +15,7 @@ How it stays correct (issue 6):
 from datetime import datetime, time
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, DateTimeField, F, IntegerField, Q, Value, When
+from django.db.models import Case, CharField, DateTimeField, F, IntegerField, Value, When
 from django.utils import timezone
 
 from campaigns import calendar
@@ -222,20 +222,4 @@ def _counts_by_kind(run):
     return NoticeLog.objects.filter(sweep=run).order_by().values_list("kind").annotate(n=Count("id"))
 
 
-def supervision_list(user):
-    """Entries overdue long enough to be on the upper level's supervision list, still unanswered."""
-    listed = (
-        NoticeLog.objects.filter(kind=NoticeKind.LISTED)
-        .actionable_by(user, "supervise")
-        .select_related("grievance__unit", "grievance__handling_unit", "grievance__case_owner")
-    )
-    still_overdue = Q(deadline=DeadlineKind.PLAN, grievance__plan_due_at=F("due_at")) | Q(
-        deadline=DeadlineKind.DUE, grievance__due_at=F("due_at")
-    )
-    open_q = Q(grievance__in=watched(DeadlineKind.PLAN)) & Q(deadline=DeadlineKind.PLAN) | Q(
-        grievance__in=watched(DeadlineKind.DUE)
-    ) & Q(deadline=DeadlineKind.DUE)
-    return listed.filter(still_overdue).filter(open_q).order_by("due_at", "id")
-
-
-__all__ = ["sweep_deadlines", "supervision_list", "Boundaries"]
+__all__ = ["sweep_deadlines", "Boundaries"]

@@ -1,5 +1,5 @@
 """A campaign's phase follows its dates (unless locked), can be switched by an admin, and each
-switch triggers its work (issue 6).
+switch triggers its work.
 
 A switch is announced once committed (campaigns.signals.phase_changed): the tests that look at the
 work its receivers do, or at what the switch reports of it, are transactional, so that it commits."""

@@ -1,4 +1,4 @@
-"""Data for the background-work tests (issue 6): ledger entries, households, visits."""
+"""Data for the background-work tests: ledger entries, households, visits."""
 
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo

@@ -1,4 +1,4 @@
-"""Reminders, due-day warnings and supervision notices land on the right working days (issue 6)."""
+"""Reminders, due-day warnings and supervision notices land on the right working days."""
 
 from django.core.management import call_command
 

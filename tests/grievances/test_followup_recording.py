@@ -1,5 +1,5 @@
 """Recording a look-back: satisfied closes, dissatisfied reopens with a fresh deadline, new needs
-become new entries (issue 6). The ledger transitions go through followups.run_transition()."""
+become new entries. The ledger transitions go through followups.run_transition()."""
 
 import time_machine
 from django.utils import timezone

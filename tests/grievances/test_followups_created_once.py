@@ -1,4 +1,4 @@
-"""Look-back tasks exist once per answered entry and once per focus household (issue 6)."""
+"""Look-back tasks exist once per answered entry and once per focus household."""
 
 from datetime import timedelta
 

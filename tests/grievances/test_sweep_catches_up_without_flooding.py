@@ -1,4 +1,4 @@
-"""A sweep after a gap (beat down for days) sends only the latest notice that applies (issue 6)."""
+"""A sweep after a gap (beat down for days) sends only the latest notice that applies."""
 
 from grievances.models import NoticeLog
 from grievances.sweep import sweep_deadlines

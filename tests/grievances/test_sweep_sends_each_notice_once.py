@@ -1,4 +1,4 @@
-"""Each notice is sent once, however often and however concurrently the sweep runs (issue 6)."""
+"""Each notice is sent once, however often and however concurrently the sweep runs."""
 
 import os
 import subprocess

@@ -1,4 +1,4 @@
-"""A failing channel is retried with backoff and never loses the others (issue 6)."""
+"""A failing channel is retried with backoff and never loses the others."""
 
 import pytest
 from django.core import mail
