@@ -5,10 +5,10 @@ from django.db import transaction
 
 from campaigns import demo
 
-# Feature apps extend the demo in this order, each module with `seed(ctx)`. The background work
-# registers an overdue entry and runs one sweep (so the inbox shows a notice) before the reports'
-# detectors look at the ledger.
-FEATURE_MODULES = ["visits.demo", "grievances.demo", "grievances.demo_background", "reports.demo"]
+# Feature apps extend the demo in this order, each module with `seed(ctx)`. The ledger registers
+# an overdue entry and runs one sweep (so the inbox shows a notice) before the reports' detectors
+# look at the ledger.
+FEATURE_MODULES = ["visits.demo", "grievances.demo", "reports.demo"]
 
 
 class Command(BaseCommand):
