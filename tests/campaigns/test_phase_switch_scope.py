@@ -14,7 +14,7 @@ from campaigns.services import switch_phase
 from grievances.models import FollowUp, Status
 from notifications.models import Notification
 from tests.factories import UserFactory, make_campaign, member
-from tests.grievances.bg_factories import entry, set_status
+from tests.grievances.factories import lighting_entry, set_status
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,7 +27,7 @@ def street_admin(tree):
 @pytest.fixture
 def answered(tree, cast, campaign):
     """An answered entry: a switch to look-back would create its follow-up and notify."""
-    return set_status(entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign), Status.EXPLAINED)
+    return set_status(lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign), Status.EXPLAINED)
 
 
 def _unchanged(campaign):

@@ -13,7 +13,7 @@ from campaigns.models import CampaignPhase, Phase
 from campaigns.tasks import sync_campaign_phases
 from grievances.models import SweepRun
 from notifications.models import Notification
-from tests.grievances.bg_factories import assign, household, visit
+from tests.grievances.factories import assign, household_with_phone, visit
 
 
 def end_visiting_today(campaign):
@@ -30,9 +30,9 @@ def end_visiting_today(campaign):
 @pytest.mark.django_db(transaction=True)
 def test_end_of_visiting_sends_a_coverage_notice_listing_unvisited_households(tree, cast, campaign):
     tomorrow = end_visiting_today(campaign)
-    done = household(tree.grid_a1, "王大妈")
-    missed = household(tree.grid_a2, "陈大爷")
-    other_street = household(tree.grid_c1, "周阿姨")
+    done = household_with_phone(tree.grid_a1, "王大妈")
+    missed = household_with_phone(tree.grid_a2, "陈大爷")
+    other_street = household_with_phone(tree.grid_c1, "周阿姨")
     for hh, who in ((done, cast.cadre), (missed, cast.cadre), (other_street, cast.cadre_c)):
         assign(campaign, hh, who)
     visit(campaign, done, cast.cadre, timezone.now())
@@ -86,9 +86,9 @@ def test_ops_page_shows_runs_to_admins_only(client, cast, tree):
 @pytest.mark.django_db(transaction=True)
 def test_admin_action_switches_to_lookback_and_creates_followups(client, tree, cast, campaign):
     from grievances.models import FollowUp, Status
-    from tests.grievances.bg_factories import entry, set_status
+    from tests.grievances.factories import lighting_entry, set_status
 
-    g = set_status(entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign), Status.EXPLAINED)
+    g = set_status(lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign), Status.EXPLAINED)
     client.force_login(cast.admin)
     response = client.post(
         "/admin/campaigns/campaign/",

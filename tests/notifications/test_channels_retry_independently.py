@@ -6,7 +6,7 @@ from django.core import mail
 from grievances.sweep import sweep_deadlines
 from notifications.models import Delivery, Notification
 from notifications.services import notify
-from tests.grievances.bg_factories import at, due_on, entry
+from tests.grievances.factories import at, due_on, lighting_entry
 
 CALLS = []
 
@@ -38,7 +38,10 @@ def test_flaky_sms_is_retried_and_email_and_inbox_still_arrive(
     CALLS.clear()
     cast.cadre.email = "li@example.com"
     cast.cadre.save()
-    due_on(entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")), "2026-10-09")
+    due_on(
+        lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")),
+        "2026-10-09",
+    )
 
     with django_capture_on_commit_callbacks(execute=True):  # deliveries are queued on commit
         run = sweep_deadlines(now=at("2026-10-09"))
