@@ -14,7 +14,6 @@ from campaigns.access import can
 from campaigns.api_base import MAX_ID
 from campaigns.errors import Conflict, DomainError, InvalidInput, NotAllowed
 from campaigns.models import Campaign, Level, OrgUnit
-from visits.models import Household
 
 from . import workflow
 from .models import (
@@ -83,6 +82,8 @@ def _check_choices(**values):
 def _may_register(actor, unit, household):
     """A unit the actor may register in, or a household assigned to them to visit (a paired
     department's cadre visits households outside their own unit)."""
+    from visits.models import Household
+
     if OrgUnit.objects.actionable_by(actor, "register").filter(pk=unit.pk).exists():
         return True
     return (
