@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "auditlog",
     "django_celery_beat",
     "campaigns",
+    "notifications",
     "visits",
     "grievances",
     "reports",

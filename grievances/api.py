@@ -1,23 +1,33 @@
-"""The ledger API: list/create/update, transitions, merge, Excel export and import."""
+"""The ledger API: list/create/update, transitions, merge, Excel export and import; look-back tasks,
+sweep runs and the supervision list."""
 
+import django_filters
 from django.http import FileResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from campaigns.api_base import ScopedGenericViewSet, ScopedReadOnlyViewSet
+from campaigns.api_base import HoldsRule, ScopedGenericViewSet, ScopedModelChoiceFilter, ScopedReadOnlyViewSet
 from campaigns.errors import InvalidInput
+from campaigns.models import Campaign
 from campaigns.pagination import Pagination
 
-from . import excel, selectors, services, workflow
-from .models import Grievance, GrievanceCategory, ImportJob
+from . import excel, followups, selectors, services, workflow
+from .models import FollowUp, FollowUpKind, FollowUpStatus, Grievance, GrievanceCategory, ImportJob, NoticeLog, SweepRun
 from .serializers import (
     CategorySerializer,
     EventSerializer,
+    FollowUpSerializer,
     GrievanceCreatedSerializer,
     GrievanceCreateSerializer,
     GrievanceSerializer,
@@ -25,6 +35,9 @@ from .serializers import (
     LedgerImportJobSerializer,
     LedgerUploadSerializer,
     MergeRequestSerializer,
+    RecordSerializer,
+    SupervisionSerializer,
+    SweepRunSerializer,
     TransitionOptionSerializer,
     TransitionRequestSerializer,
 )
@@ -244,3 +257,77 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, ScopedGe
     def confirm(self, request, pk=None):
         job = excel.confirm_import(actor=request.user, job=self.get_object())
         return Response(LedgerImportJobSerializer(job).data)
+
+
+class FollowUpFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=FollowUpStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=FollowUpKind.choices)
+    campaign = ScopedModelChoiceFilter(queryset=Campaign.objects.all())
+
+    class Meta:
+        model = FollowUp
+        fields = ["status", "kind", "campaign"]
+
+
+class FollowUpViewSet(ScopedReadOnlyViewSet):
+    """The caller's look-back tasks (回头看). `?scope=unit` lists those of the caller's units (office)."""
+
+    queryset = FollowUp.objects.select_related("household", "grievance")
+    serializer_class = FollowUpSerializer
+    filterset_class = FollowUpFilter
+    object_actions = {"record": "record"}
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list" and self.request.query_params.get("scope") != "unit":
+            queryset = queryset.assigned_to(self.request.user)
+        return queryset
+
+    @extend_schema(request=RecordSerializer, responses=FollowUpSerializer)
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        """Record the look-back: satisfied closes the entry, not satisfied reopens it."""
+        fu = self.get_object()
+        data = RecordSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fu = followups.record_followup(actor=request.user, followup=fu, **data.validated_data)
+        return Response(FollowUpSerializer(fu).data)
+
+
+class MayStartSweeps(permissions.BasePermission):
+    """Sweeps and their runs cover the whole tree: an admin of every unit, not of one street."""
+
+    def has_permission(self, request, view):
+        return SweepRun.objects.may_start(request.user)
+
+
+class SweepRunViewSet(ScopedReadOnlyViewSet):
+    """Background runs for admins of the whole tree; POST run/ starts a deadline sweep now (in the worker)."""
+
+    queryset = SweepRun.objects.all()
+    serializer_class = SweepRunSerializer
+    permission_classes = [permissions.IsAuthenticated, MayStartSweeps]
+    filterset_fields = ["kind"]
+
+    @extend_schema(request=None, responses=inline_serializer("SweepQueued", {"queued": serializers.BooleanField()}))
+    @action(detail=False, methods=["post"])
+    def run(self, request):
+        from .tasks import sweep_deadlines
+
+        sweep_deadlines.delay()
+        return Response({"queued": True}, status=202)
+
+
+class SupervisionListViewSet(ScopedReadOnlyViewSet):
+    """The upper level's supervision list (督办清单): entries overdue by M working days or more.
+    The same "supervise" rule as the page: who holds none of its roles gets a 403 on both."""
+
+    queryset = NoticeLog.objects.all()
+    serializer_class = SupervisionSerializer
+    permission_classes = [permissions.IsAuthenticated, HoldsRule]
+    required_rule = (NoticeLog, "supervise")
+
+    def get_queryset(self):
+        # The selector's rows (listed, still overdue, still open) under the "supervise" rule, which
+        # narrows visible_to: exactly what the page lists.
+        return selectors.supervision_list(self.request.user)

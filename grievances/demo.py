@@ -1,7 +1,10 @@
-"""Demo ledger for `seed_demo`: about 156 entries like seeds/000, built through the services.
+"""Demo ledger for `seed_demo`: about 156 entries like seeds/000, built through the services,
+then one overdue entry, the answered entries' look-back tasks and one deadline sweep.
 
 Every entry goes through `register_grievance()` and `transition()`, so each has its timeline and
 audit trail. Entries carry a stable `external_ref` (DEMO-001...), so running twice adds nothing.
+The sweep runs here, before the reports' demo runs its detectors over the ledger, so that the
+inbox shows notices at once; the beat keeps sweeping every 15 minutes after that.
 """
 
 from datetime import time, timedelta
@@ -17,7 +20,9 @@ from campaigns.demo import district_data
 from campaigns.models import Membership, User
 
 from . import services, taxonomy
-from .models import Grievance, GrievanceCategory
+from .followups import LOOKBACK_STATUSES, ensure_followup_for
+from .models import FollowUp, Grievance, GrievanceCategory
+from .sweep import sweep_deadlines
 
 TOTAL = 156
 # The life an entry has lived so far, cycled over the ledger (every status appears).
@@ -88,6 +93,11 @@ def _texts():
 def seed(ctx):
     if not ctx.campaign or not ctx.grids:
         return
+    _seed_entries(ctx)
+    seed_notices(ctx)
+
+
+def _seed_entries(ctx):
     done = set(
         Grievance.objects.filter(campaign=ctx.campaign, external_ref__startswith="DEMO-").values_list(
             "external_ref", flat=True
@@ -237,3 +247,55 @@ def _look_back(run, path, *, office, i):
         run(office, "reopen", note="群众不满意，重新办理")
     elif path == "closed":
         run(office, "close", note="群众满意，予以销号")
+
+
+# --- an overdue entry, look-back tasks and a first sweep -------------------------------------
+OVERDUE_TEXT = "3号楼前的路灯坏了半个多月，晚上出门黑漆漆的，老人都不敢下楼。（演示：已超期）"
+
+
+def _overdue_category():
+    wanted = ledger_data()["grievances"][0]["category"]
+    category = GrievanceCategory.objects.filter(code=wanted).first()
+    if category is None:
+        top = taxonomy.categories()[0]
+        parent, _ = GrievanceCategory.objects.get_or_create(code=top.code, defaults={"name": top.name})
+        child = top.children[0]
+        category, _ = GrievanceCategory.objects.get_or_create(
+            code=child.code, defaults={"name": child.name, "parent": parent}
+        )
+    return category
+
+
+def seed_notices(ctx):
+    """One overdue entry in the cadre's community (the first street's office gets its 督办 notice),
+    look-back tasks for the answered entries, and one deadline sweep. Idempotent: the entry is
+    found by its text, and the sweep never sends a notice twice."""
+    from visits.models import Household
+
+    cadre = ctx.users["cadre"]
+    community = cadre.memberships.first().unit
+    grid = next((g for g in ctx.grids if g.parent_id == community.pk), ctx.grids[0])
+    if not Grievance.objects.filter(campaign=ctx.campaign, content=OVERDUE_TEXT).exists():
+        household = Household.objects.filter(grid=grid).order_by("id").first()
+        # Registered 40 days ago: both the plan (5) and the resolution (15 working days) deadlines passed.
+        # Collected offline and entered afterwards: only office staff may backdate.
+        services.register_grievance(
+            actor=ctx.users["office"],
+            content=OVERDUE_TEXT,
+            category=_overdue_category(),
+            household=household,
+            unit=None if household else grid,
+            campaign=ctx.campaign,
+            registered_at=timezone.now() - timedelta(days=40),
+        )
+        ctx.log.append("回头看/督办：已登记 1 条超期演示问题")
+    answered = Grievance.objects.filter(campaign=ctx.campaign, status__in=LOOKBACK_STATUSES).exclude(
+        pk__in=FollowUp.objects.values("grievance_id")
+    )
+    for pk in answered.values_list("pk", flat=True):
+        ensure_followup_for(grievance_id=pk)
+    run = sweep_deadlines()
+    ctx.log.append(
+        f"期限扫描：提醒 {run.counts['reminder']}，预警 {run.counts['warning']}，督办 {run.counts['supervision']}，"
+        f"站内消息 {run.counts['notifications']}"
+    )

@@ -17,8 +17,8 @@ from django.utils import timezone
 from campaigns import calendar, presets
 from campaigns.choices import Level
 from campaigns.errors import DomainError, InvalidInput, NotAllowed
+from campaigns.lib.masking import mask_phone
 from campaigns.models import Campaign, DeadlineTier, OrgUnit, tier_label
-from visits.validators import mask_phone
 
 from .choices import Kind, Satisfaction, Source, Status, Tier
 from .models import GrievanceCategory, ImportJob

@@ -1,4 +1,5 @@
-"""The grievance ledger (问题整改台账): entries, their history, categories, attachments.
+"""The grievance ledger (问题整改台账): entries, their history, categories, attachments, imports;
+the deadline sweep's runs and notices, and the look-back (回头看) tasks.
 
 `status` is only ever assigned by `grievances.workflow` / `services.transition()`, which writes
 the history row in the same transaction (STYLE.md: one state machine).
@@ -414,14 +415,14 @@ class ImportJob(models.Model):
         return self.file_name or f"导入#{self.pk}"
 
 
-# --- Background work (issue 6) ---
-# Notifications (inbox + external channels), the deadline sweep's bookkeeping, the supervision
-# list and the look-back (回头看) tasks. Written by the background helpers in notifications.py,
-# sweep.py and followups.py; nothing here assigns a grievance's status.
+# The deadline sweep's bookkeeping (its runs, the notices it issued: the supervision list reads them)
+# and the look-back (回头看) tasks. Written by sweep.py and followups.py; like everything outside
+# the workflow, they never assign a grievance's status.
 
 
-class BackgroundSettings(models.Model):
-    """One row of knobs for the background work, editable in the admin."""
+class DeadlineSettings(models.Model):
+    """One row of the working-day counts the deadline sweep and the look-back use, edited in the admin.
+    Which channels send the resulting messages is the notifications app's ChannelSettings."""
 
     reminder_days = models.PositiveSmallIntegerField("提前提醒工作日", default=2)
     supervision_list_days = models.PositiveSmallIntegerField(
@@ -429,11 +430,6 @@ class BackgroundSettings(models.Model):
     )
     followup_days = models.PositiveSmallIntegerField(
         "回头看期限（工作日）", default=10, help_text="活动没有回头看阶段或已结束时，回头看任务的期限"
-    )
-    email_enabled = models.BooleanField("发送电子邮件", default=True)
-    sms_enabled = models.BooleanField("发送短信", default=True)
-    sms_kinds = models.JSONField(
-        "短信通知类型", default=list, blank=True, help_text="为空时为：warning、supervision、followup"
     )
 
     class Meta:
@@ -446,19 +442,6 @@ class BackgroundSettings(models.Model):
     def load(cls):
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
-
-    def sms_kind_list(self):
-        return self.sms_kinds or ["warning", "supervision", "followup"]
-
-
-class NotificationKind(models.TextChoices):
-    REMINDER = "reminder", "到期提醒"
-    WARNING = "warning", "到期预警"
-    SUPERVISION = "supervision", "督办"
-    FOLLOWUP = "followup", "回头看"
-    COVERAGE = "coverage", "走访覆盖"
-    PHASE = "phase", "阶段切换"
-    OTHER = "other", "其他"
 
 
 class DeadlineKind(models.TextChoices):
@@ -572,135 +555,6 @@ class NoticeLog(models.Model):
 
     def __str__(self):
         return f"#{self.grievance_id} {self.get_deadline_display()} {self.get_kind_display()}"
-
-
-class NotificationQuerySet(ScopedQuerySet):
-    rules = {
-        # Mark read: the recipient only.
-        "read": Rule(also=lambda user: Q(recipient=user)),
-    }
-
-    def visible_to(self, user):
-        """A message is its recipient's alone: not even an admin reads another person's inbox."""
-        if not (user and user.is_authenticated):
-            return self.none()
-        return self.filter(recipient=user)
-
-
-class Notification(models.Model):
-    """A message to one person. The row is the inbox; external channels get a Delivery each."""
-
-    # Indexed by (recipient, read_at) below.
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="接收人",
-        on_delete=models.CASCADE,
-        related_name="notifications",
-        db_index=False,
-    )
-    kind = models.CharField("类型", max_length=20, choices=NotificationKind.choices, default=NotificationKind.OTHER)
-    # grievance and notice come from rows the same transaction just read or wrote; the ORM still
-    # cascades deletes, but the database does not re-check 100,000s of keys at commit.
-    grievance = models.ForeignKey(
-        Grievance,
-        verbose_name="问题",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="notifications",
-        db_constraint=False,
-    )
-    notice = models.ForeignKey(
-        NoticeLog,
-        verbose_name="期限通知",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="notifications",
-        db_constraint=False,
-        db_index=False,  # the unique (notice, recipient) index leads with it
-    )
-    # The sweep that wrote it: later statements of the same run select by this indexed column
-    # instead of joining freshly inserted, not yet analysed tables.
-    sweep = models.ForeignKey(
-        SweepRun,
-        verbose_name="扫描",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_constraint=False,
-    )
-    title = models.CharField("标题", max_length=200)
-    body = models.TextField("内容", blank=True)
-    url = models.CharField("链接", max_length=300, blank=True)
-    created_at = models.DateTimeField("时间", default=timezone.now)
-    read_at = models.DateTimeField("已读时间", null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = verbose_name_plural = "消息通知"
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            # One message per person per deadline notice, however many roles they hold.
-            models.UniqueConstraint(
-                fields=["notice", "recipient"], condition=Q(notice__isnull=False), name="notification_once_per_notice"
-            ),
-        ]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx")]
-
-    def __str__(self):
-        return self.title
-
-    @property
-    def is_read(self):
-        return self.read_at is not None
-
-
-class Channel(models.TextChoices):
-    INBOX = "inbox", "站内消息"
-    EMAIL = "email", "电子邮件"
-    SMS = "sms", "短信"
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "待发送"
-    SENT = "sent", "已发送"
-    RETRYING = "retrying", "重试中"
-    FAILED = "failed", "发送失败"
-
-
-class DeliveryQuerySet(ScopedQuerySet):
-    """Sending is the worker's; an admin watches the deliveries to the people they manage."""
-
-    def visible_to(self, user):
-        from campaigns.models import User
-
-        return self.filter(notification__recipient__in=User.objects.actionable_by(user, "manage").values("pk"))
-
-
-class Delivery(models.Model):
-    """Sending one notification through one external channel; retried with backoff on failure."""
-
-    notification = models.ForeignKey(
-        Notification, verbose_name="通知", on_delete=models.CASCADE, related_name="deliveries"
-    )
-    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
-    status = models.CharField("状态", max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
-    last_error = models.TextField("最近错误", blank=True)
-    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
-
-    objects = DeliveryQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = verbose_name_plural = "通知发送"
-        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")]
-        indexes = [models.Index(fields=["channel", "status"], name="delivery_channel_status_idx")]
-
-    def __str__(self):
-        return f"{self.get_channel_display()} {self.get_status_display()}"
 
 
 class FollowUpStatus(models.TextChoices):

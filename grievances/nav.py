@@ -1,4 +1,4 @@
-"""Navigation entries of the ledger and its background work (the home page shows them on role cards)."""
+"""Navigation entries of the ledger (the home page shows them on role cards)."""
 
 from django.urls import reverse
 
@@ -33,31 +33,9 @@ def items(request):
         result.append(item)
     if s.has_role(Role.LEADER):
         result.append({"label": "我的包案", "url": reverse("grievances:owned"), "order": 23, "roles": [Role.LEADER]})
-    result.extend(background_items(request))
-    return result
-
-
-def background_items(request):
-    """Issue 6: the inbox (with its unread badge on every page), look-back tasks, operations."""
-    from .notifications import unread_count
-
-    s = scope(request.user)
-    everyone = list(Role)
-    result = [
-        {
-            "label": "消息",
-            "url": reverse("grievances:notifications"),
-            "order": 80,
-            "roles": everyone,
-            "badge": unread_count(request.user) or None,
-        },
-        {
-            "label": "我的回头看",
-            "url": reverse("grievances:followups"),
-            "order": 11,
-            "roles": [Role.CADRE, Role.OFFICE],
-        },
-    ]
+    result.append(
+        {"label": "我的回头看", "url": reverse("grievances:followups"), "order": 11, "roles": [Role.CADRE, Role.OFFICE]}
+    )
     if s.has_role(Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.ADMIN):
         result.append(
             {

@@ -1,9 +1,10 @@
-"""Reads of the ledger beyond a filter: the annotated ledger, its filters, the timeline, duplicates."""
+"""Reads of the ledger beyond a filter: the annotated ledger, its filters, the timeline, duplicates,
+the supervision list."""
 
 from datetime import datetime, timedelta
 
 from django.db import connection
-from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -13,7 +14,8 @@ from campaigns.choices import Role
 from campaigns.models import OrgUnit, User
 
 from .choices import AWAITING_PLAN_STATUSES, RUNNING_STATUSES
-from .models import Grievance, GrievanceEvent
+from .models import DeadlineKind, Grievance, GrievanceEvent, NoticeKind, NoticeLog
+from .sweep import watched
 
 ORDERINGS = {
     "registered_at": ("registered_at", "id"),
@@ -272,3 +274,19 @@ class CountCachingPaginator:
         if not hasattr(self, "_cached_total"):
             self._cached_total = cached_count(self.object_list)
         return self._cached_total
+
+
+def supervision_list(user):
+    """Entries overdue long enough to be on the upper level's supervision list, still unanswered."""
+    listed = (
+        NoticeLog.objects.filter(kind=NoticeKind.LISTED)
+        .actionable_by(user, "supervise")
+        .select_related("grievance__unit", "grievance__handling_unit", "grievance__case_owner")
+    )
+    still_overdue = Q(deadline=DeadlineKind.PLAN, grievance__plan_due_at=F("due_at")) | Q(
+        deadline=DeadlineKind.DUE, grievance__due_at=F("due_at")
+    )
+    open_q = Q(grievance__in=watched(DeadlineKind.PLAN)) & Q(deadline=DeadlineKind.PLAN) | Q(
+        grievance__in=watched(DeadlineKind.DUE)
+    ) & Q(deadline=DeadlineKind.DUE)
+    return listed.filter(still_overdue).filter(open_q).order_by("due_at", "id")

@@ -1,8 +1,11 @@
 """Writes of the ledger. `register_grievance()` is the one way an entry is created and
 `transition()` the one way its status changes (STYLE.md: one state machine)."""
 
+from __future__ import annotations
+
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from auditlog.context import set_actor
 from django.db import transaction
@@ -14,7 +17,6 @@ from campaigns import calendar
 from campaigns.access import can
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.models import Campaign, Level, OrgUnit, User
-from visits.models import Household, Visit
 
 from . import workflow
 from .deadlines import deadlines_for
@@ -37,6 +39,9 @@ from .transitions import Context, InvalidTransition, row_id
 CONTENT_MAX = 2000
 # Clock skew between a phone and the server is not backdating.
 BACKDATE_GRACE = timedelta(minutes=10)
+
+if TYPE_CHECKING:  # the ledger points at visits by name only at run time
+    from visits.models import Household, Visit
 
 
 def _clean_content(content):
@@ -63,6 +68,8 @@ def _check_choices(**values):
 def _may_register(actor, unit, household):
     """A unit the actor may register in, or a household assigned to them to visit (a paired
     department's cadre visits households outside their own unit)."""
+    from visits.models import Household
+
     if OrgUnit.objects.actionable_by(actor, "register").filter(pk=unit.pk).exists():
         return True
     return (

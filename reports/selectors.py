@@ -37,7 +37,7 @@ Definitions (DOMAIN.md: Grievance ledger, Reporting):
 - resolution_rate = problems_solved / problems_total.
 - satisfaction_rate = (satisfied + basically satisfied) / entries with a satisfaction recorded (look-back).
 - Look-back results use `satisfaction` and the history (an answered entry reopened = found unsolved);
-  they do not depend on the FollowUp model of the background branch.
+  they do not depend on the ledger's FollowUp model.
 Rates are percentages with one decimal, None when the denominator is 0.
 """
 

@@ -14,6 +14,7 @@ from rest_framework.utils import html
 
 from campaigns.api_base import MAX_ID, ScopedRelatedField
 from campaigns.choices import Level, VisitMode
+from campaigns.lib.masking import mask_id_number, mask_phone
 from campaigns.models import Campaign, FocusCategory, OrgUnit, Team, User
 from grievances.models import GrievanceCategory
 from grievances.models import Kind as GrievanceKind
@@ -31,7 +32,6 @@ from .models import (
     Visit,
     assignable_visitors,
 )
-from .validators import mask_id_number, mask_phone
 
 
 def may_see_personal(obj):

@@ -1,4 +1,4 @@
-"""Writes of the visits app: households, 一户一策 plans, visits, photos, 十必报 reports."""
+"""Writes of the visits app: households, 一户一策 plans, visits, photos, 十必报 reports, coverage notices."""
 
 from __future__ import annotations
 
@@ -11,13 +11,16 @@ from typing import TYPE_CHECKING, Any, NoReturn
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from campaigns.access import can
 from campaigns.calendar import local_date
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
-from campaigns.models import Campaign, ChecklistItem, Phase, User, VisitMode
+from campaigns.models import Campaign, ChecklistItem, Membership, Phase, Role, User, VisitMode
+from notifications.models import NotificationKind
+from notifications.services import notify
 
 from .choices import EventKind, ImportStatus
 from .models import (
@@ -409,3 +412,49 @@ def report_event(
         )
     report.grievance = grievance
     return report
+
+
+# --- coverage ---------------------------------------------------------------------------------
+def coverage_notice(*, campaign, limit=20):
+    """At the end of the visiting phase: tell office staff which assigned households nobody visited."""
+    visited = Visit.objects.filter(campaign=campaign).values("household_id")
+    rows = list(
+        Assignment.objects.filter(campaign=campaign)
+        .exclude(household_id__in=visited)
+        .order_by("household__grid__path", "household__address")
+        .values_list(
+            "household_id", "household__head_name", "household__address", "household__grid__path", "visitor__full_name"
+        )
+        .distinct()
+    )
+    assigned = Assignment.objects.filter(campaign=campaign).values("household_id").distinct().count()
+    if not assigned:
+        return 0
+    offices = list(
+        Membership.objects.filter(
+            role=Role.OFFICE, user__is_active=True, unit__path__startswith=campaign.territory.path
+        ).select_related("user", "unit")
+    )
+    sent = 0
+    for m in offices:
+        mine = {}
+        for hh, name, address, path, visitor in rows:
+            if path.startswith(m.unit.path):
+                mine.setdefault(hh, (name, address, visitor))
+        if mine:
+            lines = [
+                f"· {name}（{address}），走访人：{visitor or '未指定'}"
+                for name, address, visitor in list(mine.values())[:limit]
+            ]
+            if len(mine) > limit:
+                lines.append(f"……另有 {len(mine) - limit} 户")
+            title = f"【走访覆盖】{m.unit.name}尚有 {len(mine)} 户已分配未走访"
+            body = "集中走访阶段已结束，以下已分配农户尚无走访记录，请安排补访：\n" + "\n".join(lines)
+        else:
+            title = f"【走访覆盖】{m.unit.name}已分配农户全部走访"
+            body = "集中走访阶段已结束，已分配农户均有走访记录。"
+        notify(
+            recipients=[m.user], kind=NotificationKind.COVERAGE, title=title, body=body, url=reverse("visits:coverage")
+        )
+        sent += 1
+    return sent

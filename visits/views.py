@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.access import can, get_for
 from campaigns.errors import DomainError, InvalidInput
+from campaigns.lib.masking import mask_id_number, mask_phone
 from campaigns.models import FocusCategory, Level, OrgUnit, Team, User
 
 from . import assignment as assign_service
@@ -28,7 +29,6 @@ from .models import (
     assignable_visitors,
     co_visitor_choices,
 )
-from .validators import mask_id_number, mask_phone
 
 
 def _grievance_categories():

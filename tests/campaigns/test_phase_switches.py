@@ -1,15 +1,19 @@
 """A campaign's phase follows its dates (unless locked), can be switched by an admin, and each
-switch triggers its work (issue 6)."""
+switch triggers its work.
+
+A switch is announced once committed (campaigns.signals.phase_changed): the tests that look at the
+work its receivers do, or at what the switch reports of it, are transactional, so that it commits."""
 
 from datetime import timedelta
 
+import pytest
 from django.utils import timezone
 
 from campaigns.models import CampaignPhase, Phase
-from grievances.models import Notification, SweepRun
-from grievances.tasks import sync_campaign_phases
-
-from .bg_factories import assign, household, visit
+from campaigns.tasks import sync_campaign_phases
+from grievances.models import SweepRun
+from notifications.models import Notification
+from tests.grievances.factories import assign, household_with_phone, visit
 
 
 def end_visiting_today(campaign):
@@ -23,11 +27,12 @@ def end_visiting_today(campaign):
     return today + timedelta(days=1)
 
 
+@pytest.mark.django_db(transaction=True)
 def test_end_of_visiting_sends_a_coverage_notice_listing_unvisited_households(tree, cast, campaign):
     tomorrow = end_visiting_today(campaign)
-    done = household(tree.grid_a1, "王大妈")
-    missed = household(tree.grid_a2, "陈大爷")
-    other_street = household(tree.grid_c1, "周阿姨")
+    done = household_with_phone(tree.grid_a1, "王大妈")
+    missed = household_with_phone(tree.grid_a2, "陈大爷")
+    other_street = household_with_phone(tree.grid_c1, "周阿姨")
     for hh, who in ((done, cast.cadre), (missed, cast.cadre), (other_street, cast.cadre_c)):
         assign(campaign, hh, who)
     visit(campaign, done, cast.cadre, timezone.now())
@@ -53,6 +58,7 @@ def test_locked_campaign_keeps_its_phase(tree, cast, campaign):
     assert campaign.phase == Phase.VISITING
 
 
+@pytest.mark.django_db(transaction=True)
 def test_admin_switches_phase_by_hand_and_it_stays(tree, cast, campaign, api):
     url = f"/api/campaign-phases/{campaign.pk}/switch/"
     assert api(cast.office).post(url, {"phase": "lookback"}, format="json").status_code == 403
@@ -77,12 +83,12 @@ def test_ops_page_shows_runs_to_admins_only(client, cast, tree):
     assert client.get("/api/sweep-runs/").status_code == 200
 
 
+@pytest.mark.django_db(transaction=True)
 def test_admin_action_switches_to_lookback_and_creates_followups(client, tree, cast, campaign):
     from grievances.models import FollowUp, Status
+    from tests.grievances.factories import lighting_entry, set_status
 
-    from .bg_factories import entry, set_status
-
-    g = set_status(entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign), Status.EXPLAINED)
+    g = set_status(lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign), Status.EXPLAINED)
     client.force_login(cast.admin)
     response = client.post(
         "/admin/campaigns/campaign/",

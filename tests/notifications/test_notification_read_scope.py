@@ -1,8 +1,8 @@
 """Only its recipient marks a message read: another person's id in a body is refused like a
 missing one, in Chinese, and nothing is marked."""
 
-from grievances.models import Notification
-from grievances.notifications import notify
+from notifications.models import Notification
+from notifications.services import notify
 
 OUTSIDE = "所选对象不存在或不在您的管辖范围内"
 

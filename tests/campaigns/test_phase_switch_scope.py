@@ -1,17 +1,22 @@
 """A hand phase switch (which also locks the phase) is for an admin over the campaign's territory:
 an admin of one street does not switch or lock the district's campaign, through the API, the
-operations page, the admin action or the service itself."""
+operations page, the admin action or the service itself.
+
+Transactional: a switch's work (look-back tasks and their notices) runs once the switch commits,
+so "nothing was created" is only worth asserting where commits happen."""
 
 import pytest
 from django.contrib.auth.models import Permission
 
 from campaigns.errors import NotAllowed
 from campaigns.models import Campaign, Phase, Role
-from grievances.followups import switch_phase
-from grievances.models import FollowUp, Notification, Status
+from campaigns.services import switch_phase
+from grievances.models import FollowUp, Status
+from notifications.models import Notification
 from tests.factories import UserFactory, make_campaign, member
+from tests.grievances.factories import lighting_entry, set_status
 
-from .bg_factories import entry, set_status
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
@@ -22,7 +27,7 @@ def street_admin(tree):
 @pytest.fixture
 def answered(tree, cast, campaign):
     """An answered entry: a switch to look-back would create its follow-up and notify."""
-    return set_status(entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign), Status.EXPLAINED)
+    return set_status(lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign), Status.EXPLAINED)
 
 
 def _unchanged(campaign):

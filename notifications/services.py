@@ -1,94 +1,22 @@
-"""Notifications: the in-app inbox and the external channels (e-mail, SMS).
-
-A Notification row *is* the inbox message. Every external channel gets a Delivery row per
-message and is sent by its own Celery task (`tasks.deliver_channel`) with automatic retries and
-exponential backoff, so a failing SMS gateway never holds up e-mail, the inbox or the sweep.
-The SMS provider is a class named by `settings.ZOUFANG_SMS_BACKEND`; the default only logs, so
-a real provider is a settings change.
-"""
+"""Writes of the notifications: put messages in inboxes, queue and send their deliveries, mark read."""
 
 import logging
 
-from django.conf import settings
-from django.core.mail import send_mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import CharField, IntegerField, Q, Value
 from django.utils import timezone
-from django.utils.module_loading import import_string
 
-from .models import BackgroundSettings, Channel, Delivery, DeliveryStatus, Notification, NotificationKind
+from campaigns.lib.sql import insert_select
+
+from .channels import channel
+from .models import Channel, ChannelSettings, Delivery, DeliveryStatus, Notification
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_SMS_BACKEND = "grievances.notifications.LoggingSmsBackend"
-EXTERNAL_CHANNELS = (Channel.EMAIL, Channel.SMS)
 
-
-class ChannelError(Exception):
-    """A channel could not send; the delivery task retries with backoff."""
-
-
-# --- channels -----------------------------------------------------------------------------
-class InboxChannel:
-    """The inbox needs no sending: the Notification row is the message."""
-
-    name = Channel.INBOX
-
-    def send(self, notification):
-        return None
-
-
-class EmailChannel:
-    name = Channel.EMAIL
-
-    def send(self, notification):
-        address = notification.recipient.email
-        if not address:
-            raise ChannelError("收件人没有电子邮箱")
-        send_mail(
-            subject=f"【大走访】{notification.title}",
-            message=_text(notification),
-            from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[address],
-        )
-
-
-class LoggingSmsBackend:
-    """An SMS 'provider' that writes the message to the log (development and the embedded mode)."""
-
-    def send(self, phone, text):
-        logger.info("SMS to %s: %s", phone, text)
-
-
-class SmsChannel:
-    name = Channel.SMS
-
-    def send(self, notification):
-        phone = notification.recipient.phone
-        if not phone:
-            raise ChannelError("接收人没有手机号")
-        backend = import_string(getattr(settings, "ZOUFANG_SMS_BACKEND", DEFAULT_SMS_BACKEND))()
-        backend.send(phone, f"【大走访】{notification.title}")
-
-
-CHANNELS = {Channel.INBOX: InboxChannel, Channel.EMAIL: EmailChannel, Channel.SMS: SmsChannel}
-
-
-def channel(name):
-    return CHANNELS[name]()
-
-
-def _text(notification):
-    lines = [notification.title, "", notification.body]
-    if notification.url:
-        lines += ["", f"查看：{notification.url}"]
-    return "\n".join(lines)
-
-
-# --- services -----------------------------------------------------------------------------
 def delivery_filters(config=None):
     """Which recipients get which external channel, as Q objects on Notification (set-based use)."""
-    config = config or BackgroundSettings.load()
+    config = config or ChannelSettings.load()
     wanted = {}
     # Keys are plain strings: they travel to the channel tasks as arguments.
     if config.email_enabled:
@@ -127,17 +55,12 @@ def queue_deliveries(notification_ids, config=None):
         transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, notification_ids=notification_ids))
 
 
-def insert_select(model, columns, queryset):
-    """INSERT INTO model(columns) <queryset's SELECT> ON CONFLICT DO NOTHING; returns rows inserted.
+def queue_sweep_deliveries(sweep_id, config=None):
+    """After commit, ask each enabled external channel's task to deliver what one sweep wrote."""
+    from .tasks import deliver_channel
 
-    One statement whatever the number of rows; portable between PostgreSQL and SQLite.
-    """
-    sql, params = queryset.query.sql_with_params()
-    table = connection.ops.quote_name(model._meta.db_table)
-    cols = ", ".join(connection.ops.quote_name(c) for c in columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} ({cols}) {sql} ON CONFLICT DO NOTHING", params)
-        return cursor.rowcount
+    for name in delivery_filters(config):
+        transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, sweep_id=sweep_id))
 
 
 def materialise_deliveries(channel_name, *, notification_ids=None, sweep_id=None, config=None):
@@ -196,16 +119,9 @@ def send_pending(channel_name, *, notification_ids=None, sweep_id=None, final=Fa
     return failing
 
 
-def unread_count(user):
-    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
-
-
 def mark_read(*, actor, ids=None):
     """Mark the actor's messages read (all unread ones when `ids` is None). Returns how many."""
     qs = Notification.objects.visible_to(actor).filter(read_at__isnull=True)
     if ids is not None:
         qs = qs.filter(pk__in=ids)
     return qs.update(read_at=timezone.now())
-
-
-__all__ = ["NotificationKind", "notify", "queue_deliveries", "send_pending", "unread_count", "mark_read"]

@@ -1,13 +1,12 @@
 """The inbox: the API lists the caller's notices with the fixed fields; unread counts on every page."""
 
-from grievances.models import Notification
-from grievances.notifications import notify
-
-from .bg_factories import entry
+from notifications.models import Notification
+from notifications.services import notify
+from tests.grievances.factories import lighting_entry
 
 
 def test_api_lists_only_the_callers_notices_with_the_fixed_fields(tree, cast, campaign, api):
-    g = entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
+    g = lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     notify(recipients=[cast.cadre], kind="warning", title="今日为办结期限", grievance=g)
     notify(recipients=[cast.office], kind="supervision", title="办结已超期", grievance=g)
 

@@ -1,13 +1,12 @@
-"""A failing channel is retried with backoff and never loses the others (issue 6)."""
+"""A failing channel is retried with backoff and never loses the others."""
 
 import pytest
 from django.core import mail
 
-from grievances.models import Delivery, Notification
-from grievances.notifications import notify
 from grievances.sweep import sweep_deadlines
-
-from .bg_factories import at, due_on, entry
+from notifications.models import Delivery, Notification
+from notifications.services import notify
+from tests.grievances.factories import at, due_on, lighting_entry
 
 CALLS = []
 
@@ -35,11 +34,14 @@ class BrokenSms:
 def test_flaky_sms_is_retried_and_email_and_inbox_still_arrive(
     tree, cast, campaign, settings, django_capture_on_commit_callbacks
 ):
-    settings.ZOUFANG_SMS_BACKEND = "tests.grievances.test_channels_retry_independently.FlakySms"
+    settings.ZOUFANG_SMS_BACKEND = "tests.notifications.test_channels_retry_independently.FlakySms"
     CALLS.clear()
     cast.cadre.email = "li@example.com"
     cast.cadre.save()
-    due_on(entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")), "2026-10-09")
+    due_on(
+        lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")),
+        "2026-10-09",
+    )
 
     with django_capture_on_commit_callbacks(execute=True):  # deliveries are queued on commit
         run = sweep_deadlines(now=at("2026-10-09"))
@@ -56,7 +58,7 @@ def test_flaky_sms_is_retried_and_email_and_inbox_still_arrive(
 def test_broken_sms_gives_up_after_retries_without_blocking_anything(
     tree, cast, settings, django_capture_on_commit_callbacks
 ):
-    settings.ZOUFANG_SMS_BACKEND = "tests.grievances.test_channels_retry_independently.BrokenSms"
+    settings.ZOUFANG_SMS_BACKEND = "tests.notifications.test_channels_retry_independently.BrokenSms"
     cast.office.email = "qian@example.com"
     cast.office.save()
     with django_capture_on_commit_callbacks(execute=True):
