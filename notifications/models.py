@@ -46,7 +46,7 @@ class ChannelSettings(models.Model):
         return obj
 
     def sms_kind_list(self):
-        return self.sms_kinds or [NotificationKind.WARNING, NotificationKind.SUPERVISION, NotificationKind.FOLLOWUP]
+        return self.sms_kinds or ["warning", "supervision", "followup"]
 
 
 class NotificationQuerySet(ScopedQuerySet):
