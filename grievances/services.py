@@ -290,35 +290,47 @@ def _version(value) -> int:
     return pk or 0
 
 
-def update_grievance(*, actor, grievance, version, **changes):
+def _locked_for_edit(actor: User, grievance: Grievance, version: object) -> Grievance:
+    """The entry, row-locked, if `actor` may edit it at the `version` they read."""
+    if version is None:
+        raise InvalidInput("请提供版本号", fields={"version": ["请提供版本号"]})
+    version = _version(version)
+    g = (
+        Grievance.objects.actionable_by(actor, "edit")
+        .select_for_update(of=("self",))
+        .select_related("unit")
+        .filter(pk=grievance.pk)
+        .first()
+    )
+    if g is None:
+        raise NotAllowed()
+    if version != g.version:
+        raise Conflict()
+    if g.status in FINAL_STATUSES:
+        raise InvalidTransition("已办结的条目不能修改")
+    return g
+
+
+def _clean_edit(key: str, value: object) -> object:
+    """One edited field's value, checked: only editable fields, valid choices, a category."""
+    if key not in EDITABLE_FIELDS:
+        raise InvalidInput("该字段不能修改", fields={key: ["该字段不能修改"]})
+    if key == "content":
+        return _clean_content(value)
+    if key in ("kind", "source"):
+        _check_choices(**{key: value})
+    elif key == "category" and value is None:
+        raise InvalidInput("请选择问题类别", fields={"category": ["请选择问题类别"]})
+    return value
+
+
+def update_grievance(*, actor: User, grievance: Grievance, version: object, **changes: object) -> Grievance:
     """Edit the entry's text fields (never status). A stale `version` is refused and changes nothing."""
     with set_actor(actor), transaction.atomic():
-        if version is None:
-            raise InvalidInput("请提供版本号", fields={"version": ["请提供版本号"]})
-        version = _version(version)
-        g = (
-            Grievance.objects.actionable_by(actor, "edit")
-            .select_for_update(of=("self",))
-            .select_related("unit")
-            .filter(pk=grievance.pk)
-            .first()
-        )
-        if g is None:
-            raise NotAllowed()
-        if version != g.version:
-            raise Conflict()
-        if g.status in FINAL_STATUSES:
-            raise InvalidTransition("已办结的条目不能修改")
+        g = _locked_for_edit(actor, grievance, version)
         changed = {}
-        for key, value in changes.items():
-            if key not in EDITABLE_FIELDS:
-                raise InvalidInput("该字段不能修改", fields={key: ["该字段不能修改"]})
-            if key == "content":
-                value = _clean_content(value)
-            elif key in ("kind", "source"):
-                _check_choices(**{key: value})
-            elif key == "category" and value is None:
-                raise InvalidInput("请选择问题类别", fields={"category": ["请选择问题类别"]})
+        for key, raw in changes.items():
+            value = _clean_edit(key, raw)
             old = getattr(g, key)
             if old == value:
                 continue
