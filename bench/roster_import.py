@@ -1,4 +1,4 @@
-"""Roster import benchmark (issue 4): our preview + confirm against the floor.
+"""Roster import benchmark: our preview + confirm against the floor.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zf_visits .venv/bin/python bench/roster_import.py [ROWS]
 
