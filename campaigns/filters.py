@@ -135,8 +135,12 @@ class PickerMixin:
         return super().field
 
 
+class PickerCharFilter(PickerMixin, django_filters.CharFilter):
+    pass
+
+
 class IdFilter(django_filters.NumberFilter):
-    """A list filter by id (`?unit=3`), parsed by `IdField`."""
+    """A list filter by id (`?campaign=3`), parsed by `IdField`."""
 
     field_class = IdField
 
@@ -187,6 +191,12 @@ class FlagFilter(django_filters.BooleanFilter):
 
     def filter(self, qs, value):
         return getattr(self.parent, self.narrow)(qs) if value else qs
+
+
+class YesNoFilter(django_filters.BooleanFilter):
+    """Yes, no or either (`?visited=1`, `0`, blank), parsed like a flag."""
+
+    field_class = FlagField
 
 
 class ChoiceInFilter(django_filters.BaseInFilter, django_filters.ChoiceFilter):

@@ -5,6 +5,7 @@ Every view starts from a scoped base (`campaigns.api_base`): rows outside the us
 """
 
 import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status
@@ -20,6 +21,7 @@ from campaigns.models import Campaign, OrgUnit, VisitMode
 
 from . import assignment as assign_service
 from . import selectors, services
+from .filters import HouseholdFilter
 from .models import Assignment, AssignmentKind, EventReport, Household, ImportJob, ImportStatus, Visit
 from .serializers import (
     AssignmentCreateSerializer,
@@ -74,18 +76,6 @@ def _id_filter(field_name=None):
     return django_filters.NumberFilter(field_name=field_name, min_value=1, max_value=MAX_ID)
 
 
-HOUSEHOLD_FILTERS = [
-    OpenApiParameter("grid", str, description="网格编码"),
-    OpenApiParameter("unit", int, description="组织单位ID（含下级）"),
-    OpenApiParameter("category", str, description="重点类别编码或ID"),
-    OpenApiParameter("visited", bool, description="本次活动是否已走访"),
-    OpenApiParameter("mine", bool, description="只看分配给我的"),
-    OpenApiParameter("assigned_to_me", bool, description="同 mine"),
-    OpenApiParameter("campaign", int, description="活动ID（默认当前活动）"),
-    OpenApiParameter("q", str, description="户主姓名或地址"),
-]
-
-
 @extend_schema(tags=["households"])
 class HouseholdViewSet(
     mixins.ListModelMixin,
@@ -98,27 +88,11 @@ class HouseholdViewSet(
     serializer_class = HouseholdSerializer
     object_actions = {"update": "edit", "partial_update": "edit"}
     lookup_value_regex = r"\d+"
-    filter_backends = []
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = HouseholdFilter
 
     def filter_queryset(self, queryset):
-        p = self.request.query_params
-        user = self.request.user
-        campaign = _campaign(user, p.get("campaign")) or selectors.current_campaign(user)
-        return selectors.households(
-            user,
-            base=queryset,
-            campaign=campaign,
-            grid=p.get("grid"),
-            unit=_unit(user, p.get("unit")),
-            category=p.get("category"),
-            visited=_bool(p.get("visited")),
-            mine=bool(_bool(p.get("mine")) or _bool(p.get("assigned_to_me"))),
-            q=p.get("q"),
-        ).order_by("grid__code", "address", "id")
-
-    @extend_schema(parameters=HOUSEHOLD_FILTERS)
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        return super().filter_queryset(queryset).order_by("grid__code", "address", "id")
 
     def _save(self, request, household=None):
         data = HouseholdWriteSerializer(

@@ -95,3 +95,23 @@ def test_the_ledger_list_and_export_document_every_filter_in_chinese(api, cast):
             assert not params[name]["description"].isascii(), (path, name)
     status = _query_parameters(paths, "/api/grievances/")["status"]
     assert status["explode"] is False and "registered" in status["schema"]["items"]["enum"]
+
+
+HOUSEHOLD_FILTERS = {
+    "grid": "string",
+    "unit": "integer",
+    "category": "string",
+    "visited": "boolean",
+    "mine": "boolean",
+    "assigned_to_me": "boolean",
+    "campaign": "integer",
+    "q": "string",
+}
+
+
+def test_the_household_list_documents_every_filter_in_chinese(api, cast):
+    paths = api(cast.admin).get("/api/schema/", {"format": "json"}).json()["paths"]
+    params = _query_parameters(paths, "/api/households/")
+    for name, kind in HOUSEHOLD_FILTERS.items():
+        assert params[name]["schema"]["type"] == kind, name
+        assert not params[name]["description"].isascii(), name
