@@ -2,7 +2,8 @@
 
 A list declares a django-filter `FilterSet` of the filters below: the API runs it through
 `DjangoFilterBackend` (drf-spectacular documents its parameters from it), the page renders the same
-FilterSet's form.
+FilterSet's form. Other query strings are read by a form of these fields, or, for one value a page
+may ignore when it is bad, by `query_id()` / `query_flag()`, which parse exactly as the fields do.
 """
 
 import django_filters
@@ -31,6 +32,18 @@ def parse_flag(value):
     """True or False from a query string (checkboxes send "1" or "on", scripts "true"), or None."""
     value = "" if value is None else str(value).strip().lower()
     return True if value in TRUE else False if value in FALSE else None
+
+
+def query_id(data, key):
+    """The id under `key` of a query string, or None when it is blank, not a number, or beyond any
+    database key (it could name no row, and would overflow the query)."""
+    pk = parse_id(data.get(key))
+    return pk if pk is not None and pk <= MAX_ID else None
+
+
+def query_flag(data, key):
+    """Whether the flag under `key` of a query string is set."""
+    return parse_flag(data.get(key)) is True
 
 
 # --- form fields and widgets -------------------------------------------------------------------

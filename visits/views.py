@@ -11,12 +11,13 @@ from django.views.decorators.http import require_POST
 
 from campaigns.access import can, get_for
 from campaigns.errors import DomainError, InvalidInput
+from campaigns.filters import query_flag
 from campaigns.models import OrgUnit, Team, User
 
 from . import assignment as assign_service
 from . import roster, selectors, services
 from .filters import HouseholdFilter
-from .forms import BulkAssignForm, EventReportForm, RosterUploadForm, VisitForm
+from .forms import BulkAssignForm, CoverageQuery, EventReportForm, RosterUploadForm, VisitForm
 from .models import (
     Assignment,
     AssignmentKind,
@@ -267,7 +268,7 @@ def _assign_context(request, campaign):
     user = request.user
     f = HouseholdFilter(request.GET, request=request, campaign=campaign)
     hh = f.qs.order_by("grid__code", "address", "id") if f.is_valid() else Household.objects.none()
-    if request.GET.get("unassigned") == "1":
+    if query_flag(request.GET, "unassigned"):
         hh = hh.exclude(
             assignments__campaign=campaign,
             assignments__kind__in=[k for k in AssignmentKind.values if k != "party_leader"],
@@ -358,7 +359,10 @@ def coverage(request):
     campaign = selectors.current_campaign(user)
     if campaign is None:
         return render(request, "visits/coverage.html", {"campaign": None})
-    unit = get_for(user, OrgUnit, pk=request.GET["unit"]) if request.GET.get("unit") else None
+    query = CoverageQuery(request.GET)
+    if not query.is_valid():
+        raise Http404  # a unit that is not an id is as missing as one that does not exist
+    unit = get_for(user, OrgUnit, pk=query.cleaned_data["unit"]) if query.cleaned_data["unit"] is not None else None
     data = selectors.coverage(user, campaign, unit)
     bars = []
     for i, r in enumerate(data["rows"]):
