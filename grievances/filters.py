@@ -134,7 +134,8 @@ class LedgerFilter(django_filters.FilterSet):
         self.now = selectors.ledger_clock(now)
         if queryset is None:
             queryset = Grievance.objects.visible_to(self.user)
-        super().__init__(data, queryset, request=request, **kwargs)
+        # Always bound: no query string still means the annotated ledger (filter_queryset).
+        super().__init__({} if data is None else data, queryset, request=request, **kwargs)
 
     def filter_queryset(self, queryset):
         # The deadline annotations read the same minute as the overdue filters.

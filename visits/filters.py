@@ -68,7 +68,8 @@ class HouseholdFilter(django_filters.FilterSet):
         self.user = request.user
         if campaign is not None:
             self.campaign_shown = campaign
-        super().__init__(data, queryset, request=request, **kwargs)
+        # Always bound: no query string still means the annotated list (filter_queryset).
+        super().__init__({} if data is None else data, queryset, request=request, **kwargs)
 
     @cached_property
     def campaign_shown(self):
