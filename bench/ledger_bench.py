@@ -179,7 +179,7 @@ def export_child():
     user = User.objects.get(username=f"{PREFIX.lower()}-office")
     before = peak_rss_mib()
     t = time.perf_counter()
-    response = xlsx_response(selectors.ledger(user, {}))
+    response = xlsx_response(selectors.ledger(user))
     size = 0
     for chunk in response.streaming_content:
         size += len(chunk)

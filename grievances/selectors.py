@@ -1,7 +1,7 @@
-"""Reads of the ledger beyond a filter: the annotated ledger, its filters, the timeline, duplicates,
+"""Reads of the ledger beyond a filter: the annotated ledger, its search, the timeline, duplicates,
 the supervision list."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
@@ -57,66 +57,29 @@ def annotate_deadlines(qs: QuerySet[Grievance], now: datetime | None = None) -> 
     )
 
 
-def ledger(user, params=None, *, qs=None, now=None):
-    """The ledger the user may see, with the UI/API filters applied and deadlines annotated.
+def ledger_clock(now=None):
+    """ "Now" for the ledger, to the minute: deadlines fall at 23:59:59, and a minute's precision keeps
+    the SQL text (and its cached count) stable."""
+    return (now or timezone.now()).replace(second=0, microsecond=0)
+
+
+def ledger(user, *, qs=None, now=None):
+    """The ledger the user may see, deadlines annotated, newest first (the filters are
+    `grievances.filters.LedgerFilter`).
 
     `qs` is the scoped queryset to start from (default: what the user may see; the export starts
-    from what they may export). Filters: status, tier, category, unit, overdue, due_this_week,
-    case_owner, source, kind, hardship, routed (to my unit), owned (my 包案 cases), q (Chinese
-    full-text), ordering.
+    from what they may export).
     """
-    params = params or {}
-    # Deadlines fall at 23:59:59; a minute's precision keeps the SQL text (and its cached count) stable.
-    now = (now or timezone.now()).replace(second=0, microsecond=0)
-    qs = annotate_deadlines(Grievance.objects.visible_to(user) if qs is None else qs, now)
+    qs = annotate_deadlines(Grievance.objects.visible_to(user) if qs is None else qs, ledger_clock(now))
     qs = qs.select_related("unit", "handling_unit", "category", "category__parent", "case_owner", "household")
+    return qs.order_by(*ORDERINGS["-registered_at"])
 
-    def get(key):
-        value = params.get(key)
-        return value.strip() if isinstance(value, str) else value
 
-    if get("status"):
-        qs = qs.filter(status__in=str(get("status")).split(","))
-    if get("tier"):
-        qs = qs.filter(tier__in=str(get("tier")).split(","))
-    if get("kind"):
-        qs = qs.filter(kind=get("kind"))
-    if get("source"):
-        qs = qs.filter(source__in=str(get("source")).split(","))
-    if (c := _id(get("category"))) is not None:
-        qs = qs.filter(Q(category_id=c) | Q(category__parent_id=c))
-    if (unit_id := _id(get("unit"))) is not None:
-        unit = OrgUnit.objects.filter(pk=unit_id).only("path").first()
-        if unit is None:
-            qs = qs.none()
-        else:
-            qs = qs.filter(Q(unit__path__startswith=unit.path) | Q(handling_unit__path__startswith=unit.path))
-    if (owner := _id(get("case_owner"))) is not None:
-        qs = qs.filter(case_owner_id=owner)
-    if _true(get("overdue")):
-        qs = qs.running().filter(due_at__lt=now)
-    if _true(get("plan_overdue")):
-        qs = qs.awaiting_plan().filter(plan_due_at__lt=now)
-    if _true(get("due_this_week")):
-        today = calendar.local_date(now)
-        sunday = today + timedelta(days=6 - today.weekday())  # a calendar week, not a deadline
-        qs = qs.running().filter(due_at__gte=now, due_at__lte=calendar.end_of_day(sunday))
-    if _true(get("hardship")):
-        qs = qs.filter(household__is_hardship=True)
-    if _true(get("routed")):
-        s = scope(user)
-        qs = qs.filter(handling_unit_id__in=s.unit_ids([Role.HANDLER, Role.OFFICE])) if not s.is_superuser else qs
-    if _true(get("owned")):
-        qs = qs.filter(case_owner=user)
-    if _true(get("open")):
-        qs = qs.open()
-    q = get("q")
-    if q:
-        # PostgreSQL serves this from the trigram GIN index on UPPER(content) (migration 0005).
-        # (content OR external_ref) lets PostgreSQL BitmapOr the trigram index with the btree one.
-        qs = qs.filter(Q(content__icontains=q) | Q(external_ref=q))
-    ordering = ORDERINGS.get(get("ordering") or "", ORDERINGS["-registered_at"])
-    return qs.order_by(*ordering)
+def search(qs, text):
+    """Entries whose content contains `text` (Chinese full-text), or whose external reference is `text`."""
+    # PostgreSQL serves this from the trigram GIN index on UPPER(content) (migration 0005).
+    # (content OR external_ref) lets PostgreSQL BitmapOr the trigram index with the btree one.
+    return qs.filter(Q(content__icontains=text) | Q(external_ref=text))
 
 
 def own_unit(user):
@@ -141,18 +104,6 @@ def leaders_for(user):
         .distinct()
         .order_by("id")
     )
-
-
-def _id(value):
-    """A filter id from the query string, or None. Too big for a database key matches nothing (0)."""
-    value = str(value or "").strip()
-    if not (value.isascii() and value.isdigit()):
-        return None
-    return int(value) if len(value) <= 18 else 0
-
-
-def _true(value):
-    return str(value).lower() in ("1", "true", "yes", "on")
 
 
 def timeline(grievance):

@@ -29,13 +29,13 @@ from notifications.selectors import delivery_totals, recent_failures
 from . import excel, followups, selectors, services, workflow
 from .api import xlsx_response
 from .choices import Kind, Satisfaction, Source, Status, Tier
+from .filters import LedgerFilter
 from .forms import BulkForm, GrievanceCreateForm, MergeForm
 from .models import (
     Attachment,
     FollowUp,
     FollowUpStatus,
     Grievance,
-    GrievanceCategory,
     ImportJob,
     NoticeLog,
     SweepRun,
@@ -49,41 +49,34 @@ PRESETS = {
     "routed": ("交办给我单位的问题", {"routed": "1"}),
     "owned": ("我的包案", {"owned": "1"}),
 }
-FILTER_KEYS = [
-    "status",
-    "tier",
-    "category",
-    "unit",
-    "overdue",
-    "due_this_week",
-    "case_owner",
-    "source",
-    "kind",
-    "q",
-    "ordering",
-    "hardship",
-    "routed",
-    "owned",
-    "page_size",
-]
+# What the pager and the export link carry over from the query string.
+KEPT_KEYS = [*LedgerFilter.base_filters, "page_size"]
 
 
 class LedgerPaginator(selectors.CountCachingPaginator, Paginator):
     pass
 
 
+def _filters(request, forced=None, *, queryset=None):
+    """The ledger's filters from the query string, with a preset's own filters on top."""
+    data = request.GET.copy()
+    for key, value in (forced or {}).items():
+        data[key] = value
+    return LedgerFilter(data, queryset, request=request)
+
+
 def _ledger_page(request, preset):
     title, forced = PRESETS[preset]
-    params = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v != ""}
-    params.update(forced)
-    qs = selectors.ledger(request.user, params)
+    f = _filters(request, forced)
+    # Bad filter values are shown at the form, with the status the API would give, over no rows.
+    qs = f.qs if f.is_valid() else selectors.ledger(request.user).none()
     try:
-        size = min(max(int(params.get("page_size", 50)), 10), 200)
+        size = min(max(int(request.GET.get("page_size", 50)), 10), 200)
     except ValueError:
         size = 50
     page = LedgerPaginator(qs, size).get_page(request.GET.get("page"))
     rows = page.object_list
-    query = urlencode({k: v for k, v in params.items() if k not in forced})
+    kept = {k: v for k, v in request.GET.items() if k in KEPT_KEYS and v != "" and k not in forced}
     return render(
         request,
         "grievances/ledger.html",
@@ -92,25 +85,15 @@ def _ledger_page(request, preset):
             "preset": preset,
             "page": page,
             "rows": rows,
-            "params": params,
-            "query": query,
-            "categories": GrievanceCategory.objects.visible_to(request.user).filter(parent__isnull=True),
-            "units": handling_units_for(request.user).order_by("path").only("id", "name", "level", "depth", "path"),
-            "leaders": selectors.leaders_for(request.user),
-            "statuses": Status.choices,
+            "form": f.form,
+            "query": urlencode(kept),
+            "units": f.units,
             "tiers": Tier.choices,
-            "sources": Source.choices,
-            "orderings": [
-                ("-registered_at", "登记时间（新→旧）"),
-                ("registered_at", "登记时间（旧→新）"),
-                ("due_at", "办结期限（近→远）"),
-                ("-due_at", "办结期限（远→近）"),
-                ("status", "状态"),
-            ],
             # The toolbar when the table lets the user run a bulk action on a row of this page
             # (scope checks of the transition table, read from memory: no query).
             "can_bulk": any(workflow.check(request.user, g, name).allowed for g in rows for name in workflow.BULK),
         },
+        status=400 if f.errors else 200,
     )
 
 
@@ -136,9 +119,10 @@ def owned(request):
 
 @login_required
 def export(request):
-    params = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v != ""}
-    qs = Grievance.objects.actionable_by(request.user, "export")
-    return xlsx_response(selectors.ledger(request.user, params, qs=qs))
+    f = _filters(request, queryset=Grievance.objects.actionable_by(request.user, "export"))
+    if not f.is_valid():
+        return _ledger_page(request, "ledger")
+    return xlsx_response(f.qs)
 
 
 def _back(request):

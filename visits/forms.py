@@ -4,12 +4,22 @@ is offered and accepted through the acting user's scope, like the API's ids."""
 from django import forms
 from django.utils import timezone
 
+from campaigns.api_base import MAX_ID
 from campaigns.choices import VisitMode
+from campaigns.filters import IdField
 from campaigns.forms import KeyRangeMixin, ScopedForm, ScopedModelMultipleChoiceField
 from campaigns.models import User
 
 from .choices import AssignmentKind, EventKind
 from .models import OUT_OF_SCOPE, Household, assignable_visitors
+
+
+class CoverageQuery(forms.Form):
+    """The query string of the coverage page and endpoint: a campaign and a unit, each optional
+    (the views resolve them through the user's scope)."""
+
+    campaign = IdField(max_value=MAX_ID, required=False)
+    unit = IdField(max_value=MAX_ID, required=False)
 
 
 class PersonChoiceField(KeyRangeMixin, forms.ModelChoiceField):

@@ -32,47 +32,26 @@ def current_campaign(user: User, unit: OrgUnit | None = None) -> Campaign | None
 
 
 def households(
-    user: User,
-    *,
-    base: HouseholdQuerySet | None = None,
-    campaign: Campaign | None = None,
-    grid: str | None = None,
-    unit: OrgUnit | None = None,
-    category: str | int | None = None,
-    visited: bool | None = None,
-    mine: bool = False,
-    q: str | None = None,
+    user: User, *, base: HouseholdQuerySet | None = None, campaign: Campaign | None = None
 ) -> QuerySet[Household]:
-    """Households the user may see (of `base`, default all), filtered; annotated with `personal_ok`,
-    `is_visited`, `is_mine`."""
+    """Households the user may see (of `base`, default all), annotated with `personal_ok`, and for
+    `campaign` with `is_visited` and `is_mine` (the filters are `visits.filters.HouseholdFilter`)."""
     base = Household.objects.all() if base is None else base
     qs = base.visible_to(user).with_personal_access(user).select_related("grid")
-    if grid:
-        qs = qs.filter(grid__code=grid)
-    if unit is not None:
-        qs = qs.filter(grid__path__startswith=unit.path)
-    if category:
-        qs = qs.filter(categories__code=category) if not str(category).isdigit() else qs.filter(categories=category)
-    if q:
-        qs = qs.filter(Q(head_name__contains=q) | Q(address__contains=q))
     if campaign is not None:
         visits = Visit.objects.filter(campaign=campaign, household=OuterRef("pk"))
         qs = qs.annotate(is_visited=Exists(visits))
-        if visited is not None:
-            qs = qs.filter(is_visited=visited)
     mine_q = Assignment.objects.filter(household=OuterRef("pk"), visitor=user)
     if campaign is not None:
         mine_q = mine_q.filter(campaign=campaign)
     qs = qs.annotate(is_mine=Exists(mine_q))
-    if mine:
-        qs = qs.filter(is_mine=True)
     return qs.prefetch_related(Prefetch("categories", queryset=FocusCategory.objects.order_by("id"))).distinct()
 
 
 def my_households(user: User, campaign: Campaign) -> list[Household]:
     """A cadre's worklist: assigned households, unvisited first, focus households marked."""
     focus = set(campaign.focus_categories.values_list("id", flat=True))
-    rows = list(households(user, campaign=campaign, mine=True).order_by("grid__code", "address"))
+    rows = list(households(user, campaign=campaign).filter(is_mine=True).order_by("grid__code", "address"))
     for h in rows:
         h.focus_tags = [c for c in h.categories.all() if c.id in focus]
     rows.sort(key=lambda h: (h.is_visited, not h.focus_tags and not h.is_hardship))
