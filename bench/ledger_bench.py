@@ -27,9 +27,12 @@ def build():
     from django.db import connection
     from django.utils import timezone
 
-    from campaigns import calendar, defaults
-    from campaigns.models import Level, Membership, OrgUnit, Role, User
+    from campaigns import calendar
+    from campaigns.choices import Level, Role
+    from campaigns.demo import district_data
+    from campaigns.models import Membership, OrgUnit, User
     from campaigns.services import create_campaign
+    from grievances.demo import ledger_data
     from grievances.models import Grievance, GrievanceCategory
     from grievances.services import seed_categories
 
@@ -61,7 +64,7 @@ def build():
         phase_days={"organise": 10, "visiting": 60, "rectification": 60, "lookback": 30, "summary": 20},
     )
     leaf = list(GrievanceCategory.objects.filter(parent__isnull=False))
-    texts = defaults.DEMO["grievances"]
+    texts = ledger_data()["grievances"]
     statuses = ["registered", "reviewed", "assigned", "planned", "resolved", "closed", "followed_up", "assigned"]
     now = timezone.now()
     # One deadline computation per registration day (the calendar is the only source of deadlines).
@@ -92,7 +95,7 @@ def build():
                 tier="general",
                 status=statuses[i % len(statuses)],
                 content=f"{text['text']}（第{i}号）",
-                reporter_name=defaults.DEMO["person_names"][i % 80],
+                reporter_name=district_data()["person_names"][i % 80],
                 registered_at=reg,
                 registered_by=office,
                 plan_due_at=plan,
@@ -171,12 +174,12 @@ def export_child():
     setup_django(migrate=False)
     from campaigns.models import User
     from grievances import selectors
-    from grievances.api import xlsx_response
+    from grievances.api import export_response
 
     user = User.objects.get(username=f"{PREFIX.lower()}-office")
     before = peak_rss_mib()
     t = time.perf_counter()
-    response = xlsx_response(selectors.ledger(user, {}))
+    response = export_response(selectors.ledger(user))
     size = 0
     for chunk in response.streaming_content:
         size += len(chunk)

@@ -12,7 +12,8 @@ setup_django()
 
 from django.db import transaction  # noqa: E402
 
-from campaigns.models import Level, Membership, OrgUnit, Role, User  # noqa: E402
+from campaigns.choices import Level, Role  # noqa: E402
+from campaigns.models import Membership, OrgUnit, User  # noqa: E402
 
 PREFIX = "BENCH-"
 

@@ -84,7 +84,9 @@ def load():
     from django.utils import timezone
 
     from campaigns import services
-    from campaigns.models import Level, OrgUnit, User
+    from campaigns.choices import Level
+    from campaigns.models import OrgUnit, User
+    from grievances.choices import ANSWERED_STATUSES
     from grievances.models import Grievance, GrievanceCategory, GrievanceEvent
     from visits.models import Household, Visit
 
@@ -186,7 +188,7 @@ def load():
         if kind == "suggestion" and status in ("resolved", "explained", "followed_up", "closed"):
             status = "adopted" if n % 2 else "not_adopted"
         registered = start + timedelta(minutes=rnd.randrange(80 * 24 * 60))
-        answered = status in ("resolved", "explained", "followed_up", "closed", "adopted", "not_adopted")
+        answered = status in ANSWERED_STATUSES
         rows.append(
             {
                 "campaign_id": campaign.pk,

@@ -69,9 +69,10 @@ def main():
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 300_000
     grids = sys.argv[3:]
     if not grids:
-        from campaigns.defaults import DEMO
+        from campaigns.demo import district_data
 
-        grids = [g["code"] for s in DEMO["streets"] for c in s["communities"] for g in c["grids"]]
+        streets = district_data()["streets"]
+        grids = [g["code"] for s in streets for c in s["communities"] for g in c["grids"]]
     t = time.perf_counter()
     generate(path, n, grids)
     print(f"wrote {n} rows to {path} in {time.perf_counter() - t:.1f} s ({Path(path).stat().st_size / 2**20:.1f} MiB)")

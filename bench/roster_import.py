@@ -1,4 +1,4 @@
-"""Roster import benchmark (issue 4): our preview + confirm against the floor.
+"""Roster import benchmark: our preview + confirm against the floor.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zf_visits .venv/bin/python bench/roster_import.py [ROWS]
 
@@ -117,7 +117,8 @@ def ours(path):
 
 def prepare(n, path):
     from bench.roster_generate import generate
-    from campaigns.models import Level, OrgUnit, User
+    from campaigns.choices import Level
+    from campaigns.models import OrgUnit, User
     from campaigns.services import ensure_focus_categories
 
     ensure_focus_categories()

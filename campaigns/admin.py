@@ -13,6 +13,7 @@ from django.db import transaction
 
 from . import calendar, services
 from .access import ScopedQuerySet, can
+from .errors import DomainError
 from .models import (
     CalendarDay,
     CalendarYear,
@@ -24,6 +25,7 @@ from .models import (
     LevelName,
     Membership,
     OrgUnit,
+    Phase,
     Team,
     TeamMember,
     User,
@@ -182,6 +184,36 @@ class TierInline(admin.TabularInline):
     extra = 0
 
 
+def _switch_action(kind, label):
+    """An action switching the selected campaigns to one phase by hand (and locking it there)."""
+
+    def action(modeladmin, request, queryset):
+        for campaign in queryset:
+            try:
+                work = services.switch_phase(actor=request.user, campaign=campaign, phase=kind)
+            except DomainError as exc:
+                modeladmin.message_user(request, exc.message, messages.ERROR)
+                return
+            extra = "，".join(f"{k}：{v}" for k, v in work.items())
+            modeladmin.message_user(
+                request, f"{campaign}：已切换为{label}（已锁定阶段）{'，' + extra if extra else ''}"
+            )
+
+    action.__name__ = f"switch_phase_to_{kind}"
+    action.short_description = f"手动切换阶段为：{label}"
+    return action
+
+
+@admin.action(description="按日期同步阶段")
+def _sync_action(modeladmin, request, queryset):
+    # Syncs every campaign of the tree, not only the selected ones: for admins of all of it.
+    if not OrgUnit.objects.all_actionable_by(request.user, "manage"):
+        modeladmin.message_user(request, "只有管理全部单位的管理员可以按日期同步全部活动阶段", messages.ERROR)
+        return
+    services.sync_phases()
+    modeladmin.message_user(request, "已按日期同步各活动阶段（锁定的活动除外）")
+
+
 @admin.register(Campaign)
 class CampaignAdmin(ScopedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "territory", "year", "phase", "phase_locked"]
@@ -190,6 +222,7 @@ class CampaignAdmin(ScopedAdminMixin, admin.ModelAdmin):
     autocomplete_fields = ["territory"]
     filter_horizontal = ["focus_categories"]
     inlines = [PhaseInline, TierInline, ChecklistInline]
+    actions = [*(_switch_action(kind, label) for kind, label in Phase.choices), _sync_action]
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)

@@ -1,22 +1,25 @@
 import django_filters
 from django.contrib.auth import authenticate
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import mixins, permissions, serializers, status
 from rest_framework.authtoken.models import Token
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import calendar
-from .api_base import MAX_ID, ScopedReadOnlyViewSet
+from . import calendar, services
+from .api_base import MAX_ID, HoldsRule, ScopedGenericViewSet, ScopedReadOnlyViewSet
 from .errors import DomainError
 from .models import Campaign, LevelName, OrgUnit, TeamMember
 from .serializers import (
+    CampaignPhaseSerializer,
     CampaignSerializer,
     DueQuerySerializer,
     DueResponseSerializer,
     MeSerializer,
     OrgUnitSerializer,
+    PhaseSwitchSerializer,
     SpanQuerySerializer,
     SpanResponseSerializer,
     TokenRequestSerializer,
@@ -107,6 +110,38 @@ class CampaignViewSet(ScopedReadOnlyViewSet):
     )
     serializer_class = CampaignSerializer
     filterset_class = CampaignFilter
+
+
+class CampaignPhaseViewSet(mixins.ListModelMixin, ScopedGenericViewSet):
+    """Switch a campaign's phase by hand (an admin over its territory); the switch runs its work
+    (look-back tasks, coverage notices) and locks the phase against the dates."""
+
+    queryset = Campaign.objects.all()
+    serializer_class = CampaignPhaseSerializer
+    permission_classes = [permissions.IsAuthenticated, HoldsRule]
+    required_rule = (Campaign, "manage")
+    object_actions = {"switch": "manage"}
+    pagination_class = None
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list":  # the campaigns this admin may switch, not every one they can see
+            queryset = queryset.actionable_by(self.request.user, "manage")
+        return queryset
+
+    @extend_schema(
+        request=PhaseSwitchSerializer,
+        responses=inline_serializer(
+            "PhaseSwitched", {"phase": serializers.CharField(), "work": serializers.DictField()}
+        ),
+    )
+    @action(detail=True, methods=["post"])
+    def switch(self, request, pk=None):
+        campaign = self.get_object()
+        data = PhaseSwitchSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        work = services.switch_phase(actor=request.user, campaign=campaign, phase=data.validated_data["phase"])
+        return Response({"phase": data.validated_data["phase"], "work": work})
 
 
 class CalendarDueView(APIView):

@@ -7,6 +7,7 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("org-units", api.OrgUnitViewSet, basename="org-unit")
 router.register("campaigns", api.CampaignViewSet, basename="campaign")
+router.register("campaign-phases", api.CampaignPhaseViewSet, basename="campaign-phase")
 
 urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),

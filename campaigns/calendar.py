@@ -8,10 +8,24 @@ sends `schedule_changed` so feature apps recompute their open deadlines.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import (
+    Case,
+    Expression,
+    ExpressionWrapper,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, Least, Mod
 from django.dispatch import Signal
 from django.utils import timezone
 
@@ -114,6 +128,73 @@ def working_days_between(a, b):
     days = _Days(a, b)
     count = sum(1 for i in range(1, (b - a).days + 1) if days.is_workday(a + timedelta(days=i)))
     return Span(count, days.provisional(a, b))
+
+
+# --- the same count in SQL ------------------------------------------------------------------
+# A Monday long ago: weekday(_EPOCH + n) == n % 7, so the weekdays up to a day are arithmetic on
+# its number. Dates before it are never counted.
+_EPOCH = date(2000, 1, 3)
+
+
+class _DayNumber(Func):
+    """Days from _EPOCH to a date expression, as an integer (PostgreSQL: date - date)."""
+
+    output_field = IntegerField()
+    template = "(%(expressions)s - DATE '2000-01-03')"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="CAST(julianday(%(expressions)s) - julianday('2000-01-03') AS INTEGER)"
+        )
+
+
+def working_days_between_expr(a: date | str, b: date | str) -> Expression:
+    """SQL twin of `working_days_between(a, b).working_days`: working days d with a < d <= b,
+    negative when b is before a, NULL when either is NULL.
+
+    `a` and `b` are dates or names of date fields (or annotations) of the query it annotates.
+    Weekdays are counted on day numbers and corrected by the `CalendarDay` exceptions in between
+    (make-up workdays +1, weekday holidays -1), read by one correlated subquery: no Python loop.
+    As in Python, the exceptions count in every year, and a year without a known schedule has
+    none, so it counts Monday–Friday.
+    """
+    nulls = [When(**{f"{x}__isnull": True}, then=Value(None)) for x in (a, b) if isinstance(x, str)]
+    count = ExpressionWrapper(
+        _weekdays_through(b) - _weekdays_through(a) + _exceptions_between(a, b), output_field=IntegerField()
+    )
+    return Case(*nulls, default=count, output_field=IntegerField()) if nulls else count
+
+
+def _weekdays_through(day):
+    """Weekdays in [_EPOCH, day]: five per full week plus the partial week (folded for a date)."""
+    if not isinstance(day, str):
+        n = (local_date(day) - _EPOCH).days + 1
+        return Value(5 * (n // 7) + min(n % 7, 5))
+    n = ExpressionWrapper(_DayNumber(F(day)) + Value(1), output_field=IntegerField())
+    return ExpressionWrapper(Value(5) * (n / Value(7)) + Least(Mod(n, Value(7)), Value(5)), output_field=IntegerField())
+
+
+def _exceptions_between(a, b):
+    """The signed sum of calendar exceptions in (a, b], or minus those in (b, a]."""
+    from .models import CalendarDay
+
+    a, b = (OuterRef(x) if isinstance(x, str) else local_date(x) for x in (a, b))
+    sign = Case(
+        When(is_workday=True, date__week_day__in=[1, 7], then=Value(1)),
+        When(is_workday=False, date__week_day__in=[2, 3, 4, 5, 6], then=Value(-1)),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    ahead = Q(date__gt=a, date__lte=b)
+    behind = Q(date__gt=b, date__lte=a)
+    signed = Case(When(ahead, then=sign), When(behind, then=-sign), default=Value(0), output_field=IntegerField())
+    total = (
+        CalendarDay.objects.filter(ahead | behind)
+        .order_by()
+        .annotate(signed=signed)
+        .values(total=Func(F("signed"), function="SUM", output_field=IntegerField()))
+    )
+    return Coalesce(Subquery(total[:1]), Value(0))
 
 
 def is_working_day(day):

@@ -6,15 +6,24 @@ Everything is get-or-create on stable keys, so running it twice changes nothing.
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 
 from django.conf import settings
 from django.utils import timezone
 
-from . import defaults, services
+from . import services
 from .calendar import local_date
-from .models import Campaign, Level, Membership, OrgUnit, Role, Team, TeamMember, User
+from .choices import Level, Role
+from .datafiles import read_toml
+from .models import Campaign, Membership, OrgUnit, Team, TeamMember, User
 
 DEMO_PHASE_DAYS = {"organise": 15, "visiting": 75, "rectification": 45, "lookback": 30, "summary": 20}
+
+
+@cache
+def district_data():
+    """The fictional district: streets, communities, grids, departments, names, address parts."""
+    return read_toml(__file__, "demo_district.toml")
 
 
 @dataclass
@@ -33,7 +42,7 @@ class DemoContext:
 
 class _Names:
     def __init__(self):
-        self.pool = defaults.DEMO["person_names"]
+        self.pool = district_data()["person_names"]
         self.i = 0
 
     def next(self):
@@ -64,7 +73,7 @@ def _member(user, unit, role, party_leader=False):
 
 def build(households=600, stdout=None):
     ctx = DemoContext(households=households, today=local_date(timezone.now()))
-    data = defaults.DEMO
+    data = district_data()
     names = _Names()
 
     ctx.district = _unit(data["district"]["code"], data["district"]["name"], Level.DISTRICT, None)

@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
 from .api_base import MAX_ID
+from .models import Campaign, Phase
 
 
 class LoginForm(AuthenticationForm):
@@ -99,3 +100,10 @@ class ScopedModelForm(forms.ModelForm):
         for field in self.fields.values():
             if isinstance(field, ScopedChoiceMixin):
                 field.scope_to(user)
+
+
+class PhaseSwitchForm(ScopedForm):
+    """Switch a campaign's phase by hand: only a campaign whose territory the admin manages."""
+
+    campaign = ScopedModelChoiceField(Campaign.objects.all(), action="manage", label="活动")
+    phase = forms.ChoiceField(choices=Phase.choices, label="阶段", error_messages={"invalid_choice": "请选择阶段"})

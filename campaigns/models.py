@@ -5,31 +5,13 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Concat, Substr
 from django.utils import timezone
+from django.utils.translation import gettext
 
-from . import defaults
+from . import presets
 from .access import PATH_SEP, Rule, ScopedQuerySet, path_prefixes, scope
+from .choices import CalendarSource, Level, Phase, Role, TierCode, VisitMode
 
 PATH_DIGITS = 7
-
-
-class Level(models.TextChoices):
-    DISTRICT = "district", "区/县"
-    STREET = "street", "街道/镇"
-    COMMUNITY = "community", "社区/村"
-    GRID = "grid", "网格/楼组"
-    DEPARTMENT = "department", "区直部门"
-
-
-TERRITORIAL_LEVELS = [Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID]
-
-
-class Role(models.TextChoices):
-    CADRE = "cadre", "走访干部"
-    OFFICE = "office", "办公室工作人员"
-    HANDLER = "handler", "责任单位工作人员"
-    LEADER = "leader", "领导"
-    INSPECTOR = "inspector", "督导"
-    ADMIN = "admin", "管理员"
 
 
 class LevelName(models.Model):
@@ -233,21 +215,6 @@ class FocusCategory(models.Model):
         return self.name
 
 
-class Phase(models.TextChoices):
-    ORGANISE = "organise", "组织部署"
-    VISITING = "visiting", "集中走访"
-    RECTIFICATION = "rectification", "集中整改"
-    LOOKBACK = "lookback", "整改回头看"
-    SUMMARY = "summary", "总结评估"
-
-
-class VisitMode(models.TextChoices):
-    IN_PERSON = "in_person", "入户面谈"
-    PHONE = "phone", "电话"
-    WECHAT = "wechat", "微信"
-    SMS = "sms", "短信"
-
-
 def default_allowed_modes():
     return [m.value for m in VisitMode]
 
@@ -308,7 +275,20 @@ class Campaign(models.Model):
         for t in self.tiers.all():
             if t.code == tier:
                 return t.working_days
-        return dict((code, days) for code, _label, days in defaults.DEADLINE_TIERS)[tier]
+        return presets.tier_days(tier)
+
+    def tier_label(self, tier):
+        """The tier's name with this campaign's working days, e.g. 一般问题（15个工作日）."""
+        return tier_label(tier, self.tier_days(tier))
+
+
+def tier_label(tier, days):
+    """A tier's name with its number of working days, as pages and exports show it. 即知即办 is
+    due the same day and shows no number."""
+    label = TierCode(tier).label
+    if tier == TierCode.ON_SPOT:
+        return str(label)
+    return gettext("%(tier)s（%(days)s个工作日）") % {"tier": label, "days": days}
 
 
 class CampaignPhase(models.Model):
@@ -349,7 +329,7 @@ class DeadlineTier(models.Model):
     """Working days allowed for a tier of problem (on-spot, plan, general, major, critical)."""
 
     campaign = models.ForeignKey(Campaign, verbose_name="活动", on_delete=models.CASCADE, related_name="tiers")
-    code = models.CharField("编码", max_length=20, choices=[(c, label) for c, label, _d in defaults.DEADLINE_TIERS])
+    code = models.CharField("编码", max_length=20, choices=TierCode.choices)
     label = models.CharField("名称", max_length=30)
     working_days = models.PositiveSmallIntegerField("工作日")
 
@@ -424,9 +404,7 @@ class CalendarDay(models.Model):
     date = models.DateField("日期", unique=True)
     is_workday = models.BooleanField("是否工作日")
     name = models.CharField("名称", max_length=50, blank=True)
-    source = models.CharField(
-        "来源", max_length=10, choices=[("official", "官方安排"), ("admin", "管理员维护")], default="admin"
-    )
+    source = models.CharField("来源", max_length=10, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
 
     class Meta:
         verbose_name = verbose_name_plural = "节假日与调休"
@@ -440,9 +418,7 @@ class CalendarYear(models.Model):
     """A year whose official schedule is loaded: deadlines in it are final, not provisional."""
 
     year = models.PositiveSmallIntegerField("年份", unique=True)
-    source = models.CharField(
-        "来源", max_length=10, choices=[("official", "官方安排"), ("admin", "管理员维护")], default="admin"
-    )
+    source = models.CharField("来源", max_length=10, choices=CalendarSource.choices, default=CalendarSource.ADMIN)
     loaded_at = models.DateTimeField("载入时间", default=timezone.now)
 
     class Meta:

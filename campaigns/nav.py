@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from .access import scope
-from .models import Role
+from .choices import Role
 
 
 def items(request):

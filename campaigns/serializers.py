@@ -1,7 +1,18 @@
 from rest_framework import serializers
 
 from .access import scope
-from .models import Campaign, CampaignPhase, ChecklistItem, DeadlineTier, FocusCategory, Membership, OrgUnit, Team, User
+from .models import (
+    Campaign,
+    CampaignPhase,
+    ChecklistItem,
+    DeadlineTier,
+    FocusCategory,
+    Membership,
+    OrgUnit,
+    Phase,
+    Team,
+    User,
+)
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
@@ -133,3 +144,14 @@ class SpanQuerySerializer(serializers.Serializer):
 class SpanResponseSerializer(serializers.Serializer):
     working_days = serializers.IntegerField()
     provisional = serializers.BooleanField()
+
+
+class PhaseSwitchSerializer(serializers.Serializer):
+    phase = serializers.ChoiceField(choices=Phase.choices)
+
+
+class CampaignPhaseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Campaign
+        fields = ["id", "name", "phase", "phase_locked"]
+        read_only_fields = fields

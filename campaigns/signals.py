@@ -1,9 +1,25 @@
-"""Logins, logouts and failed logins go into the audit trail (等保 2.0: 登录审计)."""
+"""Signals of the foundation, and its receivers of Django's login signals.
+
+The feature apps hang their work on a campaign's phases here instead of being called by the
+foundation (which imports none of them):
+
+- `phase_changed` (sender=Campaign; campaign, old, new) is sent on commit after a phase switch,
+  by hand or by the dates. A receiver returns what it did as counts (`{"followups": 3}`) or None;
+  the switch adds them up and reports them.
+- `phases_synced` (sender=Campaign; as_of, started_at, finished_at, counts, failures, error) is sent
+  on commit after a sync of every campaign's phase with its dates, with the switches it made and
+  the work reported for them.
+
+Logins, logouts and failed logins go into the audit trail (等保 2.0: 登录审计).
+"""
 
 from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
+
+phase_changed = Signal()
+phases_synced = Signal()
 
 
 def _client_ip(request):

@@ -4,7 +4,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from .access import scope
-from .models import Campaign, OrgUnit, Role
+from .choices import Role
+from .models import Campaign, OrgUnit
 
 # What each role's home page offers, in the order a user of that role needs it.
 ROLE_HOME = {

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "auditlog",
     "django_celery_beat",
     "campaigns",
+    "notifications",
     "visits",
     "grievances",
     "reports",
@@ -227,16 +228,16 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     # One name per choice set when several fields share it.
     "ENUM_NAME_OVERRIDES": {
-        "PhaseEnum": "campaigns.models.Phase",
-        "GrievanceStatusEnum": "grievances.models.Status",
-        "GrievanceSourceEnum": "grievances.models.Source",
+        "PhaseEnum": "campaigns.choices.Phase",
+        "GrievanceStatusEnum": "grievances.choices.Status",
+        "GrievanceSourceEnum": "grievances.choices.Source",
         "ViolationOriginEnum": "reports.models.Violation.Origin",
         "ImportStatusEnum": "campaigns.lib.imports.ImportStatus",
-        "HouseholdKindEnum": "visits.models.HouseholdKind",
-        "AssignmentKindEnum": "visits.models.AssignmentKind",
-        "EventReportKindEnum": "visits.models.EVENT_KIND_CHOICES",
-        "GrievanceKindEnum": "grievances.models.Kind",
-        "LevelEnum": "campaigns.models.Level",
+        "HouseholdKindEnum": "visits.choices.HouseholdKind",
+        "AssignmentKindEnum": "visits.choices.AssignmentKind",
+        "EventReportKindEnum": "visits.choices.EventKind",
+        "GrievanceKindEnum": "grievances.choices.Kind",
+        "LevelEnum": "campaigns.choices.Level",
     },
 }
 

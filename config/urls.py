@@ -10,6 +10,7 @@ api_patterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include("campaigns.api_urls")),
+    path("", include("notifications.api_urls")),
     path("", include("visits.api_urls")),
     path("", include("grievances.api_urls")),
     path("", include("reports.api_urls")),
@@ -21,5 +22,6 @@ urlpatterns = [
     path("", include("campaigns.urls")),
     path("visits/", include("visits.urls")),
     path("grievances/", include("grievances.urls")),
+    path("grievances/", include("notifications.urls")),
     path("reports/", include("reports.urls")),
 ]

@@ -1,9 +1,24 @@
-"""Configuration screens: the category taxonomy; the ledger itself is read-only here (status only
-changes through transitions, see workflow.py)."""
+"""Configuration screens: the category taxonomy and the deadline settings; the ledger itself is
+read-only here (status only changes through transitions, see workflow.py).
+
+Sweep runs, deadline notices and look-back tasks are written by the sweeps and the workflow: staff
+who are not superusers read them within their scope; the settings are for admins of the whole tree.
+"""
 
 from django.contrib import admin
 
-from .models import Grievance, GrievanceCategory, GrievanceEvent, ImportJob
+from campaigns.admin import ScopedAdminMixin, WholeTreeAdminMixin
+
+from .models import (
+    DeadlineSettings,
+    FollowUp,
+    Grievance,
+    GrievanceCategory,
+    GrievanceEvent,
+    ImportJob,
+    NoticeLog,
+    SweepRun,
+)
 
 
 @admin.register(GrievanceCategory)
@@ -45,3 +60,36 @@ class ImportJobAdmin(admin.ModelAdmin):
     list_display = ["id", "original_name", "status", "created_by", "to_create", "error_count", "created_at"]
     list_filter = ["status"]
     readonly_fields = [f.name for f in ImportJob._meta.fields]
+
+
+class ReadInScopeAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    manage_action = None
+
+
+@admin.register(DeadlineSettings)
+class DeadlineSettingsAdmin(WholeTreeAdminMixin, admin.ModelAdmin):
+    list_display = ["__str__", "reminder_days", "supervision_list_days", "followup_days"]
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not DeadlineSettings.objects.exists()
+
+
+@admin.register(SweepRun)
+class SweepRunAdmin(ReadInScopeAdmin):
+    list_display = ["kind", "as_of", "started_at", "finished_at", "counts", "queries", "failures"]
+    list_filter = ["kind"]
+    readonly_fields = [f.name for f in SweepRun._meta.fields]
+
+
+@admin.register(NoticeLog)
+class NoticeLogAdmin(ReadInScopeAdmin):
+    list_display = ["grievance", "deadline", "kind", "due_at", "created_at"]
+    list_filter = ["kind", "deadline"]
+    raw_id_fields = ["grievance", "sweep"]
+
+
+@admin.register(FollowUp)
+class FollowUpAdmin(ReadInScopeAdmin):
+    list_display = ["__str__", "kind", "assignee", "due_at", "status", "satisfaction"]
+    list_filter = ["kind", "status", "satisfaction"]
+    raw_id_fields = ["grievance", "household", "assignee", "recorded_by"]

@@ -1,24 +1,35 @@
-"""The ledger API: list/create/update, transitions, merge, Excel export and import."""
+"""The ledger API: list/create/update, transitions, merge, Excel export and import; look-back tasks,
+sweep runs and the supervision list."""
 
+import django_filters
 from django.utils import timezone
+from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, permissions, status
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+    inline_serializer,
+)
+from rest_framework import mixins, permissions, serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
-from campaigns.api_base import ScopedGenericViewSet, ScopedReadOnlyViewSet
+from campaigns.api_base import HoldsRule, ScopedGenericViewSet, ScopedModelChoiceFilter, ScopedReadOnlyViewSet
 from campaigns.errors import InvalidInput
 from campaigns.lib.imports import ImportStatus
 from campaigns.lib.xlsx import xlsx_response
+from campaigns.models import Campaign
 from campaigns.pagination import Pagination
 
-from . import excel, selectors, services, workflow
-from .models import Grievance, GrievanceCategory, ImportJob
+from . import excel, followups, selectors, services, workflow
+from .filters import LedgerFilter
+from .models import FollowUp, FollowUpKind, FollowUpStatus, Grievance, GrievanceCategory, ImportJob, NoticeLog, SweepRun
 from .serializers import (
     CategorySerializer,
     EventSerializer,
+    FollowUpSerializer,
     GrievanceCreatedSerializer,
     GrievanceCreateSerializer,
     GrievanceSerializer,
@@ -26,27 +37,12 @@ from .serializers import (
     LedgerImportJobSerializer,
     LedgerUploadSerializer,
     MergeRequestSerializer,
+    RecordSerializer,
+    SupervisionSerializer,
+    SweepRunSerializer,
     TransitionOptionSerializer,
     TransitionRequestSerializer,
 )
-
-LEDGER_PARAMS = [
-    OpenApiParameter("status", str, description="状态（逗号分隔）"),
-    OpenApiParameter("tier", str, description="层级（逗号分隔）"),
-    OpenApiParameter("category", int, description="类别（含下级类别）"),
-    OpenApiParameter("unit", int, description="所属或责任单位（含下级）"),
-    OpenApiParameter("overdue", bool, description="办结已超期"),
-    OpenApiParameter("plan_overdue", bool, description="方案已超期"),
-    OpenApiParameter("due_this_week", bool, description="本周到期"),
-    OpenApiParameter("case_owner", int, description="包案领导"),
-    OpenApiParameter("source", str, description="来源"),
-    OpenApiParameter("kind", str, description="类型"),
-    OpenApiParameter("hardship", bool, description="特殊困难户"),
-    OpenApiParameter("routed", bool, description="交办给我单位的"),
-    OpenApiParameter("owned", bool, description="我包案的"),
-    OpenApiParameter("q", str, description="全文搜索"),
-    OpenApiParameter("ordering", str, enum=list(selectors.ORDERINGS)),
-]
 
 
 class CategoryViewSet(ScopedReadOnlyViewSet):
@@ -64,10 +60,7 @@ class LedgerPagination(Pagination):
         pass
 
 
-@extend_schema_view(
-    list=extend_schema(parameters=LEDGER_PARAMS),
-    retrieve=extend_schema(responses=GrievanceSerializer),
-)
+@extend_schema_view(retrieve=extend_schema(responses=GrievanceSerializer))
 class GrievanceViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -78,15 +71,19 @@ class GrievanceViewSet(
     queryset = Grievance.objects.all()
     serializer_class = GrievanceSerializer
     pagination_class = LedgerPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = LedgerFilter
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
     object_actions = {"partial_update": "edit", "update": "edit", "merge": "merge"}
 
     def filter_queryset(self, queryset):
-        """The ledger's filters and deadline annotations on top of the scoped queryset."""
-        params = self.request.query_params if self.action in ("list", "export") else {}
-        return selectors.ledger(self.request.user, params, qs=queryset)
+        """The scoped queryset with its deadlines annotated; the list and the export take the
+        ledger's filters too (LedgerFilter annotates on its way)."""
+        if self.action in ("list", "export"):
+            return super().filter_queryset(queryset)
+        return selectors.ledger(self.request.user, qs=queryset)
 
     def list(self, request, *args, **kwargs):
         qs = self.filter_queryset(self.get_queryset())
@@ -193,13 +190,12 @@ class GrievanceViewSet(
         return Response(EventSerializer(selectors.timeline(g), many=True).data)
 
     @extend_schema(
-        parameters=LEDGER_PARAMS,
+        filters=True,
         responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
     )
     @action(detail=False, methods=["get"])
     def export(self, request):
-        qs = Grievance.objects.actionable_by(request.user, "export")
-        return export_response(selectors.ledger(request.user, request.query_params, qs=qs))
+        return export_response(self.filter_queryset(Grievance.objects.actionable_by(request.user, "export")))
 
 
 def _fresh(request, pk):
@@ -248,3 +244,77 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, ScopedGe
         job = excel.confirm_import(actor=request.user, job=self.get_object())
         code = status.HTTP_200_OK if job.status == ImportStatus.DONE else status.HTTP_202_ACCEPTED
         return Response(LedgerImportJobSerializer(job).data, status=code)
+
+
+class FollowUpFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=FollowUpStatus.choices)
+    kind = django_filters.ChoiceFilter(choices=FollowUpKind.choices)
+    campaign = ScopedModelChoiceFilter(queryset=Campaign.objects.all())
+
+    class Meta:
+        model = FollowUp
+        fields = ["status", "kind", "campaign"]
+
+
+class FollowUpViewSet(ScopedReadOnlyViewSet):
+    """The caller's look-back tasks (回头看). `?scope=unit` lists those of the caller's units (office)."""
+
+    queryset = FollowUp.objects.select_related("household", "grievance")
+    serializer_class = FollowUpSerializer
+    filterset_class = FollowUpFilter
+    object_actions = {"record": "record"}
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.action == "list" and self.request.query_params.get("scope") != "unit":
+            queryset = queryset.assigned_to(self.request.user)
+        return queryset
+
+    @extend_schema(request=RecordSerializer, responses=FollowUpSerializer)
+    @action(detail=True, methods=["post"])
+    def record(self, request, pk=None):
+        """Record the look-back: satisfied closes the entry, not satisfied reopens it."""
+        fu = self.get_object()
+        data = RecordSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fu = followups.record_followup(actor=request.user, followup=fu, **data.validated_data)
+        return Response(FollowUpSerializer(fu).data)
+
+
+class MayStartSweeps(permissions.BasePermission):
+    """Sweeps and their runs cover the whole tree: an admin of every unit, not of one street."""
+
+    def has_permission(self, request, view):
+        return SweepRun.objects.may_start(request.user)
+
+
+class SweepRunViewSet(ScopedReadOnlyViewSet):
+    """Background runs for admins of the whole tree; POST run/ starts a deadline sweep now (in the worker)."""
+
+    queryset = SweepRun.objects.all()
+    serializer_class = SweepRunSerializer
+    permission_classes = [permissions.IsAuthenticated, MayStartSweeps]
+    filterset_fields = ["kind"]
+
+    @extend_schema(request=None, responses=inline_serializer("SweepQueued", {"queued": serializers.BooleanField()}))
+    @action(detail=False, methods=["post"])
+    def run(self, request):
+        from .tasks import sweep_deadlines
+
+        sweep_deadlines.delay()
+        return Response({"queued": True}, status=202)
+
+
+class SupervisionListViewSet(ScopedReadOnlyViewSet):
+    """The upper level's supervision list (督办清单): entries overdue by M working days or more.
+    The same "supervise" rule as the page: who holds none of its roles gets a 403 on both."""
+
+    queryset = NoticeLog.objects.all()
+    serializer_class = SupervisionSerializer
+    permission_classes = [permissions.IsAuthenticated, HoldsRule]
+    required_rule = (NoticeLog, "supervise")
+
+    def get_queryset(self):
+        # The selector's rows (listed, still overdue, still open) under the "supervise" rule, which
+        # narrows visible_to: exactly what the page lists.
+        return selectors.supervision_list(self.request.user)

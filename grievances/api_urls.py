@@ -1,6 +1,5 @@
 """API routes of this app, included under /api/ by config/urls.py."""
 
-from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from . import api
@@ -14,9 +13,8 @@ router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("grievance-categories", api.CategoryViewSet, basename="grievance-category")
 router.register("grievances", api.GrievanceViewSet, basename="grievance")
+router.register("followups", api.FollowUpViewSet, basename="followup")
+router.register("sweep-runs", api.SweepRunViewSet, basename="sweep-run")
+router.register("supervision-list", api.SupervisionListViewSet, basename="supervision-list")
 
-urlpatterns = [
-    *imports.urls,
-    *router.urls,
-    path("", include("grievances.api_background")),  # notifications, follow-ups, sweeps (issue 6)
-]
+urlpatterns = [*imports.urls, *router.urls]

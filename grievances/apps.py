@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class GrievancesConfig(AppConfig):
@@ -8,11 +9,22 @@ class GrievancesConfig(AppConfig):
     def ready(self):
         from auditlog.registry import auditlog
 
-        from . import admin_background, models, signals  # noqa: F401  (receivers, background admin)
-        from .followups import on_post_transition
+        from campaigns.calendar import schedule_changed
+        from campaigns.signals import phase_changed, phases_synced
+
+        from . import models, receivers
+        from .signals import post_transition
 
         for model in (models.Grievance, models.GrievanceCategory, models.Reporter, models.Attachment):
             if not auditlog.contains(model):
                 auditlog.register(model)
-        # Look-back follow-ups are created when the workflow answers an entry (issue 6).
-        signals.post_transition.connect(on_post_transition, dispatch_uid="grievances.followups.on_post_transition")
+        post_transition.connect(receivers.on_post_transition, dispatch_uid="grievances_followup_when_answered")
+        phase_changed.connect(receivers.start_lookback, dispatch_uid="grievances_start_lookback")
+        phases_synced.connect(receivers.record_phase_sync, dispatch_uid="grievances_record_phase_sync")
+        schedule_changed.connect(receivers.recompute_on_schedule_change, dispatch_uid="grievances_recompute_deadlines")
+        post_save.connect(
+            receivers.invalidate_counts, sender=models.Grievance, dispatch_uid="grievances_bump_generation_save"
+        )
+        post_delete.connect(
+            receivers.invalidate_counts, sender=models.Grievance, dispatch_uid="grievances_bump_generation_delete"
+        )

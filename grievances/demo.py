@@ -1,19 +1,28 @@
-"""Demo ledger for `seed_demo`: about 156 entries like seeds/000, built through the services.
+"""Demo ledger for `seed_demo`: about 156 entries like seeds/000, built through the services,
+then one overdue entry, the answered entries' look-back tasks and one deadline sweep.
 
 Every entry goes through `register_grievance()` and `transition()`, so each has its timeline and
 audit trail. Entries carry a stable `external_ref` (DEMO-001...), so running twice adds nothing.
+The sweep runs here, before the reports' demo runs its detectors over the ledger, so that the
+inbox shows notices at once; the beat keeps sweeping every 15 minutes after that.
 """
 
 from datetime import time, timedelta
+from functools import cache
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from campaigns import calendar, defaults
-from campaigns.models import Membership, Role, User
+from campaigns import calendar
+from campaigns.choices import Role
+from campaigns.datafiles import read_toml
+from campaigns.demo import district_data
+from campaigns.models import Membership, User
 
-from . import services
-from .models import Grievance, GrievanceCategory
+from . import services, taxonomy
+from .followups import LOOKBACK_STATUSES, ensure_followup_for
+from .models import FollowUp, Grievance, GrievanceCategory
+from .sweep import sweep_deadlines
 
 TOTAL = 156
 # The life an entry has lived so far, cycled over the ledger (every status appears).
@@ -46,6 +55,12 @@ PROBLEM_PATHS = [
 SUGGESTION_PATHS = ["adopted", "not_adopted", "reviewed", "assigned", "adopted", "registered"]
 
 
+@cache
+def ledger_data():
+    """The demo texts and the demo district's 归口 routing (data/demo_ledger.toml)."""
+    return read_toml(__file__, "demo_ledger.toml")
+
+
 def _actors(ctx):
     office = User.objects.filter(username="bgs-d01").first() or ctx.users["admin"]
     handlers = {
@@ -55,14 +70,34 @@ def _actors(ctx):
     return office, handlers
 
 
+def _routing(ctx):
+    """The demo district's 归口 departments by category code: a child follows its top-level
+    category unless the demo names an exception (None: routed by territory, 属地管理)."""
+    departments = {d.code: d for d in ctx.departments}
+    by_top = ledger_data()["department_by_category"]
+    by_child = ledger_data()["department_by_subcategory"]
+    routing = {}
+    for top in taxonomy.categories():
+        routing[top.code] = departments.get(by_top.get(top.code))
+        for child in top.children:
+            code = by_child[child.code] if child.code in by_child else by_top.get(top.code)
+            routing[child.code] = departments.get(code)
+    return routing
+
+
 def _texts():
     """The demo texts, grouped so that the four groups of seeds/000 all appear."""
-    return defaults.DEMO["grievances"]
+    return ledger_data()["grievances"]
 
 
 def seed(ctx):
     if not ctx.campaign or not ctx.grids:
         return
+    _seed_entries(ctx)
+    seed_notices(ctx)
+
+
+def _seed_entries(ctx):
     done = set(
         Grievance.objects.filter(campaign=ctx.campaign, external_ref__startswith="DEMO-").values_list(
             "external_ref", flat=True
@@ -71,8 +106,7 @@ def seed(ctx):
     if len(done) >= TOTAL:
         ctx.log.append(f"问题台账：已有 {len(done)} 条演示条目，未重复生成")
         return
-    routing = {d.code: d for d in ctx.departments}
-    services.seed_categories(routing=routing)
+    services.seed_categories(routing=_routing(ctx))
     categories = {c.code: c for c in GrievanceCategory.objects.select_related("default_department")}
     office, handlers = _actors(ctx)
     leader = ctx.users["leader"]
@@ -127,7 +161,7 @@ def seed(ctx):
             campaign=ctx.campaign,
             reporter_name=""
             if household
-            else defaults.DEMO["person_names"][(i * 5) % len(defaults.DEMO["person_names"])],
+            else district_data()["person_names"][(i * 5) % len(district_data()["person_names"])],
             registered_at=registered_at,
             external_ref=ref,
         )
@@ -140,54 +174,128 @@ def seed(ctx):
 def _live(g, path, *, office, handlers, leader, previous, i):
     """Move one entry along its path, as the office, the handling unit and the leader would."""
     run = lambda actor, name, **f: services.transition(actor=actor, grievance=g, name=name, **f)  # noqa: E731
-    if path == "registered":
-        return
-    if path == "merged" and previous is not None and previous.status not in ("closed", "merged", "withdrawn"):
-        run(office, "merge", into=previous.pk, note="同一问题重复反映，合并办理")
-        return
-    if path == "on_spot":
-        run(office, "solve_on_spot", result="走访时当场答复并协调解决")
-        return
-    if path == "withdrawn":
-        run(office, "withdraw", note="群众表示问题已自行解决，申请撤回")
+    if path == "registered" or _settled_at_intake(run, path, office=office, previous=previous):
         return
     run(office, "review", note="经核实，情况属实")
     if path == "reviewed":
         return
-    dept = g.category.default_department or (g.category.parent.default_department if g.category.parent_id else None)
-    target = dept if dept is not None and i % 2 == 0 else g.unit.parent
-    owner = leader.pk if i % 26 == 3 or path == "escalated" else None
-    run(office, "assign", handling_unit=target.pk, **({"case_owner": owner} if owner else {}))
-    actor = handlers.get(target.pk, office)
-    if path in ("adopted", "not_adopted"):
-        if path == "adopted":
-            run(actor, "adopt", result="建议已采纳，纳入今年民生实事项目")
-        else:
-            run(actor, "reject_suggestion", note="经研究，暂不具备实施条件，已向群众说明")
-        return
-    if path == "assigned":
-        return
-    if path == "extended":
-        run(actor, "request_extension", note="涉及多个部门，需协调资金", days=10)
-        run(leader, "approve_extension", note="同意延期")
-        return
-    if path == "escalated":
-        run(actor, "escalate", note="本级无法协调，提请上级统筹")
+    actor = _route(g, run, path, office=office, handlers=handlers, leader=leader, i=i)
+    if _settled_by_handler(run, path, actor=actor, leader=leader):
         return
     run(actor, "propose_plan", proposed_solution="制定整改方案，明确责任人和完成时限")
     if path == "planned":
         return
+    _answer(g, run, path, actor=actor)
+    if path == "resolved" or path == "explained":
+        return
+    _look_back(run, path, office=office, i=i)
+
+
+def _settled_at_intake(run, path, *, office, previous):
+    """Merge, solve on the spot or withdraw before any review; False when the path goes on."""
+    if path == "merged" and previous is not None and previous.status not in ("closed", "merged", "withdrawn"):
+        run(office, "merge", into=previous.pk, note="同一问题重复反映，合并办理")
+    elif path == "on_spot":
+        run(office, "solve_on_spot", result="走访时当场答复并协调解决")
+    elif path == "withdrawn":
+        run(office, "withdraw", note="群众表示问题已自行解决，申请撤回")
+    else:
+        return False
+    return True
+
+
+def _route(g, run, path, *, office, handlers, leader, i):
+    """Route the entry to its department or the unit above, the leader owning some cases; returns
+    who acts for the handling unit."""
+    dept = g.category.default_department or (g.category.parent.default_department if g.category.parent_id else None)
+    target = dept if dept is not None and i % 2 == 0 else g.unit.parent
+    owner = leader.pk if i % 26 == 3 or path == "escalated" else None
+    run(office, "assign", handling_unit=target.pk, **({"case_owner": owner} if owner else {}))
+    return handlers.get(target.pk, office)
+
+
+def _settled_by_handler(run, path, *, actor, leader):
+    """Decide a suggestion, stay assigned, get an extension or escalate; False when a plan follows."""
+    if path == "adopted":
+        run(actor, "adopt", result="建议已采纳，纳入今年民生实事项目")
+    elif path == "not_adopted":
+        run(actor, "reject_suggestion", note="经研究，暂不具备实施条件，已向群众说明")
+    elif path == "extended":
+        run(actor, "request_extension", note="涉及多个部门，需协调资金", days=10)
+        run(leader, "approve_extension", note="同意延期")
+    elif path == "escalated":
+        run(actor, "escalate", note="本级无法协调，提请上级统筹")
+    elif path != "assigned":
+        return False
+    return True
+
+
+def _answer(g, run, path, *, actor):
+    """Answer a planned problem: an explanation, or a resolution with its evidence."""
     if path == "explained":
         run(actor, "explain", result="经核查不符合政策规定，已当面解释说明")
     else:
         evidence = ContentFile("整改前后照片及验收记录（演示）".encode(), name=f"佐证-{g.pk}.txt")
         run(actor, "resolve", result="已按方案整改完毕，现场验收合格", evidence=[evidence])
-    if path == "resolved" or path == "explained":
-        return
+
+
+def _look_back(run, path, *, office, i):
+    """The office's follow-up call, then reopen or close."""
     satisfaction = "not_satisfied" if path == "reopened" else ("satisfied" if i % 3 else "basically_satisfied")
     run(office, "follow_up", satisfaction=satisfaction, notes="电话回访")
     if path == "reopened":
         run(office, "reopen", note="群众不满意，重新办理")
-        return
-    if path == "closed":
+    elif path == "closed":
         run(office, "close", note="群众满意，予以销号")
+
+
+# --- an overdue entry, look-back tasks and a first sweep -------------------------------------
+OVERDUE_TEXT = "3号楼前的路灯坏了半个多月，晚上出门黑漆漆的，老人都不敢下楼。（演示：已超期）"
+
+
+def _overdue_category():
+    wanted = ledger_data()["grievances"][0]["category"]
+    category = GrievanceCategory.objects.filter(code=wanted).first()
+    if category is None:
+        top = taxonomy.categories()[0]
+        parent, _ = GrievanceCategory.objects.get_or_create(code=top.code, defaults={"name": top.name})
+        child = top.children[0]
+        category, _ = GrievanceCategory.objects.get_or_create(
+            code=child.code, defaults={"name": child.name, "parent": parent}
+        )
+    return category
+
+
+def seed_notices(ctx):
+    """One overdue entry in the cadre's community (the first street's office gets its 督办 notice),
+    look-back tasks for the answered entries, and one deadline sweep. Idempotent: the entry is
+    found by its text, and the sweep never sends a notice twice."""
+    from visits.models import Household
+
+    cadre = ctx.users["cadre"]
+    community = cadre.memberships.first().unit
+    grid = next((g for g in ctx.grids if g.parent_id == community.pk), ctx.grids[0])
+    if not Grievance.objects.filter(campaign=ctx.campaign, content=OVERDUE_TEXT).exists():
+        household = Household.objects.filter(grid=grid).order_by("id").first()
+        # Registered 40 days ago: both the plan (5) and the resolution (15 working days) deadlines passed.
+        # Collected offline and entered afterwards: only office staff may backdate.
+        services.register_grievance(
+            actor=ctx.users["office"],
+            content=OVERDUE_TEXT,
+            category=_overdue_category(),
+            household=household,
+            unit=None if household else grid,
+            campaign=ctx.campaign,
+            registered_at=timezone.now() - timedelta(days=40),
+        )
+        ctx.log.append("回头看/督办：已登记 1 条超期演示问题")
+    answered = Grievance.objects.filter(campaign=ctx.campaign, status__in=LOOKBACK_STATUSES).exclude(
+        pk__in=FollowUp.objects.values("grievance_id")
+    )
+    for pk in answered.values_list("pk", flat=True):
+        ensure_followup_for(grievance_id=pk)
+    run = sweep_deadlines()
+    ctx.log.append(
+        f"期限扫描：提醒 {run.counts['reminder']}，预警 {run.counts['warning']}，督办 {run.counts['supervision']}，"
+        f"站内消息 {run.counts['notifications']}"
+    )

@@ -7,6 +7,7 @@ with a leading apostrophe. Import strips the apostrophe; it follows the shared i
 """
 
 import io
+import re
 from collections.abc import Callable
 from datetime import datetime
 from typing import IO
@@ -16,15 +17,17 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from python_calamine import CalamineWorkbook
 
-from campaigns import calendar
+from campaigns import calendar, presets
+from campaigns.choices import Level
 from campaigns.errors import DomainError, InvalidInput
 from campaigns.lib import imports
 from campaigns.lib.imports import Importer, ImportErrors
+from campaigns.lib.masking import mask_phone
 from campaigns.lib.xlsx import FORMULA_PREFIXES, Sheet, write_xlsx
-from campaigns.models import Campaign, OrgUnit, User
-from visits.validators import mask_phone
+from campaigns.models import Campaign, DeadlineTier, OrgUnit, User, tier_label
 
-from .models import GrievanceCategory, ImportJob, Kind, Source, Status, Tier
+from .choices import Kind, Satisfaction, Source, Status, Tier
+from .models import GrievanceCategory, ImportJob
 
 HEADERS = [
     "序号",
@@ -51,28 +54,42 @@ HEADERS = [
 ]
 # Columns an offline ledger must have for import (the same layout; extra columns are ignored).
 IMPORT_REQUIRED = ["登记时间", "所属单位", "反映内容", "问题类别"]
+# An exported tier reads 一般问题（15个工作日）: the days are the campaign's, the tier is the name.
+DAYS_SUFFIX = re.compile(r"\s*[（(]\s*\d+\s*个工作日\s*[）)]$")
 
 STATUS = dict(Status.choices)
 KIND = dict(Kind.choices)
 SOURCE = dict(Source.choices)
 TIER = dict(Tier.choices)
-SATISFACTION = {"satisfied": "满意", "basically_satisfied": "基本满意", "not_satisfied": "不满意"}
-LEVEL = {
-    "grid": "网格/楼组",
-    "community": "社区/村",
-    "street": "街道/镇",
-    "district": "区/县",
-    "department": "区直部门",
-}
+SATISFACTION = dict(Satisfaction.choices)
+LEVEL = dict(Level.choices)
 
 
 def _local(dt):
     return dt.astimezone(calendar.SHANGHAI).strftime("%Y-%m-%d %H:%M") if dt else ""
 
 
+def _tier_labels():
+    """The label of a tier with its campaign's working days, by (campaign id, tier code).
+
+    One small query for every campaign's deadline table (five rows each), not one per entry."""
+    days = {(c, code): d for c, code, d in DeadlineTier.objects.values_list("campaign_id", "code", "working_days")}
+    labels = {}
+
+    def label(campaign_id, tier):
+        key = (campaign_id, tier)
+        if key not in labels:
+            d = days.get(key)
+            labels[key] = tier_label(tier, presets.tier_days(tier) if d is None else d) if tier in TIER else tier
+        return labels[key]
+
+    return label
+
+
 def export_rows(qs, now=None):
     """Tuples of the ledger layout, read in chunks from the database (no model instances kept)."""
     now = now or timezone.now()
+    tier_of = _tier_labels()
     fields = [
         "external_ref",
         "registered_at",
@@ -94,6 +111,7 @@ def export_rows(qs, now=None):
         "result",
         "satisfaction",
         "resolved_level",
+        "campaign_id",
     ]
     for i, r in enumerate(qs.values_list(*fields).iterator(chunk_size=2000), start=1):
         (
@@ -117,6 +135,7 @@ def export_rows(qs, now=None):
             result,
             sat,
             level,
+            campaign_id,
         ) = r
         yield (
             i,
@@ -129,7 +148,7 @@ def export_rows(qs, now=None):
             KIND.get(kind, kind),
             cat,
             SOURCE.get(source, source),
-            TIER.get(tier, tier),
+            tier_of(campaign_id, tier),
             STATUS.get(status, status),
             handling or "",
             owner or "",
@@ -149,8 +168,6 @@ def export_file(qs, title: str = "问题整改台账") -> IO[bytes]:
 
 
 # --- import --------------------------------------------------------------------------------
-# Tiers as offline ledgers often name them, besides our own labels.
-TIER_ALIASES = {"一般问题": "general", "较大问题": "major", "重大问题": "critical"}
 PROGRESS_EVERY = 500
 
 
@@ -253,9 +270,10 @@ class _Choices:
         for u in OrgUnit.objects.territorial().actionable_by(actor, "register"):
             self.units.setdefault(u.name, u.pk)
             self.units[u.code] = u.pk
-        self.kinds = {v: k for k, v in KIND.items()} | {k: k for k in KIND}
-        self.sources = {v: k for k, v in SOURCE.items()} | {k: k for k in SOURCE}
-        self.tiers = {v: k for k, v in TIER.items()} | {k: k for k in TIER} | TIER_ALIASES
+        self.kinds = {str(v): k for k, v in KIND.items()} | {k: k for k in KIND}
+        self.sources = {str(v): k for k, v in SOURCE.items()} | {k: k for k in SOURCE}
+        self.tiers = {str(v): k for k, v in TIER.items()} | {k: k for k in TIER}
+        self.tier_names = [str(label) for label in Tier.labels]
 
 
 def validate_rows(
@@ -325,15 +343,16 @@ def _check_row(
     cat_id = choices.categories.get(cell("问题类别"))
     if cat_id is None:
         problems.append(("问题类别", f"问题类别“{cell('问题类别')}”不存在"))
-    kind = choices.kinds.get(cell("类型") or "问题")
+    kind = choices.kinds.get(cell("类型") or Kind.PROBLEM)
     if kind is None:
         problems.append(("类型", "类型应为“问题”或“建议”"))
-    source = choices.sources.get(cell("来源") or "入户走访")
+    source = choices.sources.get(cell("来源") or Source.VISIT)
     if source is None:
         problems.append(("来源", "来源无效"))
-    tier = choices.tiers.get(cell("层级") or "一般问题")
+    tier = choices.tiers.get(DAYS_SUFFIX.sub("", cell("层级")) or Tier.GENERAL)
     if tier is None:
-        problems.append(("层级", "层级应为即知即办、一般问题、较大问题或重大问题"))
+        names = choices.tier_names
+        problems.append(("层级", f"层级应为{'、'.join(names[:-1])}或{names[-1]}"))
     for column, message in problems:
         errors.add(n, column, message)
     if problems:

@@ -1,9 +1,10 @@
-"""Look-back (回头看): follow-up tasks, recording their outcome, and the phase switches that start them.
+"""Look-back (回头看): follow-up tasks and recording their outcome.
 
 DOMAIN.md, Look-back: every household whose problem was handled is called on again — solved?
 satisfied? new needs? Dissatisfaction reopens the case. A follow-up exists once per entry and
 once per (campaign, focus household); both are enforced by unique constraints, so creating them
-twice or in two workers at once is harmless.
+twice or in two workers at once is harmless. They are created when an entry is answered and when
+a campaign's look-back phase starts (receivers.py).
 """
 
 from django.db import transaction
@@ -13,22 +14,20 @@ from django.utils import timezone
 from campaigns import calendar
 from campaigns.access import can
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
-from campaigns.models import Campaign, Membership, OrgUnit, Phase, Role, VisitMode, path_prefixes
-from campaigns.services import sync_phase
+from campaigns.models import Membership, OrgUnit, Phase, Role, VisitMode, path_prefixes
+from notifications.models import NotificationKind
+from notifications.services import notify
 
 from .models import (
-    BackgroundSettings,
+    DeadlineSettings,
     FollowUp,
     FollowUpKind,
     FollowUpStatus,
     Grievance,
     GrievanceCategory,
-    NotificationKind,
     Satisfaction,
     Status,
-    SweepRun,
 )
-from .notifications import notify
 
 # Transitions after which the person is owed a look-back (the workflow's names).
 LOOKBACK_TRANSITIONS = {"resolve", "explain", "solve_on_spot"}
@@ -53,7 +52,7 @@ def lookback_due(campaign, now=None, config=None):
     phase = campaign.phase_dates(Phase.LOOKBACK)
     if phase is not None and phase.end >= calendar.local_date(now):
         return calendar.end_of_day(phase.end)
-    config = config or BackgroundSettings.load()
+    config = config or DeadlineSettings.load()
     return calendar.add_working_days(now, config.followup_days).due
 
 
@@ -145,12 +144,6 @@ def ensure_followup_for(*, grievance_id):
     if created and followup is not None:
         transaction.on_commit(lambda: _notify_assignees([followup]))
     return followup
-
-
-def on_post_transition(sender, grievance, name, actor=None, from_status=None, to_status=None, **kwargs):
-    """Receiver of `grievances.signals.post_transition` (sent on commit): answered → follow-up."""
-    if name in LOOKBACK_TRANSITIONS:
-        ensure_followup_for(grievance_id=grievance.pk)
 
 
 @transaction.atomic
@@ -307,106 +300,3 @@ def _default_category():
     if category is None:
         raise InvalidInput("尚未配置问题类别，无法登记新的诉求")
     return category
-
-
-# --- phases --------------------------------------------------------------------------------
-def on_phase_changed(*, campaign, old, new):
-    """The work a phase switch triggers."""
-    done = {}
-    if new == Phase.LOOKBACK:
-        done["followups"] = ensure_followups(campaign=campaign)
-    if old == Phase.VISITING and new != Phase.VISITING:
-        done["coverage_notices"] = coverage_notice(campaign=campaign)
-    return done
-
-
-def sync_phases(*, today=None):
-    """Switch every unlocked campaign to the phase of its dates; run each switch's work."""
-    today = today or calendar.local_date(timezone.now())
-    run = SweepRun.objects.create(kind="phases", as_of=timezone.now(), started_at=timezone.now())
-    switched, work = [], {}
-    for pk in Campaign.objects.filter(phase_locked=False).values_list("pk", flat=True):
-        with transaction.atomic():
-            # Lock the row: two workers must not both run one switch's work.
-            campaign = Campaign.objects.select_for_update().get(pk=pk)
-            old = campaign.phase
-            if sync_phase(campaign=campaign, today=today):
-                switched.append(f"{campaign.pk}:{old}->{campaign.phase}")
-                for k, v in on_phase_changed(campaign=campaign, old=old, new=campaign.phase).items():
-                    work[k] = work.get(k, 0) + v
-    run.counts = {"switched": len(switched), "campaigns": switched, **work}
-    run.finished_at = timezone.now()
-    run.save(update_fields=["counts", "finished_at"])
-    return run.pk
-
-
-@transaction.atomic
-def switch_phase(*, actor, campaign, phase):
-    """An admin over the campaign's territory switches its phase by hand; the dates no longer move
-    it (phase_locked). An admin of one street does not switch the district's campaign."""
-    # Lock the row: a hand switch and the daily sync must not both run one switch's work.
-    campaign = (
-        Campaign.objects.actionable_by(actor, "manage").select_for_update(of=("self",)).filter(pk=campaign.pk).first()
-    )
-    if campaign is None:
-        raise NotAllowed("只有该活动区域的管理员可以手动切换阶段")
-    if phase not in Phase.values:
-        raise InvalidInput("请选择阶段", fields={"phase": ["请选择阶段"]})
-    old = campaign.phase
-    campaign.phase, campaign.phase_locked = phase, True
-    campaign.save(update_fields=["phase", "phase_locked"])
-    return on_phase_changed(campaign=campaign, old=old, new=phase) if old != phase else {}
-
-
-def _coverage_url():
-    from django.urls import NoReverseMatch, reverse
-
-    try:
-        return reverse("visits:coverage")
-    except NoReverseMatch:
-        return ""
-
-
-def coverage_notice(*, campaign, limit=20):
-    """At the end of the visiting phase: tell office staff which assigned households nobody visited."""
-    from visits.models import Assignment, Visit
-
-    visited = Visit.objects.filter(campaign=campaign).values("household_id")
-    rows = list(
-        Assignment.objects.filter(campaign=campaign)
-        .exclude(household_id__in=visited)
-        .order_by("household__grid__path", "household__address")
-        .values_list(
-            "household_id", "household__head_name", "household__address", "household__grid__path", "visitor__full_name"
-        )
-        .distinct()
-    )
-    assigned = Assignment.objects.filter(campaign=campaign).values("household_id").distinct().count()
-    if not assigned:
-        return 0
-    offices = list(
-        Membership.objects.filter(
-            role=Role.OFFICE, user__is_active=True, unit__path__startswith=campaign.territory.path
-        ).select_related("user", "unit")
-    )
-    sent = 0
-    for m in offices:
-        mine = {}
-        for hh, name, address, path, visitor in rows:
-            if path.startswith(m.unit.path):
-                mine.setdefault(hh, (name, address, visitor))
-        if mine:
-            lines = [
-                f"· {name}（{address}），走访人：{visitor or '未指定'}"
-                for name, address, visitor in list(mine.values())[:limit]
-            ]
-            if len(mine) > limit:
-                lines.append(f"……另有 {len(mine) - limit} 户")
-            title = f"【走访覆盖】{m.unit.name}尚有 {len(mine)} 户已分配未走访"
-            body = "集中走访阶段已结束，以下已分配农户尚无走访记录，请安排补访：\n" + "\n".join(lines)
-        else:
-            title = f"【走访覆盖】{m.unit.name}已分配农户全部走访"
-            body = "集中走访阶段已结束，已分配农户均有走访记录。"
-        notify(recipients=[m.user], kind=NotificationKind.COVERAGE, title=title, body=body, url=_coverage_url())
-        sent += 1
-    return sent

@@ -2,13 +2,17 @@
 what the rule allows, a forged id is refused like a missing one); every choice is a choice."""
 
 from django import forms
+from django.apps import apps
 
 from campaigns.forms import ScopedForm, ScopedModelChoiceField, ScopedModelMultipleChoiceField
 from campaigns.models import Campaign, OrgUnit
-from visits.models import Household
 
 from . import workflow
-from .models import Grievance, GrievanceCategory, Kind, Source, Tier, handling_units_for
+from .choices import Kind, Source, Tier
+from .models import Grievance, GrievanceCategory, handling_units_for
+
+# The ledger points at visits by name only (visits imports the ledger to register what it hears).
+Household = apps.get_model("visits", "Household")
 
 REQUIRED = {"required": "此项为必填项"}
 CHOICE = {"required": "此项为必填项", "invalid_choice": "请从列表中选择"}

@@ -1,4 +1,5 @@
-"""The grievance ledger (问题整改台账): entries, their history, categories, attachments.
+"""The grievance ledger (问题整改台账): entries, their history, categories, attachments, imports;
+the deadline sweep's runs and notices, and the look-back (回头看) tasks.
 
 `status` is only ever assigned by `grievances.workflow` / `services.transition()`, which writes
 the history row in the same transaction (STYLE.md: one state machine).
@@ -10,8 +11,25 @@ from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.access import Rule, ScopedQuerySet, path_prefixes, scope
+from campaigns.choices import Level, Role, VisitMode
 from campaigns.lib.imports import ImportJobBase
-from campaigns.models import READERS, Campaign, Level, OrgUnit, Role, User, VisitMode
+from campaigns.models import READERS, Campaign, OrgUnit, User
+
+from .choices import (
+    ANSWERED_STATUSES,
+    AWAITING_PLAN_STATUSES,
+    DECIDED_STATUSES,
+    FINAL_STATUSES,
+    RUNNING_STATUSES,
+    SOLVED_STATUSES,
+    UNCOLLECTED_STATUSES,
+    ExtensionState,
+    Kind,
+    Satisfaction,
+    Source,
+    Status,
+    Tier,
+)
 
 # Who works an entry of their subtree: review, route, merge, classify (活动办 and admins).
 OFFICE_ROLES = (Role.OFFICE, Role.ADMIN)
@@ -58,76 +76,6 @@ class GrievanceCategory(models.Model):
         return f"{self.parent.name} / {self.name}" if self.parent_id else self.name
 
 
-class Kind(models.TextChoices):
-    PROBLEM = "problem", "问题"
-    SUGGESTION = "suggestion", "建议"
-
-
-class Source(models.TextChoices):
-    VISIT = "visit", "入户走访"
-    SUGGESTION_BOX = "suggestion_box", "意见箱"
-    HOTLINE = "hotline", "热线电话"
-    LETTER = "letter", "来信来访"
-    PLATFORM_12345 = "12345", "12345平台"
-    EVENT_REPORT = "event_report", "十必报"
-
-
-class Tier(models.TextChoices):
-    ON_SPOT = "on_spot", "即知即办"
-    GENERAL = "general", "一般问题（15个工作日）"
-    MAJOR = "major", "较大问题（30个工作日）"
-    CRITICAL = "critical", "重大问题（60个工作日）"
-
-
-class Status(models.TextChoices):
-    REGISTERED = "registered", "已登记"
-    REVIEWED = "reviewed", "已审核"
-    MERGED = "merged", "已合并"
-    ASSIGNED = "assigned", "已交办"
-    PLANNED = "planned", "已制定方案"
-    RESOLVED = "resolved", "已办结"
-    EXPLAINED = "explained", "已解释说明"
-    FOLLOWED_UP = "followed_up", "已回访"
-    CLOSED = "closed", "已销号"
-    ADOPTED = "adopted", "建议已采纳"
-    NOT_ADOPTED = "not_adopted", "建议未采纳"
-    WITHDRAWN = "withdrawn", "已撤回"
-
-
-# Statuses where the clock no longer runs (nothing is owed to the person any more).
-FINAL_STATUSES = [Status.CLOSED, Status.MERGED, Status.WITHDRAWN, Status.ADOPTED, Status.NOT_ADOPTED]
-# Answered: a result or an explanation has been given (counts for the response rate).
-ANSWERED_STATUSES = [
-    Status.RESOLVED,
-    Status.EXPLAINED,
-    Status.FOLLOWED_UP,
-    Status.CLOSED,
-    Status.ADOPTED,
-    Status.NOT_ADOPTED,
-]
-
-
-class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", "满意"
-    BASICALLY_SATISFIED = "basically_satisfied", "基本满意"
-    NOT_SATISFIED = "not_satisfied", "不满意"
-
-
-class ExtensionState(models.TextChoices):
-    NONE = "none", "未申请"
-    REQUESTED = "requested", "待审批"
-    APPROVED = "approved", "已批准"
-    REJECTED = "rejected", "未批准"
-
-
-class ResolvedLevel(models.TextChoices):
-    GRID = "grid", "网格/楼组"
-    COMMUNITY = "community", "社区/村"
-    STREET = "street", "街道/镇"
-    DISTRICT = "district", "区/县"
-    DEPARTMENT = "department", "区直部门"
-
-
 def _export_also(user):
     """Entries routed to the user's handling unit, owned by them (包案) or registered by them."""
     return scope(user).subtree_q("handling_unit", HANDLING_ROLES) | Q(case_owner=user) | Q(registered_by=user)
@@ -164,8 +112,27 @@ class GrievanceQuerySet(ScopedQuerySet):
             Q(unit_id__in=units) | Q(handling_unit_id__in=units) | Q(case_owner=user) | Q(registered_by=user)
         )
 
+    # The groups of grievances/choices.py, as filters.
+    def running(self):
+        return self.filter(status__in=RUNNING_STATUSES)
+
+    def awaiting_plan(self):
+        return self.filter(status__in=AWAITING_PLAN_STATUSES)
+
+    def answered(self):
+        return self.filter(status__in=ANSWERED_STATUSES)
+
+    def solved(self):
+        return self.filter(status__in=SOLVED_STATUSES)
+
+    def decided(self):
+        return self.filter(status__in=DECIDED_STATUSES)
+
     def open(self):
         return self.exclude(status__in=FINAL_STATUSES)
+
+    def collected(self):
+        return self.exclude(status__in=UNCOLLECTED_STATUSES)
 
 
 def district_of(unit):
@@ -274,7 +241,7 @@ class Grievance(models.Model):
     plan_submitted_at = models.DateTimeField("方案提交时间", null=True, blank=True)
     resolved_at = models.DateTimeField("办结时间", null=True, blank=True)
     closed_at = models.DateTimeField("销号时间", null=True, blank=True)
-    resolved_level = models.CharField("解决层级", max_length=20, choices=ResolvedLevel.choices, blank=True)
+    resolved_level = models.CharField("解决层级", max_length=20, choices=Level.choices, blank=True)
     satisfaction = models.CharField("满意度", max_length=30, choices=Satisfaction.choices, blank=True)
     merged_into = models.ForeignKey(
         "self", verbose_name="合并至", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_entries"
@@ -316,6 +283,14 @@ class Grievance(models.Model):
     def __str__(self):
         return f"#{self.pk} {self.content[:20]}"
 
+    @property
+    def is_running(self):
+        return self.status in RUNNING_STATUSES
+
+    @property
+    def is_awaiting_plan(self):
+        return self.status in AWAITING_PLAN_STATUSES
+
 
 class GrievanceEvent(models.Model):
     """The timeline: every transition and change, with actor, time and note."""
@@ -343,8 +318,8 @@ class GrievanceEvent(models.Model):
             models.Index(
                 fields=["grievance"],
                 condition=models.Q(
-                    from_status__in=ANSWERED_STATUSES,
-                    to_status__in=[Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED],
+                    from_status__in=list(ANSWERED_STATUSES),
+                    to_status__in=list(RUNNING_STATUSES),
                 ),
                 name="event_reopened_idx",
             ),
@@ -424,14 +399,14 @@ class ImportJob(ImportJobBase):
         verbose_name = verbose_name_plural = "台账导入"
 
 
-# --- Background work (issue 6) ---
-# Notifications (inbox + external channels), the deadline sweep's bookkeeping, the supervision
-# list and the look-back (回头看) tasks. Written by the background helpers in notifications.py,
-# sweep.py and followups.py; nothing here assigns a grievance's status.
+# The deadline sweep's bookkeeping (its runs, the notices it issued: the supervision list reads them)
+# and the look-back (回头看) tasks. Written by sweep.py and followups.py; like everything outside
+# the workflow, they never assign a grievance's status.
 
 
-class BackgroundSettings(models.Model):
-    """One row of knobs for the background work, editable in the admin."""
+class DeadlineSettings(models.Model):
+    """One row of the working-day counts the deadline sweep and the look-back use, edited in the admin.
+    Which channels send the resulting messages is the notifications app's ChannelSettings."""
 
     reminder_days = models.PositiveSmallIntegerField("提前提醒工作日", default=2)
     supervision_list_days = models.PositiveSmallIntegerField(
@@ -439,11 +414,6 @@ class BackgroundSettings(models.Model):
     )
     followup_days = models.PositiveSmallIntegerField(
         "回头看期限（工作日）", default=10, help_text="活动没有回头看阶段或已结束时，回头看任务的期限"
-    )
-    email_enabled = models.BooleanField("发送电子邮件", default=True)
-    sms_enabled = models.BooleanField("发送短信", default=True)
-    sms_kinds = models.JSONField(
-        "短信通知类型", default=list, blank=True, help_text="为空时为：warning、supervision、followup"
     )
 
     class Meta:
@@ -456,19 +426,6 @@ class BackgroundSettings(models.Model):
     def load(cls):
         obj, _ = cls.objects.get_or_create(pk=1)
         return obj
-
-    def sms_kind_list(self):
-        return self.sms_kinds or ["warning", "supervision", "followup"]
-
-
-class NotificationKind(models.TextChoices):
-    REMINDER = "reminder", "到期提醒"
-    WARNING = "warning", "到期预警"
-    SUPERVISION = "supervision", "督办"
-    FOLLOWUP = "followup", "回头看"
-    COVERAGE = "coverage", "走访覆盖"
-    PHASE = "phase", "阶段切换"
-    OTHER = "other", "其他"
 
 
 class DeadlineKind(models.TextChoices):
@@ -582,135 +539,6 @@ class NoticeLog(models.Model):
 
     def __str__(self):
         return f"#{self.grievance_id} {self.get_deadline_display()} {self.get_kind_display()}"
-
-
-class NotificationQuerySet(ScopedQuerySet):
-    rules = {
-        # Mark read: the recipient only.
-        "read": Rule(also=lambda user: Q(recipient=user)),
-    }
-
-    def visible_to(self, user):
-        """A message is its recipient's alone: not even an admin reads another person's inbox."""
-        if not (user and user.is_authenticated):
-            return self.none()
-        return self.filter(recipient=user)
-
-
-class Notification(models.Model):
-    """A message to one person. The row is the inbox; external channels get a Delivery each."""
-
-    # Indexed by (recipient, read_at) below.
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="接收人",
-        on_delete=models.CASCADE,
-        related_name="notifications",
-        db_index=False,
-    )
-    kind = models.CharField("类型", max_length=20, choices=NotificationKind.choices, default=NotificationKind.OTHER)
-    # grievance and notice come from rows the same transaction just read or wrote; the ORM still
-    # cascades deletes, but the database does not re-check 100,000s of keys at commit.
-    grievance = models.ForeignKey(
-        Grievance,
-        verbose_name="问题",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="notifications",
-        db_constraint=False,
-    )
-    notice = models.ForeignKey(
-        NoticeLog,
-        verbose_name="期限通知",
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="notifications",
-        db_constraint=False,
-        db_index=False,  # the unique (notice, recipient) index leads with it
-    )
-    # The sweep that wrote it: later statements of the same run select by this indexed column
-    # instead of joining freshly inserted, not yet analysed tables.
-    sweep = models.ForeignKey(
-        SweepRun,
-        verbose_name="扫描",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_constraint=False,
-    )
-    title = models.CharField("标题", max_length=200)
-    body = models.TextField("内容", blank=True)
-    url = models.CharField("链接", max_length=300, blank=True)
-    created_at = models.DateTimeField("时间", default=timezone.now)
-    read_at = models.DateTimeField("已读时间", null=True, blank=True)
-
-    objects = NotificationQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = verbose_name_plural = "消息通知"
-        ordering = ["-created_at", "-id"]
-        constraints = [
-            # One message per person per deadline notice, however many roles they hold.
-            models.UniqueConstraint(
-                fields=["notice", "recipient"], condition=Q(notice__isnull=False), name="notification_once_per_notice"
-            ),
-        ]
-        indexes = [models.Index(fields=["recipient", "read_at"], name="notification_inbox_idx")]
-
-    def __str__(self):
-        return self.title
-
-    @property
-    def is_read(self):
-        return self.read_at is not None
-
-
-class Channel(models.TextChoices):
-    INBOX = "inbox", "站内消息"
-    EMAIL = "email", "电子邮件"
-    SMS = "sms", "短信"
-
-
-class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "待发送"
-    SENT = "sent", "已发送"
-    RETRYING = "retrying", "重试中"
-    FAILED = "failed", "发送失败"
-
-
-class DeliveryQuerySet(ScopedQuerySet):
-    """Sending is the worker's; an admin watches the deliveries to the people they manage."""
-
-    def visible_to(self, user):
-        from campaigns.models import User
-
-        return self.filter(notification__recipient__in=User.objects.actionable_by(user, "manage").values("pk"))
-
-
-class Delivery(models.Model):
-    """Sending one notification through one external channel; retried with backoff on failure."""
-
-    notification = models.ForeignKey(
-        Notification, verbose_name="通知", on_delete=models.CASCADE, related_name="deliveries"
-    )
-    channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
-    status = models.CharField("状态", max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
-    last_error = models.TextField("最近错误", blank=True)
-    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
-
-    objects = DeliveryQuerySet.as_manager()
-
-    class Meta:
-        verbose_name = verbose_name_plural = "通知发送"
-        constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once_per_channel")]
-        indexes = [models.Index(fields=["channel", "status"], name="delivery_channel_status_idx")]
-
-    def __str__(self):
-        return f"{self.get_channel_display()} {self.get_status_display()}"
 
 
 class FollowUpStatus(models.TextChoices):

@@ -1,12 +1,11 @@
-"""Navigation entries of the ledger and its background work (the home page shows them on role cards)."""
+"""Navigation entries of the ledger (the home page shows them on role cards)."""
 
 from django.urls import reverse
 
 from campaigns.access import scope
-from campaigns.models import Role
+from campaigns.choices import Role
 
 from .models import Grievance
-from .selectors import RUNNING
 
 
 def items(request):
@@ -27,38 +26,16 @@ def items(request):
         {"label": "登记问题", "url": reverse("grievances:create"), "order": 24, "roles": [Role.CADRE, Role.OFFICE]},
     ]
     if s.has_role(Role.HANDLER, Role.OFFICE):
-        routed = Grievance.objects.filter(handling_unit_id__in=s.unit_ids([Role.HANDLER]), status__in=RUNNING)
+        routed = Grievance.objects.running().filter(handling_unit_id__in=s.unit_ids([Role.HANDLER]))
         item = {"label": "交办给我的", "url": reverse("grievances:routed"), "order": 21, "roles": [Role.HANDLER]}
         if s.has_role(Role.HANDLER) and not s.is_superuser:
             item["badge"] = routed.count() or None
         result.append(item)
     if s.has_role(Role.LEADER):
         result.append({"label": "我的包案", "url": reverse("grievances:owned"), "order": 23, "roles": [Role.LEADER]})
-    result.extend(background_items(request))
-    return result
-
-
-def background_items(request):
-    """Issue 6: the inbox (with its unread badge on every page), look-back tasks, operations."""
-    from .notifications import unread_count
-
-    s = scope(request.user)
-    everyone = list(Role)
-    result = [
-        {
-            "label": "消息",
-            "url": reverse("grievances:notifications"),
-            "order": 80,
-            "roles": everyone,
-            "badge": unread_count(request.user) or None,
-        },
-        {
-            "label": "我的回头看",
-            "url": reverse("grievances:followups"),
-            "order": 11,
-            "roles": [Role.CADRE, Role.OFFICE],
-        },
-    ]
+    result.append(
+        {"label": "我的回头看", "url": reverse("grievances:followups"), "order": 11, "roles": [Role.CADRE, Role.OFFICE]}
+    )
     if s.has_role(Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.ADMIN):
         result.append(
             {

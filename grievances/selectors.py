@@ -1,34 +1,21 @@
-"""Reads of the ledger beyond a filter: the annotated ledger, its filters, the timeline, duplicates."""
+"""Reads of the ledger beyond a filter: the annotated ledger, its search, the timeline, duplicates,
+the supervision list."""
 
-from datetime import date, timedelta
+from datetime import datetime
 
 from django.db import connection
-from django.db.models import (
-    BooleanField,
-    Case,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    Q,
-    Subquery,
-    Value,
-    When,
-)
-from django.db.models.functions import Coalesce, Least, Mod, TruncDate
+from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from campaigns import calendar
 from campaigns.access import path_prefixes, scope
-from campaigns.models import CalendarDay, OrgUnit, Role, User
+from campaigns.choices import Role
+from campaigns.models import OrgUnit, User
 
-from .models import FINAL_STATUSES, Grievance, GrievanceEvent, Status
-
-# Statuses in which the resolution clock is still running (nothing answered yet).
-RUNNING = [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED]
-# The plan clock runs until a plan is submitted (or the entry is answered another way).
-PLAN_RUNNING = [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED]
+from .choices import AWAITING_PLAN_STATUSES, RUNNING_STATUSES
+from .models import DeadlineKind, Grievance, GrievanceEvent, NoticeKind, NoticeLog
+from .sweep import watched
 
 ORDERINGS = {
     "registered_at": ("registered_at", "id"),
@@ -43,148 +30,56 @@ ORDERINGS = {
 }
 
 
-def annotate_deadlines(qs, now=None):
+def annotate_deadlines(qs: QuerySet[Grievance], now: datetime | None = None) -> QuerySet[Grievance]:
     """Overdue flags and remaining working days, computed by the database (filterable, sortable).
 
-    Remaining working days = weekdays between today and the due day (integer arithmetic on day
-    numbers) corrected by the calendar's exceptions in between (make-up workdays +1, weekday
-    holidays -1), read by a correlated subquery: no Python loop, one SQL statement per page.
+    Remaining working days are the calendar's SQL count from today to the due day
+    (`calendar.working_days_between_expr`): one SQL statement per page.
     """
     now = now or timezone.now()
     today = calendar.local_date(now)
     return qs.annotate(
         overdue=Case(
-            When(status__in=RUNNING, due_at__lt=now, then=Value(True)),
+            When(status__in=RUNNING_STATUSES, due_at__lt=now, then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
         plan_overdue=Case(
-            When(status__in=PLAN_RUNNING, plan_due_at__lt=now, then=Value(True)),
+            When(status__in=AWAITING_PLAN_STATUSES, plan_due_at__lt=now, then=Value(True)),
             default=Value(False),
             output_field=BooleanField(),
         ),
         due_day=TruncDate("due_at", tzinfo=calendar.SHANGHAI),
         plan_due_day=TruncDate("plan_due_at", tzinfo=calendar.SHANGHAI),
     ).annotate(
-        remaining_days=_remaining("due_day", today),
-        plan_remaining_days=_remaining("plan_due_day", today),
+        remaining_days=calendar.working_days_between_expr(today, "due_day"),
+        plan_remaining_days=calendar.working_days_between_expr(today, "plan_due_day"),
     )
 
 
-# A Monday long ago: weekday(epoch + n) == n % 7.
-_EPOCH = date(2000, 1, 3)
+def ledger_clock(now=None):
+    """ "Now" for the ledger, to the minute: deadlines fall at 23:59:59, and a minute's precision keeps
+    the SQL text (and its cached count) stable."""
+    return (now or timezone.now()).replace(second=0, microsecond=0)
 
 
-class _DayNumber(Func):
-    """Days from _EPOCH to a date expression, as an integer (PostgreSQL: date - date)."""
-
-    output_field = IntegerField()
-    template = "(%(expressions)s - DATE '2000-01-03')"
-
-    def as_sqlite(self, compiler, connection, **extra):
-        return self.as_sql(
-            compiler, connection, template="CAST(julianday(%(expressions)s) - julianday('2000-01-03') AS INTEGER)"
-        )
-
-
-def _weekdays_before(n):
-    """Weekdays in [epoch, epoch + n) for n >= 0: five per full week plus the partial week."""
-    return ExpressionWrapper(Value(5) * (n / Value(7)) + Least(Mod(n, Value(7)), Value(5)), output_field=IntegerField())
-
-
-def _weekdays_before_const(n):
-    return 5 * (n // 7) + min(n % 7, 5)
-
-
-def _remaining(day_field, today):
-    """Working days d with today < d <= due (negative count of (due, today] once overdue)."""
-    n = ExpressionWrapper(_DayNumber(F(day_field)) + Value(1), output_field=IntegerField())
-    base = _weekdays_before_const((today - _EPOCH).days + 1)
-    sign = Case(
-        When(is_workday=True, date__week_day__in=[1, 7], then=Value(1)),
-        When(is_workday=False, date__week_day__in=[2, 3, 4, 5, 6], then=Value(-1)),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    ahead = Q(date__gt=today, date__lte=OuterRef(day_field))
-    behind = Q(date__gt=OuterRef(day_field), date__lte=today)
-    signed = Case(When(ahead, then=sign), When(behind, then=-sign), default=Value(0), output_field=IntegerField())
-    exceptions = (
-        CalendarDay.objects.filter(ahead | behind)
-        .order_by()
-        .annotate(signed=signed)
-        .values(total=Func(F("signed"), function="SUM", output_field=IntegerField()))
-    )
-    return Case(
-        When(**{f"{day_field}__isnull": True}, then=Value(None)),
-        default=ExpressionWrapper(
-            _weekdays_before(n) - Value(base) + Coalesce(Subquery(exceptions[:1]), Value(0)),
-            output_field=IntegerField(),
-        ),
-        output_field=IntegerField(),
-    )
-
-
-def ledger(user, params=None, *, qs=None, now=None):
-    """The ledger the user may see, with the UI/API filters applied and deadlines annotated.
+def ledger(user, *, qs=None, now=None):
+    """The ledger the user may see, deadlines annotated, newest first (the filters are
+    `grievances.filters.LedgerFilter`).
 
     `qs` is the scoped queryset to start from (default: what the user may see; the export starts
-    from what they may export). Filters: status, tier, category, unit, overdue, due_this_week,
-    case_owner, source, kind, hardship, routed (to my unit), owned (my 包案 cases), q (Chinese
-    full-text), ordering.
+    from what they may export).
     """
-    params = params or {}
-    # Deadlines fall at 23:59:59; a minute's precision keeps the SQL text (and its cached count) stable.
-    now = (now or timezone.now()).replace(second=0, microsecond=0)
-    qs = annotate_deadlines(Grievance.objects.visible_to(user) if qs is None else qs, now)
+    qs = annotate_deadlines(Grievance.objects.visible_to(user) if qs is None else qs, ledger_clock(now))
     qs = qs.select_related("unit", "handling_unit", "category", "category__parent", "case_owner", "household")
+    return qs.order_by(*ORDERINGS["-registered_at"])
 
-    def get(key):
-        value = params.get(key)
-        return value.strip() if isinstance(value, str) else value
 
-    if get("status"):
-        qs = qs.filter(status__in=str(get("status")).split(","))
-    if get("tier"):
-        qs = qs.filter(tier__in=str(get("tier")).split(","))
-    if get("kind"):
-        qs = qs.filter(kind=get("kind"))
-    if get("source"):
-        qs = qs.filter(source__in=str(get("source")).split(","))
-    if (c := _id(get("category"))) is not None:
-        qs = qs.filter(Q(category_id=c) | Q(category__parent_id=c))
-    if (unit_id := _id(get("unit"))) is not None:
-        unit = OrgUnit.objects.filter(pk=unit_id).only("path").first()
-        if unit is None:
-            qs = qs.none()
-        else:
-            qs = qs.filter(Q(unit__path__startswith=unit.path) | Q(handling_unit__path__startswith=unit.path))
-    if (owner := _id(get("case_owner"))) is not None:
-        qs = qs.filter(case_owner_id=owner)
-    if _true(get("overdue")):
-        qs = qs.filter(status__in=RUNNING, due_at__lt=now)
-    if _true(get("plan_overdue")):
-        qs = qs.filter(status__in=PLAN_RUNNING, plan_due_at__lt=now)
-    if _true(get("due_this_week")):
-        today = calendar.local_date(now)
-        sunday = today + timedelta(days=6 - today.weekday())  # a calendar week, not a deadline
-        qs = qs.filter(status__in=RUNNING, due_at__gte=now, due_at__lte=calendar.end_of_day(sunday))
-    if _true(get("hardship")):
-        qs = qs.filter(household__is_hardship=True)
-    if _true(get("routed")):
-        s = scope(user)
-        qs = qs.filter(handling_unit_id__in=s.unit_ids([Role.HANDLER, Role.OFFICE])) if not s.is_superuser else qs
-    if _true(get("owned")):
-        qs = qs.filter(case_owner=user)
-    if _true(get("open")):
-        qs = qs.exclude(status__in=FINAL_STATUSES)
-    q = get("q")
-    if q:
-        # PostgreSQL serves this from the trigram GIN index on UPPER(content) (migration 0005).
-        # (content OR external_ref) lets PostgreSQL BitmapOr the trigram index with the btree one.
-        qs = qs.filter(Q(content__icontains=q) | Q(external_ref=q))
-    ordering = ORDERINGS.get(get("ordering") or "", ORDERINGS["-registered_at"])
-    return qs.order_by(*ordering)
+def search(qs, text):
+    """Entries whose content contains `text` (Chinese full-text), or whose external reference is `text`."""
+    # PostgreSQL serves this from the trigram GIN index on UPPER(content) (migration 0005).
+    # (content OR external_ref) lets PostgreSQL BitmapOr the trigram index with the btree one.
+    return qs.filter(Q(content__icontains=text) | Q(external_ref=text))
 
 
 def own_unit(user):
@@ -211,18 +106,6 @@ def leaders_for(user):
     )
 
 
-def _id(value):
-    """A filter id from the query string, or None. Too big for a database key matches nothing (0)."""
-    value = str(value or "").strip()
-    if not (value.isascii() and value.isdigit()):
-        return None
-    return int(value) if len(value) <= 18 else 0
-
-
-def _true(value):
-    return str(value).lower() in ("1", "true", "yes", "on")
-
-
 def timeline(grievance):
     """The entry's history with the history of every entry merged into it, oldest first."""
     ids = [grievance.pk, *Grievance.objects.filter(merged_into=grievance).values_list("pk", flat=True)]
@@ -236,7 +119,7 @@ def similar_entries(*, campaign, unit, content, household=None, exclude=None, us
     elsewhere a character-bigram overlap on recent candidates stands in.
     """
     area = unit.parent if unit.level == "grid" and unit.parent_id else unit
-    qs = Grievance.objects.filter(campaign=campaign).exclude(status__in=FINAL_STATUSES)
+    qs = Grievance.objects.open().filter(campaign=campaign)
     if user is not None:
         qs = qs.filter(pk__in=Grievance.objects.visible_to(user).values("pk"))
     if exclude is not None:
@@ -342,3 +225,19 @@ class CountCachingPaginator:
         if not hasattr(self, "_cached_total"):
             self._cached_total = cached_count(self.object_list)
         return self._cached_total
+
+
+def supervision_list(user):
+    """Entries overdue long enough to be on the upper level's supervision list, still unanswered."""
+    listed = (
+        NoticeLog.objects.filter(kind=NoticeKind.LISTED)
+        .actionable_by(user, "supervise")
+        .select_related("grievance__unit", "grievance__handling_unit", "grievance__case_owner")
+    )
+    still_overdue = Q(deadline=DeadlineKind.PLAN, grievance__plan_due_at=F("due_at")) | Q(
+        deadline=DeadlineKind.DUE, grievance__due_at=F("due_at")
+    )
+    open_q = Q(grievance__in=watched(DeadlineKind.PLAN)) & Q(deadline=DeadlineKind.PLAN) | Q(
+        grievance__in=watched(DeadlineKind.DUE)
+    ) & Q(deadline=DeadlineKind.DUE)
+    return listed.filter(still_overdue).filter(open_q).order_by("due_at", "id")

@@ -1,14 +1,27 @@
-"""Input and output shapes of the ledger API."""
+"""Input and output shapes of the ledger API: entries, imports, look-back tasks, sweeps, supervision."""
 
+from django.apps import apps
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns.api_base import MAX_ID, ScopedRelatedField
 from campaigns.lib.imports import ImportStatus
-from campaigns.models import Campaign, OrgUnit
-from visits.models import Household
+from campaigns.models import Campaign, OrgUnit, VisitMode
 
-from .models import Grievance, GrievanceCategory, GrievanceEvent, ImportJob, Kind, Source, Tier
+from .choices import Kind, Source, Tier
+from .models import (
+    FollowUp,
+    Grievance,
+    GrievanceCategory,
+    GrievanceEvent,
+    ImportJob,
+    NoticeLog,
+    Satisfaction,
+    SweepRun,
+)
+
+# The ledger points at visits by name only (visits imports the ledger to register what it hears).
+Household = apps.get_model("visits", "Household")
 
 
 # A request body: a field it does not declare is refused, never silently dropped, so that status,
@@ -243,3 +256,57 @@ class LedgerImportJobSerializer(serializers.ModelSerializer):
         if job.status != ImportStatus.DONE or job.finished_at is None:
             return None
         return self.fields["finished_at"].to_representation(job.finished_at)
+
+
+class FollowUpSerializer(serializers.ModelSerializer):
+    household_name = serializers.CharField(source="household.head_name", default="", read_only=True)
+    address = serializers.CharField(source="household.address", default="", read_only=True)
+    content = serializers.CharField(source="grievance.content", default="", read_only=True)
+
+    class Meta:
+        model = FollowUp
+        fields = [
+            "id",
+            "kind",
+            "grievance",
+            "household",
+            "household_name",
+            "address",
+            "content",
+            "campaign",
+            "assignee",
+            "due_at",
+            "status",
+            "mode",
+            "solved",
+            "satisfaction",
+            "notes",
+            "new_needs",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+
+class RecordSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=VisitMode.choices)
+    solved = serializers.BooleanField()
+    satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    new_needs = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False, default=list)
+
+
+class SweepRunSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SweepRun
+        fields = ["id", "kind", "as_of", "started_at", "finished_at", "counts", "queries", "failures", "error"]
+        read_only_fields = fields
+
+
+class SupervisionSerializer(serializers.ModelSerializer):
+    content = serializers.CharField(source="grievance.content", read_only=True)
+    handling_unit = serializers.CharField(source="grievance.handling_unit", default="", read_only=True)
+
+    class Meta:
+        model = NoticeLog
+        fields = ["id", "grievance", "content", "handling_unit", "deadline", "due_at", "created_at"]
+        read_only_fields = fields

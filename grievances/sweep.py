@@ -1,7 +1,7 @@
 """The deadline sweep: reminders, due-day warnings, supervision notices (督办) and the upper
 level's supervision list, for every open ledger entry, set-based.
 
-How it stays correct (issue 6):
+How it stays correct:
 - Stages are decided in SQL against a few working-day boundary dates computed once per run
   from `campaigns.calendar` (so holidays and make-up workdays count), never per entry.
 - Each notice is a NoticeLog row, unique per (entry, deadline, its value, kind), inserted with
@@ -15,26 +15,24 @@ How it stays correct (issue 6):
 from datetime import datetime, time
 
 from django.db import connection, transaction
-from django.db.models import Case, CharField, DateTimeField, F, IntegerField, Q, Value, When
+from django.db.models import Case, CharField, DateTimeField, F, IntegerField, Value, When
 from django.utils import timezone
 
 from campaigns import calendar
+from campaigns.lib.sql import insert_select
 from campaigns.models import Membership, OrgUnit, Role, User
+from notifications.models import Notification
+from notifications.services import queue_sweep_deliveries
 
 from .models import (
-    ANSWERED_STATUSES,
     FINAL_STATUSES,
-    BackgroundSettings,
     DeadlineKind,
+    DeadlineSettings,
     Grievance,
     NoticeKind,
     NoticeLog,
-    Notification,
-    NotificationKind,
-    Status,
     SweepRun,
 )
-from .notifications import insert_select
 
 # Roles that count as a unit's own staff for its deadlines.
 STAFF_ROLES = (Role.HANDLER, Role.OFFICE, Role.CADRE)
@@ -71,12 +69,8 @@ def open_entries():
 def watched(deadline):
     """Entries whose `deadline` still runs: plan while no plan is in; due while not answered."""
     if deadline == DeadlineKind.PLAN:
-        return (
-            open_entries()
-            .filter(plan_due_at__isnull=False, plan_submitted_at__isnull=True)
-            .exclude(status__in=[Status.PLANNED, *ANSWERED_STATUSES])
-        )
-    return open_entries().filter(due_at__isnull=False).exclude(status__in=ANSWERED_STATUSES)
+        return open_entries().filter(plan_due_at__isnull=False, plan_submitted_at__isnull=True).awaiting_plan()
+    return open_entries().filter(due_at__isnull=False).running()
 
 
 def _field(deadline):
@@ -187,13 +181,10 @@ class _QueryCounter:
 
 def sweep_deadlines(*, now=None):
     """Run the deadline sweep once as of `now`; returns the SweepRun with its counts."""
-    from .notifications import delivery_filters, dispatch
-    from .tasks import deliver_channel
-
     now = now or timezone.now()
     counter = _QueryCounter()
     with connection.execute_wrapper(counter):
-        config = BackgroundSettings.load()
+        config = DeadlineSettings.load()
         run = SweepRun.objects.create(kind="deadlines", as_of=now, started_at=timezone.now())
         try:
             b = Boundaries(now, config)
@@ -202,8 +193,7 @@ def sweep_deadlines(*, now=None):
                 messages = _notify_inserted(run)
                 if messages:
                     # Each channel's task makes and sends its own deliveries, after commit.
-                    for name in delivery_filters(config):
-                        transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, sweep_id=run.pk))
+                    queue_sweep_deliveries(run.pk)
             counts = {k: 0 for k in NoticeKind.values}
             for kind, n in _counts_by_kind(run):
                 counts[kind] = n
@@ -226,20 +216,4 @@ def _counts_by_kind(run):
     return NoticeLog.objects.filter(sweep=run).order_by().values_list("kind").annotate(n=Count("id"))
 
 
-def supervision_list(user):
-    """Entries overdue long enough to be on the upper level's supervision list, still unanswered."""
-    listed = (
-        NoticeLog.objects.filter(kind=NoticeKind.LISTED)
-        .actionable_by(user, "supervise")
-        .select_related("grievance__unit", "grievance__handling_unit", "grievance__case_owner")
-    )
-    still_overdue = Q(deadline=DeadlineKind.PLAN, grievance__plan_due_at=F("due_at")) | Q(
-        deadline=DeadlineKind.DUE, grievance__due_at=F("due_at")
-    )
-    open_q = Q(grievance__in=watched(DeadlineKind.PLAN)) & Q(deadline=DeadlineKind.PLAN) | Q(
-        grievance__in=watched(DeadlineKind.DUE)
-    ) & Q(deadline=DeadlineKind.DUE)
-    return listed.filter(still_overdue).filter(open_q).order_by("due_at", "id")
-
-
-__all__ = ["sweep_deadlines", "supervision_list", "Boundaries", "NotificationKind"]
+__all__ = ["sweep_deadlines", "Boundaries"]

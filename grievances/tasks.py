@@ -4,22 +4,6 @@ from celery import shared_task
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from .notifications import ChannelError, materialise_deliveries, send_pending
-
-# Exponential backoff: 1, 2, 4, ... minutes, at most an hour apart, about a day in all.
-DELIVERY_RETRY = {"autoretry_for": (ChannelError,), "retry_backoff": 60, "retry_backoff_max": 3600, "max_retries": 8}
-
-
-@shared_task(bind=True, name="grievances.deliver_channel", acks_late=True, **DELIVERY_RETRY)
-def deliver_channel(self, channel, notification_ids=None, sweep_id=None):
-    """Send one channel's pending deliveries; raise (and so retry later) while some still fail."""
-    final = self.request.retries >= self.max_retries
-    materialise_deliveries(channel, notification_ids=notification_ids, sweep_id=sweep_id)
-    failing = send_pending(channel, notification_ids=notification_ids, sweep_id=sweep_id, final=final)
-    if failing and not final:
-        raise ChannelError(f"{channel}: {failing} 条发送失败，稍后重试")
-    return failing
-
 
 @shared_task(name="grievances.sweep_deadlines")
 def sweep_deadlines(now=None):
@@ -29,17 +13,6 @@ def sweep_deadlines(now=None):
     when = parse_datetime(now) if now else timezone.now()
     run = run_sweep(now=when)
     return run.pk
-
-
-@shared_task(name="grievances.sync_campaign_phases")
-def sync_campaign_phases(today=None):
-    """The daily task: each campaign's phase follows its dates; each switch triggers its work."""
-    from datetime import date
-
-    from .followups import sync_phases
-
-    day = date.fromisoformat(today) if today else None
-    return sync_phases(today=day)
 
 
 @shared_task(name="grievances.ensure_followups")

@@ -1,6 +1,6 @@
 """Browser routes of this app, included by config/urls.py."""
 
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -19,5 +19,8 @@ urlpatterns = [
     path("<int:pk>/transition/", views.transition, name="transition"),
     path("<int:pk>/merge/", views.merge, name="merge"),
     path("attachments/<int:pk>/", views.attachment, name="attachment"),
-    path("", include("grievances.urls_background")),  # inbox, follow-ups, operations (issue 6)
+    path("followups/", views.my_followups, name="followups"),
+    path("followups/<int:pk>/", views.followup_record, name="followup-record"),
+    path("ops/", views.ops, name="ops"),
+    path("ops/supervision/", views.supervision, name="supervision-list"),
 ]

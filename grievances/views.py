@@ -1,4 +1,5 @@
-"""Browser pages of the ledger: triage, detail with timeline and transitions, import, export.
+"""Browser pages of the ledger: triage, detail with timeline and transitions, import, export; my
+look-back tasks, the supervision list and the operations page (sweeps, phases, deliveries).
 
 Every page reads through `selectors.ledger()` (which starts from `visible_to`) and writes through
 the same services as the API; query counts do not depend on the page size (select_related).
@@ -8,31 +9,37 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from campaigns.access import get_for
+from campaigns.access import get_for, holds
 from campaigns.errors import DomainError
+from campaigns.forms import PhaseSwitchForm
 from campaigns.lib.imports import ImportStatus
+from campaigns.models import Campaign, VisitMode
+from campaigns.services import switch_phase
+from notifications.selectors import delivery_totals, recent_failures
 
-from . import excel, selectors, services, workflow
+from . import excel, followups, selectors, services, workflow
 from .api import export_response
+from .choices import Kind, Satisfaction, Source, Status, Tier
+from .filters import LedgerFilter
 from .forms import BulkForm, GrievanceCreateForm, MergeForm
 from .models import (
     Attachment,
+    FollowUp,
+    FollowUpStatus,
     Grievance,
-    GrievanceCategory,
     ImportJob,
-    Kind,
-    Satisfaction,
-    Source,
-    Status,
-    Tier,
+    NoticeLog,
+    SweepRun,
     case_owners_for,
     handling_units_for,
 )
@@ -43,41 +50,34 @@ PRESETS = {
     "routed": ("交办给我单位的问题", {"routed": "1"}),
     "owned": ("我的包案", {"owned": "1"}),
 }
-FILTER_KEYS = [
-    "status",
-    "tier",
-    "category",
-    "unit",
-    "overdue",
-    "due_this_week",
-    "case_owner",
-    "source",
-    "kind",
-    "q",
-    "ordering",
-    "hardship",
-    "routed",
-    "owned",
-    "page_size",
-]
+# What the pager and the export link carry over from the query string.
+KEPT_KEYS = [*LedgerFilter.base_filters, "page_size"]
 
 
 class LedgerPaginator(selectors.CountCachingPaginator, Paginator):
     pass
 
 
+def _filters(request, forced=None, *, queryset=None):
+    """The ledger's filters from the query string, with a preset's own filters on top."""
+    data = request.GET.copy()
+    for key, value in (forced or {}).items():
+        data[key] = value
+    return LedgerFilter(data, queryset, request=request)
+
+
 def _ledger_page(request, preset):
     title, forced = PRESETS[preset]
-    params = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v != ""}
-    params.update(forced)
-    qs = selectors.ledger(request.user, params)
+    f = _filters(request, forced)
+    # Bad filter values are shown at the form, with the status the API would give, over no rows.
+    qs = f.qs if f.is_valid() else selectors.ledger(request.user).none()
     try:
-        size = min(max(int(params.get("page_size", 50)), 10), 200)
+        size = min(max(int(request.GET.get("page_size", 50)), 10), 200)
     except ValueError:
         size = 50
     page = LedgerPaginator(qs, size).get_page(request.GET.get("page"))
     rows = page.object_list
-    query = urlencode({k: v for k, v in params.items() if k not in forced})
+    kept = {k: v for k, v in request.GET.items() if k in KEPT_KEYS and v != "" and k not in forced}
     return render(
         request,
         "grievances/ledger.html",
@@ -86,25 +86,15 @@ def _ledger_page(request, preset):
             "preset": preset,
             "page": page,
             "rows": rows,
-            "params": params,
-            "query": query,
-            "categories": GrievanceCategory.objects.visible_to(request.user).filter(parent__isnull=True),
-            "units": handling_units_for(request.user).order_by("path").only("id", "name", "level", "depth", "path"),
-            "leaders": selectors.leaders_for(request.user),
-            "statuses": Status.choices,
+            "form": f.form,
+            "query": urlencode(kept),
+            "units": f.units,
             "tiers": Tier.choices,
-            "sources": Source.choices,
-            "orderings": [
-                ("-registered_at", "登记时间（新→旧）"),
-                ("registered_at", "登记时间（旧→新）"),
-                ("due_at", "办结期限（近→远）"),
-                ("-due_at", "办结期限（远→近）"),
-                ("status", "状态"),
-            ],
             # The toolbar when the table lets the user run a bulk action on a row of this page
             # (scope checks of the transition table, read from memory: no query).
             "can_bulk": any(workflow.check(request.user, g, name).allowed for g in rows for name in workflow.BULK),
         },
+        status=400 if f.errors else 200,
     )
 
 
@@ -130,9 +120,10 @@ def owned(request):
 
 @login_required
 def export(request):
-    params = {k: v for k, v in request.GET.items() if k in FILTER_KEYS and v != ""}
-    qs = Grievance.objects.actionable_by(request.user, "export")
-    return export_response(selectors.ledger(request.user, params, qs=qs))
+    f = _filters(request, queryset=Grievance.objects.actionable_by(request.user, "export"))
+    if not f.is_valid():
+        return _ledger_page(request, "ledger")
+    return export_response(f.qs)
 
 
 def _back(request):
@@ -227,6 +218,9 @@ def _detail_page(request, pk, *, status=200):
                 field["choices"] = leaders
             fields.append(field)
         options.append({"t": t, "fields": fields})
+    # The tiers with this campaign's working days (an admin may have changed them).
+    prefetch_related_objects([g.campaign], "tiers")
+    tiers = [(code, g.campaign.tier_label(code)) for code in Tier.values]
     duplicates = []
     if g.status in (Status.REGISTERED, Status.REVIEWED):
         duplicates = selectors.similar_entries(
@@ -244,7 +238,8 @@ def _detail_page(request, pk, *, status=200):
             "merged": g.merged_entries.all(),
             "duplicates": duplicates,
             "satisfactions": Satisfaction.choices,
-            "tiers": Tier.choices,
+            "tiers": tiers,
+            "tier_label": dict(tiers)[g.tier],
             "status_labels": dict(Status.choices),
         },
         status=status,
@@ -397,3 +392,119 @@ def attachment(request, pk):
     a = get_for(request.user, Attachment, pk=pk)
     name = a.name or a.file.name.rsplit("/", 1)[-1]
     return FileResponse(default_storage.open(a.file.name, "rb"), as_attachment=True, filename=name)
+
+
+@login_required
+def my_followups(request):
+    qs = FollowUp.objects.assigned_to(request.user).select_related("household", "grievance")
+    pending = qs.filter(status=FollowUpStatus.PENDING).order_by("due_at", "id")
+    done = qs.filter(status=FollowUpStatus.DONE).order_by("-recorded_at")[:20]
+    return render(request, "grievances/followups_list.html", {"pending": pending, "done": done})
+
+
+@login_required
+def followup_record(request, pk):
+    fu = get_for(
+        request.user,
+        FollowUp.objects.select_related("household", "grievance"),
+        action="record" if request.method == "POST" else None,
+        pk=pk,
+    )
+    errors, values, status = {}, {}, 200
+    if request.method == "POST":
+        values = request.POST
+        solved = {"yes": True, "no": False}.get(request.POST.get("solved"))
+        needs = [line for line in request.POST.get("new_needs", "").splitlines() if line.strip()]
+        try:
+            followups.record_followup(
+                actor=request.user,
+                followup=fu,
+                mode=request.POST.get("mode", ""),
+                solved=solved,
+                satisfaction=request.POST.get("satisfaction", ""),
+                notes=request.POST.get("notes", ""),
+                new_needs=needs,
+            )
+        except DomainError as exc:
+            errors, status = exc.fields or {"__all__": [exc.message]}, exc.status
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "回访已记录")
+            return redirect("grievances:followups")
+    return render(
+        request,
+        "grievances/followups_record.html",
+        {
+            "fu": fu,
+            "errors": errors,
+            "values": values,
+            "modes": VisitMode.choices,
+            "satisfactions": Satisfaction.choices,
+        },
+        status=status,
+    )
+
+
+@login_required
+def ops(request):
+    """Operations for admins, each part scoped by the admin's subtree: the campaigns they manage,
+    the deliveries to their people; the sweeps, which cover the whole tree, for admins of all of it."""
+    user = request.user
+    if not holds(user, Campaign, "manage"):
+        raise PermissionDenied
+    switch_form = PhaseSwitchForm(user=user)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action in ("sweep", "phases") and not SweepRun.objects.may_start(user):
+            raise PermissionDenied
+        if action == "sweep":
+            from .tasks import sweep_deadlines
+
+            sweep_deadlines.delay()
+            messages.success(request, "已提交一次期限扫描，稍后刷新查看结果")
+        elif action == "phases":
+            from campaigns.tasks import sync_campaign_phases
+
+            sync_campaign_phases.delay()
+            messages.success(request, "已提交按日期切换阶段")
+        elif action == "switch":
+            switch_form = PhaseSwitchForm(request.POST, user=user)
+            if not switch_form.is_valid():
+                return _ops_page(request, switch_form, status=400)
+            campaign = switch_form.cleaned_data["campaign"]
+            try:
+                work = switch_phase(actor=user, campaign=campaign, phase=switch_form.cleaned_data["phase"])
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"{campaign}：阶段已切换并锁定 {work or ''}")
+        return redirect("grievances:ops")
+    return _ops_page(request, switch_form)
+
+
+def _ops_page(request, switch_form, status=200):
+    user = request.user
+    runs = SweepRun.objects.visible_to(user)[:30]
+    return render(
+        request,
+        "grievances/ops_dashboard.html",
+        {
+            "runs": runs,
+            "may_sweep": SweepRun.objects.may_start(user),
+            "deliveries": delivery_totals(user),
+            "failures": recent_failures(user),
+            "switch_form": switch_form,
+            "campaigns": switch_form.fields["campaign"].queryset,
+            "phases": switch_form.fields["phase"].choices,
+        },
+        status=status,
+    )
+
+
+@login_required
+def supervision(request):
+    if not holds(request.user, NoticeLog, "supervise"):
+        raise PermissionDenied
+    rows = selectors.supervision_list(request.user).select_related("grievance__unit", "grievance__handling_unit")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
+    return render(request, "grievances/ops_supervision.html", {"page": page})

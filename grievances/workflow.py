@@ -2,8 +2,10 @@
 
 Each row says which statuses it leaves, which status it reaches (None: status unchanged, e.g.
 escalation), who may run it (roles, and over which unit of the entry the role must be held),
-which kinds of entry it applies to, and which fields it needs. `services.transition()` is the
-only code that runs a row; it assigns `status` and writes the history in one transaction.
+which kinds of entry it applies to, which fields it needs, what else in the entry's state
+refuses it (its guard) and what it writes besides the status (its effect); guards and effects are
+small functions in transitions.py. `services.transition()` is the only code that runs a row; it
+runs the effect, assigns `status` and writes the history in one transaction.
 
 Scopes (where the actor's role must cover):
 - "unit":     the entry's territorial unit (office staff of the subtree, cadres for their grids);
@@ -15,15 +17,17 @@ Scopes (where the actor's role must cover):
   then the close it allows when the person is satisfied or the reopen when they are not.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from campaigns.access import scope
-from campaigns.models import Role
+from campaigns.models import OrgUnit, Role, User
 
-from .models import FollowUp, FollowUpStatus, Kind, Satisfaction, Status
+from . import transitions as do
+from .choices import RUNNING_STATUSES as RUNNING
+from .models import FollowUp, FollowUpStatus, Grievance, Kind, Satisfaction, Status
 
 S = Status
-OPEN = (S.REGISTERED, S.REVIEWED, S.ASSIGNED, S.PLANNED)
 IN_HAND = (S.ASSIGNED, S.PLANNED)
 BOTH = (Kind.PROBLEM, Kind.SUGGESTION)
 PROBLEM = (Kind.PROBLEM,)
@@ -47,8 +51,16 @@ class Transition:
     optional: tuple = ()
     kinds: tuple = BOTH
     owner_may: bool = False  # the 包案 leader may run it on their own cases
-    assignee_may: bool = False  # the assignee of the entry's open look-back task may run it
+    # The assignee of the entry's open look-back task may run it (True), or may when this holds.
+    assignee_may: bool | Callable[[Grievance], bool] = False
     confirm: str = ""
+    guard: Callable[[Grievance], str | None] | None = None  # the state's refusal message, or None
+    effect: Callable[[do.Context], None] | None = None  # what it writes besides the status, if anything
+
+
+def _after_dissatisfaction(g: Grievance) -> bool:
+    """The look-back's assignee reopens only what the person they asked was not satisfied with."""
+    return g.status == S.FOLLOWED_UP and g.satisfaction == Satisfaction.NOT_SATISFIED
 
 
 TRANSITIONS = [
@@ -62,6 +74,7 @@ TRANSITIONS = [
         "unit",
         required=("into",),
         optional=("note",),
+        effect=do.merge,
     ),
     Transition(
         "assign",
@@ -72,6 +85,7 @@ TRANSITIONS = [
         "unit",
         required=("handling_unit",),
         optional=("case_owner", "note"),
+        effect=do.assign,
     ),
     Transition(
         "propose_plan",
@@ -83,6 +97,7 @@ TRANSITIONS = [
         required=("proposed_solution",),
         optional=("note",),
         owner_may=True,
+        effect=do.propose_plan,
     ),
     Transition(
         "resolve",
@@ -95,6 +110,7 @@ TRANSITIONS = [
         optional=("note",),
         kinds=PROBLEM,
         owner_may=True,
+        effect=do.resolve,
     ),
     Transition(
         "solve_on_spot",
@@ -106,6 +122,7 @@ TRANSITIONS = [
         required=("result",),
         optional=("note", "evidence"),
         kinds=PROBLEM,
+        effect=do.solve_on_spot,
     ),
     Transition(
         "explain",
@@ -118,6 +135,7 @@ TRANSITIONS = [
         optional=("note",),
         kinds=PROBLEM,
         owner_may=True,
+        effect=do.record_answer,
     ),
     Transition(
         "follow_up",
@@ -129,8 +147,20 @@ TRANSITIONS = [
         required=("satisfaction",),
         optional=("notes", "note"),
         assignee_may=True,
+        effect=do.follow_up,
     ),
-    Transition("close", "销号", (S.FOLLOWED_UP,), S.CLOSED, OFFICE, "unit", optional=("note",), assignee_may=True),
+    Transition(
+        "close",
+        "销号",
+        (S.FOLLOWED_UP,),
+        S.CLOSED,
+        OFFICE,
+        "unit",
+        optional=("note",),
+        assignee_may=True,
+        guard=do.person_not_dissatisfied,
+        effect=do.close,
+    ),
     Transition(
         "reopen",
         "重新办理（群众不满意）",
@@ -140,23 +170,25 @@ TRANSITIONS = [
         "unit",
         required=("note",),
         kinds=PROBLEM,
-        assignee_may=True,
+        assignee_may=_after_dissatisfaction,
+        effect=do.reopen,
     ),
     Transition(
         "adopt",
         "采纳建议",
-        OPEN,
+        RUNNING,
         S.ADOPTED,
         HANDLING,
         "handling",
         optional=("result", "note"),
         kinds=SUGGESTION,
         owner_may=True,
+        effect=do.answer_suggestion,
     ),
     Transition(
         "reject_suggestion",
         "不予采纳",
-        OPEN,
+        RUNNING,
         S.NOT_ADOPTED,
         HANDLING,
         "handling",
@@ -164,9 +196,22 @@ TRANSITIONS = [
         optional=("result",),
         kinds=SUGGESTION,
         owner_may=True,
+        effect=do.answer_suggestion,
     ),
-    Transition("withdraw", "撤回", OPEN, S.WITHDRAWN, OFFICE, "unit", required=("note",), confirm="确定撤回该条目？"),
-    Transition("escalate", "上报上级单位", (S.REVIEWED, *IN_HAND), None, HANDLING, "handling", required=("note",)),
+    Transition(
+        "withdraw", "撤回", RUNNING, S.WITHDRAWN, OFFICE, "unit", required=("note",), confirm="确定撤回该条目？"
+    ),
+    Transition(
+        "escalate",
+        "上报上级单位",
+        (S.REVIEWED, *IN_HAND),
+        None,
+        HANDLING,
+        "handling",
+        required=("note",),
+        guard=do.level_above_exists,
+        effect=do.escalate,
+    ),
     Transition(
         "transfer",
         "转交职能部门",
@@ -175,6 +220,7 @@ TRANSITIONS = [
         HANDLING,
         "handling",
         required=("handling_unit", "note"),
+        effect=do.transfer,
     ),
     Transition(
         "request_extension",
@@ -185,19 +231,52 @@ TRANSITIONS = [
         "handling",
         required=("note", "days"),
         owner_may=True,
+        guard=do.one_extension_only,
+        effect=do.request_extension,
     ),
-    Transition("approve_extension", "批准延期", IN_HAND, None, ABOVE, "above", optional=("note",)),
-    Transition("reject_extension", "不批准延期", IN_HAND, None, ABOVE, "above", required=("note",)),
-    Transition("set_tier", "调整问题层级", OPEN, None, OFFICE, "unit", required=("tier",), optional=("note",)),
+    Transition(
+        "approve_extension",
+        "批准延期",
+        IN_HAND,
+        None,
+        ABOVE,
+        "above",
+        optional=("note",),
+        guard=do.extension_awaiting_decision,
+        effect=do.approve_extension,
+    ),
+    Transition(
+        "reject_extension",
+        "不批准延期",
+        IN_HAND,
+        None,
+        ABOVE,
+        "above",
+        required=("note",),
+        guard=do.extension_awaiting_decision,
+        effect=do.reject_extension,
+    ),
+    Transition(
+        "set_tier",
+        "调整问题层级",
+        RUNNING,
+        None,
+        OFFICE,
+        "unit",
+        required=("tier",),
+        optional=("note",),
+        effect=do.set_tier,
+    ),
     Transition(
         "set_case_owner",
         "指定包案领导",
-        (*OPEN, S.RESOLVED, S.EXPLAINED),
+        (*RUNNING, S.RESOLVED, S.EXPLAINED),
         None,
         (Role.OFFICE, Role.LEADER, Role.ADMIN),
         "unit",
         required=("case_owner",),
         optional=("note",),
+        effect=do.set_case_owner,
     ),
 ]
 
@@ -214,68 +293,70 @@ class Check:
     extra: dict = field(default_factory=dict)
 
 
-def _covers(actor, unit, roles):
+def _covers(actor: User, unit: OrgUnit | None, roles: tuple) -> bool:
     return unit is not None and scope(actor).covers(unit, roles)
 
 
-def _owns(actor, g):
+def _owns(actor: User, g: Grievance) -> bool:
     """The entry's 包案 leader, as long as a leader's membership of theirs covers its unit: a
     leader named from another street or district (or who has moved on) acts on nothing."""
     return bool(g.case_owner_id) and g.case_owner_id == actor.pk and _covers(actor, g.unit, (Role.LEADER,))
 
 
-def _records_lookback(actor, g, name):
+def _records_lookback(actor: User, g: Grievance, t: Transition) -> bool:
     """The assignee of the entry's open look-back task records its outcome: the follow-up, then
     the close it allows or, after dissatisfaction, the reopen."""
-    if name == "reopen" and not (g.status == S.FOLLOWED_UP and g.satisfaction == Satisfaction.NOT_SATISFIED):
+    if callable(t.assignee_may) and not t.assignee_may(g):
         return False
     return FollowUp.objects.filter(grievance=g, assignee=actor, status=FollowUpStatus.PENDING).exists()
 
 
-def check(actor, grievance, name):
-    """Whether `actor` may run transition `name` on `grievance` now, and why not."""
+def check(actor: User, grievance: Grievance, name: str) -> Check:
+    """Whether `actor` may run transition `name` on `grievance` now, and why not: the row's
+    statuses and kinds, then its guard, then who may."""
     t = BY_NAME.get(name)
     if t is None:
         return Check(False, "unknown", "未知的办理操作")
     g = grievance
     if g.status not in t.sources or g.kind not in t.kinds:
         return Check(False, "state", f"当前状态（{g.get_status_display()}）不能执行“{t.label}”")
-    if name == "request_extension" and g.extension_state != "none":
-        return Check(False, "state", "每个问题只能申请一次延期")
-    if name in ("approve_extension", "reject_extension") and g.extension_state != "requested":
-        return Check(False, "state", "没有待审批的延期申请")
-    if name == "close" and g.satisfaction == "not_satisfied":
-        return Check(False, "state", "群众不满意，不能销号，请重新办理")
-    if name == "escalate":
-        current = g.handling_unit or g.unit
-        if current.parent_id is None:
-            return Check(False, "state", "已是最高一级，无法继续上报")
+    refusal = t.guard(g) if t.guard is not None else None
+    if refusal:
+        return Check(False, "state", refusal)
+    return _access(actor, g, t)
+
+
+def _access(actor: User, g: Grievance, t: Transition) -> Check:
     s = scope(actor)
     if not s.is_authenticated:
         return Check(False, "scope", "请先登录")
-    if s.is_superuser:
+    if s.is_superuser or (t.owner_may and _owns(actor, g)):
         return Check(True)
-    if t.owner_may and _owns(actor, g):
-        return Check(True)
-    if t.scope == "unit":
-        ok = _covers(actor, g.unit, t.roles)
-    elif t.scope == "handling":
-        ok = _covers(actor, g.handling_unit or g.unit, t.roles)
-        # Office staff over the entry's territory keep their hands on it after routing,
-        # except across to a functional unit, which acts on its own.
-        if not ok and g.handling_unit_id and g.handling_unit.level != "department":
-            ok = _covers(actor, g.unit, OFFICE)
-    else:  # "above": the level above the handling unit approves
-        handling = g.handling_unit or g.unit
-        ok = handling.parent is not None and _covers(actor, handling.parent, t.roles)
+    ok = _holds_scope(actor, g, t)
     # Last, as it costs a query: the look-back's assignee (a paired department's cadre, say).
     if not ok and t.assignee_may:
-        ok = _records_lookback(actor, g, name)
+        ok = _records_lookback(actor, g, t)
     if not ok:
         return Check(False, "scope", "您没有执行此操作的权限")
     return Check(True)
 
 
-def allowed(actor, grievance):
+def _holds_scope(actor: User, g: Grievance, t: Transition) -> bool:
+    """The row's roles over the unit its scope names (see the module's docstring)."""
+    if t.scope == "unit":
+        return _covers(actor, g.unit, t.roles)
+    if t.scope == "handling":
+        # Office staff over the entry's territory keep their hands on it after routing,
+        # except across to a functional unit, which acts on its own.
+        ok = _covers(actor, g.handling_unit or g.unit, t.roles)
+        if not ok and g.handling_unit_id and g.handling_unit.level != "department":
+            ok = _covers(actor, g.unit, OFFICE)
+        return ok
+    # "above": the level above the handling unit approves
+    handling = g.handling_unit or g.unit
+    return handling.parent is not None and _covers(actor, handling.parent, t.roles)
+
+
+def allowed(actor: User, grievance: Grievance) -> list[Transition]:
     """Transitions the actor may run on the entry now, in table order."""
     return [t for t in TRANSITIONS if check(actor, grievance, t.name).allowed]

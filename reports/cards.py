@@ -1,35 +1,47 @@
 """Service cards (连心卡, seeds/002 and 004): one card per household with its liaison group
 (names, posts, phones), and the distribution rate."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.template.loader import render_to_string
 
-from campaigns.models import Level, Membership, OrgUnit, Role, TeamMember
+from campaigns.choices import Level, Role
+from campaigns.models import Membership, OrgUnit, TeamMember
 from visits.models import Household
 
 from . import pdf
 from .models import CardDistribution
 from .selectors import rate
 
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from django.db.models import QuerySet
+
+    from campaigns.models import Campaign, User
+
 LIAISON_ROLES = (Role.CADRE, Role.OFFICE, Role.LEADER)
 MAX_MEMBERS = 6  # what fits on a card
 
 
-def card_units(user):
+def card_units(user: User) -> QuerySet[OrgUnit]:
     """Grids and communities whose cards the user hands out ("cards") or whose figures they read
     ("report"): the units a card sheet and a distribution rate are made for."""
     units = OrgUnit.objects.filter(level__in=[Level.GRID, Level.COMMUNITY])
     return units.actionable_by(user, "cards") | units.actionable_by(user, "report")
 
 
-def check_unit(user, campaign, unit):
+def check_unit(user: User, campaign: Campaign, unit: OrgUnit) -> None:
     """Cards are made for a grid or a community in the campaign's territory, in the user's subtree."""
     if not unit.path.startswith(campaign.territory.path) or not card_units(user).filter(pk=unit.pk).exists():
         raise Http404
 
 
-def households_of(campaign, unit):
+def households_of(campaign: Campaign, unit: OrgUnit) -> QuerySet[Household]:
     given = CardDistribution.objects.filter(campaign=campaign, household=OuterRef("pk"))
     return (
         Household.objects.filter(grid__path__startswith=unit.path)
@@ -39,7 +51,7 @@ def households_of(campaign, unit):
     )
 
 
-def distribution_rate(campaign, unit):
+def distribution_rate(campaign: Campaign, unit: OrgUnit) -> dict[str, int | float | None]:
     given = CardDistribution.objects.filter(campaign=campaign, household=OuterRef("pk"))
     row = Household.objects.filter(grid__path__startswith=unit.path).aggregate(
         households=Count("pk"), distributed=Count("pk", filter=Q(Exists(given)))
@@ -47,7 +59,7 @@ def distribution_rate(campaign, unit):
     return {**row, "rate": rate(row["distributed"], row["households"])}
 
 
-def liaison_groups(campaign, grids):
+def liaison_groups(campaign: Campaign, grids: Sequence[OrgUnit]) -> dict[int, list[dict[str, str]]]:
     """Per grid id: the liaison group = cadres of the grid and of its community, then the campaign's
     teams paired with the community. Two queries for all grids."""
     grid_ids = [g.pk for g in grids]
@@ -85,7 +97,7 @@ def liaison_groups(campaign, grids):
     return groups
 
 
-def card_sheet_pdf(campaign, unit):
+def card_sheet_pdf(campaign: Campaign, unit: OrgUnit) -> bytes:
     households = list(households_of(campaign, unit))
     grids = {h.grid_id: h.grid for h in households}
     groups = liaison_groups(campaign, list(grids.values()))

@@ -5,7 +5,10 @@ Each detector is a few set-based queries, and each case has a stable `detector_k
 never resurrects one an inspector dismissed.
 """
 
+from __future__ import annotations
+
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection
 from django.db.models import (
@@ -23,21 +26,30 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from campaigns.models import Level, Phase
-from grievances.models import ANSWERED_STATUSES, Grievance, GrievanceEvent, Satisfaction
+from campaigns.choices import Level, Phase
+from grievances.choices import ANSWERED_STATUSES, RUNNING_STATUSES, SOLVED_STATUSES, Satisfaction
+from grievances.models import Grievance, GrievanceEvent
 from visits.models import Assignment, Visit
 
+from .choices import ViolationKind
 from .models import Violation
-from .selectors import OPEN_STATUSES, SOLVED_STATUSES
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import date
+
+    from django.db.models import QuerySet
+
+    from campaigns.models import Campaign, OrgUnit
 
 MAX_VISITS_PER_DAY = 20  # more in-person visits than this in one day is not credible (30 min each, seeds/002)
 
 
-def _scope(qs, field, unit):
+def _scope(qs: QuerySet, field: str, unit: OrgUnit | None) -> QuerySet:
     return qs.filter(**{f"{field}__path__startswith": unit.path}) if unit else qs
 
 
-def _community(grid_level, grid_id, parent_id, parent_level):
+def _community(grid_level: str, grid_id: int, parent_id: int | None, parent_level: str | None) -> int | None:
     if grid_level == Level.COMMUNITY:
         return grid_id
     if grid_level == Level.GRID and parent_level == Level.COMMUNITY:
@@ -45,14 +57,16 @@ def _community(grid_level, grid_id, parent_id, parent_level):
     return None
 
 
-def _insert(campaign, rows):
+def _insert(campaign: Campaign, rows: list[dict[str, Any]]) -> int:
     objs = [Violation(campaign=campaign, source=Violation.Origin.DETECTOR, **r) for r in rows if r["unit_id"]]
     before = Violation.objects.filter(detector_key__in=[o.detector_key for o in objs]).count()
     Violation.objects.bulk_create(objs, ignore_conflicts=True, batch_size=1000)
     return Violation.objects.filter(detector_key__in=[o.detector_key for o in objs]).count() - before
 
 
-def unvisited_assignments(campaign, unit=None, today=None):
+def unvisited_assignments(
+    campaign: Campaign, unit: OrgUnit | None = None, today: date | None = None
+) -> list[dict[str, Any]]:
     """An assigned household with no visit by the end of the visiting phase (不入户)."""
     today = today or timezone.localdate()
     phase = campaign.phase_dates(Phase.VISITING)
@@ -79,7 +93,7 @@ def unvisited_assignments(campaign, unit=None, today=None):
     return [
         {
             "detector_key": f"unvisited:{campaign.pk}:{r['household_id']}",
-            "kind": "not_visited",
+            "kind": ViolationKind.NOT_VISITED,
             "unit_id": _community(
                 r["household__grid__level"],
                 r["household__grid_id"],
@@ -94,20 +108,22 @@ def unvisited_assignments(campaign, unit=None, today=None):
     ]
 
 
-def _grievance_rows(qs):
+def _grievance_rows(qs: QuerySet[Grievance]) -> QuerySet[Grievance, Mapping[str, Any]]:
     return qs.values(
         "pk", "content", "unit_id", "unit__level", "unit__parent_id", "unit__parent__level", "household_id"
     )
 
 
-def overdue_entries(campaign, unit=None, now=None):
+def overdue_entries(
+    campaign: Campaign, unit: OrgUnit | None = None, now: datetime | None = None
+) -> list[dict[str, Any]]:
     """An open entry past its deadline (不整改)."""
     now = now or timezone.now()
-    qs = _scope(Grievance.objects.filter(campaign=campaign, status__in=OPEN_STATUSES, due_at__lt=now), "unit", unit)
+    qs = _scope(Grievance.objects.running().filter(campaign=campaign, due_at__lt=now), "unit", unit)
     return [
         {
             "detector_key": f"overdue:{r['pk']}",
-            "kind": "no_rectification",
+            "kind": ViolationKind.NO_RECTIFICATION,
             "unit_id": _community(r["unit__level"], r["unit_id"], r["unit__parent_id"], r["unit__parent__level"]),
             "grievance_id": r["pk"],
             "household_id": r["household_id"],
@@ -117,11 +133,11 @@ def overdue_entries(campaign, unit=None, now=None):
     ]
 
 
-def lookback_unsolved(campaign, unit=None):
+def lookback_unsolved(campaign: Campaign, unit: OrgUnit | None = None) -> list[dict[str, Any]]:
     """Look-back found a 'resolved' problem unsolved: reopened after an answer, or rated not satisfied
     after being resolved (整改不彻底). Uses history and satisfaction, not the FollowUp model."""
     reopened = GrievanceEvent.objects.filter(
-        grievance=OuterRef("pk"), from_status__in=ANSWERED_STATUSES, to_status__in=OPEN_STATUSES
+        grievance=OuterRef("pk"), from_status__in=ANSWERED_STATUSES, to_status__in=RUNNING_STATUSES
     )
     qs = _scope(
         Grievance.objects.filter(campaign=campaign, kind="problem").filter(
@@ -133,7 +149,7 @@ def lookback_unsolved(campaign, unit=None):
     return [
         {
             "detector_key": f"lookback:{r['pk']}",
-            "kind": "incomplete_rectification",
+            "kind": ViolationKind.INCOMPLETE_RECTIFICATION,
             "unit_id": _community(r["unit__level"], r["unit_id"], r["unit__parent_id"], r["unit__parent__level"]),
             "grievance_id": r["pk"],
             "household_id": r["household_id"],
@@ -143,7 +159,7 @@ def lookback_unsolved(campaign, unit=None):
     ]
 
 
-def _visit_rows(qs):
+def _visit_rows(qs: QuerySet[Visit]) -> QuerySet[Visit, Mapping[str, Any]]:
     return qs.values(
         "pk",
         "visitor_id",
@@ -156,7 +172,7 @@ def _visit_rows(qs):
     )
 
 
-def _minutes(field):
+def _minutes(field: str) -> Func:
     """An integer column of minutes as a duration. PostgreSQL multiplies an interval; SQLite keeps
     durations as integer microseconds."""
     if connection.vendor == "postgresql":
@@ -164,7 +180,7 @@ def _minutes(field):
     return Func(F(field), template="(%(expressions)s * 60000000)", output_field=DurationField())
 
 
-def overlapping_visits(campaign, unit=None):
+def overlapping_visits(campaign: Campaign, unit: OrgUnit | None = None) -> list[dict[str, Any]]:
     """One visitor in two places at once: a visit starting while the same visitor's visit at another
     household is still running (虚假入户). The later visit is the candidate."""
     end = ExpressionWrapper(F("visited_at") + _minutes("duration_minutes"), output_field=DateTimeField())
@@ -181,7 +197,7 @@ def overlapping_visits(campaign, unit=None):
     return [
         {
             "detector_key": f"overlap:{r['pk']}",
-            "kind": "fake_visit",
+            "kind": ViolationKind.FAKE_VISIT,
             "unit_id": _community(
                 r["household__grid__level"],
                 r["household__grid_id"],
@@ -196,7 +212,9 @@ def overlapping_visits(campaign, unit=None):
     ]
 
 
-def too_many_per_day(campaign, unit=None, limit=MAX_VISITS_PER_DAY):
+def too_many_per_day(
+    campaign: Campaign, unit: OrgUnit | None = None, limit: int = MAX_VISITS_PER_DAY
+) -> list[dict[str, Any]]:
     """More than `limit` in-person visits by one visitor in one (local) day (虚假入户)."""
     tz = timezone.get_current_timezone()
     rows = (
@@ -214,7 +232,7 @@ def too_many_per_day(campaign, unit=None, limit=MAX_VISITS_PER_DAY):
         result.append(
             {
                 "detector_key": f"daily:{campaign.pk}:{r['visitor_id']}:{r['day']:%Y%m%d}",
-                "kind": "fake_visit",
+                "kind": ViolationKind.FAKE_VISIT,
                 "unit_id": _community(
                     v["household__grid__level"],
                     v["household__grid_id"],
@@ -237,6 +255,6 @@ DETECTORS = {
 }
 
 
-def detect_all(*, campaign, unit=None):
+def detect_all(*, campaign: Campaign, unit: OrgUnit | None = None) -> dict[str, int]:
     """Run every detector; answers how many new candidates each one added."""
     return {name: _insert(campaign, fn(campaign, unit)) for name, fn in DETECTORS.items()}

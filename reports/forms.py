@@ -6,10 +6,12 @@ score ("inspect") or hand out cards in ("cards"). An id outside that is refused 
 
 from django import forms
 
-from campaigns import defaults
+from campaigns.choices import Level
 from campaigns.forms import ScopedForm, ScopedModelChoiceField, ScopedModelMultipleChoiceField
-from campaigns.models import Campaign, Level, OrgUnit
+from campaigns.models import Campaign, OrgUnit
 from visits.models import Household
+
+from .choices import ViolationKind
 
 OUTSIDE_CAMPAIGN = "该单位不在本次活动范围内"
 
@@ -51,7 +53,7 @@ class ViolationForm(_InCampaign, ScopedForm):
     unit = ScopedModelChoiceField(
         OrgUnit.objects.filter(level__in=[Level.COMMUNITY, Level.GRID]), action="inspect", label="社区/村或网格"
     )
-    kind = forms.ChoiceField(choices=defaults.VIOLATION_KINDS, label="违规类型")
+    kind = forms.ChoiceField(choices=ViolationKind.choices, label="违规类型")
     evidence = forms.CharField(label="情况说明", widget=forms.Textarea)
     evidence_file = forms.FileField(label="佐证材料", required=False)
 

@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.db import models
 
-from campaigns import defaults
 from campaigns.access import Rule, ScopedQuerySet, scope
-from campaigns.models import Campaign, OrgUnit, Role
+from campaigns.choices import Role
+from campaigns.models import Campaign, OrgUnit
+
+from .choices import ViolationKind
 
 # Who reads the figures, summaries and scores of a subtree.
 READER_ROLES = (Role.LEADER, Role.OFFICE, Role.INSPECTOR, Role.ADMIN)
@@ -90,7 +92,7 @@ class Violation(models.Model):
 
     campaign = models.ForeignKey(Campaign, verbose_name="活动", on_delete=models.CASCADE, related_name="violations")
     unit = models.ForeignKey(OrgUnit, verbose_name="社区/村", on_delete=models.PROTECT, related_name="violations")
-    kind = models.CharField("类型", max_length=30, choices=defaults.VIOLATION_KINDS)
+    kind = models.CharField("类型", max_length=30, choices=ViolationKind.choices)
     evidence = models.TextField("情况说明")
     evidence_file = models.FileField("佐证材料", upload_to="reports/violations/%Y/%m/", blank=True)
     status = models.CharField("状态", max_length=20, choices=State.choices, default=State.CANDIDATE)

@@ -3,7 +3,7 @@
 from django.urls import reverse
 
 from campaigns.access import scope
-from campaigns.models import Role
+from campaigns.choices import Role
 
 from .models import CARD_ROLES, READER_ROLES
 

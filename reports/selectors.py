@@ -37,13 +37,16 @@ Definitions (DOMAIN.md: Grievance ledger, Reporting):
 - resolution_rate = problems_solved / problems_total.
 - satisfaction_rate = (satisfied + basically satisfied) / entries with a satisfaction recorded (look-back).
 - Look-back results use `satisfaction` and the history (an answered entry reopened = found unsolved);
-  they do not depend on the FollowUp model of the background branch.
+  they do not depend on the ledger's FollowUp model.
 Rates are percentages with one decimal, None when the denominator is 0.
 """
+
+from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
 from django.db.models import Avg, Count, DateField, DurationField, ExpressionWrapper, F, Q
@@ -51,47 +54,49 @@ from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
-from campaigns.models import Level, OrgUnit
-from grievances.models import (
+from campaigns.choices import Level
+from campaigns.models import OrgUnit
+from grievances.choices import (
     ANSWERED_STATUSES,
-    Grievance,
-    GrievanceCategory,
-    GrievanceEvent,
+    DECIDED_STATUSES,
+    RUNNING_STATUSES,
+    SOLVED_STATUSES,
+    UNCOLLECTED_STATUSES,
     Kind,
     Satisfaction,
     Status,
 )
-from visits.models import Household, HouseholdKind, Visit
+from grievances.models import Grievance, GrievanceCategory, GrievanceEvent
+from visits.choices import HouseholdKind
+from visits.models import Household, Visit
 
 from .models import Violation
 
-OPEN_STATUSES = [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED]
-NOT_COLLECTED = [Status.MERGED, Status.WITHDRAWN]
-SOLVED_STATUSES = [Status.RESOLVED, Status.FOLLOWED_UP, Status.CLOSED]
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+    from datetime import date
+
+    from django.db.models import Aggregate, QuerySet
+
+    from campaigns.models import Campaign, User
+
 SCORE_START = 1000  # 千分制 (seeds/002)
 TALK_THRESHOLD = 3  # three or more confirmed cases: 约谈
 OTHER_KINDS = [HouseholdKind.ENTERPRISE, HouseholdKind.SCHOOL, HouseholdKind.SHOP, HouseholdKind.OTHER]
-LEVEL_LABELS = {
-    "grid": "网格/楼组",
-    "community": "社区/村",
-    "street": "街道/镇",
-    "district": "区/县",
-    "department": "区直部门",
-}
 
 
-def rate(numerator, denominator):
+def rate(numerator: float, denominator: float) -> float | None:
     return round(100.0 * numerator / denominator, 1) if denominator else None
 
 
 @dataclass(frozen=True)
 class Filters:
-    campaign: object
+    campaign: Campaign
     unit: OrgUnit
-    start: object = None  # local date, inclusive
-    end: object = None  # local date, inclusive
+    start: date | None = None  # local date, inclusive
+    end: date | None = None  # local date, inclusive
 
-    def window(self, field):
+    def window(self, field: str) -> Q:
         """A Q keeping `field` (an aware datetime) inside the local-date range."""
         q = Q()
         tz = timezone.get_current_timezone()
@@ -101,19 +106,21 @@ class Filters:
             q &= Q(**{f"{field}__lt": datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=tz)})
         return q
 
-    def under(self, field):
+    def under(self, field: str) -> Q:
         """Campaign rows (visits, entries) whose `field` (an OrgUnit FK) is in the unit's subtree;
         nothing to filter for the campaign's whole territory, where every campaign row is."""
         if self.unit.pk == self.campaign.territory_id:
             return Q()
         return self.subtree(field)
 
-    def subtree(self, field):
+    def subtree(self, field: str) -> Q:
         """Rows not tied to the campaign (households) in the unit's subtree: always filtered."""
         return Q(**{f"{field}__path__startswith": self.unit.path})
 
 
-def resolve_filters(*, user, campaign_id, unit_id, start=None, end=None):
+def resolve_filters(
+    *, user: User, campaign_id: int, unit_id: int, start: date | None = None, end: date | None = None
+) -> Filters:
     """Load and check campaign and unit for a reader: outside the reader's subtree (or the campaign's
     territory) is a 404, the same as missing."""
     from campaigns.models import Campaign
@@ -127,42 +134,44 @@ def resolve_filters(*, user, campaign_id, unit_id, start=None, end=None):
     return Filters(campaign=campaign, unit=unit, start=start, end=end)
 
 
-def child_key(unit_path, path):
+def child_key(unit_path: str, path: str) -> str:
     """The path of the child of the unit at `unit_path` that contains `path` ('' for the unit itself)."""
     rest = path[len(unit_path) :]
     return unit_path + rest.split("/", 1)[0] + "/" if rest else ""
 
 
-def _visits_qs(f):
+def _visits_qs(f: Filters) -> QuerySet[Visit]:
     return Visit.objects.filter(
         f.window("visited_at"), f.under("household__grid"), campaign=f.campaign, is_followup=False
     )
 
 
-def _visited_ids(f):
+def _visited_ids(f: Filters) -> QuerySet[Visit, Mapping[str, Any]]:
     return _visits_qs(f).values("household_id")
 
 
-def _explained(f):
+def _explained(f: Filters) -> Q:
     # Entry ids with an `explained` step: an uncorrelated IN, hashed once by PostgreSQL. Not joined to
     # the campaign: the outer query already is, and the join would rescan the whole ledger per use.
     return Q(pk__in=GrievanceEvent.objects.filter(to_status=Status.EXPLAINED).values("grievance_id"))
 
 
-def _reopened(f):
+def _reopened(f: Filters) -> Q:
     # Look-back found an answered entry unsolved: it went back from an answered status to work.
     return Q(
-        pk__in=GrievanceEvent.objects.filter(from_status__in=ANSWERED_STATUSES, to_status__in=OPEN_STATUSES).values(
+        pk__in=GrievanceEvent.objects.filter(from_status__in=ANSWERED_STATUSES, to_status__in=RUNNING_STATUSES).values(
             "grievance_id"
         )
     )
 
 
-def _sql(qs):
+def _sql(qs: QuerySet) -> tuple[str, tuple[Any, ...]]:
     return qs.query.get_compiler(using=qs.db).as_sql()
 
 
-def _households(f, *, visits_by_unit, focus_ids=()):
+def _households(
+    f: Filters, *, visits_by_unit: bool, focus_ids: Sequence[int] = ()
+) -> tuple[defaultdict[int, dict[str, int]], dict[int, list[int]]]:
     """Per grid: registered targets by kind and those visited, and per focus category of the
     campaign: registered and visited, all in ONE pass over the registry.
 
@@ -209,7 +218,7 @@ def _households(f, *, visits_by_unit, focus_ids=()):
     return rows, focus
 
 
-def _kind_add(row, kind, suffix, n):
+def _kind_add(row: dict[str, int], kind: str, suffix: str, n: int) -> None:
     if kind == HouseholdKind.HOUSEHOLD:
         key = f"households_{suffix}"
     else:
@@ -218,13 +227,11 @@ def _kind_add(row, kind, suffix, n):
     row[key] = row.get(key, 0) + n
 
 
-def _grievance_base(f):
-    return Grievance.objects.filter(f.window("registered_at"), f.under("unit"), campaign=f.campaign).exclude(
-        status__in=NOT_COLLECTED
-    )
+def _grievance_base(f: Filters) -> QuerySet[Grievance]:
+    return Grievance.objects.collected().filter(f.window("registered_at"), f.under("unit"), campaign=f.campaign)
 
 
-def _grievance_aggs(f, now):
+def _grievance_aggs(f: Filters, now: datetime) -> dict[str, Aggregate]:
     problem = Q(kind=Kind.PROBLEM)
     suggestion = Q(kind=Kind.SUGGESTION)
     was_explained = _explained(f)
@@ -237,11 +244,11 @@ def _grievance_aggs(f, now):
         "grievances_solved": Count("pk", filter=solved),
         "problems_explained": Count("pk", filter=explained),
         "problems_answered": Count("pk", filter=problem & Q(status__in=ANSWERED_STATUSES)),
-        "problems_in_progress": Count("pk", filter=problem & Q(status__in=OPEN_STATUSES)),
-        "grievances_overdue": Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+        "problems_in_progress": Count("pk", filter=problem & Q(status__in=RUNNING_STATUSES)),
+        "grievances_overdue": Count("pk", filter=Q(status__in=RUNNING_STATUSES, due_at__lt=now)),
         "suggestions_total": Count("pk", filter=suggestion),
         "suggestions_adopted": Count("pk", filter=suggestion & Q(status=Status.ADOPTED)),
-        "suggestions_decided": Count("pk", filter=suggestion & Q(status__in=[Status.ADOPTED, Status.NOT_ADOPTED])),
+        "suggestions_decided": Count("pk", filter=suggestion & Q(status__in=DECIDED_STATUSES)),
         "followed_up": Count("pk", filter=followed),
         "satisfied": Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)),
         "basically_satisfied": Count("pk", filter=Q(satisfaction=Satisfaction.BASICALLY_SATISFIED)),
@@ -255,7 +262,7 @@ def _grievance_aggs(f, now):
     }
 
 
-def _grievances(f, now):
+def _grievances(f: Filters, now: datetime) -> dict[int, dict[str, Any]]:
     """Per unit of the entries: every ledger figure, one grouped query."""
     qs = _grievance_base(f).values("unit_id").annotate(**_grievance_aggs(f, now)).order_by()
     return {row.pop("unit_id"): row for row in qs}
@@ -284,13 +291,13 @@ HOUSEHOLD_KEYS = ["visits_total", "households_total", "households_visited", "oth
 ]
 
 
-def _avg_td(value):
+def _avg_td(value: timedelta | int | None) -> timedelta | None:
     if value is not None and not isinstance(value, timedelta):
         value = timedelta(microseconds=value)  # SQLite answers the average duration in microseconds
     return value
 
 
-def _finish(row):
+def _finish(row: dict[str, Any]) -> dict[str, Any]:
     """Derived figures of one unit's row (rates, days)."""
     avg = _avg_td(row.pop("avg_resolve", None))
     row["avg_days_to_solve"] = round(avg.total_seconds() / 86400, 1) if avg is not None else None
@@ -302,11 +309,11 @@ def _finish(row):
     return row
 
 
-def _empty():
+def _empty() -> dict[str, Any]:
     return {**dict.fromkeys(HOUSEHOLD_KEYS + GRIEVANCE_KEYS, 0), "_avg_sum": timedelta(0), "_avg_n": 0}
 
 
-def _add(total, part):
+def _add(total: dict[str, Any], part: Mapping[str, Any]) -> None:
     """Add one unit's row into an accumulated row (averages weighted by solved counts)."""
     for key, value in part.items():
         if key == "avg_resolve":
@@ -318,13 +325,13 @@ def _add(total, part):
             total[key] += value or 0
 
 
-def _close(total):
+def _close(total: dict[str, Any]) -> dict[str, Any]:
     n, weighted = total.pop("_avg_n"), total.pop("_avg_sum")
     total["avg_resolve"] = weighted / n if n else None
     return _finish(total)
 
 
-def _focus(focus, counts):
+def _focus(focus: Sequence[tuple[int, str]], counts: Mapping[int, Sequence[int]]) -> list[dict[str, Any]]:
     """Coverage per focus category of the campaign (counted in the households' pass)."""
     result = []
     for pk, name in focus:
@@ -336,7 +343,7 @@ def _focus(focus, counts):
     return result
 
 
-def _cube(f, now):
+def _cube(f: Filters, now: datetime) -> tuple[list[dict[str, Any]], defaultdict[date, int]]:
     """Entry counts by (category, kind, status, resolved level, week): one small grouped result from
     which the category breakdown, the levels, the status funnel and the weekly trend are all summed.
     Returns the cells summed over the weeks, and the entries per week."""
@@ -350,7 +357,7 @@ def _cube(f, now):
         .annotate(
             n=Count("pk"),
             explained=Count("pk", filter=_explained(f)),
-            overdue=Count("pk", filter=Q(status__in=OPEN_STATUSES, due_at__lt=now)),
+            overdue=Count("pk", filter=Q(status__in=RUNNING_STATUSES, due_at__lt=now)),
         )
         .order_by()
     )
@@ -374,7 +381,7 @@ def _cube(f, now):
     return list(cube.values()), weeks
 
 
-def _categories(cube):
+def _categories(cube: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cats = {c["pk"]: c for c in GrievanceCategory.objects.values("pk", "parent_id", "name")}
     by_top = {}
     for cell in cube:
@@ -395,46 +402,48 @@ def _categories(cube):
                 row["problems_explained"] += n
             if status in ANSWERED_STATUSES:
                 row["problems_answered"] += n
-            if status in OPEN_STATUSES:
+            if status in RUNNING_STATUSES:
                 row["problems_in_progress"] += n
         else:
             row["suggestions_total"] += n
             row["suggestions_adopted"] += n if status == Status.ADOPTED else 0
-            row["suggestions_decided"] += n if status in (Status.ADOPTED, Status.NOT_ADOPTED) else 0
+            row["suggestions_decided"] += n if status in DECIDED_STATUSES else 0
     result = sorted(by_top.values(), key=lambda r: (-r["grievances_total"], r["top"]))
     for r in result:
         r["resolution_rate"] = rate(r["grievances_solved"], r["problems_total"])
     return result
 
 
-def _levels(cube):
+def _levels(cube: list[dict[str, Any]]) -> list[dict[str, Any]]:
     counts = defaultdict(int)
     for cell in cube:
         if cell["kind"] == Kind.PROBLEM and cell["status"] in SOLVED_STATUSES:
             counts[cell["resolved_level"]] += cell["n"] - cell["explained"]
     rows = sorted(((lv, n) for lv, n in counts.items() if n), key=lambda x: -x[1])
-    return [{"level": lv, "name": LEVEL_LABELS.get(lv, "未注明"), "count": n} for lv, n in rows]
+    return [{"level": lv, "name": Level(lv).label if lv in Level.values else "未注明", "count": n} for lv, n in rows]
 
 
-def _funnel(cube):
+def _funnel(cube: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     counts = defaultdict(int)
     for cell in cube:
         counts[cell["status"]] += cell["n"]
     order = [
-        ("登记", [Status.REGISTERED, Status.REVIEWED, Status.ASSIGNED, Status.PLANNED] + list(ANSWERED_STATUSES)),
-        ("交办", [Status.ASSIGNED, Status.PLANNED] + list(ANSWERED_STATUSES)),
-        ("答复（办结/解释/采纳与否）", list(ANSWERED_STATUSES)),
+        ("登记", [*RUNNING_STATUSES, *ANSWERED_STATUSES]),
+        ("交办", [Status.ASSIGNED, Status.PLANNED, *ANSWERED_STATUSES]),
+        ("答复（办结/解释/采纳与否）", ANSWERED_STATUSES),
         ("回访", [Status.FOLLOWED_UP, Status.CLOSED]),
         ("销号", [Status.CLOSED]),
     ]
     stages = [{"label": label, "count": sum(counts.get(s, 0) for s in statuses)} for label, statuses in order]
     by_status = [
-        {"status": s.value, "label": s.label, "count": counts.get(s.value, 0)} for s in Status if s not in NOT_COLLECTED
+        {"status": s.value, "label": s.label, "count": counts.get(s.value, 0)}
+        for s in Status
+        if s not in UNCOLLECTED_STATUSES
     ]
     return stages, by_status
 
 
-def _trend(f, entries):
+def _trend(f: Filters, entries: Mapping[date, int]) -> list[dict[str, Any]]:
     """Visits and entries per week (weeks starting Monday, local time); the entries from the cube."""
     tz = timezone.get_current_timezone()
     # COUNT(*), not of the id: the campaign-visits index holds the visit time, so an index-only scan.
@@ -447,13 +456,13 @@ def _trend(f, entries):
     return [{"week": k.isoformat(), **v} for k, v in sorted(weeks.items())]
 
 
-def _day(value):
+def _day(value: date | datetime) -> date:
     if isinstance(value, datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     return value
 
 
-def _typical(f, limit=10):
+def _typical(f: Filters, limit: int = 10) -> list[dict[str, Any]]:
     rows = (
         _grievance_base(f)
         .filter(is_typical=True)
@@ -474,7 +483,7 @@ def _typical(f, limit=10):
     ]
 
 
-def scores(f):
+def scores(f: Filters) -> list[dict[str, Any]]:
     """Each community/village under the unit: confirmed violations, score = max(0, 1000 - confirmed)."""
     units = (
         OrgUnit.objects.filter(path__startswith=f.unit.path, level=Level.COMMUNITY)
@@ -506,7 +515,7 @@ def scores(f):
     return result
 
 
-def campaign_figures(f, *, detail=True, visits_by_unit=False):
+def campaign_figures(f: Filters, *, detail: bool = True, visits_by_unit: bool = False) -> dict[str, Any]:
     """All the figures of one (campaign, unit, date range): totals, per child unit, breakdowns.
 
     `detail=False` gives only totals and children (4 SELECTs; 9 with the breakdowns).
@@ -522,7 +531,7 @@ def campaign_figures(f, *, detail=True, visits_by_unit=False):
         return _campaign_figures(f, detail=detail, visits_by_unit=visits_by_unit)
 
 
-def _campaign_figures(f, *, detail, visits_by_unit):
+def _campaign_figures(f: Filters, *, detail: bool, visits_by_unit: bool) -> dict[str, Any]:
     now = timezone.now()
     units = list(
         OrgUnit.objects.filter(path__startswith=f.unit.path).values("pk", "name", "level", "path", "parent_id")
@@ -588,7 +597,7 @@ def _campaign_figures(f, *, detail, visits_by_unit):
     return result
 
 
-def slowest(children, limit=5):
+def slowest(children: list[dict[str, Any]], limit: int = 5) -> list[dict[str, Any]]:
     """Units ranked slowest: most overdue entries, then most still in progress, then the longest average."""
     ranked = [c for c in children if c["grievances_overdue"] or c["problems_in_progress"]]
     ranked.sort(key=lambda c: (-c["grievances_overdue"], -c["problems_in_progress"], -(c["avg_days_to_solve"] or 0)))

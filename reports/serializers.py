@@ -1,14 +1,16 @@
 """Input and output shapes of the reports API."""
 
 from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.text import format_lazy
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from campaigns import defaults
 from campaigns.api_base import ScopedRelatedField
 from campaigns.models import Campaign, OrgUnit
 from visits.models import Household
 
+from .choices import ViolationKind
 from .models import CardDistribution, ReportJob, Violation
 
 OUTSIDE_CAMPAIGN = "该单位不在本次活动范围内"
@@ -128,15 +130,15 @@ class ReportJobCreatedSerializer(serializers.Serializer):
 @extend_schema_field(
     {
         "type": "string",
-        "enum": [k for k, _l in defaults.VIOLATION_KINDS],
-        "description": "违规类型（不入户、虚假入户、不整改、虚假整改、整改不彻底）",
+        "enum": ViolationKind.values,
+        "description": format_lazy("违规类型（{}）", lazy(lambda: "、".join(map(str, ViolationKind.labels)), str)()),
     }
 )
 class ViolationKindField(serializers.ChoiceField):
     """Violation kinds, documented inline (the enum name "kind" is taken by other apps)."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=defaults.VIOLATION_KINDS, **kwargs)
+        super().__init__(choices=ViolationKind.choices, **kwargs)
 
 
 class ViolationSerializer(serializers.ModelSerializer):

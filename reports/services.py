@@ -1,21 +1,36 @@
 """Writes of the reports app: summary jobs, violations, service-card distribution."""
 
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from campaigns.access import can
+from campaigns.choices import Level
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
-from campaigns.models import Level, OrgUnit
+from campaigns.models import OrgUnit
 
 from .models import CardDistribution, ReportJob, Violation
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from django.core.files.uploadedfile import UploadedFile
+    from django.db.models import Model
+
+    from campaigns.models import Campaign, User
+    from visits.models import Household
+
+    from .selectors import Filters
 
 log = logging.getLogger(__name__)
 
 
-def create_report_job(*, actor, filters):
+def create_report_job(*, actor: User, filters: Filters) -> ReportJob:
     """Queue a summary PDF for (campaign, unit, range); the Celery task renders it."""
     from .tasks import generate_summary
 
@@ -26,11 +41,11 @@ def create_report_job(*, actor, filters):
     return job
 
 
-def _progress(job_id, value):
+def _progress(job_id: int, value: int) -> None:
     ReportJob.objects.filter(pk=job_id).update(progress=value)
 
 
-def run_report_job(*, job_id):
+def run_report_job(*, job_id: int) -> ReportJob | None:
     """Render and store one job. Idempotent: a done or running job is left alone; the row lock makes
     two workers starting the same job at once run it only once."""
     from . import pdf, selectors
@@ -63,7 +78,7 @@ def run_report_job(*, job_id):
 # --- Violations -------------------------------------------------------------------------
 
 
-def community_of(unit):
+def community_of(unit: OrgUnit) -> OrgUnit | None:
     """The community/village a unit belongs to (scores are kept per community/village), or None."""
     if unit.level == Level.COMMUNITY:
         return unit
@@ -73,13 +88,21 @@ def community_of(unit):
     return None
 
 
-def _require(actor, action, obj):
+def _require(actor: User, action: str, obj: Model) -> None:
     if not can(actor, action, obj):
         raise NotAllowed("只有督导人员可以记录和核实违规")
 
 
 @transaction.atomic
-def record_violation(*, actor, campaign, unit, kind, evidence, evidence_file=None):
+def record_violation(
+    *,
+    actor: User,
+    campaign: Campaign,
+    unit: OrgUnit,
+    kind: str,
+    evidence: str,
+    evidence_file: UploadedFile | None = None,
+) -> Violation:
     """An inspector records a case found in a spot check (confirmed at once: they saw it)."""
     _require(actor, "inspect", unit)
     community = community_of(unit)
@@ -107,7 +130,7 @@ def record_violation(*, actor, campaign, unit, kind, evidence, evidence_file=Non
 
 
 @transaction.atomic
-def review_violation(*, actor, violation_id, confirm, note=""):
+def review_violation(*, actor: User, violation_id: int, confirm: bool, note: str = "") -> Violation:
     """Confirm or dismiss a candidate (or revise an earlier decision). Locked: two inspectors at once."""
     v = Violation.objects.select_for_update().select_related("unit").get(pk=violation_id)
     _require(actor, "review", v)
@@ -124,7 +147,7 @@ def review_violation(*, actor, violation_id, confirm, note=""):
 # --- Service cards ----------------------------------------------------------------------
 
 
-def distribute_cards(*, actor, campaign, households):
+def distribute_cards(*, actor: User, campaign: Campaign, households: Sequence[Household]) -> int:
     """Record that these households received their card; already recorded ones are left as they are."""
     grids = {h.grid_id for h in households}
     if OrgUnit.objects.actionable_by(actor, "cards").filter(pk__in=grids).count() != len(grids):

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 
 from campaigns.access import can, get_for, holds
 from campaigns.errors import DomainError
+from campaigns.filters import query_id
 from campaigns.lib.xlsx import xlsx_response
 from campaigns.models import Campaign, OrgUnit
 from campaigns.views import redirect_back
@@ -247,10 +248,6 @@ def _card_reader(request):
         raise Http404
 
 
-def _pk(value):
-    return int(value) if value and value.isdigit() and len(value) < 19 else 0
-
-
 @login_required
 def cards_page(request):
     _card_reader(request)
@@ -260,8 +257,8 @@ def cards_page(request):
 def _cards_page(request, *, status=200):
     campaigns = Campaign.objects.visible_to(request.user)
     units = cards.card_units(request.user)
-    campaign = campaigns.filter(pk=_pk(request.GET.get("campaign"))).first() or campaigns.first()
-    unit = units.filter(pk=_pk(request.GET.get("org_unit"))).first()
+    campaign = campaigns.filter(pk=query_id(request.GET, "campaign")).first() or campaigns.first()
+    unit = units.filter(pk=query_id(request.GET, "org_unit")).first()
     context = {"campaigns": campaigns, "units": units, "campaign": campaign, "unit": unit}
     if campaign and unit:
         cards.check_unit(request.user, campaign, unit)
@@ -273,8 +270,8 @@ def _cards_page(request, *, status=200):
 
 @login_required
 def cards_sheet(request):
-    campaign = get_for(request.user, Campaign.objects.select_related("territory"), pk=request.GET.get("campaign") or 0)
-    unit = get_for(request.user, OrgUnit, pk=request.GET.get("org_unit") or 0)
+    campaign = get_for(request.user, Campaign.objects.select_related("territory"), pk=query_id(request.GET, "campaign"))
+    unit = get_for(request.user, OrgUnit, pk=query_id(request.GET, "org_unit"))
     cards.check_unit(request.user, campaign, unit)
     response = HttpResponse(cards.card_sheet_pdf(campaign, unit), content_type="application/pdf")
     response["Content-Disposition"] = content_disposition_header(False, f"{unit.name}_连心卡.pdf")

@@ -19,8 +19,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from grievances.models import Attachment, DeadlineKind, FollowUp, NoticeKind, NoticeLog, Notification
+from grievances.models import Attachment, DeadlineKind, FollowUp, NoticeKind, NoticeLog
 from grievances.models import ImportJob as GrievanceImportJob
+from notifications.models import Notification
 from reports.models import CardDistribution, ReportJob, Violation
 from tests.factories import make_campaign
 from tests.grievances.factories import entry
@@ -112,7 +113,7 @@ def world(tree, cast, campaign):
             "grievances:merge": g.pk,
             "notification-detail": notice.pk,
             "notification-read": notice.pk,
-            "grievances:notification-read": notice.pk,
+            "notifications:read": notice.pk,
             "followup-detail": followup.pk,
             "followup-record": followup.pk,
             "grievances:followup-record": followup.pk,

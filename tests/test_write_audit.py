@@ -48,8 +48,9 @@ from rest_framework.test import APIClient
 from campaigns.access import forget_scope
 from campaigns.lib.imports import ImportStatus
 from campaigns.models import Campaign, FocusCategory, Level, OrgUnit, Role, Team, User
-from grievances.models import FollowUp, FollowUpKind, Grievance, GrievanceCategory, Notification
+from grievances.models import FollowUp, FollowUpKind, Grievance, GrievanceCategory
 from grievances.models import ImportJob as LedgerImportJob
+from notifications.models import Notification
 from reports.models import ReportJob, Violation
 from tests.conftest import FROZEN_NOW
 from tests.factories import OrgUnitFactory, UserFactory, make_campaign, member
@@ -77,7 +78,7 @@ ALLOW_LISTED = {
     "POST password_change": "changes the caller's own password",
     "PUT password_change": "changes the caller's own password",
     "POST auth_token_create": "exchanges the caller's own credentials for a token",
-    "POST grievances:notifications-read-all": "marks all of the caller's own messages read",
+    "POST notifications:read-all": "marks all of the caller's own messages read",
     # The global deadline sweep names no object; only admins may start it (IsAdminRole).
     "POST sweep_runs_run_create": "starts the global deadline sweep, admins only",
     # An upload always creates the uploader's own preview job, whatever its rows say: the rows'
@@ -101,7 +102,7 @@ ID_ALIASES = {
 }
 # Ids of the route's own model: the viewset's model for the API, given here for pages.
 OWN_MODEL_FIELDS = {"ids"}
-PAGE_MODELS = {"grievances:bulk": Grievance, "grievances:notifications-read-all": Notification}
+PAGE_MODELS = {"grievances:bulk": Grievance, "notifications:read-all": Notification}
 # Numbers in bodies that are not ids.
 NOT_IDS = {"version", "days", "members_count", "duration_minutes", "page", "page_size", "min_visit_minutes"}
 

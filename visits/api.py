@@ -5,6 +5,8 @@ Every view starts from a scoped base (`campaigns.api_base`): rows outside the us
 """
 
 import django_filters
+from django_filters.rest_framework import DjangoFilterBackend
+from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, permissions, status
@@ -16,11 +18,14 @@ from rest_framework.views import APIView
 from campaigns.access import get_for
 from campaigns.api_base import MAX_ID, ScopedGenericViewSet
 from campaigns.errors import InvalidInput
+from campaigns.filters import FlagFilter
 from campaigns.lib.imports import ImportStatus
 from campaigns.models import Campaign, OrgUnit, VisitMode
 
 from . import assignment as assign_service
 from . import selectors, services
+from .filters import HouseholdFilter
+from .forms import CoverageQuery
 from .models import Assignment, AssignmentKind, EventReport, Household, ImportJob, Visit
 from .serializers import (
     AssignmentCreateSerializer,
@@ -43,48 +48,10 @@ from .serializers import (
 )
 
 
-def _bool(value):
-    if value in (None, ""):
-        return None
-    return str(value).lower() in ("1", "true", "yes", "是")
-
-
-def _id_param(value, name, label):
-    """A query-string id: blank is None, anything but a whole number is a clear 400."""
-    if value in (None, ""):
-        return None
-    value = str(value).strip()
-    if not (value.isascii() and value.isdigit()) or len(value) > 18:
-        raise InvalidInput(f"{label}应为正整数", fields={name: [f"{label}应为正整数"]})
-    return int(value)
-
-
-def _campaign(user, pk):
-    pk = _id_param(pk, "campaign", "活动ID")
-    return None if pk is None else get_for(user, Campaign, pk=pk)
-
-
-def _unit(user, pk):
-    pk = _id_param(pk, "unit", "组织单位ID")
-    return None if pk is None else get_for(user, OrgUnit, pk=pk)
-
-
 def _id_filter(field_name=None):
     # A plain number, not a model choice: an id outside the scope filters to nothing, exactly
     # like a missing one, instead of answering "no such object" only for the missing.
     return django_filters.NumberFilter(field_name=field_name, min_value=1, max_value=MAX_ID)
-
-
-HOUSEHOLD_FILTERS = [
-    OpenApiParameter("grid", str, description="网格编码"),
-    OpenApiParameter("unit", int, description="组织单位ID（含下级）"),
-    OpenApiParameter("category", str, description="重点类别编码或ID"),
-    OpenApiParameter("visited", bool, description="本次活动是否已走访"),
-    OpenApiParameter("mine", bool, description="只看分配给我的"),
-    OpenApiParameter("assigned_to_me", bool, description="同 mine"),
-    OpenApiParameter("campaign", int, description="活动ID（默认当前活动）"),
-    OpenApiParameter("q", str, description="户主姓名或地址"),
-]
 
 
 @extend_schema(tags=["households"])
@@ -99,27 +66,11 @@ class HouseholdViewSet(
     serializer_class = HouseholdSerializer
     object_actions = {"update": "edit", "partial_update": "edit"}
     lookup_value_regex = r"\d+"
-    filter_backends = []
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = HouseholdFilter
 
     def filter_queryset(self, queryset):
-        p = self.request.query_params
-        user = self.request.user
-        campaign = _campaign(user, p.get("campaign")) or selectors.current_campaign(user)
-        return selectors.households(
-            user,
-            base=queryset,
-            campaign=campaign,
-            grid=p.get("grid"),
-            unit=_unit(user, p.get("unit")),
-            category=p.get("category"),
-            visited=_bool(p.get("visited")),
-            mine=bool(_bool(p.get("mine")) or _bool(p.get("assigned_to_me"))),
-            q=p.get("q"),
-        ).order_by("grid__code", "address", "id")
-
-    @extend_schema(parameters=HOUSEHOLD_FILTERS)
-    def list(self, request, *args, **kwargs):
-        return super().list(request, *args, **kwargs)
+        return super().filter_queryset(queryset).order_by("grid__code", "address", "id")
 
     def _save(self, request, household=None):
         data = HouseholdWriteSerializer(
@@ -206,10 +157,14 @@ class AssignmentFilter(django_filters.FilterSet):
     household = _id_filter()
     team = _id_filter()
     kind = django_filters.ChoiceFilter(choices=AssignmentKind.choices)
+    mine = FlagFilter(narrow="only_mine", label="只看分配给我的", help_text="只看分配给我走访的")
 
     class Meta:
         model = Assignment
         fields = ["campaign", "visitor", "household", "kind", "team"]
+
+    def only_mine(self, qs):
+        return qs.filter(visitor=self.request.user)
 
 
 @extend_schema(tags=["assignments"])
@@ -227,10 +182,7 @@ class AssignmentViewSet(
     filterset_class = AssignmentFilter
 
     def filter_queryset(self, queryset):
-        qs = super().filter_queryset(queryset)
-        if _bool(self.request.query_params.get("mine")):
-            qs = qs.filter(visitor=self.request.user)
-        return qs.order_by("household__grid__code", "household__address", "id")
+        return super().filter_queryset(queryset).order_by("household__grid__code", "household__address", "id")
 
     def _input(self, serializer_class):
         data = serializer_class(data=self.request.data, context=self.get_serializer_context())
@@ -396,10 +348,15 @@ class CoverageView(APIView):
     )
     def get(self, request):
         user = request.user
-        campaign = _campaign(user, request.query_params.get("campaign")) or selectors.current_campaign(user)
+        query = CoverageQuery(request.query_params)
+        if not query.is_valid():
+            raise translate_validation(query.errors)  # the same 400 as a list's filters
+        pk = query.cleaned_data
+        campaign = get_for(user, Campaign, pk=pk["campaign"]) if pk["campaign"] is not None else None
+        campaign = campaign or selectors.current_campaign(user)
         if campaign is None:
             raise InvalidInput("没有可查看的走访活动", code="no_campaign")
-        unit = _unit(user, request.query_params.get("unit"))
+        unit = get_for(user, OrgUnit, pk=pk["unit"]) if pk["unit"] is not None else None
         data = selectors.coverage(user, campaign, unit)
         data["campaign"] = campaign
         return Response(CoverageSerializer(data).data)

@@ -13,9 +13,12 @@ Existing assignments are never changed, so running it again, or after office sta
 some, changes nothing; the unique constraints make concurrent runs harmless too.
 """
 
+from __future__ import annotations
+
 import math
 import re
 from collections import defaultdict
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 
@@ -25,19 +28,28 @@ from campaigns.models import Level, Membership, OrgUnit, Role, Team, TeamMember
 
 from .models import FIELD_ROLES, OUT_OF_SCOPE, Assignment, AssignmentKind, Household, assignable_visitors
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
+    from django.db.models import QuerySet
+
+    from campaigns.models import Campaign, User
+
+    Row = tuple[int, int, str, bool]  # a household: id, grid id, address, is_hardship
+
 PRIORITY_CODES = {"petitioner", "hardship"}  # seeds/002: street groups focus on 上访户 and 困难户
 STREET_GROUP_SHARE = 0.30
 _BLOCK = re.compile(r"^(.*?(?:号楼|栋|幢|号院|组))")
 
 
-def address_block(address):
+def address_block(address: str) -> str:
     """The building or village group of an address: neighbours share it (划片 by proximity)."""
     m = _BLOCK.match(address)
     return m.group(1) if m else re.sub(r"[\d\-－号室单元]+$", "", address) or address
 
 
 @transaction.atomic
-def propose_assignments(*, campaign, actor=None):
+def propose_assignments(*, campaign: Campaign, actor: User | None = None) -> dict[str, int]:
     """Create the missing assignments of a campaign following the rules above; returns counts by kind.
 
     With an `actor`, only the communities where they may assign (rule "assign") are touched (a
@@ -71,8 +83,14 @@ def propose_assignments(*, campaign, actor=None):
     return dict(counts)
 
 
-def _propose_for_community(campaign, community, teams, members, team_people, focus_ids):
-    through = Household.categories.through
+def _propose_for_community(
+    campaign: Campaign,
+    community: OrgUnit,
+    teams: list[Team],
+    members: defaultdict[int, list[int]],
+    team_people: set[int],
+    focus_ids: set[int],
+) -> list[Assignment]:
     households = list(
         Household.objects.filter(grid__path__startswith=community.path)
         .order_by("grid_id", "address", "id")
@@ -81,15 +99,57 @@ def _propose_for_community(campaign, community, teams, members, team_people, foc
     if not households:
         return []
     ids = [h[0] for h in households]
+    rank = _priority(ids, focus_ids)
+    leader_done, taken, team_count = _existing(campaign, ids)
+    free = [h for h in households if h[0] not in taken]
+    paired = [t for t in teams if t.paired_unit_id == community.pk and members[t.id]]
+    # 1. Street cadre groups: at least 30 % each, petitioners and hardship households first.
+    street_groups = [t for t in paired if t.unit and t.unit.level == Level.STREET]
+    share = math.ceil(len(households) * STREET_GROUP_SHARE)
+    new, free = _street_groups(campaign, street_groups, members, team_count, free, share, rank)
+    # 2. Paired department teams: their listed quota.
+    departments = [t for t in paired if t.unit and t.unit.level == Level.DEPARTMENT]
+    quotas, free = _department_teams(campaign, departments, members, team_count, free)
+    new += quotas
+    # 3. The community party leader visits every household (户户到), apart from the rules above.
+    leader = _party_leader(community)
+    if leader:
+        unvisited = [h for h in households if h[0] not in leader_done]
+        new += _spread(campaign, unvisited, [leader], AssignmentKind.PARTY_LEADER)
+    # 4. Committee members: whole address blocks, up to an even share with the grid cadres.
+    committee = _committee(community, team_people, leader)
+    grid_cadres = _grid_cadres(community, team_people)
+    blocks, leftovers = _committee_blocks(campaign, free, committee, grid_cadres)
+    new += blocks
+    # 5. Grid cadres take the rest of their grid; a grid without one falls back to the committee.
+    new += _grid_rest(campaign, leftovers, grid_cadres, committee)
+    return new
+
+
+def _priority(ids: list[int], focus_ids: set[int]) -> Callable[[Row], int]:
+    """The order street groups pick in: petitioners and hardship households, then the campaign's
+    other focus households, then the rest."""
     cats = defaultdict(set)
     codes = defaultdict(set)
-    for hid, cid, code in through.objects.filter(household_id__in=ids).values_list(
+    for hid, cid, code in Household.categories.through.objects.filter(household_id__in=ids).values_list(
         "household_id", "focuscategory_id", "focuscategory__code"
     ):
         cats[hid].add(cid)
         codes[hid].add(code)
-    regular = {}
+
+    def rank(h: Row) -> int:
+        if h[3] or codes[h[0]] & PRIORITY_CODES:
+            return 0
+        return 1 if cats[h[0]] & focus_ids else 2
+
+    return rank
+
+
+def _existing(campaign: Campaign, ids: list[int]) -> tuple[set[int], set[int], defaultdict[int, int]]:
+    """What is already assigned: households with a party-leader visit, households with a regular
+    visitor, and how many households each team has."""
     leader_done = set()
+    taken = set()
     team_count = defaultdict(int)
     for hid, kind, team_id in Assignment.objects.filter(campaign=campaign, household_id__in=ids).values_list(
         "household_id", "kind", "team_id"
@@ -97,60 +157,75 @@ def _propose_for_community(campaign, community, teams, members, team_people, foc
         if kind == AssignmentKind.PARTY_LEADER:
             leader_done.add(hid)
         else:
-            regular[hid] = kind
+            taken.add(hid)
             if team_id:
                 team_count[team_id] += 1
-    free = [h for h in households if h[0] not in regular]
+    return leader_done, taken, team_count
+
+
+def _spread(
+    campaign: Campaign, batch: Sequence[Row], visitors: Sequence[int], kind: str, team: Team | None = None
+) -> list[Assignment]:
+    """Assign the households of `batch` to `visitors` in turn."""
+    return [
+        Assignment(campaign=campaign, household_id=h[0], visitor_id=visitors[i % len(visitors)], kind=kind, team=team)
+        for i, h in enumerate(batch)
+    ]
+
+
+def _street_groups(
+    campaign: Campaign,
+    teams: list[Team],
+    members: defaultdict[int, list[int]],
+    team_count: defaultdict[int, int],
+    free: list[Row],
+    share: int,
+    rank: Callable[[Row], int],
+) -> tuple[list[Assignment], list[Row]]:
+    """Each street group tops up to `share` households, best ranked first; returns the new
+    assignments and the households still free."""
     new = []
-
-    def give(batch, visitors, kind, team=None):
-        for i, h in enumerate(batch):
-            new.append(
-                Assignment(
-                    campaign=campaign, household_id=h[0], visitor_id=visitors[i % len(visitors)], kind=kind, team=team
-                )
-            )
-            regular[h[0]] = kind
-
-    paired = [t for t in teams if t.paired_unit_id == community.pk and members[t.id]]
-    # 1. Street cadre groups: at least 30 % each, petitioners and hardship households first.
-    for team in [t for t in paired if t.unit and t.unit.level == Level.STREET]:
-        need = math.ceil(len(households) * STREET_GROUP_SHARE) - team_count[team.id]
+    for team in teams:
+        need = share - team_count[team.id]
         if need <= 0:
             continue
-
-        def rank(h):
-            if h[3] or codes[h[0]] & PRIORITY_CODES:
-                return 0
-            return 1 if cats[h[0]] & focus_ids else 2
-
         picked = sorted(free, key=rank)[:need]
-        give(picked, members[team.id], AssignmentKind.STREET_GROUP, team)
+        new += _spread(campaign, picked, members[team.id], AssignmentKind.STREET_GROUP, team)
         picked_ids = {h[0] for h in picked}
         free = [h for h in free if h[0] not in picked_ids]
-    # 2. Paired department teams: their listed quota.
-    for team in [t for t in paired if t.unit and t.unit.level == Level.DEPARTMENT]:
+    return new, free
+
+
+def _department_teams(
+    campaign: Campaign,
+    teams: list[Team],
+    members: defaultdict[int, list[int]],
+    team_count: defaultdict[int, int],
+    free: list[Row],
+) -> tuple[list[Assignment], list[Row]]:
+    """Each department team tops up to its quota in address order; returns the new assignments and
+    the households still free."""
+    new = []
+    for team in teams:
         need = team.quota - team_count[team.id]
         if need <= 0:
             continue
-        give(free[:need], members[team.id], AssignmentKind.DEPARTMENT, team)
+        new += _spread(campaign, free[:need], members[team.id], AssignmentKind.DEPARTMENT, team)
         free = free[need:]
-    # 3. The community party leader visits every household (户户到), apart from the rules above.
-    leader = (
+    return new, free
+
+
+def _party_leader(community: OrgUnit) -> int | None:
+    return (
         Membership.objects.filter(unit=community, is_party_leader=True, role__in=FIELD_ROLES, user__is_active=True)
         .order_by("id")
         .values_list("user_id", flat=True)
     ).first()
-    if leader:
-        for h in households:
-            if h[0] not in leader_done:
-                new.append(
-                    Assignment(
-                        campaign=campaign, household_id=h[0], visitor_id=leader, kind=AssignmentKind.PARTY_LEADER
-                    )
-                )
-    # 4. Committee members: whole address blocks, up to an even share with the grid cadres.
-    committee = list(
+
+
+def _committee(community: OrgUnit, team_people: set[int], leader: int | None) -> list[int]:
+    """Cadres of the community itself who are in no team and are not its party leader."""
+    return list(
         Membership.objects.filter(unit=community, role=Role.CADRE, is_party_leader=False, user__is_active=True)
         .exclude(user_id__in=team_people)
         .exclude(user_id=leader or 0)
@@ -158,6 +233,10 @@ def _propose_for_community(campaign, community, teams, members, team_people, foc
         .values_list("user_id", flat=True)
         .distinct()
     )
+
+
+def _grid_cadres(community: OrgUnit, team_people: set[int]) -> defaultdict[int, list[int]]:
+    """Per grid of the community: its cadres who are in no team."""
     grid_cadres = defaultdict(list)
     for grid_id, user_id in (
         Membership.objects.filter(unit__parent=community, unit__level=Level.GRID, role=Role.CADRE, user__is_active=True)
@@ -166,36 +245,52 @@ def _propose_for_community(campaign, community, teams, members, team_people, foc
         .values_list("unit_id", "user_id")
     ):
         grid_cadres[grid_id].append(user_id)
+    return grid_cadres
+
+
+def _committee_blocks(
+    campaign: Campaign, free: list[Row], committee: list[int], grid_cadres: dict[int, list[int]]
+) -> tuple[list[Assignment], list[Row]]:
+    """Whole address blocks to committee members in turn, each up to an even share of the free
+    households with the grid cadres; returns the new assignments and the households left over."""
     blocks = defaultdict(list)
     for h in free:
         blocks[(h[1], address_block(h[2]))].append(h)
     people = len(committee) + sum(len(v) for v in grid_cadres.values())
     share = math.ceil(len(free) / people) if people else 0
     load = defaultdict(int)
+    new = []
     leftovers = []
     ci = 0
     for hs in blocks.values():
         while ci < len(committee) and load[committee[ci]] >= share:
             ci += 1
         if ci < len(committee):
-            give(hs, [committee[ci]], AssignmentKind.COMMITTEE)
+            new += _spread(campaign, hs, [committee[ci]], AssignmentKind.COMMITTEE)
             load[committee[ci]] += len(hs)
         else:
             leftovers.extend(hs)
-    # 5. Grid cadres take the rest of their grid; a grid without one falls back to the committee.
+    return new, leftovers
+
+
+def _grid_rest(
+    campaign: Campaign, leftovers: list[Row], grid_cadres: defaultdict[int, list[int]], committee: list[int]
+) -> list[Assignment]:
+    """The left-over households of each grid to its grid cadres, else to the committee."""
     per_grid = defaultdict(list)
     for h in leftovers:
         per_grid[h[1]].append(h)
+    new = []
     for grid_id, hs in per_grid.items():
         if grid_cadres[grid_id]:
-            give(hs, grid_cadres[grid_id], AssignmentKind.GRID)
+            new += _spread(campaign, hs, grid_cadres[grid_id], AssignmentKind.GRID)
         elif committee:
-            give(hs, committee, AssignmentKind.COMMITTEE)
+            new += _spread(campaign, hs, committee, AssignmentKind.COMMITTEE)
     return new
 
 
 # --- adjustments by office staff ------------------------------------------------------------------
-def _check_actor(actor, households):
+def _check_actor(actor: User, households: list[Household]) -> None:
     """Rule "assign" on every household, all or nothing."""
     allowed = set(
         Household.objects.actionable_by(actor, "assign")
@@ -209,7 +304,9 @@ def _check_actor(actor, households):
         raise NotAllowed(f"农户“{refused[0].head_name}”不在您的管辖范围内")
 
 
-def _check_visitor(actor, campaign, households, visitor, team=None):
+def _check_visitor(
+    actor: User, campaign: Campaign, households: list[Household], visitor: User, team: Team | None = None
+) -> None:
     """The visitor rule: someone the actor may name, whose field role covers every household, or a
     member of one of the campaign's teams (the given team, when there is one)."""
     if not assignable_visitors(actor, campaign).filter(pk=visitor.pk).exists():
@@ -232,7 +329,7 @@ def _check_visitor(actor, campaign, households, visitor, team=None):
         raise InvalidInput(msg, code="visitor_not_allowed", fields={"visitor": [msg]})
 
 
-def conflicts(*, campaign, household_ids, visitor, kind):
+def conflicts(*, campaign: Campaign, household_ids: Iterable[int], visitor: User, kind: str) -> QuerySet[Assignment]:
     """Assignments that assigning `visitor` would duplicate (互不重复): the UI warns with these."""
     qs = Assignment.objects.filter(campaign=campaign, household_id__in=household_ids).exclude(visitor=visitor)
     if kind == AssignmentKind.PARTY_LEADER:
@@ -242,21 +339,32 @@ def conflicts(*, campaign, household_ids, visitor, kind):
     return qs.select_related("household", "visitor")
 
 
-def check(*, actor, campaign, households, visitor, kind):
+def check(
+    *, actor: User, campaign: Campaign, households: Iterable[Household], visitor: User, kind: str
+) -> list[Assignment]:
     """What assigning would break (互不重复), before submitting: only for households the actor assigns."""
     households = list(households)
     _check_actor(actor, households)
     return list(conflicts(campaign=campaign, household_ids=[h.pk for h in households], visitor=visitor, kind=kind))
 
 
-def describe_conflicts(found):
+def describe_conflicts(found: Sequence[Assignment]) -> str:
     names = "、".join(f"{a.household.head_name}（已由{a.visitor}走访）" for a in found[:5])
     more = f"等{len(found)}户" if len(found) > 5 else ""
     return f"同一户在一次活动中不能重复分配：{names}{more}。如需更换走访人，请选择“改派”。"
 
 
 @transaction.atomic
-def assign(*, actor, campaign, households, visitor, kind, team=None, replace=False):
+def assign(
+    *,
+    actor: User,
+    campaign: Campaign,
+    households: Iterable[Household],
+    visitor: User,
+    kind: str,
+    team: Team | None = None,
+    replace: bool = False,
+) -> list[Assignment]:
     """Assign households to a visitor, singly or in bulk; refuse a second regular visitor unless
     `replace` (改派) moves the existing assignment. All or nothing."""
     if kind not in AssignmentKind.values:
@@ -304,13 +412,13 @@ def assign(*, actor, campaign, households, visitor, kind, team=None, replace=Fal
     )
 
 
-def _require_adjust(actor, assignment):
+def _require_adjust(actor: User, assignment: Assignment) -> None:
     if not can(actor, "adjust", assignment):
         raise NotAllowed("只有活动办工作人员可以调整走访分配")
 
 
 @transaction.atomic
-def change_visitor(*, actor, assignment, visitor):
+def change_visitor(*, actor: User, assignment: Assignment, visitor: User) -> Assignment:
     """改派: move one assignment to another visitor (still one regular visitor per household)."""
     _require_adjust(actor, assignment)
     _check_visitor(actor, assignment.campaign, [assignment.household], visitor)
@@ -328,6 +436,6 @@ def change_visitor(*, actor, assignment, visitor):
 
 
 @transaction.atomic
-def unassign(*, actor, assignment):
+def unassign(*, actor: User, assignment: Assignment) -> None:
     _require_adjust(actor, assignment)
     assignment.delete()

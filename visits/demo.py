@@ -11,12 +11,14 @@ from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from campaigns import defaults
-from campaigns.models import FocusCategory, Phase
+from campaigns.choices import Phase
+from campaigns.demo import district_data
+from campaigns.models import FocusCategory
 from campaigns.services import ensure_focus_categories
 
 from .assignment import propose_assignments
-from .models import Assignment, AssignmentKind, HardshipPlan, Household, HouseholdKind, Visit
+from .choices import AssignmentKind, HouseholdKind
+from .models import Assignment, HardshipPlan, Household, Visit
 from .validators import id_check_digit
 
 NAMESPACE = uuid.UUID("6f1c3c1e-8a43-4f0c-9d1e-6a7a2f5b1c00")
@@ -39,15 +41,15 @@ PLANS = [
 
 
 def _address(community_spec, rnd, grid_index):
-    r = defaults.DEMO["address_ranges"]
+    r = district_data()["address_ranges"]
     if community_spec.get("kind") == "village":
-        pattern = defaults.DEMO["address_patterns"]["village"][0]
+        pattern = district_data()["address_patterns"]["village"][0]
         return pattern.format(
             village=community_spec["name"],
             group=rnd.randint(1, community_spec.get("village_groups", 5)),
             house_number=rnd.randint(*r["house_number"]),
         )
-    pattern = rnd.choice(defaults.DEMO["address_patterns"]["community"])
+    pattern = rnd.choice(district_data()["address_patterns"]["community"])
     room = rnd.randint(*r["floor"]) * 100 + rnd.randint(*r["door"])
     return pattern.format(
         road=rnd.choice(community_spec["roads"]),
@@ -60,7 +62,7 @@ def _address(community_spec, rnd, grid_index):
 
 
 def _grid_specs():
-    for street in defaults.DEMO["streets"]:
+    for street in district_data()["streets"]:
         for community in street["communities"]:
             for i, grid in enumerate(community["grids"]):
                 yield community, i, grid
@@ -72,7 +74,7 @@ def seed(ctx):
     grids = {g.code: g for g in ctx.grids}
     specs = [s for s in _grid_specs() if s[2]["code"] in grids]
     weight = sum(s[2]["households"] for s in specs) or 1
-    names = defaults.DEMO["person_names"]
+    names = district_data()["person_names"]
     households, n = [], 0
     for community, gi, spec in specs:
         count = max(1, round(ctx.households * spec["households"] / weight)) if ctx.households else 0

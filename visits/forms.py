@@ -4,10 +4,22 @@ is offered and accepted through the acting user's scope, like the API's ids."""
 from django import forms
 from django.utils import timezone
 
+from campaigns.api_base import MAX_ID
+from campaigns.choices import VisitMode
+from campaigns.filters import IdField
 from campaigns.forms import KeyRangeMixin, ScopedForm, ScopedModelMultipleChoiceField
-from campaigns.models import User, VisitMode
+from campaigns.models import User
 
-from .models import EVENT_KIND_CHOICES, OUT_OF_SCOPE, AssignmentKind, Household, assignable_visitors
+from .choices import AssignmentKind, EventKind
+from .models import OUT_OF_SCOPE, Household, assignable_visitors
+
+
+class CoverageQuery(forms.Form):
+    """The query string of the coverage page and endpoint: a campaign and a unit, each optional
+    (the views resolve them through the user's scope)."""
+
+    campaign = IdField(max_value=MAX_ID, required=False)
+    unit = IdField(max_value=MAX_ID, required=False)
 
 
 class PersonChoiceField(KeyRangeMixin, forms.ModelChoiceField):
@@ -87,7 +99,7 @@ class VisitForm(forms.Form):
 
 
 class EventReportForm(forms.Form):
-    kind = forms.ChoiceField(label="十必报事项", choices=[("", "请选择")] + EVENT_KIND_CHOICES)
+    kind = forms.ChoiceField(label="十必报事项", choices=[("", "请选择"), *EventKind.choices])
     description = forms.CharField(label="情况说明", widget=forms.Textarea(attrs={"rows": 3}))
     to_grievance = forms.BooleanField(label="同时登记为问题（进入整改台账）", required=False)
     category = forms.ChoiceField(label="问题类别", required=False, choices=[])

@@ -7,10 +7,12 @@ from django.db import models
 from django.db.models import Exists, ExpressionWrapper, OuterRef, Q, Value
 from django.db.models.functions import Now
 
-from campaigns import defaults
 from campaigns.access import Rule, ScopedQuerySet, scope
+from campaigns.choices import Phase, Role, VisitMode
 from campaigns.lib.imports import ImportJobBase
-from campaigns.models import Campaign, FocusCategory, Membership, OrgUnit, Phase, Role, TeamMember, User, VisitMode
+from campaigns.models import Campaign, FocusCategory, Membership, OrgUnit, TeamMember, User
+
+from .choices import AssignmentKind, EventKind, HouseholdKind
 
 # Who keeps the roster of a subtree: office staff (活动办) and admins register, import and edit its
 # households, write their plans and decide who visits them.
@@ -23,14 +25,6 @@ OUT_OF_SCOPE = "所选对象不存在或不在您的管辖范围内"
 # A household that cannot be registered because a record the actor may not see holds its key: the
 # database keeps one record per person, and the answer must not tell whether it exists elsewhere.
 UNREGISTRABLE = "无法登记该户，请联系上级管理员核实"
-
-
-class HouseholdKind(models.TextChoices):
-    HOUSEHOLD = "household", "家庭"
-    ENTERPRISE = "enterprise", "企业"
-    SCHOOL = "school", "学校"
-    SHOP = "shop", "商铺"
-    OTHER = "other", "其他"
 
 
 def _live_visitor(user):
@@ -174,14 +168,6 @@ class HardshipPlan(models.Model):
 
     def __str__(self):
         return f"一户一策：{self.household}"
-
-
-class AssignmentKind(models.TextChoices):
-    DEPARTMENT = "department", "挂包部门"
-    STREET_GROUP = "street_group", "街道工作组"
-    PARTY_LEADER = "party_leader", "党组织书记户户到"
-    COMMITTEE = "committee", "两委委员/社工"
-    GRID = "grid", "网格员兜底"
 
 
 class AssignmentQuerySet(ScopedQuerySet):
@@ -343,10 +329,6 @@ class VisitPhoto(models.Model):
         return f"照片 {self.pk}"
 
 
-# 十必报 (seeds/004): ten events a liaison must always report.
-EVENT_KIND_CHOICES = list(defaults.EVENT_REPORT_KINDS)
-
-
 class EventReportQuerySet(ScopedQuerySet):
     # Filed at a household under its "visit" rule; a report is never edited afterwards.
     rules = {}
@@ -366,7 +348,7 @@ class EventReport(models.Model):
         Household, verbose_name="农户", on_delete=models.PROTECT, related_name="event_reports"
     )
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报告人", on_delete=models.PROTECT)
-    kind = models.CharField("事项", max_length=30, choices=EVENT_KIND_CHOICES)
+    kind = models.CharField("事项", max_length=30, choices=EventKind.choices)
     description = models.TextField("情况说明")
     reported_at = models.DateTimeField("报告时间", auto_now_add=True)
 

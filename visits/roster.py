@@ -34,11 +34,13 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
+from campaigns.choices import Level
 from campaigns.lib.imports import Importer, ImportErrors
 from campaigns.lib.xlsx import Sheet, write_xlsx
-from campaigns.models import FocusCategory, Level
+from campaigns.models import FocusCategory
 
-from .models import UNREGISTRABLE, Household, HouseholdKind, ImportJob
+from .choices import HouseholdKind
+from .models import UNREGISTRABLE, Household, ImportJob
 from .validators import _CHECK, _WEIGHTS, _ZERO, _valid_birth_date, id_number_error, normalize_id_number, phone_error
 
 # Fixed point: the template's headers, in this order.

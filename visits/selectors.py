@@ -1,14 +1,29 @@
 """Reads of the visits app: household lists, my households, coverage, diaries."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
 from campaigns.access import scope
-from campaigns.models import Campaign, FocusCategory, Level, OrgUnit, Team
+from campaigns.choices import Level
+from campaigns.models import Campaign, FocusCategory, OrgUnit, Team
 
-from .models import Assignment, AssignmentKind, Household, Visit
+from .choices import AssignmentKind
+from .models import Assignment, Household, Visit
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from django.db.models import QuerySet
+
+    from campaigns.models import User
+
+    from .models import HouseholdQuerySet
 
 
-def current_campaign(user, unit=None):
+def current_campaign(user: User, unit: OrgUnit | None = None) -> Campaign | None:
     """The campaign a page works on: the newest visible one over the unit (or any)."""
     qs = Campaign.objects.visible_to(user).prefetch_related("phases")
     if unit is not None:
@@ -17,49 +32,37 @@ def current_campaign(user, unit=None):
 
 
 def households(
-    user, *, base=None, campaign=None, grid=None, unit=None, category=None, visited=None, mine=False, q=None
-):
-    """Households the user may see (of `base`, default all), filtered; annotated with `personal_ok`,
-    `is_visited`, `is_mine`."""
+    user: User, *, base: HouseholdQuerySet | None = None, campaign: Campaign | None = None
+) -> QuerySet[Household]:
+    """Households the user may see (of `base`, default all), annotated with `personal_ok`, and for
+    `campaign` with `is_visited` and `is_mine` (the filters are `visits.filters.HouseholdFilter`)."""
     base = Household.objects.all() if base is None else base
     qs = base.visible_to(user).with_personal_access(user).select_related("grid")
-    if grid:
-        qs = qs.filter(grid__code=grid)
-    if unit is not None:
-        qs = qs.filter(grid__path__startswith=unit.path)
-    if category:
-        qs = qs.filter(categories__code=category) if not str(category).isdigit() else qs.filter(categories=category)
-    if q:
-        qs = qs.filter(Q(head_name__contains=q) | Q(address__contains=q))
     if campaign is not None:
         visits = Visit.objects.filter(campaign=campaign, household=OuterRef("pk"))
         qs = qs.annotate(is_visited=Exists(visits))
-        if visited is not None:
-            qs = qs.filter(is_visited=visited)
     mine_q = Assignment.objects.filter(household=OuterRef("pk"), visitor=user)
     if campaign is not None:
         mine_q = mine_q.filter(campaign=campaign)
     qs = qs.annotate(is_mine=Exists(mine_q))
-    if mine:
-        qs = qs.filter(is_mine=True)
     return qs.prefetch_related(Prefetch("categories", queryset=FocusCategory.objects.order_by("id"))).distinct()
 
 
-def my_households(user, campaign):
+def my_households(user: User, campaign: Campaign) -> list[Household]:
     """A cadre's worklist: assigned households, unvisited first, focus households marked."""
     focus = set(campaign.focus_categories.values_list("id", flat=True))
-    rows = list(households(user, campaign=campaign, mine=True).order_by("grid__code", "address"))
+    rows = list(households(user, campaign=campaign).filter(is_mine=True).order_by("grid__code", "address"))
     for h in rows:
         h.focus_tags = [c for c in h.categories.all() if c.id in focus]
     rows.sort(key=lambda h: (h.is_visited, not h.focus_tags and not h.is_hardship))
     return rows
 
 
-def _blank():
+def _blank() -> dict[str, int]:
     return {"total": 0, "assigned": 0, "visited": 0, "focus_total": 0, "focus_visited": 0, "too_short": 0}
 
 
-def coverage(user, campaign, unit=None):
+def coverage(user: User, campaign: Campaign, unit: OrgUnit | None = None) -> dict[str, Any]:
     """Visited / assigned / total per child unit of `unit` (default: the user's top unit) and per team."""
     s = scope(user)
     units = OrgUnit.objects.visible_to(user)
@@ -133,14 +136,14 @@ def coverage(user, campaign, unit=None):
     return {"unit": unit, "rows": result_rows, "total": {**total, **_rates(total)}, "teams": teams}
 
 
-def _rates(r):
+def _rates(r: Mapping[str, int]) -> dict[str, float]:
     return {
         "rate": round(r["visited"] * 100 / r["total"], 1) if r["total"] else 0.0,
         "focus_rate": round(r["focus_visited"] * 100 / r["focus_total"], 1) if r["focus_total"] else 0.0,
     }
 
 
-def diary(user, visitor, campaign=None):
+def diary(user: User, visitor: User, campaign: Campaign | None = None) -> QuerySet[Visit]:
     """A visitor's visits in date order (民情日记), limited to what `user` may see."""
     qs = Visit.objects.visible_to(user).filter(Q(visitor=visitor) | Q(co_visitors=visitor)).distinct()
     if campaign is not None:

@@ -13,12 +13,14 @@ from rest_framework import serializers
 from rest_framework.utils import html
 
 from campaigns.api_base import MAX_ID, ScopedRelatedField
-from campaigns.models import Campaign, FocusCategory, Level, OrgUnit, Team, User, VisitMode
+from campaigns.choices import Level, VisitMode
+from campaigns.lib.masking import mask_id_number, mask_phone
+from campaigns.models import Campaign, FocusCategory, OrgUnit, Team, User
 from grievances.models import GrievanceCategory
 from grievances.models import Kind as GrievanceKind
 
+from .choices import EventKind
 from .models import (
-    EVENT_KIND_CHOICES,
     OUT_OF_SCOPE,
     Assignment,
     AssignmentKind,
@@ -30,7 +32,6 @@ from .models import (
     Visit,
     assignable_visitors,
 )
-from .validators import mask_id_number, mask_phone
 
 
 def may_see_personal(obj):
@@ -395,7 +396,7 @@ class PhotoUploadSerializer(serializers.Serializer):
 
 class EventReportSerializer(serializers.ModelSerializer):
     household = ScopedRelatedField(queryset=Household.objects.select_related("grid"))
-    kind = serializers.ChoiceField(choices=EVENT_KIND_CHOICES)
+    kind = serializers.ChoiceField(choices=EventKind.choices)
     to_grievance = serializers.BooleanField(write_only=True, default=False)
     category = CategoryField(write_only=True)
     grievance = serializers.SerializerMethodField()

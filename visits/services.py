@@ -1,12 +1,16 @@
-"""Writes of the visits app: households, 一户一策 plans, visits, photos, 十必报 reports."""
+"""Writes of the visits app: households, 一户一策 plans, visits, photos, 十必报 reports, coverage notices."""
+
+from __future__ import annotations
 
 import io
 import uuid
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -14,8 +18,11 @@ from campaigns.access import can
 from campaigns.calendar import local_date
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.lib import imports
-from campaigns.models import Campaign, ChecklistItem, Phase, User, VisitMode
+from campaigns.models import Campaign, ChecklistItem, Membership, Phase, Role, User, VisitMode
+from notifications.models import NotificationKind
+from notifications.services import notify
 
+from .choices import EventKind
 from .models import (
     OUT_OF_SCOPE,
     UNREGISTRABLE,
@@ -30,6 +37,15 @@ from .models import (
 )
 from .validators import id_number_error, normalize_id_number, phone_error
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+    from datetime import date, datetime
+
+    from django.core.files.uploadedfile import UploadedFile
+
+    from campaigns.models import OrgUnit
+    from grievances.models import GrievanceCategory
+
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MAX_SIDE = 1600
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
@@ -37,7 +53,7 @@ VISIT_PHASES = (Phase.VISITING, Phase.LOOKBACK)
 
 
 # --- households -------------------------------------------------------------------------------
-def _clean_household(*, grid, id_number, phone):
+def _clean_household(*, grid: OrgUnit, id_number: str, phone: str) -> tuple[str, str]:
     errors = {}
     id_number = normalize_id_number(id_number or "")
     if id_number and (msg := id_number_error(id_number)):
@@ -53,7 +69,17 @@ def _clean_household(*, grid, id_number, phone):
 
 
 @transaction.atomic
-def save_household(*, actor, household=None, grid, head_name, address, id_number="", phone="", **fields):
+def save_household(
+    *,
+    actor: User,
+    household: Household | None = None,
+    grid: OrgUnit,
+    head_name: str,
+    address: str,
+    id_number: str = "",
+    phone: str = "",
+    **fields: Any,
+) -> Household:
     """Create or edit a household (rule "edit": office staff and admins of the grid's subtree)."""
     may_edit = household is None or can(actor, "edit", household)
     if not may_edit or not Household.objects.units_for(actor, "edit").filter(pk=grid.pk).exists():
@@ -79,7 +105,7 @@ def save_household(*, actor, household=None, grid, head_name, address, id_number
     return household
 
 
-def refuse_duplicate(actor, existing):
+def refuse_duplicate(actor: User, existing: Household) -> NoReturn:
     """One record per household (the key is unique). Say so when the actor can see the record;
     elsewhere answer without telling whether it exists (an ID number is personal data)."""
     if Household.objects.visible_to(actor).filter(pk=existing.pk).exists():
@@ -88,7 +114,16 @@ def refuse_duplicate(actor, existing):
 
 
 @transaction.atomic
-def save_hardship_plan(*, actor, household, situation, measures, responsible, responsible_user=None, review_date=None):
+def save_hardship_plan(
+    *,
+    actor: User,
+    household: Household,
+    situation: str,
+    measures: str,
+    responsible: str,
+    responsible_user: User | None = None,
+    review_date: date | None = None,
+) -> HardshipPlan:
     """一户一策 for a special-hardship household; marks it as such (rule "plan")."""
     if not can(actor, "plan", household):
         raise NotAllowed("只有本辖区活动办工作人员可以制定一户一策")
@@ -111,7 +146,7 @@ def save_hardship_plan(*, actor, household, situation, measures, responsible, re
 
 
 # --- visits ---------------------------------------------------------------------------------------
-def campaign_for(household, campaign=None, *, visitor=None):
+def campaign_for(household: Household, campaign: Campaign | None = None, *, visitor: User | None = None) -> Campaign:
     """The campaign a record at `household` belongs to: the one given, else the running campaign
     the visitor is assigned to visit it in, else the newest one over its grid."""
     if campaign is None and visitor is not None:
@@ -126,7 +161,7 @@ def campaign_for(household, campaign=None, *, visitor=None):
     return campaign
 
 
-def check_photo(upload):
+def check_photo(upload: UploadedFile) -> Image.Image:
     """Real type and size, not the file name: returns the opened image or raises InvalidInput."""
     if upload.size > PHOTO_MAX_BYTES:
         raise InvalidInput("照片不能超过10MB", code="photo_too_large", fields={"photos": ["照片不能超过10MB"]})
@@ -146,7 +181,7 @@ def check_photo(upload):
     return image
 
 
-def store_photo(visit, image):
+def store_photo(visit: Visit, image: Image.Image) -> VisitPhoto:
     """Resize on the server (phones send 4000 px photos) and store as JPEG through default_storage."""
     image = ImageOps.exif_transpose(image).convert("RGB")
     image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE))
@@ -159,20 +194,20 @@ def store_photo(visit, image):
 
 def record_visit(
     *,
-    actor,
-    household,
-    client_id,
-    visited_at,
-    duration_minutes,
-    mode=VisitMode.IN_PERSON,
-    mode_reason="",
-    answers=None,
-    notes="",
-    campaign=None,
-    co_visitors=(),
-    photos=(),
-    grievances=(),
-):
+    actor: User,
+    household: Household,
+    client_id: uuid.UUID,
+    visited_at: datetime,
+    duration_minutes: int | None,
+    mode: str = VisitMode.IN_PERSON,
+    mode_reason: str = "",
+    answers: Mapping[str, str] | None = None,
+    notes: str = "",
+    campaign: Campaign | None = None,
+    co_visitors: Iterable[User | int] = (),
+    photos: Iterable[UploadedFile] = (),
+    grievances: Iterable[Mapping[str, Any]] = (),
+) -> tuple[Visit, bool]:
     """Log a visit (rule "visit"). The same `client_id` again returns the first visit: (visit, created).
 
     `co_visitors` (users or ids) must be people `co_visitor_choices()` offers the actor."""
@@ -182,29 +217,12 @@ def record_visit(
     if first is not None:
         return _replay(first, actor)
     campaign = campaign_for(household, campaign, visitor=actor)
-    day = local_date(visited_at)
-    phase = campaign.phase_on(day)
-    if phase not in VISIT_PHASES:
-        raise InvalidInput("走访日期不在本次活动的集中走访或整改回头看阶段内", code="out_of_phase")
-    if visited_at > timezone.now() + timedelta(minutes=10):
-        raise InvalidInput("走访时间不能晚于当前时间", code="future_visit")
-    if mode not in VisitMode.values or mode not in (campaign.allowed_modes or VisitMode.values):
-        raise InvalidInput("本次活动不允许该走访方式", code="mode_not_allowed")
-    mode_reason = (mode_reason or "").strip()
-    if mode != VisitMode.IN_PERSON and not mode_reason:
-        msg = "电话、微信、短信走访仅限长期外出等情况，请填写原因"
-        raise InvalidInput(msg, code="mode_reason_required", fields={"mode_reason": [msg]})
+    phase = _visit_phase(campaign, visited_at)
+    mode_reason = _clean_mode(campaign, mode, mode_reason)
     if duration_minutes is None or duration_minutes < 1 or duration_minutes > 600:
         raise InvalidInput("走访时长应在1到600分钟之间", fields={"duration_minutes": ["走访时长应在1到600分钟之间"]})
-    answers = {str(k): str(v).strip() for k, v in (answers or {}).items() if str(v).strip()}
-    valid_items = {str(pk) for pk in ChecklistItem.objects.filter(campaign=campaign).values_list("id", flat=True)}
-    unknown = set(answers) - valid_items
-    if unknown:
-        raise InvalidInput("入户必问中有不属于本次活动的问题", fields={"answers": sorted(unknown)})
-    co_ids = {getattr(u, "pk", u) for u in co_visitors} - {actor.pk}
-    co = list(co_visitor_choices(actor, household, campaign).filter(pk__in=co_ids)) if co_ids else []
-    if len(co) != len(co_ids):
-        raise InvalidInput(OUT_OF_SCOPE, fields={"co_visitors": [OUT_OF_SCOPE]})
+    answers = _clean_answers(campaign, answers)
+    co = _co_visitors(actor, household, campaign, co_visitors)
     images = [check_photo(p) for p in photos]
     try:
         with transaction.atomic():
@@ -216,7 +234,7 @@ def record_visit(
                 visited_at=visited_at,
                 duration_minutes=duration_minutes,
                 mode=mode,
-                mode_reason=mode_reason if mode != VisitMode.IN_PERSON else "",
+                mode_reason=mode_reason,
                 answers=answers,
                 notes=(notes or "").strip(),
                 too_short=duration_minutes < campaign.min_visit_minutes,
@@ -236,13 +254,57 @@ def record_visit(
     return visit, True
 
 
-def _replay(first, actor):
+def _visit_phase(campaign: Campaign, visited_at: datetime) -> str:
+    """The phase of the campaign a visit falls in: it must be a visiting one, and not in the future."""
+    phase = campaign.phase_on(local_date(visited_at))
+    if phase not in VISIT_PHASES:
+        raise InvalidInput("走访日期不在本次活动的集中走访或整改回头看阶段内", code="out_of_phase")
+    if visited_at > timezone.now() + timedelta(minutes=10):
+        raise InvalidInput("走访时间不能晚于当前时间", code="future_visit")
+    return phase
+
+
+def _clean_mode(campaign: Campaign, mode: str, mode_reason: str) -> str:
+    """Check the visit mode against the campaign; returns the reason to store (none in person)."""
+    if mode not in VisitMode.values or mode not in (campaign.allowed_modes or VisitMode.values):
+        raise InvalidInput("本次活动不允许该走访方式", code="mode_not_allowed")
+    mode_reason = (mode_reason or "").strip()
+    if mode != VisitMode.IN_PERSON and not mode_reason:
+        msg = "电话、微信、短信走访仅限长期外出等情况，请填写原因"
+        raise InvalidInput(msg, code="mode_reason_required", fields={"mode_reason": [msg]})
+    return mode_reason if mode != VisitMode.IN_PERSON else ""
+
+
+def _clean_answers(campaign: Campaign, answers: Mapping[str, str] | None) -> dict[str, str]:
+    """Non-blank answers keyed by checklist item id, each an item of the campaign."""
+    answers = {str(k): str(v).strip() for k, v in (answers or {}).items() if str(v).strip()}
+    valid_items = {str(pk) for pk in ChecklistItem.objects.filter(campaign=campaign).values_list("id", flat=True)}
+    unknown = set(answers) - valid_items
+    if unknown:
+        raise InvalidInput("入户必问中有不属于本次活动的问题", fields={"answers": sorted(unknown)})
+    return answers
+
+
+def _co_visitors(
+    actor: User, household: Household, campaign: Campaign, co_visitors: Iterable[User | int]
+) -> list[User]:
+    """The users named as co-visitors, all of them among `co_visitor_choices()`; the actor is dropped."""
+    co_ids = {getattr(u, "pk", u) for u in co_visitors} - {actor.pk}
+    co = list(co_visitor_choices(actor, household, campaign).filter(pk__in=co_ids)) if co_ids else []
+    if len(co) != len(co_ids):
+        raise InvalidInput(OUT_OF_SCOPE, fields={"co_visitors": [OUT_OF_SCOPE]})
+    return co
+
+
+def _replay(first: Visit, actor: User) -> tuple[Visit, bool]:
     if first.visitor_id != actor.pk:
         raise Conflict("该提交编号已被使用", code="client_id_taken")
     return first, False
 
 
-def _register_grievances(actor, household, visit, grievances):
+def _register_grievances(
+    actor: User, household: Household, visit: Visit, grievances: Iterable[Mapping[str, Any]]
+) -> None:
     from grievances.services import register_grievance
 
     for g in grievances:
@@ -261,7 +323,7 @@ def _register_grievances(actor, household, visit, grievances):
 
 
 @transaction.atomic
-def add_photo(*, actor, visit, upload):
+def add_photo(*, actor: User, visit: Visit, upload: UploadedFile) -> VisitPhoto:
     """One more photo for a visit (rule "edit": its visitor while the campaign runs, or the 活动办)."""
     if not can(actor, "edit", visit):
         raise NotAllowed("只有走访人可以补充照片")
@@ -287,16 +349,23 @@ def confirm_import(*, actor: User, job: ImportJob) -> ImportJob:
 
 # --- 十必报 ------------------------------------------------------------------------------------------
 @transaction.atomic
-def report_event(*, actor, household, kind, description, to_grievance=False, category=None, campaign=None):
+def report_event(
+    *,
+    actor: User,
+    household: Household,
+    kind: str,
+    description: str,
+    to_grievance: bool = False,
+    category: GrievanceCategory | None = None,
+    campaign: Campaign | None = None,
+) -> EventReport:
     """Record one of the ten mandatory events (rule "visit"); optionally open a ledger entry
     (source event_report)."""
     from grievances.services import register_grievance
 
-    from .models import EVENT_KIND_CHOICES
-
     if not can(actor, "visit", household):
         raise NotAllowed("只有分配走访该户的干部或本辖区活动办工作人员可以上报十必报")
-    if kind not in dict(EVENT_KIND_CHOICES):
+    if kind not in EventKind.values:
         raise InvalidInput("请选择十必报事项", fields={"kind": ["请选择十必报事项"]})
     description = (description or "").strip()
     if not description:
@@ -309,7 +378,7 @@ def report_event(*, actor, household, kind, description, to_grievance=False, cat
     )
     grievance = None
     if to_grievance:
-        label = dict(EVENT_KIND_CHOICES)[kind]
+        label = EventKind(kind).label
         grievance = register_grievance(
             actor=actor,
             content=f"【十必报·{label}】{description}",
@@ -320,3 +389,49 @@ def report_event(*, actor, household, kind, description, to_grievance=False, cat
         )
     report.grievance = grievance
     return report
+
+
+# --- coverage ---------------------------------------------------------------------------------
+def coverage_notice(*, campaign, limit=20):
+    """At the end of the visiting phase: tell office staff which assigned households nobody visited."""
+    visited = Visit.objects.filter(campaign=campaign).values("household_id")
+    rows = list(
+        Assignment.objects.filter(campaign=campaign)
+        .exclude(household_id__in=visited)
+        .order_by("household__grid__path", "household__address")
+        .values_list(
+            "household_id", "household__head_name", "household__address", "household__grid__path", "visitor__full_name"
+        )
+        .distinct()
+    )
+    assigned = Assignment.objects.filter(campaign=campaign).values("household_id").distinct().count()
+    if not assigned:
+        return 0
+    offices = list(
+        Membership.objects.filter(
+            role=Role.OFFICE, user__is_active=True, unit__path__startswith=campaign.territory.path
+        ).select_related("user", "unit")
+    )
+    sent = 0
+    for m in offices:
+        mine = {}
+        for hh, name, address, path, visitor in rows:
+            if path.startswith(m.unit.path):
+                mine.setdefault(hh, (name, address, visitor))
+        if mine:
+            lines = [
+                f"· {name}（{address}），走访人：{visitor or '未指定'}"
+                for name, address, visitor in list(mine.values())[:limit]
+            ]
+            if len(mine) > limit:
+                lines.append(f"……另有 {len(mine) - limit} 户")
+            title = f"【走访覆盖】{m.unit.name}尚有 {len(mine)} 户已分配未走访"
+            body = "集中走访阶段已结束，以下已分配农户尚无走访记录，请安排补访：\n" + "\n".join(lines)
+        else:
+            title = f"【走访覆盖】{m.unit.name}已分配农户全部走访"
+            body = "集中走访阶段已结束，已分配农户均有走访记录。"
+        notify(
+            recipients=[m.user], kind=NotificationKind.COVERAGE, title=title, body=body, url=reverse("visits:coverage")
+        )
+        sent += 1
+    return sent

@@ -1,4 +1,4 @@
-"""Personal data rules: ID numbers (GB 11643-1999), phone numbers, and masking by role."""
+"""Personal data rules: ID numbers (GB 11643-1999) and phone numbers. Masking is in campaigns.lib.masking."""
 
 import re
 from datetime import date
@@ -49,21 +49,3 @@ def phone_error(value: str) -> str | None:
     if not _PHONE_RE.match(value):
         return "联系电话格式不正确（应为11位手机号或带区号的固定电话）"
     return None
-
-
-def mask_id_number(value: str) -> str:
-    """110105********1234: region code and last four stay readable."""
-    if not value:
-        return value
-    if len(value) <= 10:
-        return value[:2] + "*" * (len(value) - 2)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
-
-
-def mask_phone(value: str) -> str:
-    """138****5678."""
-    if not value:
-        return value
-    if len(value) <= 7:
-        return value[:1] + "*" * (len(value) - 1)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]

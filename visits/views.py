@@ -11,14 +11,17 @@ from django.views.decorators.http import require_POST
 
 from campaigns.access import can, get_for
 from campaigns.errors import DomainError, InvalidInput
+from campaigns.filters import query_flag
 from campaigns.lib import charts
 from campaigns.lib.imports import ImportStatus
+from campaigns.lib.masking import mask_id_number, mask_phone
 from campaigns.lib.xlsx import xlsx_response
-from campaigns.models import FocusCategory, Level, OrgUnit, Team, User
+from campaigns.models import OrgUnit, Team, User
 
 from . import assignment as assign_service
 from . import roster, selectors, services
-from .forms import BulkAssignForm, EventReportForm, RosterUploadForm, VisitForm
+from .filters import HouseholdFilter
+from .forms import BulkAssignForm, CoverageQuery, EventReportForm, RosterUploadForm, VisitForm
 from .models import (
     Assignment,
     AssignmentKind,
@@ -30,7 +33,6 @@ from .models import (
     assignable_visitors,
     co_visitor_choices,
 )
-from .validators import mask_id_number, mask_phone
 
 
 def _grievance_categories():
@@ -67,33 +69,18 @@ def my_households(request):
 
 @login_required
 def household_list(request):
-    user = request.user
-    p = request.GET
-    campaign = selectors.current_campaign(user)
-    visited = {"1": True, "0": False}.get(p.get("visited", ""))
-    qs = selectors.households(
-        user,
-        campaign=campaign,
-        grid=p.get("grid") or None,
-        category=p.get("category") or None,
-        visited=visited,
-        mine=p.get("mine") == "1",
-        q=p.get("q") or None,
-    ).order_by("grid__code", "address", "id")
-    page = Paginator(qs, 50).get_page(p.get("page"))
+    f = HouseholdFilter(request.GET, request=request)
+    # Bad filter values are shown at the form, with the status the API would give, over no rows.
+    qs = f.qs.order_by("grid__code", "address", "id") if f.is_valid() else Household.objects.none()
+    page = Paginator(qs, 50).get_page(request.GET.get("page"))
     for h in page:
         h.shown_id = h.id_number if h.personal_ok else mask_id_number(h.id_number)
         h.shown_phone = h.phone if h.personal_ok else mask_phone(h.phone)
-    grids = OrgUnit.objects.visible_to(user).filter(level=Level.GRID).order_by("code")
     return render(
         request,
         "visits/household_list.html",
-        {
-            "page": page,
-            "campaign": campaign,
-            "grids": grids,
-            "categories": FocusCategory.objects.filter(is_active=True),
-        },
+        {"page": page, "campaign": f.campaign_shown, "form": f.form},
+        status=400 if f.errors else 200,
     )
 
 
@@ -271,9 +258,9 @@ def import_confirm(request, pk):
 # --- assignment ------------------------------------------------------------------------------------
 def _assign_context(request, campaign):
     user = request.user
-    grid = request.GET.get("grid") or None
-    hh = selectors.households(user, campaign=campaign, grid=grid).order_by("grid__code", "address", "id")
-    if request.GET.get("unassigned") == "1":
+    f = HouseholdFilter(request.GET, request=request, campaign=campaign)
+    hh = f.qs.order_by("grid__code", "address", "id") if f.is_valid() else Household.objects.none()
+    if query_flag(request.GET, "unassigned"):
         hh = hh.exclude(
             assignments__campaign=campaign,
             assignments__kind__in=[k for k in AssignmentKind.values if k != "party_leader"],
@@ -286,8 +273,7 @@ def _assign_context(request, campaign):
     for h in page:
         h.current = current.get(h.pk, [])
     visitors = assignable_visitors(user, campaign).order_by("username")
-    grids = OrgUnit.objects.visible_to(user).filter(level=Level.GRID).order_by("code")
-    return {"campaign": campaign, "page": page, "visitors": visitors, "grids": grids, "kinds": AssignmentKind.choices}
+    return {"campaign": campaign, "page": page, "visitors": visitors, "grids": f.grids, "kinds": AssignmentKind.choices}
 
 
 @login_required
@@ -365,7 +351,10 @@ def coverage(request):
     campaign = selectors.current_campaign(user)
     if campaign is None:
         return render(request, "visits/coverage.html", {"campaign": None})
-    unit = get_for(user, OrgUnit, pk=request.GET["unit"]) if request.GET.get("unit") else None
+    query = CoverageQuery(request.GET)
+    if not query.is_valid():
+        raise Http404  # a unit that is not an id is as missing as one that does not exist
+    unit = get_for(user, OrgUnit, pk=query.cleaned_data["unit"]) if query.cleaned_data["unit"] is not None else None
     data = selectors.coverage(user, campaign, unit)
     chart = charts.hbar(
         [(r["unit"].name, r["rate"], r["focus_rate"]) for r in data["rows"]],

@@ -60,3 +60,58 @@ def test_error_bodies_are_consistent(api, cast):
 def test_list_responses_are_paginated_with_count_and_results(api, cast, campaign):
     body = api(cast.leader).get("/api/org-units/", {"page_size": 2}).json()
     assert body["count"] == 11 and len(body["results"]) == 2 and body["next"]
+
+
+LEDGER_FILTERS = {
+    "status": "array",
+    "tier": "array",
+    "kind": "string",
+    "source": "array",
+    "category": "integer",
+    "unit": "integer",
+    "case_owner": "integer",
+    "overdue": "boolean",
+    "plan_overdue": "boolean",
+    "due_this_week": "boolean",
+    "hardship": "boolean",
+    "routed": "boolean",
+    "owned": "boolean",
+    "open": "boolean",
+    "q": "string",
+    "ordering": "array",
+}
+
+
+def _query_parameters(paths, path):
+    return {p["name"]: p for p in paths[path]["get"]["parameters"] if p["in"] == "query"}
+
+
+def test_the_ledger_list_and_export_document_every_filter_in_chinese(api, cast):
+    paths = api(cast.admin).get("/api/schema/", {"format": "json"}).json()["paths"]
+    for path in ("/api/grievances/", "/api/grievances/export/"):
+        params = _query_parameters(paths, path)
+        for name, kind in LEDGER_FILTERS.items():
+            assert params[name]["schema"]["type"] == kind, (path, name)
+            assert not params[name]["description"].isascii(), (path, name)
+    status = _query_parameters(paths, "/api/grievances/")["status"]
+    assert status["explode"] is False and "registered" in status["schema"]["items"]["enum"]
+
+
+HOUSEHOLD_FILTERS = {
+    "grid": "string",
+    "unit": "integer",
+    "category": "string",
+    "visited": "boolean",
+    "mine": "boolean",
+    "assigned_to_me": "boolean",
+    "campaign": "integer",
+    "q": "string",
+}
+
+
+def test_the_household_list_documents_every_filter_in_chinese(api, cast):
+    paths = api(cast.admin).get("/api/schema/", {"format": "json"}).json()["paths"]
+    params = _query_parameters(paths, "/api/households/")
+    for name, kind in HOUSEHOLD_FILTERS.items():
+        assert params[name]["schema"]["type"] == kind, name
+        assert not params[name]["description"].isascii(), name

@@ -47,3 +47,14 @@ def test_seed_demo_builds_accounts_for_every_role_and_is_idempotent(client):
 
     response = client.post("/accounts/login/", {"username": "cadre", "password": "zoufang-demo"}, follow=True)
     assert "您好，李志强" in response.content.decode()
+
+
+def test_seed_demo_routes_categories_to_the_demo_departments():
+    from grievances.models import GrievanceCategory
+
+    call_command("seed_demo", "--households", "20", verbosity=0)
+    routed = dict(GrievanceCategory.objects.values_list("code", "default_department__code"))
+    # 归口 by top-level category, a child following its parent unless the demo says otherwise.
+    assert (routed["childcare_edu"], routed["kindergarten"]) == ("D01-EDU", "D01-EDU")
+    assert (routed["elderly_care"], routed["pension"]) == ("D01-CIVIL", "D01-HRSS")
+    assert (routed["housing_env"], routed["sanitation"], routed["public_order"]) == ("D01-HOUSING", None, None)

@@ -4,6 +4,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db.models import DateField, Value
 
 from campaigns import calendar
 from campaigns.models import CalendarDay, CalendarYear
@@ -73,6 +74,64 @@ def test_year_without_schedule_counts_monday_to_friday_and_is_provisional():
     assert due.due.date() == date(2027, 1, 6)
     assert due.provisional is True
     assert calendar.working_days_between(date(2026, 12, 30), date(2027, 1, 6)).provisional is True
+
+
+def _without_2027_schedule():
+    # Whatever the installed package knows, 2027 is a year without a known schedule here.
+    CalendarDay.objects.filter(date__year=2027).delete()
+    CalendarYear.objects.filter(year=2027).delete()
+
+
+def _sql_counts(a, b):
+    """The SQL count of (a, b] with each end given as a date and as a field of the query."""
+    return (
+        CalendarYear.objects.filter(year=2026)
+        .annotate(a=Value(a, output_field=DateField()), b=Value(b, output_field=DateField()))
+        .annotate(
+            dates=calendar.working_days_between_expr(a, b),
+            fields=calendar.working_days_between_expr("a", "b"),
+            from_date=calendar.working_days_between_expr(a, "b"),
+            to_date=calendar.working_days_between_expr("a", b),
+        )
+        .values_list("dates", "fields", "from_date", "to_date")
+        .get()
+    )
+
+
+def test_sql_count_agrees_with_python_across_national_day_and_a_year_without_schedule():
+    _without_2027_schedule()
+    days = [
+        date(2026, 9, 25),  # Fri, 中秋 off
+        date(2026, 9, 30),
+        date(2026, 10, 1),  # National Day
+        date(2026, 10, 4),  # a Sunday inside the holiday
+        date(2026, 10, 8),
+        date(2026, 10, 10),  # make-up Saturday
+        date(2026, 12, 31),
+        date(2027, 1, 1),  # Fri: no schedule yet, so a working day
+        date(2027, 1, 2),
+        date(2027, 1, 4),
+        date(2027, 2, 10),
+        date(2027, 2, 15),
+    ]
+    for a in days:
+        for b in days:
+            python = calendar.working_days_between(a, b).working_days
+            assert _sql_counts(a, b) == (python,) * 4, (a, b)
+    assert calendar.working_days_between(date(2026, 12, 31), date(2027, 1, 4)) == calendar.Span(2, True)
+    assert _sql_counts(date(2026, 12, 31), date(2027, 1, 4)) == (2, 2, 2, 2)
+    assert _sql_counts(date(2026, 9, 30), date(2026, 10, 10)) == (3, 3, 3, 3)  # 8, 9, Sat 10 Oct
+
+
+def test_sql_count_is_null_when_an_end_is_null():
+    row = (
+        CalendarYear.objects.filter(year=2026)
+        .annotate(b=Value(None, output_field=DateField()))
+        .annotate(n=calendar.working_days_between_expr(date(2026, 9, 30), "b"))
+        .values_list("n", flat=True)
+        .get()
+    )
+    assert row is None
 
 
 def test_loading_a_schedule_later_makes_results_final_and_announces_the_change():

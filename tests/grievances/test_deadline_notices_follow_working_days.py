@@ -1,11 +1,12 @@
-"""Reminders, due-day warnings and supervision notices land on the right working days (issue 6)."""
+"""Reminders, due-day warnings and supervision notices land on the right working days."""
 
 from django.core.management import call_command
 
-from grievances.models import NoticeLog, Notification
+from grievances.models import NoticeLog
 from grievances.sweep import sweep_deadlines
+from notifications.models import Notification
 
-from .bg_factories import at, due_on, entry
+from .factories import at, due_on, lighting_entry
 
 
 def kinds(user):
@@ -18,7 +19,7 @@ def sweep(day, hour=9):
 
 def test_plan_deadline_notices_skip_national_day_holiday(tree, cast, campaign, api):
     # Registered Thu 24 Sep 2026: 5 working days skip the Mid-autumn/National Day holiday → Fri 9 Oct.
-    g = entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-24"))
+    g = lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-24"))
     g.handling_unit, g.case_owner = tree.department, cast.leader
     g.save(update_fields=["handling_unit", "case_owner"])
     assert g.plan_due_at.date().isoformat() == "2026-10-09"
@@ -47,7 +48,7 @@ def test_plan_deadline_notices_skip_national_day_holiday(tree, cast, campaign, a
 
 def test_reminder_falls_on_a_make_up_sunday(tree, cast, campaign):
     # Due Tue 22 Sep 2026. Sun 20 Sep is a make-up workday: two working days before is that Sunday.
-    g = entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01"))
+    g = lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01"))
     due_on(g, "2026-09-22")
     sweep("2026-09-19")
     assert kinds(cast.cadre) == []
@@ -56,7 +57,7 @@ def test_reminder_falls_on_a_make_up_sunday(tree, cast, campaign):
 
 
 def test_territorial_entry_notifies_community_staff_and_street_office_when_overdue(tree, cast, campaign):
-    g = entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01"))
+    g = lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01"))
     due_on(g, "2026-10-09")
     sweep("2026-10-09")
     assert kinds(cast.cadre) == ["warning"]
@@ -73,14 +74,16 @@ def test_territorial_entry_notifies_community_staff_and_street_office_when_overd
 def test_answered_and_closed_entries_get_no_notices(tree, cast, campaign):
     from grievances.models import Status
 
-    from .bg_factories import set_status
+    from .factories import set_status
 
     done = due_on(
-        entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")), "2026-10-09"
+        lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")),
+        "2026-10-09",
     )
     set_status(done, Status.RESOLVED)
     closed = due_on(
-        entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")), "2026-10-09"
+        lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")),
+        "2026-10-09",
     )
     set_status(closed, Status.CLOSED)
     sweep("2026-10-20")

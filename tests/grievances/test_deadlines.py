@@ -139,3 +139,18 @@ def test_due_this_week_lists_running_entries_due_by_sunday(cast, tree, campaign,
     time_machine.move_to(local(2026, 10, 19, 10))  # Monday of that week
     rows = api(cast.office).get("/api/grievances/?due_this_week=1").json()["results"]
     assert [r["id"] for r in rows] == [soon.pk]
+
+
+def test_deadlines_follow_the_campaigns_own_tier_rows_everywhere(cast, tree, campaign):
+    # This campaign gives a plan 3 working days and a general problem 10.
+    campaign.tiers.filter(code="plan").update(working_days=3)
+    campaign.tiers.filter(code="general").update(working_days=10)
+    g = entry(cast.office, tree.grid_a1, campaign, registered_at=local(2026, 9, 28))
+    assert (g.plan_due_at, g.due_at) == (eod(2026, 10, 8), eod(2026, 10, 16))
+    campaign.tiers.filter(code="major").update(working_days=20)
+    g = run(cast.office, g, "set_tier", tier="major")
+    assert g.due_at == eod(2026, 10, 30)
+    CalendarDay.objects.create(date=local(2026, 10, 12).date(), is_workday=False, name="临时放假")
+    schedule_changed.send(sender=CalendarDay, years={2026})
+    g.refresh_from_db()
+    assert (g.plan_due_at, g.due_at) == (eod(2026, 10, 8), eod(2026, 11, 2))

@@ -1,18 +1,18 @@
-"""The demo's overdue entry puts a 督办 notice in the office's inbox with no manual step (issue 6)."""
+"""The demo's overdue entry puts a 督办 notice in the office's inbox with no manual step."""
 
 from campaigns import demo
-from grievances import demo_background
-from grievances.models import Notification
+from grievances import demo as ledger_demo
+from notifications.models import Notification
 
 
 def test_demo_seed_shows_a_supervision_notice_once(db, client):
     ctx = demo.build(households=40)
-    demo_background.seed(ctx)
+    ledger_demo.seed_notices(ctx)
     office = ctx.users["office"]
     notices = Notification.objects.filter(recipient=office, kind="supervision")
     assert notices.exists()
     first = Notification.objects.count()
-    demo_background.seed(ctx)  # seed_demo runs twice: nothing new
+    ledger_demo.seed_notices(ctx)  # seed_demo runs twice: nothing new
     assert Notification.objects.count() == first
 
     client.force_login(office)

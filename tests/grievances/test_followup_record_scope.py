@@ -7,15 +7,15 @@ from grievances.followups import ensure_followup_for
 from grievances.models import FollowUp, Status
 from tests.factories import make_campaign
 
-from .bg_factories import entry, household, set_status, visit
+from .factories import household_with_phone, lighting_entry, set_status, visit
 
 BODY = {"mode": "phone", "solved": True, "satisfaction": "satisfied", "notes": "已解决"}
 PAGE = {"mode": "phone", "solved": "yes", "satisfaction": "satisfied", "notes": "已解决"}
 
 
 def _followup(tree, cast, campaign):
-    hh = household(tree.grid_a1, "王大妈")
-    g = entry(
+    hh = household_with_phone(tree.grid_a1, "王大妈")
+    g = lighting_entry(
         actor=cast.office, household_=hh, campaign=campaign, visit=visit(campaign, hh, cast.cadre, timezone.now())
     )
     set_status(g, Status.RESOLVED, result="已更换楼道灯", resolved_at=timezone.now())
@@ -60,7 +60,11 @@ def test_the_office_over_the_unit_records_a_followup_given_to_the_cadre(api, tre
 def test_a_followup_filter_by_a_hidden_campaign_answers_like_a_missing_one(api, tree, cast, campaign):
     other = make_campaign(tree.street_b, name="西城街道2026年大走访")
     FollowUp.objects.create(
-        campaign=other, household=household(tree.grid_c1), kind="focus", due_at=timezone.now(), assignee=cast.cadre_c
+        campaign=other,
+        household=household_with_phone(tree.grid_c1),
+        kind="focus",
+        due_at=timezone.now(),
+        assignee=cast.cadre_c,
     )
     hidden = api(cast.cadre).get("/api/followups/", {"campaign": other.pk})
     missing = api(cast.cadre).get("/api/followups/", {"campaign": 999999})

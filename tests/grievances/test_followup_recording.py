@@ -1,18 +1,19 @@
 """Recording a look-back: satisfied closes, dissatisfied reopens with a fresh deadline, new needs
-become new entries (issue 6). The ledger transitions go through followups.run_transition()."""
+become new entries. The ledger transitions go through followups.run_transition()."""
 
 import time_machine
 from django.utils import timezone
 
-from grievances.followups import ensure_followup_for, on_post_transition
+from grievances.followups import ensure_followup_for
 from grievances.models import FollowUp, Grievance, Status
+from grievances.receivers import on_post_transition
 
-from .bg_factories import entry, household, set_status, visit
+from .factories import household_with_phone, lighting_entry, set_status, visit
 
 
 def answered_entry(tree, cast, campaign):
-    hh = household(tree.grid_a1, "王大妈")
-    g = entry(
+    hh = household_with_phone(tree.grid_a1, "王大妈")
+    g = lighting_entry(
         actor=cast.office, household_=hh, campaign=campaign, visit=visit(campaign, hh, cast.cadre, timezone.now())
     )
     set_status(g, Status.RESOLVED, result="已更换楼道灯", resolved_at=timezone.now())

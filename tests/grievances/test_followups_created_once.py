@@ -1,4 +1,4 @@
-"""Look-back tasks exist once per answered entry and once per focus household (issue 6)."""
+"""Look-back tasks exist once per answered entry and once per focus household."""
 
 from datetime import timedelta
 
@@ -6,11 +6,13 @@ import time_machine
 from django.utils import timezone
 
 from campaigns.models import CampaignPhase, FocusCategory, Phase
-from grievances.followups import ensure_followup_for, on_post_transition
-from grievances.models import FollowUp, Notification, Status
-from grievances.tasks import sync_campaign_phases
+from campaigns.tasks import sync_campaign_phases
+from grievances.followups import ensure_followup_for
+from grievances.models import FollowUp, Status
+from grievances.receivers import on_post_transition
+from notifications.models import Notification
 
-from .bg_factories import entry, household, set_status, visit
+from .factories import household_with_phone, lighting_entry, set_status, visit
 
 
 def lookback_tomorrow(campaign):
@@ -31,16 +33,16 @@ def lookback_tomorrow(campaign):
 
 def test_lookback_phase_start_creates_each_followup_once(tree, cast, campaign, django_capture_on_commit_callbacks):
     lookback_tomorrow(campaign)
-    hh = household(tree.grid_a1, "王大妈")
-    visited = entry(
+    hh = household_with_phone(tree.grid_a1, "王大妈")
+    visited = lighting_entry(
         actor=cast.cadre, household_=hh, campaign=campaign, visit=visit(campaign, hh, cast.cadre, timezone.now())
     )
     set_status(visited, Status.RESOLVED)
-    walk_in = entry(actor=cast.office, unit=tree.grid_b1, campaign=campaign, content="小区路面坑洼")
+    walk_in = lighting_entry(actor=cast.office, unit=tree.grid_b1, campaign=campaign, content="小区路面坑洼")
     set_status(walk_in, Status.EXPLAINED)
-    still_open = entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
+    still_open = lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     focus_category = campaign.focus_categories.first() or FocusCategory.objects.first()
-    focus = household(tree.grid_c1, "赵老伯")
+    focus = household_with_phone(tree.grid_c1, "赵老伯")
     focus.categories.add(focus_category)
 
     tomorrow = timezone.localdate() + timedelta(days=1)
@@ -63,7 +65,7 @@ def test_lookback_phase_start_creates_each_followup_once(tree, cast, campaign, d
 
 
 def test_answering_an_entry_creates_its_followup_once(tree, cast, campaign):
-    g = entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
+    g = lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     set_status(g, Status.RESOLVED)
     # What the workflow's post_transition signal delivers (sent on commit), twice.
     on_post_transition(
@@ -79,7 +81,7 @@ def test_answering_an_entry_creates_its_followup_once(tree, cast, campaign):
 
 def test_followup_due_in_working_days_when_no_lookback_phase_remains(tree, cast, campaign):
     CampaignPhase.objects.filter(campaign=campaign, kind=Phase.LOOKBACK).update(start="2026-08-01", end="2026-08-31")
-    g = set_status(entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign), Status.RESOLVED)
+    g = set_status(lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign), Status.RESOLVED)
     with time_machine.travel("2026-09-28 10:00 +0800", tick=False):
         fu = ensure_followup_for(grievance_id=g.pk)
     # 10 working days from Mon 28 Sep 2026 skip the National Day week: Fri 16 Oct (Sat 10 Oct counts).

@@ -7,14 +7,14 @@ from grievances.followups import ensure_followup_for
 from grievances.models import Grievance, Status
 from tests.conftest import login
 
-from .bg_factories import entry, household, set_status, visit
+from .factories import household_with_phone, lighting_entry, set_status, visit
 
 
 @pytest.mark.django_db(transaction=True)
 def test_cadre_records_a_followup_on_the_phone(browser_page, tree, cast, campaign):
     page, base = browser_page
-    hh = household(tree.grid_a1, "王大妈")
-    g = entry(
+    hh = household_with_phone(tree.grid_a1, "王大妈")
+    g = lighting_entry(
         actor=cast.office, household_=hh, campaign=campaign, visit=visit(campaign, hh, cast.cadre, timezone.now())
     )
     set_status(g, Status.RESOLVED, result="已更换楼道灯")

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from campaigns import calendar
+from campaigns.models import CalendarDay, CalendarYear
 from grievances import selectors
 from grievances.models import Grievance
 
@@ -28,3 +29,19 @@ def test_on_spot_entries_have_no_plan_remaining_days(cast, tree, campaign):
     entry(cast.cadre, tree.grid_a1, campaign, tier="on_spot")
     g = selectors.annotate_deadlines(Grievance.objects.all()).get()
     assert g.plan_remaining_days is None and g.remaining_days == 0
+
+
+def test_sql_remaining_days_match_the_calendar_into_a_year_without_schedule(cast, tree, campaign, time_machine):
+    # Whatever the installed package knows, 2027 has no known schedule here: Monday–Friday.
+    CalendarDay.objects.filter(date__year=2027).delete()
+    CalendarYear.objects.filter(year=2027).delete()
+    time_machine.move_to(local(2027, 1, 25, 10))  # entries backdated by the office
+    starts = [local(2026, 12, 7) + timedelta(days=i) for i in range(0, 30, 2)]
+    for start in starts:
+        entry(cast.office, tree.grid_a1, campaign, registered_at=start)
+    assert Grievance.objects.filter(deadline_provisional=True).exists()
+    for today in (local(2026, 12, 18, 10), local(2026, 12, 31, 10), local(2027, 1, 1, 10), local(2027, 1, 20, 10)):
+        time_machine.move_to(today)
+        for g in selectors.annotate_deadlines(Grievance.objects.all()):
+            assert g.remaining_days == calendar.remaining_working_days(g.due_at), (today, g.due_at)
+            assert g.plan_remaining_days == calendar.remaining_working_days(g.plan_due_at), (today, g.plan_due_at)

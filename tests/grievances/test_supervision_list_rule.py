@@ -6,13 +6,13 @@ from django.utils import timezone
 
 from grievances.models import DeadlineKind, NoticeKind, NoticeLog
 
-from .bg_factories import due_on, entry
+from .factories import due_on, lighting_entry
 
 
 @pytest.fixture
 def listed(tree, cast, campaign):
     """An overdue entry of grid_a1, registered by the cadre, on the supervision list."""
-    g = due_on(entry(actor=cast.cadre, unit=tree.grid_a1, campaign=campaign), "2026-10-09")
+    g = due_on(lighting_entry(actor=cast.cadre, unit=tree.grid_a1, campaign=campaign), "2026-10-09")
     return NoticeLog.objects.create(
         grievance=g, deadline=DeadlineKind.DUE, kind=NoticeKind.LISTED, due_at=g.due_at, created_at=timezone.now()
     )

@@ -1,20 +1,24 @@
-"""A sweep after a gap (beat down for days) sends only the latest notice that applies (issue 6)."""
+"""A sweep after a gap (beat down for days) sends only the latest notice that applies."""
 
-from grievances.models import NoticeLog, Notification
+from grievances.models import NoticeLog
 from grievances.sweep import sweep_deadlines
+from notifications.models import Notification
 
-from .bg_factories import at, due_on, entry
+from .factories import at, due_on, lighting_entry
 
 
 def test_first_sweep_after_a_gap_sends_supervision_not_stale_reminders(tree, cast, campaign):
     late = due_on(
-        entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")), "2026-10-09"
+        lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")),
+        "2026-10-09",
     )
     soon = due_on(
-        entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")), "2026-10-21"
+        lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")),
+        "2026-10-21",
     )
     later = due_on(
-        entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")), "2026-11-30"
+        lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")),
+        "2026-11-30",
     )
 
     # Nothing ran since September; the first run is on Tue 20 Oct.
@@ -45,7 +49,8 @@ def test_first_sweep_after_a_gap_sends_supervision_not_stale_reminders(tree, cas
 
 def test_an_extended_deadline_is_watched_again(tree, cast, campaign):
     g = due_on(
-        entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")), "2026-10-09"
+        lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01")),
+        "2026-10-09",
     )
     sweep_deadlines(now=at("2026-10-09"))
     due_on(g, "2026-10-23")  # extended (延期) by the workflow

@@ -1,4 +1,4 @@
-"""Each notice is sent once, however often and however concurrently the sweep runs (issue 6)."""
+"""Each notice is sent once, however often and however concurrently the sweep runs."""
 
 import os
 import subprocess
@@ -9,16 +9,17 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from grievances.models import NoticeLog, Notification, SweepRun
+from grievances.models import NoticeLog, SweepRun
+from notifications.models import Notification
 
-from .bg_factories import at, due_on, entry
+from .factories import at, due_on, lighting_entry
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_entries(tree, cast, campaign):
     for day in ("2026-10-08", "2026-10-09", "2026-10-12", "2026-10-13"):
-        g = entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01"))
+        g = lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01"))
         due_on(g, day, handling_unit=tree.department, case_owner=cast.leader)
 
 

@@ -1,6 +1,6 @@
 """After a form, the pages go back to where the form was (`next`), never to another site."""
 
-from grievances.notifications import notify
+from notifications.services import notify
 from reports.models import Violation
 
 

@@ -21,3 +21,12 @@ def test_card_distribution_with_a_household_id_too_big_is_a_chinese_400_and_reco
     assert r.status_code == 400
     assert r.json()["code"] == "invalid" and "households" in r.json()["errors"]
     assert not CardDistribution.objects.exists()
+
+
+def test_the_service_card_pages_read_ids_that_are_not_ids_as_missing(cast, tree, campaign, client):
+    client.force_login(cast.office)
+    for value in ("null", "１２", "99999999999999999999"):
+        page = client.get("/reports/cards/", {"campaign": value, "org_unit": value})
+        assert page.status_code == 200 and page.context["unit"] is None, value
+        assert page.context["campaign"] == campaign  # the default
+        assert client.get("/reports/cards/sheet/", {"campaign": value, "org_unit": value}).status_code == 404

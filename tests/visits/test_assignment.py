@@ -175,3 +175,20 @@ def test_assignment_page_proposes_and_warns_before_a_double_assignment(client, c
     page = response.content.decode()
     if current.visitor_id != setup["street"].pk:
         assert "不能重复分配" in page
+
+
+def test_assignment_page_lists_the_unassigned_households_of_a_grid(client, cast, campaign, setup, tree):
+    homes = setup["homes"]
+    first = Assignment.objects.create(
+        campaign=campaign,
+        household=homes[0],
+        visitor=setup["street"],
+        kind=AssignmentKind.STREET_GROUP,
+    )
+    client.force_login(cast.office)
+    listed = lambda query: {h.pk for h in client.get(f"/visits/assignments/?{query}").context["page"]}  # noqa: E731
+    grid_a1 = {h.pk for h in homes[:6]}
+    assert listed("grid=T01-S01-C01-G01") == grid_a1
+    for flag in ("1", "true", "on"):
+        assert listed(f"grid=T01-S01-C01-G01&unassigned={flag}") == grid_a1 - {first.household_id}, flag
+    assert listed("grid=T01-S01-C01-G01&unassigned=0") == grid_a1

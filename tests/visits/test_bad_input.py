@@ -31,3 +31,15 @@ def test_bulk_assignment_with_a_household_id_too_big_is_a_chinese_400_and_assign
     assert r.status_code == 400
     assert r.json()["code"] == "invalid" and "households" in r.json()["errors"]
     assert not Assignment.objects.exists()
+
+
+def test_a_mine_flag_that_is_neither_yes_nor_no_is_a_chinese_400(cast, campaign, api):
+    r = api(cast.cadre).get("/api/assignments/", {"mine": "maybe"})
+    assert r.status_code == 400
+    assert r.json()["code"] == "invalid" and "mine" in r.json()["errors"]
+
+
+def test_the_coverage_page_for_a_unit_that_is_not_an_id_is_not_found(cast, campaign, client):
+    client.force_login(cast.office)
+    for value in ("null", "１２", "99999999999999999999"):
+        assert client.get("/visits/coverage/", {"unit": value}).status_code == 404, value

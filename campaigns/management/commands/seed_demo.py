@@ -1,14 +1,25 @@
 from importlib import import_module
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils.module_loading import module_has_submodule
 
 from campaigns import demo
 
-# Feature apps extend the demo in this order, each module with `seed(ctx)`. The background work
-# registers an overdue entry and runs one sweep (so the inbox shows a notice) before the reports'
-# detectors look at the ledger.
-FEATURE_MODULES = ["visits.demo", "grievances.demo", "grievances.demo_background", "reports.demo"]
+
+def feature_demos():
+    """The `demo` module of every other installed app that has one, in INSTALLED_APPS order.
+
+    Each extends the foundation's demo district with `seed(ctx)`. The order matters and is the
+    settings' order: households before the ledger, and the ledger (which registers an overdue entry
+    and runs one deadline sweep, so the inbox shows a notice) before the reports' detectors."""
+    for config in apps.get_app_configs():
+        if not module_has_submodule(config.module, "demo"):
+            continue
+        module = import_module(f"{config.name}.demo")
+        if module is not demo and callable(getattr(module, "seed", None)):
+            yield module
 
 
 class Command(BaseCommand):
@@ -23,13 +34,7 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             ctx = demo.build(households=options["households"])
-        for name in FEATURE_MODULES:
-            try:
-                module = import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name != name:
-                    raise
-                continue
+        for module in feature_demos():
             with transaction.atomic():
                 module.seed(ctx)
         self.stdout.write(self.style.SUCCESS(f"演示数据已就绪：{ctx.district.name}，活动「{ctx.campaign.name}」"))

@@ -1,0 +1,81 @@
+"""The channels a message goes out through: the inbox (the row itself), e-mail and SMS.
+
+Every external channel gets a Delivery row per message and is sent by its own Celery task
+(`tasks.deliver_channel`) with automatic retries and exponential backoff, so a failing SMS gateway
+never holds up e-mail, the inbox or the sweep that wrote the messages. The SMS provider is a class
+named by `settings.ZOUFANG_SMS_BACKEND`; the default only logs, so a real provider is a settings
+change.
+"""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils.module_loading import import_string
+
+from .models import Channel
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_SMS_BACKEND = "notifications.channels.LoggingSmsBackend"
+EXTERNAL_CHANNELS = (Channel.EMAIL, Channel.SMS)
+
+
+class ChannelError(Exception):
+    """A channel could not send; the delivery task retries with backoff."""
+
+
+class InboxChannel:
+    """The inbox needs no sending: the Notification row is the message."""
+
+    name = Channel.INBOX
+
+    def send(self, notification):
+        return None
+
+
+class EmailChannel:
+    name = Channel.EMAIL
+
+    def send(self, notification):
+        address = notification.recipient.email
+        if not address:
+            raise ChannelError("收件人没有电子邮箱")
+        send_mail(
+            subject=f"【大走访】{notification.title}",
+            message=_text(notification),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            recipient_list=[address],
+        )
+
+
+class LoggingSmsBackend:
+    """An SMS 'provider' that writes the message to the log (development and the embedded mode)."""
+
+    def send(self, phone, text):
+        logger.info("SMS to %s: %s", phone, text)
+
+
+class SmsChannel:
+    name = Channel.SMS
+
+    def send(self, notification):
+        phone = notification.recipient.phone
+        if not phone:
+            raise ChannelError("接收人没有手机号")
+        backend = import_string(getattr(settings, "ZOUFANG_SMS_BACKEND", DEFAULT_SMS_BACKEND))()
+        backend.send(phone, f"【大走访】{notification.title}")
+
+
+CHANNELS = {Channel.INBOX: InboxChannel, Channel.EMAIL: EmailChannel, Channel.SMS: SmsChannel}
+
+
+def channel(name):
+    return CHANNELS[name]()
+
+
+def _text(notification):
+    lines = [notification.title, "", notification.body]
+    if notification.url:
+        lines += ["", f"查看：{notification.url}"]
+    return "\n".join(lines)

@@ -1,0 +1,127 @@
+"""Writes of the notifications: put messages in inboxes, queue and send their deliveries, mark read."""
+
+import logging
+
+from django.db import transaction
+from django.db.models import CharField, IntegerField, Q, Value
+from django.utils import timezone
+
+from campaigns.lib.sql import insert_select
+
+from .channels import channel
+from .models import Channel, ChannelSettings, Delivery, DeliveryStatus, Notification
+
+logger = logging.getLogger(__name__)
+
+
+def delivery_filters(config=None):
+    """Which recipients get which external channel, as Q objects on Notification (set-based use)."""
+    config = config or ChannelSettings.load()
+    wanted = {}
+    # Keys are plain strings: they travel to the channel tasks as arguments.
+    if config.email_enabled:
+        wanted[Channel.EMAIL.value] = ~Q(recipient__email="")
+    if config.sms_enabled:
+        wanted[Channel.SMS.value] = ~Q(recipient__phone="") & Q(kind__in=config.sms_kind_list())
+    return wanted
+
+
+@transaction.atomic
+def notify(*, recipients, kind, title, body="", grievance=None, url=""):
+    """Put a message in each recipient's inbox and queue its e-mail/SMS deliveries (after commit)."""
+    now = timezone.now()
+    seen, rows = set(), []
+    for user in recipients:
+        if user is None or user.pk in seen:
+            continue
+        seen.add(user.pk)
+        rows.append(
+            Notification(
+                recipient=user, kind=kind, grievance=grievance, title=title, body=body, url=url, created_at=now
+            )
+        )
+    created = Notification.objects.bulk_create(rows)
+    ids = [n.pk for n in created]
+    if ids:
+        queue_deliveries(ids)
+    return created
+
+
+def queue_deliveries(notification_ids, config=None):
+    """After commit, ask each enabled external channel's task to deliver these messages."""
+    from .tasks import deliver_channel
+
+    for name in delivery_filters(config):
+        transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, notification_ids=notification_ids))
+
+
+def queue_sweep_deliveries(sweep_id, config=None):
+    """After commit, ask each enabled external channel's task to deliver what one sweep wrote."""
+    from .tasks import deliver_channel
+
+    for name in delivery_filters(config):
+        transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, sweep_id=sweep_id))
+
+
+def materialise_deliveries(channel_name, *, notification_ids=None, sweep_id=None, config=None):
+    """The pending Delivery rows of one channel for these messages (or this sweep's): one
+    INSERT ... SELECT, run by the channel's own task so the sweep never waits for it."""
+    condition = delivery_filters(config).get(channel_name)
+    if condition is None:
+        return 0
+    qs = Notification.objects.filter(condition).order_by()
+    if notification_ids is not None:
+        qs = qs.filter(pk__in=notification_ids)
+    if sweep_id is not None:
+        qs = qs.filter(sweep_id=sweep_id)
+    rows = qs.annotate(
+        _channel=Value(channel_name, output_field=CharField()),
+        _status=Value(DeliveryStatus.PENDING.value, output_field=CharField()),
+        _attempts=Value(0, output_field=IntegerField()),
+        _error=Value("", output_field=CharField()),
+    ).values_list("pk", "_channel", "_status", "_attempts", "_error")
+    return insert_select(Delivery, ["notification_id", "channel", "status", "attempts", "last_error"], rows)
+
+
+def dispatch(task, *args, **kwargs):
+    """Queue a delivery task; a broker hiccup is logged, never raised into the caller (the sweep
+    or a user's request). The deliveries stay pending and are visible on the operations page."""
+    try:
+        task.delay(*args, **kwargs)
+    except Exception:
+        logger.exception("could not queue %s%s", task.name, args)
+
+
+def send_pending(channel_name, *, notification_ids=None, sweep_id=None, final=False):
+    """Send the channel's pending deliveries (of these notifications or of this sweep); one failure
+    does not stop the others. Returns the number still failing (the task retries them)."""
+    qs = Delivery.objects.filter(channel=channel_name).exclude(status__in=[DeliveryStatus.SENT, DeliveryStatus.FAILED])
+    if notification_ids is not None:
+        qs = qs.filter(notification_id__in=notification_ids)
+    if sweep_id is not None:
+        qs = qs.filter(notification__sweep_id=sweep_id)
+    sender = channel(channel_name)
+    failing = 0
+    for delivery in qs.select_related("notification__recipient").iterator(chunk_size=500):
+        try:
+            sender.send(delivery.notification)
+        except Exception as exc:  # a provider may raise anything; record it and go on
+            failing += 1
+            status = DeliveryStatus.FAILED if final else DeliveryStatus.RETRYING
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=status, attempts=delivery.attempts + 1, last_error=str(exc)[:1000]
+            )
+            logger.warning("delivery %s over %s failed: %s", delivery.pk, channel_name, exc)
+            continue
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.SENT, attempts=delivery.attempts + 1, last_error="", sent_at=timezone.now()
+        )
+    return failing
+
+
+def mark_read(*, actor, ids=None):
+    """Mark the actor's messages read (all unread ones when `ids` is None). Returns how many."""
+    qs = Notification.objects.visible_to(actor).filter(read_at__isnull=True)
+    if ids is not None:
+        qs = qs.filter(pk__in=ids)
+    return qs.update(read_at=timezone.now())
