@@ -174,12 +174,12 @@ def export_child():
     setup_django(migrate=False)
     from campaigns.models import User
     from grievances import selectors
-    from grievances.api import xlsx_response
+    from grievances.api import export_response
 
     user = User.objects.get(username=f"{PREFIX.lower()}-office")
     before = peak_rss_mib()
     t = time.perf_counter()
-    response = xlsx_response(selectors.ledger(user))
+    response = export_response(selectors.ledger(user))
     size = 0
     for chunk in response.streaming_content:
         size += len(chunk)

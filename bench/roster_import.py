@@ -83,21 +83,23 @@ def ours(path):
     from django.core.files import File
     from django.core.files.storage import default_storage
 
+    from campaigns.lib import imports
     from campaigns.models import User
-    from visits import roster
     from visits.models import Household, ImportJob
+    from visits.roster import IMPORTER
 
     user = User.objects.get(username=f"{PREFIX.lower()}-admin")
     t = time.perf_counter()
     with open(path, "rb") as f:
         stored = default_storage.save("imports/bench.xlsx", File(f, name="bench.xlsx"))
     job = ImportJob.objects.create(created_by=user, file=stored, original_name="bench.xlsx")
-    roster.preview(job)
+    imports.run_preview(IMPORTER, job.pk)
     t_preview = time.perf_counter() - t
     job.refresh_from_db()
     if job.error_count:
         return {"error": job.errors[:5]}
-    roster.confirm(job)
+    imports.claim_confirm(IMPORTER, job)
+    imports.run_confirm(IMPORTER, job.pk)
     total = time.perf_counter() - t
     job.refresh_from_db()
     default_storage.delete(stored)

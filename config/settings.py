@@ -232,7 +232,7 @@ SPECTACULAR_SETTINGS = {
         "GrievanceStatusEnum": "grievances.choices.Status",
         "GrievanceSourceEnum": "grievances.choices.Source",
         "ViolationOriginEnum": "reports.models.Violation.Origin",
-        "RosterImportStatusEnum": "visits.choices.ImportStatus",
+        "ImportStatusEnum": "campaigns.lib.imports.ImportStatus",
         "HouseholdKindEnum": "visits.choices.HouseholdKind",
         "AssignmentKindEnum": "visits.choices.AssignmentKind",
         "EventReportKindEnum": "visits.choices.EventKind",

@@ -57,18 +57,9 @@ class GrievanceAdmin(admin.ModelAdmin):
 
 @admin.register(ImportJob)
 class ImportJobAdmin(admin.ModelAdmin):
-    list_display = ["id", "file_name", "state", "created_by", "created_count", "created_at"]
-    readonly_fields = [
-        "file",
-        "file_name",
-        "state",
-        "rows",
-        "errors",
-        "created_count",
-        "created_at",
-        "confirmed_at",
-        "created_by",
-    ]
+    list_display = ["id", "original_name", "status", "created_by", "to_create", "error_count", "created_at"]
+    list_filter = ["status"]
+    readonly_fields = [f.name for f in ImportJob._meta.fields]
 
 
 class ReadInScopeAdmin(ScopedAdminMixin, admin.ModelAdmin):

@@ -2,7 +2,6 @@
 sweep runs and the supervision list."""
 
 import django_filters
-from django.http import FileResponse
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -19,6 +18,8 @@ from rest_framework.response import Response
 
 from campaigns.api_base import HoldsRule, ScopedGenericViewSet, ScopedModelChoiceFilter, ScopedReadOnlyViewSet
 from campaigns.errors import InvalidInput
+from campaigns.lib.imports import ImportStatus
+from campaigns.lib.xlsx import xlsx_response
 from campaigns.models import Campaign
 from campaigns.pagination import Pagination
 
@@ -194,7 +195,7 @@ class GrievanceViewSet(
     )
     @action(detail=False, methods=["get"])
     def export(self, request):
-        return xlsx_response(self.filter_queryset(Grievance.objects.actionable_by(request.user, "export")))
+        return export_response(self.filter_queryset(Grievance.objects.actionable_by(request.user, "export")))
 
 
 def _fresh(request, pk):
@@ -206,17 +207,10 @@ def _fresh(request, pk):
     return g
 
 
-def xlsx_response(qs):
+def export_response(qs):
+    """The ledger export as a download, written to a temporary file first and streamed from disk."""
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
-    # Written to a temporary file first (XlsxWriter, constant memory), then streamed from disk.
-    response = FileResponse(
-        excel.write_xlsx(excel.export_rows(qs)),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"ledger-{stamp}.xlsx\"; filename*=UTF-8''%E9%97%AE%E9%A2%98%E6%95%B4%E6%94%B9%E5%8F%B0%E8%B4%A6-{stamp}.xlsx"
-    )
-    return response
+    return xlsx_response(excel.export_file(qs), f"问题整改台账-{stamp}.xlsx", f"ledger-{stamp}.xlsx")
 
 
 class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
@@ -230,16 +224,26 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, ScopedGe
 
     @extend_schema(request={"multipart/form-data": LedgerUploadSerializer}, responses={201: LedgerImportJobSerializer})
     def create(self, request, *args, **kwargs):
+        """Upload an offline ledger (.xlsx); its preview runs in the background."""
         data = LedgerUploadSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
-        job = excel.preview_import(actor=request.user, upload=data.validated_data["file"])
+        job = excel.start_import(actor=request.user, upload=data.validated_data["file"])
         return Response(LedgerImportJobSerializer(job).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: LedgerImportJobSerializer, 400: OpenApiResponse(description="有错误")})
+    @extend_schema(
+        request=None,
+        responses={
+            200: LedgerImportJobSerializer,
+            202: LedgerImportJobSerializer,
+            400: OpenApiResponse(description="有错误"),
+        },
+    )
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
+        """Register every previewed entry, all or none (202 while it runs, 200 once imported)."""
         job = excel.confirm_import(actor=request.user, job=self.get_object())
-        return Response(LedgerImportJobSerializer(job).data)
+        code = status.HTTP_200_OK if job.status == ImportStatus.DONE else status.HTTP_202_ACCEPTED
+        return Response(LedgerImportJobSerializer(job).data, status=code)
 
 
 class FollowUpFilter(django_filters.FilterSet):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from campaigns.access import Rule, ScopedQuerySet, path_prefixes, scope
 from campaigns.choices import Level, Role, VisitMode
+from campaigns.lib.imports import ImportJobBase
 from campaigns.models import READERS, Campaign, OrgUnit, User
 
 from .choices import (
@@ -387,32 +388,15 @@ class ImportJobQuerySet(ScopedQuerySet):
         return self.filter(created_by=user)
 
 
-class ImportJob(models.Model):
+class ImportJob(ImportJobBase):
     """An offline ledger uploaded for import: previewed first, then confirmed in one transaction."""
 
-    class State(models.TextChoices):
-        PREVIEW = "preview", "待确认"
-        DONE = "done", "已导入"
-        FAILED = "failed", "有错误"
-
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT)
-    file = models.FileField("文件", upload_to="grievances/imports/%Y/%m/")
-    file_name = models.CharField("文件名", max_length=200, blank=True)
-    state = models.CharField("状态", max_length=20, choices=State.choices, default=State.PREVIEW)
-    rows = models.JSONField("解析结果", default=list, blank=True)
-    errors = models.JSONField("错误", default=list, blank=True)
-    created_count = models.PositiveIntegerField("导入条数", default=0)
-    created_at = models.DateTimeField("上传时间", auto_now_add=True)
-    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    rows = models.JSONField("校验后数据", default=list, blank=True)  # the entries a confirm registers
 
     objects = ImportJobQuerySet.as_manager()
 
-    class Meta:
+    class Meta(ImportJobBase.Meta):
         verbose_name = verbose_name_plural = "台账导入"
-        ordering = ["-created_at", "-id"]
-
-    def __str__(self):
-        return self.file_name or f"导入#{self.pk}"
 
 
 # The deadline sweep's bookkeeping (its runs, the notices it issued: the supervision list reads them)

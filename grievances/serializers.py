@@ -1,9 +1,11 @@
 """Input and output shapes of the ledger API: entries, imports, look-back tasks, sweeps, supervision."""
 
 from django.apps import apps
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns.api_base import MAX_ID, ScopedRelatedField
+from campaigns.lib.imports import ImportStatus
 from campaigns.models import Campaign, OrgUnit, VisitMode
 
 from .choices import Kind, Source, Tier
@@ -201,11 +203,59 @@ class LedgerUploadSerializer(WriteSerializer):
     file = serializers.FileField()
 
 
+# What `state` says: the ledger import's own words from before its jobs shared one design.
+LEDGER_IMPORT_STATES = [("pending", "校验中"), ("preview", "待确认"), ("done", "已导入"), ("failed", "有错误")]
+
+
 class LedgerImportJobSerializer(serializers.ModelSerializer):
+    # Read-only aliases under this endpoint's earlier names, still sent for the clients that read
+    # them: file_name (original_name), state (see get_state), created_count (entries created, 0
+    # until done), confirmed_at (finished_at of a job that is done).
+    file_name = serializers.CharField(source="original_name", read_only=True)
+    state = serializers.SerializerMethodField()
+    created_count = serializers.SerializerMethodField()
+    confirmed_at = serializers.SerializerMethodField()
+
     class Meta:
         model = ImportJob
-        fields = ["id", "file_name", "state", "rows", "errors", "created_count", "created_at", "confirmed_at"]
+        fields = [
+            "id",
+            "status",
+            "original_name",
+            "total_rows",
+            "to_create",
+            "rows",
+            "errors",
+            "error_count",
+            "progress",
+            "message",
+            "created_at",
+            "finished_at",
+            "file_name",
+            "state",
+            "created_count",
+            "confirmed_at",
+        ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.ChoiceField(choices=LEDGER_IMPORT_STATES))
+    def get_state(self, job) -> str:
+        """failed: problems were found (or the job failed); preview: it may be confirmed (a second
+        confirm of one being written does nothing); pending: not checked yet."""
+        if job.status == ImportStatus.FAILED or job.error_count:
+            return "failed"
+        if job.status == ImportStatus.DONE:
+            return "done"
+        return "preview" if job.status in (ImportStatus.READY, ImportStatus.CONFIRMING) else "pending"
+
+    def get_created_count(self, job) -> int:
+        return job.to_create if job.status == ImportStatus.DONE else 0
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_confirmed_at(self, job) -> str | None:
+        if job.status != ImportStatus.DONE or job.finished_at is None:
+            return None
+        return self.fields["finished_at"].to_representation(job.finished_at)
 
 
 class FollowUpSerializer(serializers.ModelSerializer):

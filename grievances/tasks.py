@@ -30,3 +30,21 @@ def followup_for_grievance(grievance_id):
     from .followups import ensure_followup_for
 
     return ensure_followup_for(grievance_id=grievance_id)
+
+
+@shared_task(name="grievances.preview_ledger_import")
+def preview_ledger_import(job_id):
+    from campaigns.lib.imports import run_preview
+
+    from .excel import IMPORTER
+
+    run_preview(IMPORTER, job_id)
+
+
+@shared_task(name="grievances.confirm_ledger_import")
+def confirm_ledger_import(job_id):
+    from campaigns.lib.imports import run_confirm
+
+    from .excel import IMPORTER
+
+    run_confirm(IMPORTER, job_id)

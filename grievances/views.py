@@ -22,12 +22,13 @@ from django.views.decorators.http import require_POST
 from campaigns.access import get_for, holds
 from campaigns.errors import DomainError
 from campaigns.forms import PhaseSwitchForm
+from campaigns.lib.imports import ImportStatus
 from campaigns.models import Campaign, VisitMode
 from campaigns.services import switch_phase
 from notifications.selectors import delivery_totals, recent_failures
 
 from . import excel, followups, selectors, services, workflow
-from .api import xlsx_response
+from .api import export_response
 from .choices import Kind, Satisfaction, Source, Status, Tier
 from .filters import LedgerFilter
 from .forms import BulkForm, GrievanceCreateForm, MergeForm
@@ -122,7 +123,7 @@ def export(request):
     f = _filters(request, queryset=Grievance.objects.actionable_by(request.user, "export"))
     if not f.is_valid():
         return _ledger_page(request, "ledger")
-    return xlsx_response(f.qs)
+    return export_response(f.qs)
 
 
 def _back(request):
@@ -362,7 +363,7 @@ def import_page(request, pk=None):
             messages.error(request, "请选择要导入的文件")
         else:
             try:
-                job = excel.preview_import(actor=request.user, upload=upload)
+                job = excel.start_import(actor=request.user, upload=upload)
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
@@ -372,10 +373,17 @@ def import_page(request, pk=None):
             job = excel.confirm_import(actor=request.user, job=job)
         except DomainError as exc:
             messages.error(request, exc.message)
+            job.refresh_from_db()
         else:
-            messages.success(request, f"已导入 {job.created_count} 条")
-            return redirect("grievances:ledger")
-    return render(request, "grievances/import.html", {"job": job, "headers": excel.HEADERS})
+            if job.status == ImportStatus.DONE:
+                messages.success(request, f"已导入 {job.to_create} 条")
+                return redirect("grievances:ledger")
+            return redirect("grievances:import_job", pk=job.pk)
+    # While a task works on the job, the status card polls itself (htmx) from this view.
+    template = (
+        "grievances/_import_status.html" if job and request.headers.get("HX-Request") else "grievances/import.html"
+    )
+    return render(request, template, {"job": job, "headers": excel.HEADERS})
 
 
 @login_required

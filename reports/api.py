@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 from campaigns.access import can
 from campaigns.api_base import ScopedModelChoiceFilter, ScopedViewSetMixin
 from campaigns.errors import Conflict, NotAllowed
+from campaigns.lib.xlsx import XLSX, xlsx_response
 from campaigns.models import Campaign, OrgUnit
 
 from . import cards, excel, selectors, services
@@ -131,23 +132,14 @@ def _excel_filters(request):
     return _resolve(request, d, start, end)
 
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
 class StatsExcelView(APIView):
     """The monthly statistics table per unit and the ledger summary, as .xlsx."""
 
     @extend_schema(parameters=[ExcelQuerySerializer], responses={(200, XLSX): OpenApiTypes.BINARY}, tags=["stats"])
     def get(self, request):
         f = _excel_filters(request)
-        data, _figures = excel.statistics_workbook(f)
-        return excel_response(data, excel.file_name(f))
-
-
-def excel_response(data, name):
-    response = HttpResponse(data, content_type=XLSX)
-    response["Content-Disposition"] = content_disposition_header(True, name)
-    return response
+        file, _figures = excel.statistics_workbook(f)
+        return xlsx_response(file, *excel.file_names(f), stream=False)
 
 
 class ScoresView(APIView):

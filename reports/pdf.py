@@ -6,7 +6,7 @@ from pathlib import Path
 from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 
-from . import charts
+from campaigns.lib import charts
 
 FONT_FILE = "fonts/NotoSansSC-Regular.otf"
 

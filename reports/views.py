@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from campaigns.access import can, get_for, holds
 from campaigns.errors import DomainError
 from campaigns.filters import query_id
+from campaigns.lib.xlsx import xlsx_response
 from campaigns.models import Campaign, OrgUnit
 from campaigns.views import redirect_back
 
@@ -133,10 +134,8 @@ def excel_monthly(request):
     form, f = figure_filters(request)
     if f is None:
         raise Http404
-    content, _figures = excel.statistics_workbook(f)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    response["Content-Disposition"] = content_disposition_header(True, excel.file_name(f))
-    return response
+    file, _figures = excel.statistics_workbook(f)
+    return xlsx_response(file, *excel.file_names(f), stream=False)
 
 
 # --- Scoring ----------------------------------------------------------------------------

@@ -46,6 +46,7 @@ from PIL import Image
 from rest_framework.test import APIClient
 
 from campaigns.access import forget_scope
+from campaigns.lib.imports import ImportStatus
 from campaigns.models import Campaign, FocusCategory, Level, OrgUnit, Role, Team, User
 from grievances.models import FollowUp, FollowUpKind, Grievance, GrievanceCategory
 from grievances.models import ImportJob as LedgerImportJob
@@ -55,7 +56,7 @@ from tests.conftest import FROZEN_NOW
 from tests.factories import OrgUnitFactory, UserFactory, make_campaign, member
 from tests.grievances.factories import category
 from tests.visits.factories import household
-from visits.models import Assignment, AssignmentKind, EventReport, Household, ImportJob, ImportStatus, Visit
+from visits.models import Assignment, AssignmentKind, EventReport, Household, ImportJob, Visit
 
 # The tests read the audit's report; the database is set up for the module fixture that makes it.
 pytestmark = pytest.mark.django_db
@@ -261,10 +262,10 @@ def _build_world():
         evidence="抽查未入户",
     )
     ImportJob.objects.create(
-        pk=HOME_PK, created_by=c.office, file="imports/x.xlsx", status=ImportStatus.IMPORTED, message="已导入"
+        pk=HOME_PK, created_by=c.office, file="imports/x.xlsx", status=ImportStatus.DONE, message="已导入"
     )
     LedgerImportJob.objects.create(
-        pk=HOME_PK, created_by=c.office, file="grievances/imports/x.xlsx", state=LedgerImportJob.State.DONE
+        pk=HOME_PK, created_by=c.office, file="grievances/imports/x.xlsx", status=ImportStatus.DONE
     )
     for user in vars(c).values():
         forget_scope(user)

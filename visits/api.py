@@ -19,13 +19,14 @@ from campaigns.access import get_for
 from campaigns.api_base import MAX_ID, ScopedGenericViewSet
 from campaigns.errors import InvalidInput
 from campaigns.filters import FlagFilter
+from campaigns.lib.imports import ImportStatus
 from campaigns.models import Campaign, OrgUnit, VisitMode
 
 from . import assignment as assign_service
 from . import selectors, services
 from .filters import HouseholdFilter
 from .forms import CoverageQuery
-from .models import Assignment, AssignmentKind, EventReport, Household, ImportJob, ImportStatus, Visit
+from .models import Assignment, AssignmentKind, EventReport, Household, ImportJob, Visit
 from .serializers import (
     AssignmentCreateSerializer,
     AssignmentSerializer,
@@ -133,9 +134,8 @@ class ImportJobViewSet(ScopedGenericViewSet):
     def confirm(self, request, pk=None):
         """Write a previewed roster, all rows or none (202 while it runs, 200 once imported)."""
         job = self.get_object()
-        was_done = job.status == ImportStatus.IMPORTED
         job = services.confirm_import(actor=request.user, job=job)
-        code = status.HTTP_200_OK if was_done or job.status == ImportStatus.IMPORTED else status.HTTP_202_ACCEPTED
+        code = status.HTTP_200_OK if job.status == ImportStatus.DONE else status.HTTP_202_ACCEPTED
         return Response(RosterImportJobSerializer(job).data, status=code)
 
 

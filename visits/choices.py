@@ -1,4 +1,7 @@
-"""The vocabularies of households and visits. Codes are stored in the database: keep them."""
+"""The vocabularies of households and visits. Codes are stored in the database: keep them.
+
+The statuses of roster import jobs are those every import job shares: `campaigns.lib.imports.ImportStatus`.
+"""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -20,13 +23,6 @@ class AssignmentKind(models.TextChoices):
     PARTY_LEADER = "party_leader", _("党组织书记户户到")
     COMMITTEE = "committee", _("两委委员/社工")
     GRID = "grid", _("网格员兜底")
-
-
-class ImportStatus(models.TextChoices):
-    PENDING = "pending", _("排队中")
-    PREVIEW = "preview", _("待确认")
-    IMPORTED = "imported", _("已导入")
-    FAILED = "failed", _("失败")
 
 
 # 十必报 (seeds/004): the ten events a liaison must always report, listed in data/event_kinds.toml.

@@ -9,9 +9,10 @@ from django.db.models.functions import Now
 
 from campaigns.access import Rule, ScopedQuerySet, scope
 from campaigns.choices import Phase, Role, VisitMode
+from campaigns.lib.imports import ImportJobBase
 from campaigns.models import Campaign, FocusCategory, Membership, OrgUnit, TeamMember, User
 
-from .choices import AssignmentKind, EventKind, HouseholdKind, ImportStatus
+from .choices import AssignmentKind, EventKind, HouseholdKind
 
 # Who keeps the roster of a subtree: office staff (活动办) and admins register, import and edit its
 # households, write their plans and decide who visits them.
@@ -379,35 +380,17 @@ class ImportJobQuerySet(ScopedQuerySet):
         return self.filter(created_by=user) if s.is_authenticated else self.none()
 
 
-class ImportJob(models.Model):
+class ImportJob(ImportJobBase):
     """A roster upload: preview first (every problem listed), then confirm in one transaction."""
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="import_jobs"
-    )
-    file = models.CharField("文件", max_length=300)  # a default_storage name, never a local path
-    original_name = models.CharField("原文件名", max_length=200, blank=True)
     staged = models.CharField("校验后数据", max_length=300, blank=True)  # normalised rows, default_storage
-    status = models.CharField("状态", max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING)
-    total_rows = models.PositiveIntegerField("数据行数", default=0)
-    to_create = models.PositiveIntegerField("新增", default=0)
     to_update = models.PositiveIntegerField("更新", default=0)
     unchanged = models.PositiveIntegerField("无变化", default=0)
-    errors = models.JSONField("问题", default=list, blank=True)
-    error_count = models.PositiveIntegerField("问题数", default=0)
-    progress = models.PositiveSmallIntegerField("进度（%）", default=0)
-    message = models.CharField("说明", max_length=300, blank=True)
-    created_at = models.DateTimeField("上传时间", auto_now_add=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     objects = ImportJobQuerySet.as_manager()
 
-    class Meta:
+    class Meta(ImportJobBase.Meta):
         verbose_name = verbose_name_plural = "花名册导入"
-        ordering = ["-created_at"]
-
-    def __str__(self):
-        return f"{self.original_name} ({self.get_status_display()})"
 
 
 # --- people a write may name ------------------------------------------------------------------------

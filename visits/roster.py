@@ -1,6 +1,7 @@
 """Roster import from .xlsx: a preview that lists every problem, then one all-or-nothing write.
 
-Design (issue 4, bench/roster_import.py):
+The job, its statuses and its tasks follow the shared import design (`campaigns.lib.imports`);
+this module is the roster's `Importer`. Design (bench/roster_import.py):
 - Reading uses python-calamine, row by row (`iter_rows`), so Python never holds the whole sheet.
 - calamine yields cached values, not formulas. Formula cells are found by a cheap pass over the
   worksheet's XML inside the zip: a byte search for an `<f>` element over the decompressed
@@ -9,9 +10,10 @@ Design (issue 4, bench/roster_import.py):
 - Preview validates every row and looks existing keys up in chunks (one query per 5,000 rows),
   then stages only rows to create or update as CSV in default_storage. Unchanged rows are never
   staged, so re-importing the same file writes nothing.
-- Confirm loads the staged CSV in one transaction: on PostgreSQL COPY into a temp table and a
-  set-based upsert (INSERT ... ON CONFLICT (key) DO UPDATE ... WHERE IS DISTINCT FROM) plus
-  set-based through-table inserts/deletes for categories; elsewhere bulk_create/bulk_update.
+- Confirm loads the staged CSV in one transaction: on PostgreSQL new rows are COPY'd straight
+  into the table and changed rows go through a temp table and one set-based UPDATE ... WHERE ...
+  IS DISTINCT FROM, plus set-based through-table inserts/deletes for categories; elsewhere
+  bulk_create/bulk_update.
 """
 
 import csv
@@ -20,20 +22,24 @@ import re
 import tempfile
 import uuid
 import zipfile
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from operator import mul
+from typing import IO
 from xml.etree import ElementTree
 
 import python_calamine
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from campaigns.choices import Level
+from campaigns.lib.imports import Importer, ImportErrors
+from campaigns.lib.xlsx import Sheet, write_xlsx
 from campaigns.models import FocusCategory
 
-from .choices import HouseholdKind, ImportStatus
+from .choices import HouseholdKind
 from .models import UNREGISTRABLE, Household, ImportJob
 from .validators import _CHECK, _WEIGHTS, _ZERO, _valid_birth_date, id_number_error, normalize_id_number, phone_error
 
@@ -42,62 +48,37 @@ HEADERS = ["户主姓名", "身份证号", "联系电话", "地址", "所属网�
 COL_LETTERS = "ABCDEFGHI"
 KIND_BY_LABEL = {label: value for value, label in HouseholdKind.choices}
 CATEGORY_SPLIT = re.compile(r"[、,，;；\s]+")
-MAX_STORED_ERRORS = 1000
 LOOKUP_CHUNK = 5000
 PROGRESS_EVERY = 20000
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z0-9_]+:)?f[\s>/]")
 _REF = re.compile(r"([A-Z]+)(\d+)")
 
 
-class RosterErrors:
-    """Collects problems as {row, column, message}; keeps the first MAX_STORED_ERRORS."""
-
-    def __init__(self):
-        self.items = []
-        self.count = 0
-
-    def add(self, row, column, message):
-        self.count += 1
-        if len(self.items) < MAX_STORED_ERRORS:
-            self.items.append({"row": row, "column": column, "message": message})
-
-
 # --- the template ----------------------------------------------------------------------------
-def template_bytes():
-    """The downloadable template: headers in row 1, ID and phone columns formatted as text."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
+TEMPLATE_HELP = [
+    ["户主姓名", "必填"],
+    ["身份证号", "18位居民身份证号，请保持文本格式；有身份证号时按身份证号匹配已有农户"],
+    ["联系电话", "11位手机号或带区号的固定电话，可不填"],
+    ["地址", "必填，例如：锦绣路12号锦绣家园3号楼2单元302室"],
+    ["所属网格", "必填，填写网格编码，例如 D01-S01-C01-G01"],
+    ["家庭人数", "1到99之间的整数，不填按1人"],
+    ["类型", "家庭、企业、学校、商铺或其他，不填按家庭"],
+    ["重点类别", "可填多个，用顿号或逗号分隔，例如：困难户、老党员"],
+    ["困难户", "是 或 否，不填按否"],
+    ["注意", "不要使用公式，中间不要留空行；没有身份证号时按网格+地址+户主姓名匹配"],
+]
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "花名册"
-    ws.append(HEADERS)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-    for letter, width in zip(COL_LETTERS, [10, 22, 15, 40, 20, 10, 8, 24, 8], strict=True):
-        ws.column_dimensions[letter].width = width
-    # Text format keeps Excel from turning 18-digit ID numbers into 3.7030319E+17.
-    for row in range(2, 502):
-        ws.cell(row=row, column=2).number_format = "@"
-        ws.cell(row=row, column=3).number_format = "@"
-    help_ws = wb.create_sheet("填写说明")
-    for line in [
-        ["列", "说明"],
-        ["户主姓名", "必填"],
-        ["身份证号", "18位居民身份证号，请保持文本格式；有身份证号时按身份证号匹配已有农户"],
-        ["联系电话", "11位手机号或带区号的固定电话，可不填"],
-        ["地址", "必填，例如：锦绣路12号锦绣家园3号楼2单元302室"],
-        ["所属网格", "必填，填写网格编码，例如 D01-S01-C01-G01"],
-        ["家庭人数", "1到99之间的整数，不填按1人"],
-        ["类型", "家庭、企业、学校、商铺或其他，不填按家庭"],
-        ["重点类别", "可填多个，用顿号或逗号分隔，例如：困难户、老党员"],
-        ["困难户", "是 或 否，不填按否"],
-        ["注意", "不要使用公式，中间不要留空行；没有身份证号时按网格+地址+户主姓名匹配"],
-    ]:
-        help_ws.append(line)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+
+def template_file() -> IO[bytes]:
+    """The downloadable template: headers in row 1, ID and phone columns formatted as text (which
+    keeps Excel from turning 18-digit ID numbers into 3.7030319E+17), and a sheet of instructions."""
+    widths = dict(enumerate([10, 22, 15, 40, 20, 10, 8, 24, 8]))
+    return write_xlsx(
+        [
+            Sheet(name="花名册", headers=HEADERS, rows=[], widths=widths, text_columns=[1, 2]),
+            Sheet(name="填写说明", headers=["列", "说明"], rows=TEMPLATE_HELP, widths={0: 10, 1: 70}),
+        ]
+    )
 
 
 # --- formula detection -------------------------------------------------------------------------
@@ -223,12 +204,70 @@ class Stage:
             f.close()
 
 
-def preview(job: ImportJob):
-    """Validate every row; stage the rows to write; record counts and errors. Writes no household."""
-    errors = RosterErrors()
-    user = job.created_by
-    with default_storage.open(job.file, "rb") as f:
-        data = f.read()
+class RosterImporter(Importer):
+    """The roster as an import: rows checked against the template, written as households."""
+
+    model = ImportJob
+    noun = "花名册"
+    storage_dir = "imports"
+    refused = "只有活动办工作人员可以导入花名册"
+    wrong_format = "请上传Excel（.xlsx）格式的花名册"
+    unreadable = "无法读取该文件，请上传Excel（.xlsx）格式的花名册"
+
+    def may_upload(self, user) -> bool:
+        return Household.objects.units_for(user, "import").exists()
+
+    def preview(self, job: ImportJob, errors: ImportErrors, progress: Callable[[float], None]) -> None:
+        """Validate every row; stage the rows to create or update and count them. Writes no household."""
+        with default_storage.open(job.file, "rb") as f:
+            opened = _open_sheet(f.read())
+        if opened is None:
+            errors.add(1, "", self.unreadable)
+            return
+        wb, sheet, formulas = opened
+        stage = Stage()
+        try:
+            counts = _check_rows(sheet, _grid_index(job.created_by), errors, stage, progress)
+            wb.close()
+            for r, letter in formulas:
+                col = COL_LETTERS.find(letter)
+                errors.add(
+                    r, HEADERS[col] if col >= 0 else letter, f"{letter}{r}单元格是公式，请复制后“粘贴为数值”再导入"
+                )
+            errors.items.sort(key=lambda e: (e["row"], HEADERS.index(e["column"]) if e["column"] in HEADERS else -1))
+            if errors.count == 0 and (counts["create"] or counts["update"]):
+                job.staged = stage.save()
+        finally:
+            stage.close()
+        job.total_rows = counts["total"]
+        job.to_create, job.to_update, job.unchanged = counts["create"], counts["update"], counts["same"]
+
+    def write(self, job: ImportJob) -> str:
+        """Write every staged row (inside the confirm's transaction)."""
+        if job.staged:
+            parts = {}
+            for part in Stage.PARTS:
+                parts[part] = io.TextIOWrapper(
+                    default_storage.open(f"{job.staged}-{part}.csv", "rb"), encoding="utf-8", newline=""
+                )
+            try:
+                if connection.vendor == "postgresql":
+                    _write_postgres(parts)
+                else:
+                    _write_generic(parts)
+            finally:
+                for f in parts.values():
+                    f.close()
+        return f"导入完成：新增{job.to_create}户，更新{job.to_update}户"
+
+    def discard(self, job: ImportJob) -> None:
+        if job.staged:
+            for part in Stage.PARTS:
+                default_storage.delete(f"{job.staged}-{part}.csv")
+
+
+def _open_sheet(data: bytes) -> tuple[python_calamine.CalamineWorkbook, python_calamine.CalamineSheet, list] | None:
+    """(workbook, its first sheet, formula cells), or None for a file calamine cannot read."""
     # The formula scan runs in a thread while calamine parses the sheet: zlib releases the GIL,
     # so the scan's decompression overlaps the parse instead of adding to it.
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -237,27 +276,30 @@ def preview(job: ImportJob):
             wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
             sheet = wb.get_sheet_by_index(0)
         except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
-            return _finish_preview(job, errors, "", 0, 0, 0, 0, bad_file=True)
-        formulas = scan.result()
-    del data
+            return None
+        return wb, sheet, scan.result()
 
-    grids = _grid_index(user)
+
+def _check_rows(
+    sheet: python_calamine.CalamineSheet,
+    grids: dict[str, int],
+    errors: ImportErrors,
+    stage: Stage,
+    progress: Callable[[float], None],
+) -> dict[str, int]:
+    """Parse the sheet row by row, classify each lookup chunk against the database, stage the
+    chunk's rows to write; the counts (data rows, to create, to update, unchanged)."""
     categories = {name: pk for pk, name in FocusCategory.objects.filter(is_active=True).values_list("id", "name")}
     first_row = sheet.start[0] + 1 if sheet.start else 1
     first_col = sheet.start[1] if sheet.start else 0
     height = max(sheet.height, 1)
-
-    seen = {}  # key -> excel row of its first occurrence
-    pending = []  # validated rows awaiting the existing-key lookup
-    stage = Stage()
-    counts = {"create": 0, "update": 0, "same": 0}
-    total = 0
-    empty_rows = []
-    header_ok = False
     width = len(HEADERS)
     pad = [""] * width
-    parse = _RowParser(errors, grids, categories, seen)
-
+    parse = _RowParser(errors, grids, categories, seen={})
+    counts = {"total": 0, "create": 0, "update": 0, "same": 0}
+    pending = []  # validated rows awaiting the existing-key lookup
+    empty_rows = []
+    header_ok = False
     for idx, raw in enumerate(sheet.iter_rows()):
         excel_row = first_row + idx
         row = ([""] * first_col + raw) if first_col else raw
@@ -266,54 +308,30 @@ def preview(job: ImportJob):
         if idx == 0:
             if [_text(v) for v in row[:width]] != HEADERS:
                 errors.add(excel_row, "", "表头与模板不一致，应依次为：" + "、".join(HEADERS))
-                break
+                return counts
             header_ok = True
             continue
         if row.count("") >= len(row):
             empty_rows.append(excel_row)
             continue
-        if empty_rows:
+        if empty_rows:  # a gap before this row; blank rows at the end are no problem
             for r in empty_rows:
                 errors.add(r, "", f"第{r}行是空行，请删除中间的空行")
             empty_rows = []
-        total += 1
+        counts["total"] += 1
         parsed = parse(row, excel_row)
         if parsed is not None:
             pending.append(parsed)
             if len(pending) >= LOOKUP_CHUNK:
                 _classify(pending, errors, grids, stage, counts)
                 pending = []
-        if total % PROGRESS_EVERY == 0:
-            ImportJob.objects.filter(pk=job.pk).update(progress=min(95, int(idx * 95 / height)))
+        if counts["total"] % PROGRESS_EVERY == 0:
+            progress(idx / height)
     if pending:
         _classify(pending, errors, grids, stage, counts)
-    wb.close()
-    for r, letter in formulas:
-        col = COL_LETTERS.find(letter)
-        errors.add(r, HEADERS[col] if col >= 0 else letter, f"{letter}{r}单元格是公式，请复制后“粘贴为数值”再导入")
-    if header_ok and total == 0:
+    if header_ok and counts["total"] == 0:
         errors.add(2, "", "花名册中没有数据行")
-    errors.items.sort(key=lambda e: (e["row"], HEADERS.index(e["column"]) if e["column"] in HEADERS else -1))
-    staged = stage.save() if errors.count == 0 and (counts["create"] or counts["update"]) else ""
-    stage.close()
-    return _finish_preview(job, errors, staged, total, counts["create"], counts["update"], counts["same"])
-
-
-def _finish_preview(job, errors, staged, total, to_create, to_update, same, bad_file=False):
-    if bad_file:
-        errors.add(1, "", "无法读取该文件，请上传Excel（.xlsx）格式的花名册")
-    job.staged = staged
-    job.total_rows = total
-    job.to_create = to_create
-    job.to_update = to_update
-    job.unchanged = same
-    job.errors = errors.items
-    job.error_count = errors.count
-    job.progress = 100
-    job.status = ImportStatus.PREVIEW
-    job.message = f"共{errors.count}处问题，请修改后重新上传" if errors.count else "校验通过，请确认导入"
-    job.save()
-    return job
+    return counts
 
 
 _MSG_ID_NUMBER = "身份证号被Excel转成了数字（如3.7030319E+17），后几位已丢失，请将该列设为文本后重新填写"
@@ -323,121 +341,123 @@ _MSG_ID_SCI = "身份证号被Excel转成了科学计数法（如3.7030319E+17�
 class _RowParser:
     """One row -> tuple for staging, or None when it has errors (all of them are recorded).
 
-    Written for speed (300,000 rows per import): plain string operations, no per-row queries."""
+    Written for speed (300,000 rows per import): plain string operations, no per-row queries.
+    Each column's check cleans its value and records its problems; `ok` says whether the row
+    had none."""
 
-    def __init__(self, errors, grids, categories, seen):
+    def __init__(self, errors: ImportErrors, grids: dict[str, int], categories: dict[str, int], seen: dict[str, int]):
         self.add = errors.add
         self.grids = grids
         self.categories = categories
-        self.seen = seen
+        self.seen = seen  # key -> excel row of its first occurrence
+        self.ok = True
 
-    def __call__(self, row, r):
-        add = self.add
-        ok = True
-        head, raw_id, phone, address, grid_code, members, kind_label, cats, hardship_text = row[:9]
-
-        head = head.strip() if type(head) is str else _text(head)
-        if not head:
-            add(r, "户主姓名", "户主姓名不能为空")
-            ok = False
-        elif len(head) > 50:
-            add(r, "户主姓名", "户主姓名不能超过50个字")
-            ok = False
-
-        if type(raw_id) is str:
-            id_number = raw_id.strip()
-            if id_number:
-                if len(id_number) != 18 or not id_number.isdigit():
-                    id_number = id_number.replace(" ", "").upper()
-                    if "E+" in id_number or "E-" in id_number:
-                        add(r, "身份证号", _MSG_ID_SCI)
-                        ok = False
-                    elif msg := id_number_error(id_number):
-                        add(r, "身份证号", msg)
-                        ok = False
-                # The common case (18 ASCII digits): date and check digit inline, no regex.
-                elif not id_number.isascii() or (
-                    not _valid_birth_date(id_number[6:14])
-                    or _CHECK[(sum(map(mul, id_number[:17].encode(), _WEIGHTS)) - _ZERO) % 11] != id_number[17]
-                ):
-                    add(r, "身份证号", id_number_error(id_number))
-                    ok = False
-        elif isinstance(raw_id, int | float) and not isinstance(raw_id, bool):
-            add(r, "身份证号", _MSG_ID_NUMBER)
-            id_number = ""
-            ok = False
-        else:
-            id_number = normalize_id_number(_text(raw_id))
-            if id_number and (msg := id_number_error(id_number)):
-                add(r, "身份证号", msg)
-                ok = False
-
+    def __call__(self, row: list, r: int) -> tuple | None:
+        self.ok = True
+        head, raw_id, phone, address, grid_code, members, kind_label, cats, hardship = row[:9]
+        head = self._required(head, r, "户主姓名", 50)
+        id_number = self._id_number(raw_id, r)
         phone = phone.strip() if type(phone) is str else _text(phone)
         if phone and (msg := phone_error(phone)):
-            add(r, "联系电话", msg)
-            ok = False
-
-        address = address.strip() if type(address) is str else _text(address)
-        if not address:
-            add(r, "地址", "地址不能为空")
-            ok = False
-        elif len(address) > 200:
-            add(r, "地址", "地址不能超过200个字")
-            ok = False
-
+            self._bad(r, "联系电话", msg)
+        address = self._required(address, r, "地址", 200)
         grid_code = grid_code.strip() if type(grid_code) is str else _text(grid_code)
-        grid_id = None
-        if not grid_code:
-            add(r, "所属网格", "所属网格不能为空，请填写网格编码")
-            ok = False
-        else:
-            grid_id = self.grids.get(grid_code)
-            if grid_id is None:
-                add(r, "所属网格", f"网格编码“{grid_code}”不存在或不在您的管辖范围内")
-                ok = False
-
-        if members == "" or members is None:
-            members_count = 1
-        else:
-            try:
-                f = float(members)
-                members_count = int(f) if f.is_integer() else -1
-            except (TypeError, ValueError):
-                members_count = -1
-            if not 1 <= members_count <= 99:
-                add(r, "家庭人数", "家庭人数应为1到99之间的整数")
-                ok = False
-
+        grid_id = self._grid(grid_code, r)
+        members = self._members(members, r)
         kind = KIND_BY_LABEL.get(kind_label.strip() if type(kind_label) is str and kind_label else "家庭")
         if kind is None:
-            add(r, "类型", "类型应为家庭、企业、学校、商铺或其他")
-            ok = False
+            self._bad(r, "类型", "类型应为家庭、企业、学校、商铺或其他")
+        cat_ids = self._categories(cats, r) if cats else ()
+        hardship = self._hardship(hardship, r)
+        key = self._key(id_number, grid_code, address, head, r)
+        if key is None or not self.ok:
+            return None
+        return (r, key, grid_id, head, id_number, phone, address, members, kind, hardship, cat_ids)
 
-        cat_ids = ()
-        if cats:
-            cats = cats if type(cats) is str else _text(cats)
-            found = set()
-            for name in CATEGORY_SPLIT.split(cats):
-                if name:
-                    pk = self.categories.get(name)
-                    if pk is None:
-                        add(r, "重点类别", f"重点类别“{name}”不存在")
-                        ok = False
-                    else:
-                        found.add(pk)
-            cat_ids = tuple(sorted(found))
+    def _bad(self, r: int, column: str, message: str) -> None:
+        self.add(r, column, message)
+        self.ok = False
 
-        if hardship_text == "否" or hardship_text == "":
-            hardship = False
-        elif hardship_text == "是":
-            hardship = True
-        else:
-            hardship_text = _text(hardship_text)
-            hardship = hardship_text == "是"
-            if hardship_text not in ("是", "否", ""):
-                add(r, "困难户", "困难户一栏应填“是”或“否”")
-                ok = False
+    def _required(self, value: object, r: int, column: str, max_length: int) -> str:
+        value = value.strip() if type(value) is str else _text(value)
+        if not value:
+            self._bad(r, column, f"{column}不能为空")
+        elif len(value) > max_length:
+            self._bad(r, column, f"{column}不能超过{max_length}个字")
+        return value
 
+    def _id_number(self, raw_id: object, r: int) -> str:
+        """The ID number as the key uses it ("" when there is none or Excel destroyed it)."""
+        if type(raw_id) is str:
+            id_number = raw_id.strip()
+            if not id_number:
+                return ""
+            if len(id_number) != 18 or not id_number.isdigit():
+                id_number = id_number.replace(" ", "").upper()
+                if "E+" in id_number or "E-" in id_number:
+                    self._bad(r, "身份证号", _MSG_ID_SCI)
+                elif msg := id_number_error(id_number):
+                    self._bad(r, "身份证号", msg)
+            # The common case (18 ASCII digits): date and check digit inline, no regex.
+            elif not id_number.isascii() or (
+                not _valid_birth_date(id_number[6:14])
+                or _CHECK[(sum(map(mul, id_number[:17].encode(), _WEIGHTS)) - _ZERO) % 11] != id_number[17]
+            ):
+                self._bad(r, "身份证号", id_number_error(id_number))
+            return id_number
+        if isinstance(raw_id, int | float) and not isinstance(raw_id, bool):
+            self._bad(r, "身份证号", _MSG_ID_NUMBER)
+            return ""
+        id_number = normalize_id_number(_text(raw_id))
+        if id_number and (msg := id_number_error(id_number)):
+            self._bad(r, "身份证号", msg)
+        return id_number
+
+    def _grid(self, grid_code: str, r: int) -> int | None:
+        if not grid_code:
+            self._bad(r, "所属网格", "所属网格不能为空，请填写网格编码")
+            return None
+        grid_id = self.grids.get(grid_code)
+        if grid_id is None:
+            self._bad(r, "所属网格", f"网格编码“{grid_code}”不存在或不在您的管辖范围内")
+        return grid_id
+
+    def _members(self, members: object, r: int) -> int:
+        if members == "" or members is None:
+            return 1
+        try:
+            f = float(members)
+            count = int(f) if f.is_integer() else -1
+        except (TypeError, ValueError):
+            count = -1
+        if not 1 <= count <= 99:
+            self._bad(r, "家庭人数", "家庭人数应为1到99之间的整数")
+        return count
+
+    def _categories(self, cats: object, r: int) -> tuple[int, ...]:
+        cats = cats if type(cats) is str else _text(cats)
+        found = set()
+        for name in CATEGORY_SPLIT.split(cats):
+            if name:
+                pk = self.categories.get(name)
+                if pk is None:
+                    self._bad(r, "重点类别", f"重点类别“{name}”不存在")
+                else:
+                    found.add(pk)
+        return tuple(sorted(found))
+
+    def _hardship(self, value: object, r: int) -> bool:
+        if value == "否" or value == "":
+            return False
+        if value == "是":
+            return True
+        value = _text(value)
+        if value not in ("是", "否", ""):
+            self._bad(r, "困难户", "困难户一栏应填“是”或“否”")
+        return value == "是"
+
+    def _key(self, id_number: str, grid_code: str, address: str, head: str, r: int) -> str | None:
+        """The match key; None without one, or when an earlier row of the file has it too."""
         if id_number:
             key = f"id:{id_number}"
         elif grid_code and address and head:
@@ -447,14 +467,12 @@ class _RowParser:
         first = self.seen.get(key)
         if first is not None:
             if id_number:
-                add(r, "身份证号", f"身份证号与第{first}行重复")
+                self.add(r, "身份证号", f"身份证号与第{first}行重复")
             else:
-                add(r, "地址", f"与第{first}行重复（同一网格、地址和户主姓名）")
+                self.add(r, "地址", f"与第{first}行重复（同一网格、地址和户主姓名）")
             return None
         self.seen[key] = r
-        if not ok:
-            return None
-        return (r, key, grid_id, head, id_number, phone, address, members_count, kind, hardship, cat_ids)
+        return key
 
 
 _LOOKUP_SQL = (
@@ -526,37 +544,6 @@ def _classify(rows, errors, grids, stage, counts):
 
 
 # --- confirm ---------------------------------------------------------------------------------------
-def confirm(job: ImportJob):
-    """Write every staged row in one transaction, or none. Safe to call twice (the job row is locked)."""
-    with transaction.atomic():
-        job = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if job.status != ImportStatus.PREVIEW or job.error_count:
-            return job
-        if job.staged:
-            parts = {}
-            for part in Stage.PARTS:
-                parts[part] = io.TextIOWrapper(
-                    default_storage.open(f"{job.staged}-{part}.csv", "rb"), encoding="utf-8", newline=""
-                )
-            try:
-                if connection.vendor == "postgresql":
-                    _write_postgres(parts)
-                else:
-                    _write_generic(parts)
-            finally:
-                for f in parts.values():
-                    f.close()
-        job.status = ImportStatus.IMPORTED
-        job.progress = 100
-        job.finished_at = timezone.now()
-        job.message = f"导入完成：新增{job.to_create}户，更新{job.to_update}户"
-        job.save()
-    if job.staged:
-        for part in Stage.PARTS:
-            default_storage.delete(f"{job.staged}-{part}.csv")
-    return job
-
-
 _COLUMNS = "key, grid_id, head_name, id_number, phone, address, members_count, kind, is_hardship"
 # Empty text is "", not NULL (CSV's unquoted empty field would be NULL).
 _NOT_NULL = "FORCE_NOT_NULL (key, head_name, id_number, phone, address, kind)"
@@ -663,3 +650,6 @@ def _write_generic(parts, chunk=2000):
                 through.objects.filter(household_id=h.pk, focuscategory_id__in=have - wanted).delete()
                 through.objects.bulk_create([through(household_id=h.pk, focuscategory_id=c) for c in wanted - have])
         Household.objects.bulk_update(changed, [*fields, "updated_at"], batch_size=500)
+
+
+IMPORTER = RosterImporter()

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import io
-import os
 import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,11 +17,12 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from campaigns.access import can
 from campaigns.calendar import local_date
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
+from campaigns.lib import imports
 from campaigns.models import Campaign, ChecklistItem, Membership, Phase, Role, User, VisitMode
 from notifications.models import NotificationKind
 from notifications.services import notify
 
-from .choices import EventKind, ImportStatus
+from .choices import EventKind
 from .models import (
     OUT_OF_SCOPE,
     UNREGISTRABLE,
@@ -331,43 +331,20 @@ def add_photo(*, actor: User, visit: Visit, upload: UploadedFile) -> VisitPhoto:
 
 
 # --- roster import --------------------------------------------------------------------------------
-MAX_ROSTER_BYTES = 100 * 1024 * 1024
-
-
 def start_import(*, actor: User, upload: UploadedFile) -> ImportJob:
     """Store the upload via default_storage and queue its preview (a Celery task)."""
-    if not Household.objects.units_for(actor, "import").exists():
-        raise NotAllowed("只有活动办工作人员可以导入花名册")
-    name = upload.name or "roster.xlsx"
-    if not name.lower().endswith(".xlsx"):
-        raise InvalidInput("请上传Excel（.xlsx）格式的花名册", fields={"file": ["请上传Excel（.xlsx）格式的花名册"]})
-    if upload.size > MAX_ROSTER_BYTES:
-        raise InvalidInput("文件不能超过100MB", fields={"file": ["文件不能超过100MB"]})
-    stored = default_storage.save(f"imports/{uuid.uuid4().hex}.xlsx", upload)
-    job = ImportJob.objects.create(created_by=actor, file=stored, original_name=os.path.basename(name)[:200])
     from . import tasks
+    from .roster import IMPORTER
 
-    tasks.preview_import.delay(job.pk)
-    job.refresh_from_db()
-    return job
+    return imports.start(IMPORTER, actor=actor, upload=upload, queue=tasks.preview_import.delay)
 
 
 def confirm_import(*, actor: User, job: ImportJob) -> ImportJob:
     """Queue the write of a previewed roster (rule "confirm": its uploader, still an importer)."""
-    if not can(actor, "confirm", job):
-        raise NotAllowed("只有活动办工作人员可以导入花名册")
-    if job.status == ImportStatus.IMPORTED:
-        return job
-    if job.status != ImportStatus.PREVIEW:
-        raise InvalidInput("花名册尚未校验完成，不能导入", code="not_ready")
-    if job.error_count:
-        raise InvalidInput(f"花名册还有{job.error_count}处问题，请修改后重新上传", code="has_errors")
-    ImportJob.objects.filter(pk=job.pk).update(message="正在导入……", progress=0)
     from . import tasks
+    from .roster import IMPORTER
 
-    tasks.confirm_import.delay(job.pk)
-    job.refresh_from_db()
-    return job
+    return imports.confirm(IMPORTER, actor=actor, job=job, queue=tasks.confirm_import.delay)
 
 
 # --- 十必报 ------------------------------------------------------------------------------------------

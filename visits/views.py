@@ -5,14 +5,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from campaigns.access import can, get_for
 from campaigns.errors import DomainError, InvalidInput
 from campaigns.filters import query_flag
+from campaigns.lib import charts
+from campaigns.lib.imports import ImportStatus
 from campaigns.lib.masking import mask_id_number, mask_phone
+from campaigns.lib.xlsx import xlsx_response
 from campaigns.models import OrgUnit, Team, User
 
 from . import assignment as assign_service
@@ -25,7 +28,6 @@ from .models import (
     EventReport,
     Household,
     ImportJob,
-    ImportStatus,
     Visit,
     VisitPhoto,
     assignable_visitors,
@@ -212,11 +214,7 @@ def photo(request, pk):
 # --- roster import --------------------------------------------------------------------------------
 @login_required
 def import_template(request):
-    response = HttpResponse(
-        roster.template_bytes(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = "attachment; filename*=UTF-8''%E8%8A%B1%E5%90%8D%E5%86%8C%E6%A8%A1%E6%9D%BF.xlsx"
-    return response
+    return xlsx_response(roster.template_file(), "花名册模板.xlsx", "roster-template.xlsx", stream=False)
 
 
 @login_required
@@ -240,13 +238,7 @@ def import_upload(request):
 def import_detail(request, pk):
     job = get_for(request.user, ImportJob, pk=pk)
     template = "visits/_import_status.html" if request.headers.get("HX-Request") else "visits/import_detail.html"
-    return render(request, template, {"job": job, "running": _running(job)})
-
-
-def _running(job):
-    return job.status == ImportStatus.PENDING or (
-        job.status == ImportStatus.PREVIEW and job.message.startswith("正在导入")
-    )
+    return render(request, template, {"job": job, "running": job.running})
 
 
 @login_required
@@ -258,7 +250,7 @@ def import_confirm(request, pk):
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
-        if job.status == ImportStatus.IMPORTED:
+        if job.status == ImportStatus.DONE:
             messages.success(request, job.message)
     return redirect("visits:import-detail", pk=job.pk)
 
@@ -364,25 +356,25 @@ def coverage(request):
         raise Http404  # a unit that is not an id is as missing as one that does not exist
     unit = get_for(user, OrgUnit, pk=query.cleaned_data["unit"]) if query.cleaned_data["unit"] is not None else None
     data = selectors.coverage(user, campaign, unit)
-    bars = []
-    for i, r in enumerate(data["rows"]):
-        bars.append(
-            {
-                "y": 8 + i * 30,
-                "label": r["unit"].name,
-                "w": round(r["rate"] * 2.2, 1),
-                "rate": r["rate"],
-                "fw": round(r["focus_rate"] * 2.2, 1),
-            }
-        )
+    chart = charts.hbar(
+        [(r["unit"].name, r["rate"], r["focus_rate"]) for r in data["rows"]],
+        title="各单位走访覆盖率",
+        max_value=100,
+        suffix="%",
+        width=360,
+        label_width=90,
+        label_chars=7,
+        colors=("#c0392b", "#b26a00"),
+        track="#eee",
+        fluid=True,
+    )
     return render(
         request,
         "visits/coverage.html",
         {
             "campaign": campaign,
             "data": data,
-            "bars": bars,
-            "chart_h": 16 + 30 * len(bars),
+            "chart": chart if data["rows"] else None,
             "parent": data["unit"].parent
             if data["unit"] and OrgUnit.objects.visible_to(user).filter(pk=data["unit"].parent_id).exists()
             else None,

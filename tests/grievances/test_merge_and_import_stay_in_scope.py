@@ -82,11 +82,11 @@ def test_an_offline_ledger_naming_a_unit_of_another_district_is_refused_at_previ
 def test_only_the_uploader_confirms_an_import(cast, tree, campaign, api, client):
     r = api(cast.office).post("/api/grievances/import/", {"file": _xlsx(_rows(tree.grid_a1.name))}, format="multipart")
     job = ImportJob.objects.get(pk=r.json()["id"])
-    assert job.state == "preview"
+    assert job.status == "preview"
     for who in (cast.office_b, cast.admin):
         assert api(who).post(f"/api/grievances/import/{job.pk}/confirm/").status_code == 404
         assert api(who).get(f"/api/grievances/import/{job.pk}/").status_code == 404
     client.force_login(cast.office_b)
     assert client.post(f"/grievances/import/{job.pk}/").status_code == 404
     job.refresh_from_db()
-    assert job.state == "preview" and not Grievance.objects.exists()
+    assert job.status == "preview" and not Grievance.objects.exists()
