@@ -337,22 +337,7 @@ def _check_row(
         problems.append(("登记时间", "登记时间格式应为 2026-01-31 或 2026-01-31 09:30"))
     elif registered > now:
         problems.append(("登记时间", "登记时间不能晚于当前时间"))
-    unit_id = choices.units.get(cell("所属单位"))
-    if unit_id is None:
-        problems.append(("所属单位", f"单位“{cell('所属单位')}”不存在或不在您的管辖范围内"))
-    cat_id = choices.categories.get(cell("问题类别"))
-    if cat_id is None:
-        problems.append(("问题类别", f"问题类别“{cell('问题类别')}”不存在"))
-    kind = choices.kinds.get(cell("类型") or Kind.PROBLEM)
-    if kind is None:
-        problems.append(("类型", "类型应为“问题”或“建议”"))
-    source = choices.sources.get(cell("来源") or Source.VISIT)
-    if source is None:
-        problems.append(("来源", "来源无效"))
-    tier = choices.tiers.get(DAYS_SUFFIX.sub("", cell("层级")) or Tier.GENERAL)
-    if tier is None:
-        names = choices.tier_names
-        problems.append(("层级", f"层级应为{'、'.join(names[:-1])}或{names[-1]}"))
+    picked = _pick_choices(cell, choices, problems)
     for column, message in problems:
         errors.add(n, column, message)
     if problems:
@@ -363,14 +348,33 @@ def _check_row(
         "registered_at": registered.isoformat(),
         "reporter_name": cell("反映人")[:50],
         "reporter_phone": cell("联系电话")[:20],
-        "unit": unit_id,
         "content": content,
-        "kind": kind,
-        "category": cat_id,
-        "source": source,
-        "tier": tier,
+        **picked,
         "proposed_solution": cell("拟解决措施"),
     }
+
+
+def _pick_choices(cell: Callable[[str], str], choices: _Choices, problems: list[tuple[str, str]]) -> dict:
+    """The row's unit, category, kind, source and tier as stored values; a problem for each unknown one."""
+    picked = {
+        "unit": choices.units.get(cell("所属单位")),
+        "category": choices.categories.get(cell("问题类别")),
+        "kind": choices.kinds.get(cell("类型") or Kind.PROBLEM),
+        "source": choices.sources.get(cell("来源") or Source.VISIT),
+        "tier": choices.tiers.get(DAYS_SUFFIX.sub("", cell("层级")) or Tier.GENERAL),
+    }
+    if picked["unit"] is None:
+        problems.append(("所属单位", f"单位“{cell('所属单位')}”不存在或不在您的管辖范围内"))
+    if picked["category"] is None:
+        problems.append(("问题类别", f"问题类别“{cell('问题类别')}”不存在"))
+    if picked["kind"] is None:
+        problems.append(("类型", "类型应为“问题”或“建议”"))
+    if picked["source"] is None:
+        problems.append(("来源", "来源无效"))
+    if picked["tier"] is None:
+        names = choices.tier_names
+        problems.append(("层级", f"层级应为{'、'.join(names[:-1])}或{names[-1]}"))
+    return picked
 
 
 def _register_row(actor: User, r: dict, unit: OrgUnit, category: GrievanceCategory, campaign: Campaign | None) -> None:

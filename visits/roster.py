@@ -294,7 +294,6 @@ def _check_rows(
     first_col = sheet.start[1] if sheet.start else 0
     height = max(sheet.height, 1)
     width = len(HEADERS)
-    pad = [""] * width
     parse = _RowParser(errors, grids, categories, seen={})
     counts = {"total": 0, "create": 0, "update": 0, "same": 0}
     pending = []  # validated rows awaiting the existing-key lookup
@@ -302,9 +301,7 @@ def _check_rows(
     header_ok = False
     for idx, raw in enumerate(sheet.iter_rows()):
         excel_row = first_row + idx
-        row = ([""] * first_col + raw) if first_col else raw
-        if len(row) < width:
-            row = row + pad[: width - len(row)]
+        row = _padded(raw, first_col, width)
         if idx == 0:
             if [_text(v) for v in row[:width]] != HEADERS:
                 errors.add(excel_row, "", "表头与模板不一致，应依次为：" + "、".join(HEADERS))
@@ -332,6 +329,13 @@ def _check_rows(
     if header_ok and counts["total"] == 0:
         errors.add(2, "", "花名册中没有数据行")
     return counts
+
+
+def _padded(raw: list, first_col: int, width: int) -> list:
+    """A sheet row as the template's columns: shifted right when the used range starts late,
+    padded with empty cells up to the template's width."""
+    row = ([""] * first_col + raw) if first_col else raw
+    return row + [""] * (width - len(row)) if len(row) < width else row
 
 
 _MSG_ID_NUMBER = "身份证号被Excel转成了数字（如3.7030319E+17），后几位已丢失，请将该列设为文本后重新填写"
