@@ -11,6 +11,7 @@ from datetime import datetime
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+import factory.random
 import pytest
 import time_machine
 from django.db import connections
@@ -36,6 +37,12 @@ def _test_settings(settings, tmp_path):
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fixed_fake_data():
+    """The same names from the factories' Faker in every run, whichever tests ran before."""
+    factory.random.reseed_random("zoufang")
 
 
 # Every test runs on the same day, whatever the wall clock says: campaigns, visits and ledger

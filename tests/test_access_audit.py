@@ -24,7 +24,7 @@ from grievances.models import ImportJob as GrievanceImportJob
 from reports.models import CardDistribution, ReportJob, Violation
 from tests.factories import make_campaign
 from tests.grievances.factories import entry
-from tests.visits.factories import household, id_number
+from tests.visits.factories import HouseholdFactory, id_number
 from visits.models import Assignment, AssignmentKind, EventReport, ImportJob, Visit, VisitPhoto
 
 PHONE = "13912345678"
@@ -35,7 +35,7 @@ SECRETS = (PHONE, ID_NUMBER, HEAD, "路灯坏了秘密", "民情日记秘密", "
 
 @pytest.fixture
 def world(tree, cast, campaign):
-    h = household(tree.grid_a1, 77, head_name=HEAD, phone=PHONE)
+    h = HouseholdFactory(grid=tree.grid_a1, head_name=HEAD, id_number=ID_NUMBER, phone=PHONE)
     assert h.id_number == ID_NUMBER
     assignment = Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     visit = Visit.objects.create(

@@ -6,11 +6,11 @@ from django.utils import timezone
 
 from visits.models import Assignment, AssignmentKind, EventReport, Visit
 
-from .factories import household
+from .factories import HouseholdFactory
 
 
 def test_admin_lists_every_visit_assignment_and_event_report(api, cast, tree, campaign):
-    h = household(tree.grid_c1, 1)
+    h = HouseholdFactory(grid=tree.grid_c1)
     Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre_c, kind=AssignmentKind.GRID)
     Visit.objects.create(
         campaign=campaign,

@@ -5,10 +5,10 @@ import math
 import pytest
 
 from campaigns.models import Role, Team, TeamMember
-from tests.factories import UserFactory, member
+from tests.factories import TeamFactory, UserFactory, member
 from visits.models import Assignment, AssignmentKind
 
-from .factories import household, team
+from .factories import HouseholdFactory
 
 
 @pytest.fixture
@@ -32,7 +32,9 @@ def setup(tree, cast, campaign):
         grid = tree.grid_a1 if i < 6 else tree.grid_a2
         cats = ["petitioner"] if i in (7, 8) else []
         homes.append(
-            household(grid, i, categories=cats, hardship=i == 9, address=f"锦绣家园{i // 3 + 1}号楼{i % 3 + 1}01室")
+            HouseholdFactory(
+                grid=grid, categories=cats, is_hardship=i == 9, address=f"锦绣家园{i // 3 + 1}号楼{i % 3 + 1}01室"
+            )
         )
     return {
         "street": street_man,
@@ -145,8 +147,10 @@ def test_only_office_staff_of_the_subtree_adjust_assignments(api, cast, campaign
 
 
 def test_cadre_sees_only_own_assignments_outside_their_scope(api, cast, campaign, setup, tree):
-    group = team(campaign, tree.street_a, tree.community_c, cast.cadre, name="挂包长安社区")
-    far = household(tree.grid_c1, 50)
+    group = TeamFactory(
+        campaign=campaign, unit=tree.street_a, paired_unit=tree.community_c, members=[cast.cadre], name="挂包长安社区"
+    )
+    far = HouseholdFactory(grid=tree.grid_c1)
     Assignment.objects.create(
         campaign=campaign, household=far, visitor=cast.cadre, kind=AssignmentKind.DEPARTMENT, team=group
     )

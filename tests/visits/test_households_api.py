@@ -4,14 +4,14 @@ import pytest
 
 from visits.models import Assignment, AssignmentKind, Visit
 
-from .factories import household, id_number
+from .factories import HouseholdFactory, id_number
 
 
 @pytest.fixture
 def homes(tree, campaign):
-    a = household(tree.grid_a1, 1, categories=["hardship"], phone="13812345678")
-    b = household(tree.grid_a2, 2, categories=["old_party_member"])
-    c = household(tree.grid_c1, 3)
+    a = HouseholdFactory(grid=tree.grid_a1, categories=["hardship"], id_number=id_number(1), phone="13812345678")
+    b = HouseholdFactory(grid=tree.grid_a2, categories=["old_party_member"])
+    c = HouseholdFactory(grid=tree.grid_c1)
     return a, b, c
 
 

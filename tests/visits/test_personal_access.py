@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Campaign, Phase
-from tests.factories import make_campaign
+from tests.factories import TeamFactory, make_campaign
 from visits.models import Assignment, AssignmentKind
 
-from .factories import household, id_number, team
+from .factories import HouseholdFactory, id_number
 
 PHONE = "13812345678"
 
@@ -32,7 +32,7 @@ def shown(api, user, h):
 
 
 def test_a_cadre_keeps_full_access_only_while_his_campaign_runs(api, client, cast, tree, campaign, last_year):
-    h = household(tree.grid_a1, 1, phone=PHONE)
+    h = HouseholdFactory(grid=tree.grid_a1, id_number=id_number(1), phone=PHONE)
     a = Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     assert shown(api, cast.cadre, h) == (id_number(1), PHONE)
     Campaign.objects.filter(pk=campaign.pk).update(phase=Phase.SUMMARY)
@@ -49,8 +49,8 @@ def test_an_assignment_of_a_finished_campaign_reveals_nothing_in_the_next_one(ap
     from tests.factories import UserFactory, member
 
     dept_man = member(UserFactory(username="t_dept", full_name="教育局干部"), tree.department, Role.CADRE)
-    group = team(last_year, tree.department, tree.community_a, dept_man)
-    h = household(tree.grid_a2, 2, phone=PHONE)
+    group = TeamFactory(campaign=last_year, unit=tree.department, paired_unit=tree.community_a, members=[dept_man])
+    h = HouseholdFactory(grid=tree.grid_a2, phone=PHONE)
     Assignment.objects.create(
         campaign=last_year, household=h, visitor=dept_man, kind=AssignmentKind.DEPARTMENT, team=group
     )
@@ -63,7 +63,7 @@ def test_an_assignment_of_a_finished_campaign_reveals_nothing_in_the_next_one(ap
 
 
 def test_office_of_the_grid_and_admin_always_see_it_whole(api, cast, tree, campaign):
-    h = household(tree.grid_a1, 3, phone=PHONE)
+    h = HouseholdFactory(grid=tree.grid_a1, phone=PHONE)
     assert shown(api, cast.office, h)[1] == PHONE
     assert shown(api, cast.admin, h)[1] == PHONE
     assert shown(api, cast.leader, h)[1] == "138****5678"

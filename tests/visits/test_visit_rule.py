@@ -9,15 +9,15 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Role
-from tests.factories import UserFactory, member
+from tests.factories import TeamFactory, UserFactory, member
 from visits.models import Assignment, AssignmentKind, EventReport, Visit, VisitPhoto
 
-from .factories import household, team
+from .factories import HouseholdFactory
 
 
 @pytest.fixture
 def home(tree, campaign, cast):
-    h = household(tree.grid_a1, 1, phone="13812345678")
+    h = HouseholdFactory(grid=tree.grid_a1, phone="13812345678")
     Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     return h
 
@@ -52,7 +52,7 @@ def test_inspectors_and_leaders_cannot_log_visits_or_file_reports(api, client, c
 
 
 def test_a_cadre_not_assigned_to_the_household_cannot_log_a_visit(api, cast, tree, campaign):
-    other = household(tree.grid_a2, 2)
+    other = HouseholdFactory(grid=tree.grid_a2)
     response = api(cast.cadre).post("/api/visits/", visit_body(other), format="json")
     assert response.status_code == 403
     assert not Visit.objects.exists()
@@ -87,8 +87,8 @@ def test_a_household_assigned_to_anyone_the_rule_does_not_allow_grants_them_noth
 
 def test_a_paired_departments_cadre_in_the_campaigns_team_visits_his_household(api, cast, tree, campaign, home):
     dept_man = member(UserFactory(username="t_dept", full_name="教育局干部"), tree.department, Role.CADRE)
-    group = team(campaign, tree.department, tree.community_a, dept_man)
-    far = household(tree.grid_a2, 5, phone="13800001111")
+    group = TeamFactory(campaign=campaign, unit=tree.department, paired_unit=tree.community_a, members=[dept_man])
+    far = HouseholdFactory(grid=tree.grid_a2, phone="13800001111")
     Assignment.objects.create(
         campaign=campaign, household=far, visitor=dept_man, kind=AssignmentKind.DEPARTMENT, team=group
     )
