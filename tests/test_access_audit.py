@@ -23,7 +23,7 @@ from grievances.models import Attachment, DeadlineKind, FollowUp, NoticeKind, No
 from grievances.models import ImportJob as GrievanceImportJob
 from reports.models import CardDistribution, ReportJob, Violation
 from tests.factories import make_campaign
-from tests.grievances.factories import entry
+from tests.grievances.factories import GrievanceFactory
 from tests.visits.factories import HouseholdFactory, id_number
 from visits.models import Assignment, AssignmentKind, EventReport, ImportJob, Visit, VisitPhoto
 
@@ -54,7 +54,9 @@ def world(tree, cast, campaign):
         kind=EventReport._meta.get_field("kind").choices[0][0],
         description="十必报秘密",
     )
-    g = entry(cast.office, tree.community_a, campaign, household=h, content="路灯坏了秘密，请尽快修。")
+    g = GrievanceFactory(
+        actor=cast.office, unit=tree.community_a, campaign=campaign, household=h, content="路灯坏了秘密，请尽快修。"
+    )
     followup = FollowUp.objects.create(
         grievance=g, household=h, campaign=campaign, assignee=cast.cadre, due_at=timezone.now() + timedelta(days=3)
     )

@@ -9,11 +9,11 @@ from grievances.followups import ensure_followup_for
 from grievances.models import FollowUp, Grievance, Status
 from tests.factories import UserFactory, member
 
-from .factories import entry, run
+from .factories import GrievanceFactory, run
 
 
 def _answered(cast, tree, campaign, assignee):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     run(cast.office, g, "assign", handling_unit=tree.department)
     photo = SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff\xe0fake", content_type="image/jpeg")
     run(cast.handler, g, "resolve", result="已修好路灯", evidence=photo)
