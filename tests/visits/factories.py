@@ -128,3 +128,15 @@ def roster_xlsx(rows, headers=HEADERS):
     buf.name = "花名册.xlsx"
     buf.seek(0)
     return buf
+
+
+def lookback_visit_row(campaign, household, visitor, **fields):
+    """A look-back visit (回头看走访) written as the row, for a campaign still in its visiting phase.
+
+    `record_visit()` marks a visit as a look-back one only on a day of the campaign's look-back
+    phase, which for such a campaign lies ahead: no visit logged today can be one. The figures
+    tests need one beside the ordinary visits to show that it is left out of the coverage.
+    """
+    fields.setdefault("visited_at", timezone.now() - timedelta(hours=2))
+    fields.setdefault("duration_minutes", 40)
+    return Visit.objects.create(campaign=campaign, household=household, visitor=visitor, is_followup=True, **fields)
