@@ -9,9 +9,11 @@ District 测试区
 
 import fcntl
 import io
+import os
 import pickle
 import shutil
 from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
@@ -29,6 +31,20 @@ from campaigns import demo
 from campaigns.models import Level, Role
 
 from .factories import OrgUnitFactory, UserFactory, make_campaign, member
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """With --reuse-db, the embedded SQLite test database lives in a file beside the app's own
+    (data/test_db_gw0.sqlite3, one per xdist worker): an in-memory one cannot outlive the run."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if request.config.getvalue("reuse_db") and db["ENGINE"].endswith("sqlite3") and not db["TEST"].get("NAME"):
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        path = Path(db["NAME"]).with_name(f"test_db_{worker}.sqlite3" if worker else "test_db.sqlite3")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db["TEST"]["NAME"] = str(path)
 
 
 @pytest.fixture(autouse=True)
