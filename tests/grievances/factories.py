@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaigns.calendar import SHANGHAI
 from grievances import followups, services
-from grievances.models import FollowUp, Grievance, GrievanceCategory, Kind
+from grievances.models import FollowUp, Grievance, GrievanceCategory, Kind, Tier
 from tests.factories import admin_actor
 
 CONTENTS = [
@@ -50,8 +50,6 @@ PATHS = {
 }
 # The step that answers the person; with `resolved_at`, the walk up to it happens at that time.
 ANSWERS = {"resolve", "explain", "solve_on_spot", "adopt", "reject_suggestion"}
-# Registered this long ago, a general entry (15 working days) is past its deadline today.
-OVERDUE_DAYS = 25
 
 
 def category(code="street_lights"):
@@ -71,6 +69,19 @@ class GrievanceCategoryFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"category-{n}")
     name = factory.Sequence(lambda n: f"问题类别{n}")
     parent = None
+
+
+def _overdue_registration(campaign, tier):
+    """The latest day, counting back from today, on which an entry registered is overdue now."""
+    now = timezone.now()
+    for days in range(1, 366):
+        registered_at = now - timedelta(days=days)
+        _plan_due, due, _provisional = services.compute_deadlines(
+            campaign=campaign, registered_at=registered_at, tier=tier
+        )
+        if due < now:
+            return registered_at
+    raise AssertionError("no registration day in the past year is overdue today")
 
 
 def _evidence():
@@ -108,7 +119,8 @@ class GrievanceFactory(factory.django.DjangoModelFactory):
       "follow_up" records; `merged_into`: the survivor of "merge".
     - `resolved_at`: the walk up to the answer (resolve, explain, …) happens then, the rest now.
     - `is_typical`: marked a typical case by the office while the entry is still open.
-    - `overdue`: registered long enough ago that its deadline has passed.
+    - `overdue`: registered just long enough ago that its deadline has passed (working days and
+      holidays counted by the calendar, so it holds on any day, frozen clock or not).
     """
 
     class Meta:
@@ -133,8 +145,8 @@ class GrievanceFactory(factory.django.DjangoModelFactory):
         overdue=False,
         **fields,
     ):
-        if overdue:
-            fields.setdefault("registered_at", timezone.now() - timedelta(days=OVERDUE_DAYS))
+        if overdue and "registered_at" not in fields:
+            fields["registered_at"] = _overdue_registration(fields["campaign"], fields.get("tier", Tier.GENERAL))
         g = services.register_grievance(**fields)
         if overdue:
             assert g.due_at < timezone.now(), "an overdue entry must be registered earlier"

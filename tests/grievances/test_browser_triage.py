@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from tests.conftest import login
 
-from .factories import GrievanceFactory, local
+from .factories import GrievanceFactory
 
 
 def test_office_assigns_an_overdue_entry_and_the_handling_unit_resolves_it_with_evidence(
@@ -19,7 +19,7 @@ def test_office_assigns_an_overdue_entry_and_the_handling_unit_resolves_it_with_
         unit=tree.grid_a1,
         campaign=campaign,
         content="学校门口路口没有红绿灯，孩子过马路很危险",
-        registered_at=local(2026, 9, 28),
+        overdue=True,
         reporter_name="陈桂芳",
     )
     GrievanceFactory(actor=cast.office, unit=tree.grid_a2, campaign=campaign, content="刚登记的新问题，还没到期")
