@@ -24,8 +24,8 @@ from grievances.models import ImportJob as GrievanceImportJob
 from reports.models import CardDistribution, ReportJob, Violation
 from tests.factories import make_campaign
 from tests.grievances.factories import GrievanceFactory
-from tests.visits.factories import HouseholdFactory, id_number
-from visits.models import Assignment, AssignmentKind, EventReport, ImportJob, Visit, VisitPhoto
+from tests.visits.factories import AssignmentFactory, HouseholdFactory, VisitFactory, id_number
+from visits.models import AssignmentKind, EventReport, ImportJob, VisitPhoto
 
 PHONE = "13912345678"
 ID_NUMBER = id_number(77)
@@ -37,8 +37,8 @@ SECRETS = (PHONE, ID_NUMBER, HEAD, "路灯坏了秘密", "民情日记秘密", "
 def world(tree, cast, campaign):
     h = HouseholdFactory(grid=tree.grid_a1, head_name=HEAD, id_number=ID_NUMBER, phone=PHONE)
     assert h.id_number == ID_NUMBER
-    assignment = Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
-    visit = Visit.objects.create(
+    assignment = AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    visit = VisitFactory(
         campaign=campaign,
         household=h,
         visitor=cast.cadre,

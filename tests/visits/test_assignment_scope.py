@@ -11,7 +11,7 @@ from campaigns.models import Role
 from tests.factories import TeamFactory, UserFactory, make_campaign, member
 from visits.models import Assignment, AssignmentKind
 
-from .factories import OUT_OF_SCOPE, HouseholdFactory
+from .factories import OUT_OF_SCOPE, AssignmentFactory, HouseholdFactory
 
 
 @pytest.fixture
@@ -41,7 +41,7 @@ def test_office_cannot_bulk_assign_or_reassign_to_a_cadre_of_another_street(api,
     assert bulk.status_code == 400 and bulk.json()["errors"] == {"visitor": [OUT_OF_SCOPE]}
     check = api(cast.office).post("/api/assignments/check/", body, format="json")
     assert check.status_code == 400 and check.json()["errors"] == {"visitor": [OUT_OF_SCOPE]}
-    a = Assignment.objects.create(campaign=campaign, household=home, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    a = AssignmentFactory(campaign=campaign, household=home, visitor=cast.cadre, kind=AssignmentKind.GRID)
     moved = api(cast.office).patch(f"/api/assignments/{a.pk}/", {"visitor": cast.cadre_c.pk}, format="json")
     assert moved.status_code == 400 and moved.json()["errors"] == {"visitor": [OUT_OF_SCOPE]}
     assert list(Assignment.objects.values_list("visitor_id", flat=True)) == [cast.cadre.pk]
@@ -131,7 +131,7 @@ def test_office_cannot_assign_a_household_or_campaign_of_another_street(api, cas
 
 
 def test_another_streets_office_cannot_change_or_remove_an_assignment(api, cast, campaign, home):
-    a = Assignment.objects.create(campaign=campaign, household=home, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    a = AssignmentFactory(campaign=campaign, household=home, visitor=cast.cadre, kind=AssignmentKind.GRID)
     url = f"/api/assignments/{a.pk}/"
     assert api(cast.office_b).patch(url, {"visitor": cast.cadre_c.pk}, format="json").status_code == 404
     assert api(cast.office_b).delete(url).status_code == 404
@@ -141,7 +141,7 @@ def test_another_streets_office_cannot_change_or_remove_an_assignment(api, cast,
 
 def test_the_check_page_answers_nothing_about_households_out_of_scope(client, cast, tree, campaign):
     far = HouseholdFactory(grid=tree.grid_c1, head_name="司马秘密")
-    Assignment.objects.create(campaign=campaign, household=far, visitor=cast.cadre_c, kind=AssignmentKind.GRID)
+    AssignmentFactory(campaign=campaign, household=far, visitor=cast.cadre_c, kind=AssignmentKind.GRID)
     client.force_login(cast.office)
     body = {"households": [far.pk], "visitor": cast.cadre.pk, "kind": "grid"}
     warning = client.post("/visits/assignments/check/", body).content.decode()
@@ -156,7 +156,7 @@ def test_the_check_page_answers_nothing_about_households_out_of_scope(client, ca
 
 
 def test_the_check_page_still_warns_the_office_of_a_double_assignment(client, cast, campaign, home):
-    Assignment.objects.create(campaign=campaign, household=home, visitor=cast.office, kind=AssignmentKind.GRID)
+    AssignmentFactory(campaign=campaign, household=home, visitor=cast.office, kind=AssignmentKind.GRID)
     client.force_login(cast.office)
     body = {"households": [home.pk], "visitor": cast.cadre.pk, "kind": "grid"}
     assert "不能重复分配" in client.post("/visits/assignments/check/", body).content.decode()

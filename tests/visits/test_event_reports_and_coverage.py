@@ -6,11 +6,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Team
+from tests.factories import TeamFactory
 from tests.grievances.factories import category
-from visits.models import Assignment, AssignmentKind, EventReport, Visit
+from visits.models import AssignmentKind, EventReport, Visit
 
-from .factories import HouseholdFactory
+from .factories import AssignmentFactory, HouseholdFactory
 
 
 @pytest.fixture
@@ -19,9 +19,11 @@ def homes(tree, campaign, cast):
     b = HouseholdFactory(grid=tree.grid_a2)
     c = HouseholdFactory(grid=tree.grid_b1, categories=["petitioner"])
     d = HouseholdFactory(grid=tree.grid_c1)
-    team = Team.objects.create(campaign=campaign, name="街道工作组", unit=tree.street_a, paired_unit=tree.community_a)
+    team = TeamFactory(
+        campaign=campaign, name="街道工作组", unit=tree.street_a, paired_unit=tree.community_a, members=[cast.cadre]
+    )
     for h in (a, b):
-        Assignment.objects.create(
+        AssignmentFactory(
             campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.STREET_GROUP, team=team
         )
     return a, b, c, d

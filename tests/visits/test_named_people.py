@@ -11,15 +11,15 @@ from django.utils import timezone
 from campaigns.models import Role
 from tests.factories import TeamFactory, UserFactory, member
 from tests.grievances.factories import category
-from visits.models import Assignment, AssignmentKind, HardshipPlan, Visit
+from visits.models import AssignmentKind, HardshipPlan, Visit
 
-from .factories import OUT_OF_SCOPE, HouseholdFactory
+from .factories import OUT_OF_SCOPE, AssignmentFactory, HouseholdFactory
 
 
 @pytest.fixture
 def home(tree, campaign, cast):
     h = HouseholdFactory(grid=tree.grid_a1)
-    Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     return h
 
 

@@ -11,7 +11,7 @@ from campaigns.models import Campaign, Phase
 from tests.factories import TeamFactory, make_campaign
 from visits.models import Assignment, AssignmentKind
 
-from .factories import HouseholdFactory, id_number
+from .factories import AssignmentFactory, HouseholdFactory, id_number
 
 PHONE = "13812345678"
 
@@ -33,7 +33,7 @@ def shown(api, user, h):
 
 def test_a_cadre_keeps_full_access_only_while_his_campaign_runs(api, client, cast, tree, campaign, last_year):
     h = HouseholdFactory(grid=tree.grid_a1, id_number=id_number(1), phone=PHONE)
-    a = Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    a = AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     assert shown(api, cast.cadre, h) == (id_number(1), PHONE)
     Campaign.objects.filter(pk=campaign.pk).update(phase=Phase.SUMMARY)
     assert shown(api, cast.cadre, h) == (id_number(1)[:6] + "********" + id_number(1)[-4:], "138****5678")
@@ -51,10 +51,8 @@ def test_an_assignment_of_a_finished_campaign_reveals_nothing_in_the_next_one(ap
     dept_man = member(UserFactory(username="t_dept", full_name="教育局干部"), tree.department, Role.CADRE)
     group = TeamFactory(campaign=last_year, unit=tree.department, paired_unit=tree.community_a, members=[dept_man])
     h = HouseholdFactory(grid=tree.grid_a2, phone=PHONE)
-    Assignment.objects.create(
-        campaign=last_year, household=h, visitor=dept_man, kind=AssignmentKind.DEPARTMENT, team=group
-    )
-    Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    AssignmentFactory(campaign=last_year, household=h, visitor=dept_man, kind=AssignmentKind.DEPARTMENT, team=group)
+    AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     # Still visible to him, as it was, but masked.
     assert shown(api, dept_man, h)[1] == "138****5678"
     assert [r["phone"] for r in api(dept_man).get("/api/households/").json()["results"]] == ["138****5678"]

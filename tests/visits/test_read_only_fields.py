@@ -9,12 +9,12 @@ from django.utils import timezone
 from tests.factories import make_campaign
 from visits.models import Assignment, AssignmentKind, EventReport, ImportJob, Visit
 
-from .factories import HouseholdFactory
+from .factories import AssignmentFactory, HouseholdFactory
 
 
 def test_an_event_report_is_the_reporters_own_in_the_households_campaign(api, cast, tree, campaign):
     h = HouseholdFactory(grid=tree.grid_a1)
-    Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     other = make_campaign(tree.street_b, name="西城街道2026年大走访")
     body = {
         "household": h.pk,
@@ -34,7 +34,7 @@ def test_an_event_report_is_the_reporters_own_in_the_households_campaign(api, ca
 
 def test_a_visit_is_the_actors_own(api, cast, tree, campaign):
     h = HouseholdFactory(grid=tree.grid_a1)
-    Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     body = {
         "household": h.pk,
         "client_id": str(uuid.uuid4()),

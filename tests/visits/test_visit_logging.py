@@ -12,15 +12,15 @@ from django.utils import timezone
 from PIL import Image
 
 from tests.grievances.factories import category
-from visits.models import Assignment, AssignmentKind, Visit, VisitPhoto
+from visits.models import AssignmentKind, Visit, VisitPhoto
 
-from .factories import HouseholdFactory
+from .factories import AssignmentFactory, HouseholdFactory
 
 
 @pytest.fixture
 def home(tree, campaign, cast):
     h = HouseholdFactory(grid=tree.grid_a1, categories=["hardship"])
-    Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     return h
 
 
@@ -292,9 +292,7 @@ def test_paired_department_cadre_raises_a_grievance_at_an_assigned_household(api
         campaign=campaign, unit=tree.department, paired_unit=tree.community_a, members=[visitor], name="教育局挂包组"
     )
     h = HouseholdFactory(grid=tree.grid_a2)
-    Assignment.objects.create(
-        campaign=campaign, household=h, visitor=visitor, kind=AssignmentKind.DEPARTMENT, team=group
-    )
+    AssignmentFactory(campaign=campaign, household=h, visitor=visitor, kind=AssignmentKind.DEPARTMENT, team=group)
     cat = category()
     data = body(h, campaign, grievances=[{"content": "孩子上学路远，希望增设校车站点", "category": cat.pk}])
     response = api(visitor).post("/api/visits/", data, format="json")

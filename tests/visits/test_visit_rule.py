@@ -12,13 +12,13 @@ from campaigns.models import Role
 from tests.factories import TeamFactory, UserFactory, member
 from visits.models import Assignment, AssignmentKind, EventReport, Visit, VisitPhoto
 
-from .factories import HouseholdFactory
+from .factories import AssignmentFactory, HouseholdFactory, VisitFactory
 
 
 @pytest.fixture
 def home(tree, campaign, cast):
     h = HouseholdFactory(grid=tree.grid_a1, phone="13812345678")
-    Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     return h
 
 
@@ -89,9 +89,7 @@ def test_a_paired_departments_cadre_in_the_campaigns_team_visits_his_household(a
     dept_man = member(UserFactory(username="t_dept", full_name="教育局干部"), tree.department, Role.CADRE)
     group = TeamFactory(campaign=campaign, unit=tree.department, paired_unit=tree.community_a, members=[dept_man])
     far = HouseholdFactory(grid=tree.grid_a2, phone="13800001111")
-    Assignment.objects.create(
-        campaign=campaign, household=far, visitor=dept_man, kind=AssignmentKind.DEPARTMENT, team=group
-    )
+    AssignmentFactory(campaign=campaign, household=far, visitor=dept_man, kind=AssignmentKind.DEPARTMENT, team=group)
     assert api(dept_man).get(f"/api/households/{far.pk}/").json()["phone"] == "13800001111"
     assert api(dept_man).post("/api/visits/", visit_body(far), format="json").status_code == 201
     assert api(dept_man).post("/api/event-reports/", {"household": far.pk, **EVENT}, format="json").status_code == 201
@@ -103,7 +101,7 @@ def test_a_paired_departments_cadre_in_the_campaigns_team_visits_his_household(a
 def test_only_the_visitor_or_the_office_adds_photos_to_a_visit(api, cast, tree, campaign, home):
     from .test_visit_logging import png_bytes
 
-    visit = Visit.objects.create(
+    visit = VisitFactory(
         campaign=campaign,
         household=home,
         visitor=cast.cadre,
