@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from campaigns.calendar import SHANGHAI
 from grievances import followups, services
-from grievances.models import FollowUp, Grievance, GrievanceCategory, Kind, Tier
+from grievances.models import FollowUp, Grievance, GrievanceCategory, Kind, Status, Tier
 from tests.factories import admin_actor
 
 CONTENTS = [
@@ -173,6 +173,8 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _create(cls, model_class, *, grievance):
+        answered = [*followups.LOOKBACK_STATUSES, Status.CLOSED]
+        assert Grievance.objects.get(pk=grievance.pk).status in answered, "a look-back follows an answer"
         return followups.ensure_followup_for(grievance_id=grievance.pk)
 
 
