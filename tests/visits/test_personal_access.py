@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Campaign, Phase
+from campaigns.models import Phase
+from grievances.followups import switch_phase
 from tests.factories import TeamFactory, make_campaign
 from visits.models import Assignment, AssignmentKind
 
@@ -17,10 +18,10 @@ PHONE = "13812345678"
 
 
 @pytest.fixture
-def last_year(tree):
+def last_year(tree, cast):
     """A campaign over the district that is over (总结评估)."""
     old = make_campaign(tree.district, start=timezone.localdate() - timedelta(days=400), name="测试区2025年大走访")
-    Campaign.objects.filter(pk=old.pk).update(phase=Phase.SUMMARY)
+    switch_phase(actor=cast.admin, campaign=old, phase=Phase.SUMMARY)
     old.refresh_from_db()
     return old
 
@@ -35,7 +36,7 @@ def test_a_cadre_keeps_full_access_only_while_his_campaign_runs(api, client, cas
     h = HouseholdFactory(grid=tree.grid_a1, id_number=id_number(1), phone=PHONE)
     a = AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     assert shown(api, cast.cadre, h) == (id_number(1), PHONE)
-    Campaign.objects.filter(pk=campaign.pk).update(phase=Phase.SUMMARY)
+    switch_phase(actor=cast.admin, campaign=campaign, phase=Phase.SUMMARY)
     assert shown(api, cast.cadre, h) == (id_number(1)[:6] + "********" + id_number(1)[-4:], "138****5678")
     client.force_login(cast.cadre)
     assert PHONE not in client.get(f"/visits/households/{h.pk}/").content.decode()
