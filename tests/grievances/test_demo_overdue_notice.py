@@ -1,4 +1,4 @@
-"""The demo's overdue entry puts a 督办 notice in the office's inbox with no manual step (issue 6)."""
+"""The demo's overdue entry puts a 督办 notice in the office's inbox with no manual step."""
 
 from grievances import demo_background
 from grievances.models import Notification
