@@ -7,18 +7,44 @@ District 测试区
 └── 区教育局 (department)
 """
 
+import fcntl
+import io
+import os
+import pickle
+import shutil
 from datetime import datetime
+from pathlib import Path
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
+import factory.random
 import pytest
 import time_machine
-from django.db import connections
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.color import no_style
+from django.db import connections, transaction
+from django.test import override_settings
 from rest_framework.test import APIClient
 
+from campaigns import demo
 from campaigns.models import Level, Role
 
 from .factories import OrgUnitFactory, UserFactory, make_campaign, member
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request):
+    """With --reuse-db, the embedded SQLite test database lives in a file beside the app's own
+    (data/test_db_gw0.sqlite3, one per xdist worker): an in-memory one cannot outlive the run."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    if request.config.getvalue("reuse_db") and db["ENGINE"].endswith("sqlite3") and not db["TEST"].get("NAME"):
+        worker = os.environ.get("PYTEST_XDIST_WORKER")
+        path = Path(db["NAME"]).with_name(f"test_db_{worker}.sqlite3" if worker else "test_db.sqlite3")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db["TEST"]["NAME"] = str(path)
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +64,12 @@ def _test_settings(settings, tmp_path):
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _fixed_fake_data():
+    """The same names from the factories' Faker in every run, whichever tests ran before."""
+    factory.random.reseed_random("zoufang")
+
+
 # Every test runs on the same day, whatever the wall clock says: campaigns, visits and ledger
 # entries are dated relative to "today", and a month boundary or a holiday must not change what a
 # test sees. A Wednesday in the middle of a month of the visiting season, clear of holidays.
@@ -53,6 +85,133 @@ def _frozen_clock(request):
         return
     with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
         yield traveller
+
+
+# seed_demo's own default: the demo district as `./scripts/run.sh` shows it.
+DEMO_HOUSEHOLDS = 600
+
+
+def _tables():
+    """Every table as the ORM writes it: concrete models, many-to-many tables included."""
+    return [m for m in apps.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
+
+
+def _rows(model):
+    names = [f.attname for f in model._meta.concrete_fields]
+    return {row[names.index(model._meta.pk.attname)]: row for row in model._base_manager.values_list(*names)}
+
+
+class DemoRows:
+    """What seed_demo wrote to each table (new rows, changed rows) on top of the rows before it."""
+
+    # Tables are named by their model's label: the rows travel between xdist workers as a pickle,
+    # and the models of many-to-many tables cannot be pickled.
+    def __init__(self, before, after, media):
+        self.media = media
+        touched = [m for m in before if before[m] or after[m]]
+        self.keys = {m._meta.label_lower: set(before[m]) for m in touched}
+        self.new = {m._meta.label_lower: [after[m][pk] for pk in after[m].keys() - before[m].keys()] for m in touched}
+        self.changed = {
+            m._meta.label_lower: [
+                after[m][pk] for pk in after[m].keys() & before[m].keys() if after[m][pk] != before[m][pk]
+            ]
+            for m in touched
+        }
+
+    def fits(self):
+        """Whether this database holds exactly the rows the demo was written on top of, by id, in
+        every table it wrote to or refers to. Every worker's database is migrated alike; after a
+        flush by a transactional test it may not be, and `demo_district` seeds here instead."""
+        return all(
+            set(apps.get_model(label)._base_manager.values_list("pk", flat=True)) == keys
+            for label, keys in self.keys.items()
+        )
+
+    def restore(self):
+        connection = connections["default"]
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            written = [apps.get_model(label) for label, rows in self.new.items() if rows]
+            for model in written:
+                rows = self.new[model._meta.label_lower]
+                # The rows as they were read, in plain INSERTs: save() and bulk_create() would run
+                # the fields' pre_save and stamp auto_now(_add) fields with the current time.
+                fields = model._meta.concrete_fields
+                columns = ", ".join(quote(f.column) for f in fields)
+                sql = (
+                    f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+                )
+                cursor.executemany(
+                    sql, [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)] for row in rows]
+                )
+            if connection.vendor == "postgresql":
+                # Another worker may have seeded the demo: move this database's identity
+                # sequences past the ids just written (setval stays after the rollback: gaps only).
+                for sql in connection.ops.sequence_reset_sql(no_style(), written):
+                    cursor.execute(sql)
+        for label, rows in self.changed.items():
+            model = apps.get_model(label)
+            names = [f.attname for f in model._meta.concrete_fields]
+            for row in rows:
+                values = dict(zip(names, row, strict=True))
+                model._base_manager.filter(pk=values.pop(model._meta.pk.attname)).update(**values)
+
+
+def _seed_demo_rows(django_db_blocker, media):
+    with (
+        django_db_blocker.unblock(),
+        time_machine.travel(FROZEN_NOW, tick=True),
+        override_settings(
+            CELERY_TASK_ALWAYS_EAGER=True,
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+            MEDIA_ROOT=media,
+            STORAGES={
+                "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+            },
+            CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "demo"}},
+        ),
+        transaction.atomic(),
+    ):
+        before = {m: _rows(m) for m in _tables()}
+        call_command("seed_demo", households=DEMO_HOUSEHOLDS, stdout=io.StringIO())
+        after = {m: _rows(m) for m in _tables()}
+        transaction.set_rollback(True)
+    return DemoRows(before, after, media)
+
+
+@pytest.fixture(scope="session")
+def _demo_rows(django_db_setup, django_db_blocker, tmp_path_factory, worker_id):
+    """seed_demo, run once per test run, and the rows it wrote.
+
+    It runs in a transaction that is rolled back: tests that do not ask for the demo never see it,
+    whichever worker and order they run in. `demo_district` writes the rows back inside a test's
+    own transaction, which rolls back with the test, so a test may change demo data freely. The
+    first xdist worker to need the rows seeds and shares them (the workers' databases are
+    migrated alike); the others wait for them rather than seed again.
+    """
+    shared = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        shared = shared.parent
+    snapshot = shared / "demo_rows.pickle"
+    with open(shared / "demo_rows.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if snapshot.exists():
+            return pickle.loads(snapshot.read_bytes())
+        rows = _seed_demo_rows(django_db_blocker, shared / "demo_media")
+        snapshot.write_bytes(pickle.dumps(rows))
+    return rows
+
+
+@pytest.fixture
+def demo_district(db, _demo_rows, settings):
+    """The demo district of `seed_demo` in this test's database; returns its DemoContext."""
+    if _demo_rows.fits():
+        _demo_rows.restore()
+    else:
+        call_command("seed_demo", households=DEMO_HOUSEHOLDS, stdout=io.StringIO())
+    shutil.copytree(_demo_rows.media, settings.MEDIA_ROOT, dirs_exist_ok=True)
+    return demo.build(households=DEMO_HOUSEHOLDS)
 
 
 @pytest.fixture

@@ -55,7 +55,7 @@ from reports.models import ReportJob, Violation
 from tests.conftest import FROZEN_NOW
 from tests.factories import OrgUnitFactory, UserFactory, make_campaign, member
 from tests.grievances.factories import category
-from tests.visits.factories import household
+from tests.visits.factories import HouseholdFactory
 from visits.models import Assignment, AssignmentKind, EventReport, Household, ImportJob, Visit
 
 # The tests read the audit's report; the database is set up for the module fixture that makes it.
@@ -210,10 +210,10 @@ def _build_world():
     team_b = Team.objects.create(campaign=campaign_b, name="西城工作组", unit=t.street_b, paired_unit=t.community_c)
     team_x = Team.objects.create(campaign=campaign_x, name="外区工作组", unit=t.street_x, paired_unit=t.community_x)
 
-    h = household(t.grid_a1, 1, pk=HOME_PK, head_name="东城户主")
-    h2 = household(t.grid_a1, 2, head_name="东城邻居")
-    h_b = household(t.grid_c1, 3, head_name="西城户主")
-    h_x = household(t.grid_x1, 4, head_name="外区户主")
+    h = HouseholdFactory(grid=t.grid_a1, pk=HOME_PK, head_name="东城户主")
+    h2 = HouseholdFactory(grid=t.grid_a1, head_name="东城邻居")
+    h_b = HouseholdFactory(grid=t.grid_c1, head_name="西城户主")
+    h_x = HouseholdFactory(grid=t.grid_x1, head_name="外区户主")
     kind = AssignmentKind.GRID
     # The party leader's 户户到 visit: another regular visitor may still be assigned to the household.
     Assignment.objects.create(

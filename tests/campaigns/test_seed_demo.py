@@ -15,10 +15,9 @@ def _counts():
     return (OrgUnit.objects.count(), User.objects.count(), Membership.objects.count(), Campaign.objects.count())
 
 
-def test_seed_demo_builds_accounts_for_every_role_and_is_idempotent(client):
-    call_command("seed_demo", "--households", "40", verbosity=0)
+def test_seed_demo_builds_accounts_for_every_role_and_is_idempotent(demo_district, client):
     first = _counts()
-    call_command("seed_demo", "--households", "40", verbosity=0)
+    call_command("seed_demo", verbosity=0)
     assert _counts() == first
 
     roles = {

@@ -1,42 +1,189 @@
-"""Data for ledger tests: entries are made through the services, as the product makes them.
+"""Factories of the ledger: entries are registered with `register_grievance()` and reach their
+status through `services.transition()`, so each has the history the workflow writes; follow-ups
+come from the look-back's own `ensure_followup_for()`.
 
-`entry()` registers in the seeded taxonomy; `lighting_entry()` (keyword arguments, a road-lighting
-category of its own) with `due_on()`, `set_status()`, `visit()` and `assign()` sets up the
-deadline sweep's and the look-back's cases directly.
-"""
+`lighting_entry()` (a road-lighting category of its own) with `due_on()`, `set_status()`, `visit()`
+and `assign()` sets up the deadline sweep's and the look-back's cases directly."""
 
-from datetime import date, datetime, time
+from contextlib import nullcontext
+from datetime import date, datetime, time, timedelta
+
+import factory
+import time_machine
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from campaigns.calendar import SHANGHAI, end_of_day
-from grievances import services
-from grievances.models import Grievance, GrievanceCategory
+from grievances import followups, services
+from grievances.models import FollowUp, Grievance, GrievanceCategory, Kind, Status, Tier
+from tests.factories import admin_actor
 from visits.models import Assignment, Household, Visit
+
+CONTENTS = [
+    "3号楼前的路灯坏了半个多月，晚上出门黑漆漆的。",
+    "小区门口的下水道经常堵塞，一下雨污水就漫到路面上。",
+    "楼道里堆满了杂物，存在消防隐患，希望尽快清理。",
+    "老旧小区没有电梯，老人上下楼很困难，希望加装电梯。",
+    "菜市场附近早晚车辆乱停，孩子上学路上很危险。",
+    "家里老人行动不便，希望社区能提供上门助餐服务。",
+]
+
+# The transitions that bring a new entry to each status, in the order an office runs them.
+PATHS = {
+    Kind.PROBLEM: {
+        "registered": [],
+        "reviewed": ["review"],
+        "assigned": ["assign"],
+        "planned": ["assign", "propose_plan"],
+        "resolved": ["assign", "resolve"],
+        "explained": ["review", "explain"],
+        "followed_up": ["assign", "resolve", "follow_up"],
+        "closed": ["assign", "resolve", "follow_up", "close"],
+        "withdrawn": ["withdraw"],
+        "merged": ["merge"],
+    },
+    Kind.SUGGESTION: {
+        "registered": [],
+        "reviewed": ["review"],
+        "assigned": ["assign"],
+        "adopted": ["adopt"],
+        "not_adopted": ["reject_suggestion"],
+        "withdrawn": ["withdraw"],
+        "merged": ["merge"],
+    },
+}
+# The step that answers the person; with `resolved_at`, the walk up to it happens at that time.
+ANSWERS = {"resolve", "explain", "solve_on_spot", "adopt", "reject_suggestion"}
 
 
 def category(code="street_lights"):
-    # Browser tests flush the database (transactional): the seeded taxonomy may need re-seeding.
+    """A category of the seeded taxonomy (transactional tests flush it: seed it again then)."""
     if not GrievanceCategory.objects.filter(code=code).exists():
         services.seed_categories()
     return GrievanceCategory.objects.get(code=code)
 
 
-def household(grid, name="张秀兰", hardship=False, **kw):
-    return Household.objects.create(
-        grid=grid,
-        head_name=name,
-        address=kw.pop("address", f"幸福路{Household.objects.count() + 1}号"),
-        is_hardship=hardship,
-        **kw,
-    )
+class GrievanceCategoryFactory(factory.django.DjangoModelFactory):
+    """A category as an administrator configures one in the admin site (the taxonomy is configuration)."""
+
+    class Meta:
+        model = GrievanceCategory
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"category-{n}")
+    name = factory.Sequence(lambda n: f"问题类别{n}")
+    parent = None
+
+
+def _overdue_registration(campaign, tier):
+    """The latest day, counting back from today, on which an entry registered is overdue now."""
+    now = timezone.now()
+    for days in range(1, 366):
+        registered_at = now - timedelta(days=days)
+        _plan_due, due, _provisional = services.compute_deadlines(
+            campaign=campaign, registered_at=registered_at, tier=tier
+        )
+        if due < now:
+            return registered_at
+    raise AssertionError("no registration day in the past year is overdue today")
+
+
+def _evidence():
+    return ContentFile(b"\xff\xd8\xff\xe0 photo of the finished work", name="整改后照片.jpg")
+
+
+def _step_fields(name, g, *, handling_unit, satisfaction, merged_into):
+    return {
+        "review": {},
+        "assign": {"handling_unit": handling_unit or g.unit},
+        "propose_plan": {"proposed_solution": "已联系责任单位，制定整改方案，两周内完成。"},
+        "resolve": {"result": "已安排维修，现场整改完毕。", "evidence": [_evidence()]},
+        "explain": {"result": "已向群众解释相关政策，群众表示理解。"},
+        "solve_on_spot": {"result": "走访时当场协调解决。"},
+        "follow_up": {"satisfaction": satisfaction},
+        "close": {},
+        "reopen": {"note": "回访时群众表示问题没有解决，重新办理。"},
+        "adopt": {"result": "建议已采纳，纳入下一步工作计划。"},
+        "reject_suggestion": {"note": "经研究，暂不具备实施条件。"},
+        "withdraw": {"note": "群众表示问题已自行解决，申请撤回。"},
+        "merge": {"into": merged_into},
+        "escalate": {"note": "本级无法解决，上报上级单位。"},
+        "request_extension": {"note": "需协调多个部门，申请延期。", "days": 10},
+        "approve_extension": {},
+    }[name]
+
+
+class GrievanceFactory(factory.django.DjangoModelFactory):
+    """A ledger entry registered by `actor` (default: an administrator) through `register_grievance()`,
+    then walked to `status` by an administrator through `services.transition()`.
+
+    - `path`: the transitions to run instead of the usual one for `status` (a history a test needs,
+      e.g. ["assign", "resolve", "follow_up", "reopen"]).
+    - `handling_unit`: where "assign" routes it (default: its own unit); `satisfaction`: what
+      "follow_up" records; `merged_into`: the survivor of "merge".
+    - `resolved_at`: the walk up to the answer (resolve, explain, …) happens then, the rest now.
+    - `is_typical`: marked a typical case by the office while the entry is still open.
+    - `overdue`: registered just long enough ago that its deadline has passed (working days and
+      holidays counted by the calendar, so it holds on any day, frozen clock or not).
+    """
+
+    class Meta:
+        model = Grievance
+
+    actor = factory.LazyFunction(admin_actor)
+    content = factory.Iterator(CONTENTS)
+    category = factory.LazyFunction(category)
+
+    @classmethod
+    def _create(
+        cls,
+        model_class,
+        *,
+        status="registered",
+        path=None,
+        handling_unit=None,
+        satisfaction="satisfied",
+        merged_into=None,
+        resolved_at=None,
+        is_typical=False,
+        overdue=False,
+        **fields,
+    ):
+        if overdue and "registered_at" not in fields:
+            fields["registered_at"] = _overdue_registration(fields["campaign"], fields.get("tier", Tier.GENERAL))
+        g = services.register_grievance(**fields)
+        if overdue:
+            assert g.due_at < timezone.now(), "an overdue entry must be registered earlier"
+        admin = admin_actor()
+        if is_typical:
+            g = services.update_grievance(actor=admin, grievance=g, version=g.version, is_typical=True)
+        steps = PATHS[g.kind][status] if path is None else path
+        answered = not any(step in ANSWERS for step in steps)
+        for step in steps:
+            clock = time_machine.travel(resolved_at, tick=False) if resolved_at and not answered else nullcontext()
+            with clock:
+                options = dict(handling_unit=handling_unit, satisfaction=satisfaction, merged_into=merged_into)
+                g = services.transition(actor=admin, grievance=g, name=step, **_step_fields(step, g, **options))
+            answered = answered or step in ANSWERS
+        return Grievance.objects.get(pk=g.pk)
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    """The look-back task of an answered entry, made by `ensure_followup_for()` as the workflow makes
+    it after an answer (its assignee: who visited, else an office above the entry's unit)."""
+
+    class Meta:
+        model = FollowUp
+
+    @classmethod
+    def _create(cls, model_class, *, grievance):
+        answered = [*followups.LOOKBACK_STATUSES, Status.CLOSED]
+        assert Grievance.objects.get(pk=grievance.pk).status in answered, "a look-back follows an answer"
+        return followups.ensure_followup_for(grievance_id=grievance.pk)
 
 
 def local(y, m, d, h=9, mi=0):
     return datetime(y, m, d, h, mi, tzinfo=SHANGHAI)
-
-
-def entry(actor, unit, campaign, content="3号楼前的路灯坏了半个多月，晚上出门黑漆漆的。", **kw):
-    kw.setdefault("category", category(kw.pop("category_code", "street_lights")))
-    return services.register_grievance(actor=actor, content=content, unit=unit, campaign=campaign, **kw)
 
 
 def run(actor, g, name, **fields):

@@ -4,11 +4,11 @@ from django.core.files.base import ContentFile
 
 from grievances.models import Attachment
 
-from .factories import entry
+from .factories import GrievanceFactory
 
 
 def _attachment(cast, tree, campaign):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     a = Attachment(grievance=g, name="整改照片.jpg", is_evidence=True, uploaded_by=cast.office)
     a.file.save("evidence.jpg", ContentFile(b"\xff\xd8\xff\xe0 fake jpeg"), save=True)
     return g, a

@@ -6,7 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from grievances.models import Grievance
 from grievances.signals import post_transition
 
-from .factories import entry, run
+from .factories import GrievanceFactory, run
 
 
 def test_a_transition_is_audited_with_its_actor_and_announced_after_commit(
@@ -19,7 +19,7 @@ def test_a_transition_is_audited_with_its_actor_and_announced_after_commit(
 
     post_transition.connect(hook)
     try:
-        g = entry(cast.office, tree.grid_a1, campaign)
+        g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
         with django_capture_on_commit_callbacks(execute=True):
             run(cast.office, g, "review")
     finally:

@@ -2,7 +2,7 @@
 
 from grievances.models import Grievance
 
-from .factories import category, entry
+from .factories import GrievanceFactory, category
 
 TOO_BIG = "36893488147419103231"  # more than any database key can hold
 
@@ -14,7 +14,7 @@ def test_ledger_filter_on_a_unit_that_does_not_exist_is_an_empty_page(cast, camp
 
 
 def test_ledger_filters_with_numbers_too_big_for_a_key_match_nothing(cast, tree, campaign, api):
-    entry(cast.office, tree.grid_a1, campaign)
+    GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     for params in ({"unit": TOO_BIG}, {"category": TOO_BIG}, {"case_owner": TOO_BIG}):
         r = api(cast.admin).get("/api/grievances/", params)
         assert r.status_code == 200, params
@@ -23,8 +23,8 @@ def test_ledger_filters_with_numbers_too_big_for_a_key_match_nothing(cast, tree,
 
 
 def test_merge_with_a_source_id_too_big_is_refused_in_chinese_and_merges_nothing(cast, tree, campaign, api):
-    survivor = entry(cast.office, tree.grid_a1, campaign)
-    other = entry(cast.office, tree.grid_a1, campaign)
+    survivor = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
+    other = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     r = api(cast.office).post(
         f"/api/grievances/{survivor.pk}/merge/", {"sources": [other.pk, int(TOO_BIG)]}, format="json"
     )

@@ -7,22 +7,22 @@ from playwright.sync_api import expect
 
 from tests.conftest import login
 
-from .factories import entry, local
+from .factories import GrievanceFactory
 
 
 def test_office_assigns_an_overdue_entry_and_the_handling_unit_resolves_it_with_evidence(
     browser_page, cast, tree, campaign
 ):
     page, base = browser_page
-    late = entry(
-        cast.office,
-        tree.grid_a1,
-        campaign,
+    late = GrievanceFactory(
+        actor=cast.office,
+        unit=tree.grid_a1,
+        campaign=campaign,
         content="学校门口路口没有红绿灯，孩子过马路很危险",
-        registered_at=local(2026, 9, 28),
+        overdue=True,
         reporter_name="陈桂芳",
     )
-    entry(cast.office, tree.grid_a2, campaign, content="刚登记的新问题，还没到期")
+    GrievanceFactory(actor=cast.office, unit=tree.grid_a2, campaign=campaign, content="刚登记的新问题，还没到期")
 
     login(page, base, "t_office")
     page.goto(f"{base}/grievances/")

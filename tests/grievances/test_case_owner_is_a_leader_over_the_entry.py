@@ -8,7 +8,7 @@ from campaigns.models import Role
 from grievances.models import Grievance, GrievanceEvent
 from tests.factories import UserFactory, member
 
-from .factories import entry, other_district, run
+from .factories import GrievanceFactory, other_district, run
 
 MESSAGE = "包案领导须为该问题所在单位或其上级单位的领导"
 
@@ -24,7 +24,7 @@ def _state(g):
 
 def test_a_leader_of_another_street_is_refused_as_case_owner_through_the_api(cast, tree, campaign, api):
     other_leader = _street_b_leader(tree)
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     before = _state(g)
     for body in (
         {"name": "set_case_owner", "case_owner": other_leader.pk},
@@ -38,7 +38,7 @@ def test_a_leader_of_another_street_is_refused_as_case_owner_through_the_api(cas
 
 def test_a_leader_of_another_street_is_refused_as_case_owner_through_the_page(cast, tree, campaign, client):
     other_leader = _street_b_leader(tree)
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     before = _state(g)
     client.force_login(cast.office)
     r = client.post(
@@ -52,7 +52,7 @@ def test_a_leader_of_another_street_is_refused_as_case_owner_through_the_page(ca
 
 def test_a_leader_of_another_district_is_refused_as_case_owner(cast, tree, campaign, api):
     other = other_district()
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     r = api(cast.admin).post(
         f"/api/grievances/{g.pk}/transitions/", {"name": "set_case_owner", "case_owner": other.leader.pk}, format="json"
     )
@@ -65,7 +65,7 @@ def test_the_page_offers_only_leaders_over_the_entry_as_case_owner(cast, tree, c
     other_leader = _street_b_leader(tree)
     street_leader = member(UserFactory(username="t_leader_a", full_name="褚主任"), tree.street_a, Role.LEADER)
     other = other_district()
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     client.force_login(cast.office)
     page = client.get(f"/grievances/{g.pk}/").content.decode()
     picker = page[page.index('id="set_case_owner-case_owner"') :].split("</select>")[0]
@@ -74,7 +74,7 @@ def test_the_page_offers_only_leaders_over_the_entry_as_case_owner(cast, tree, c
 
 
 def test_a_leader_over_the_entry_becomes_its_case_owner(cast, tree, campaign, api):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     r = api(cast.office).post(
         f"/api/grievances/{g.pk}/transitions/", {"name": "set_case_owner", "case_owner": cast.leader.pk}, format="json"
     )
@@ -84,7 +84,7 @@ def test_a_leader_over_the_entry_becomes_its_case_owner(cast, tree, campaign, ap
 
 def test_a_case_owner_from_another_district_cannot_resolve_or_explain(cast, tree, campaign, api):
     other = other_district()
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     run(cast.office, g, "assign", handling_unit=tree.department)
     # Named before the rule existed (or by hand in the database): the name alone grants nothing.
     Grievance.objects.filter(pk=g.pk).update(case_owner=other.leader)
@@ -104,7 +104,7 @@ def test_a_case_owner_from_another_district_cannot_resolve_or_explain(cast, tree
 
 
 def test_a_case_owner_over_the_entry_still_acts_on_the_case(cast, tree, campaign, api):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     run(cast.office, g, "assign", handling_unit=tree.department, case_owner=cast.leader.pk)
     r = api(cast.leader).post(
         f"/api/grievances/{g.pk}/transitions/", {"name": "explain", "result": "政策不允许，已当面解释"}, format="json"

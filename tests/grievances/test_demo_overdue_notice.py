@@ -1,13 +1,11 @@
 """The demo's overdue entry puts a 督办 notice in the office's inbox with no manual step."""
 
-from campaigns import demo
 from grievances import demo as ledger_demo
 from notifications.models import Notification
 
 
-def test_demo_seed_shows_a_supervision_notice_once(db, client):
-    ctx = demo.build(households=40)
-    ledger_demo.seed_notices(ctx)
+def test_demo_seed_shows_a_supervision_notice_once(demo_district, client):
+    ctx = demo_district
     office = ctx.users["office"]
     notices = Notification.objects.filter(recipient=office, kind="supervision")
     assert notices.exists()

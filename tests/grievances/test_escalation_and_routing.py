@@ -5,11 +5,11 @@ import pytest
 from campaigns.errors import InvalidInput
 from grievances.models import GrievanceEvent
 
-from .factories import entry, local, run
+from .factories import GrievanceFactory, local, run
 
 
 def test_escalation_passes_the_entry_up_and_keeps_the_deadline(cast, tree, campaign, api):
-    g = entry(cast.office, tree.grid_a1, campaign, registered_at=local(2026, 9, 28))
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=local(2026, 9, 28))
     g = run(cast.office, g, "assign", handling_unit=tree.grid_a1)
     due, plan = g.due_at, g.plan_due_at
     r = api(cast.office).post(
@@ -26,14 +26,14 @@ def test_escalation_passes_the_entry_up_and_keeps_the_deadline(cast, tree, campa
 
 
 def test_escalation_requires_a_reason(cast, tree, campaign, api):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     run(cast.office, g, "assign", handling_unit=tree.community_a)
     r = api(cast.office).post(f"/api/grievances/{g.pk}/transitions/", {"name": "escalate"}, format="json")
     assert r.status_code == 400 and "note" in r.json()["errors"]
 
 
 def test_transfer_goes_across_to_a_functional_unit_only_and_keeps_the_deadline(cast, tree, campaign):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     run(cast.office, g, "assign", handling_unit=tree.community_a)
     with pytest.raises(InvalidInput):
         run(cast.office, g, "transfer", handling_unit=tree.street_a.pk, note="转街道")
@@ -47,8 +47,8 @@ def test_the_handling_unit_sees_what_was_routed_to_it_and_the_level_that_resolve
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    g = entry(cast.office, tree.grid_a1, campaign)
-    other = entry(cast.office, tree.grid_a1, campaign, content="另一件事")
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
+    other = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="另一件事")
     assert api(cast.handler).get("/api/grievances/").json()["count"] == 0
     run(cast.office, g, "assign", handling_unit=tree.department)
     listed = api(cast.handler).get("/api/grievances/?routed=1").json()["results"]
@@ -59,6 +59,6 @@ def test_the_handling_unit_sees_what_was_routed_to_it_and_the_level_that_resolve
 
 
 def test_assignment_to_a_unit_outside_the_office_subtree_is_refused(cast, tree, campaign):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     with pytest.raises(InvalidInput):
         run(cast.office, g, "assign", handling_unit=tree.community_c.pk)

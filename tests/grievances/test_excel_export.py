@@ -4,7 +4,7 @@ import io
 
 from openpyxl import load_workbook
 
-from .factories import entry, local, run
+from .factories import GrievanceFactory, local, run
 
 
 def _sheet(response):
@@ -13,8 +13,15 @@ def _sheet(response):
 
 
 def test_export_has_the_ledger_layout_and_only_entries_the_caller_may_see(cast, tree, campaign, api):
-    entry(cast.office, tree.grid_a1, campaign, content="路灯坏了", reporter_name="张三", reporter_phone="13912345678")
-    entry(cast.office_b, tree.grid_c1, campaign, content="西城的事")
+    GrievanceFactory(
+        actor=cast.office,
+        unit=tree.grid_a1,
+        campaign=campaign,
+        content="路灯坏了",
+        reporter_name="张三",
+        reporter_phone="13912345678",
+    )
+    GrievanceFactory(actor=cast.office_b, unit=tree.grid_c1, campaign=campaign, content="西城的事")
     r = api(cast.office).get("/api/grievances/export/")
     assert r.status_code == 200
     assert r["Content-Type"].startswith("application/vnd.openxmlformats")
@@ -27,8 +34,10 @@ def test_export_has_the_ledger_layout_and_only_entries_the_caller_may_see(cast, 
 
 
 def test_export_applies_the_list_filters(cast, tree, campaign, api, time_machine):
-    late = entry(cast.office, tree.grid_a1, campaign, content="超期的事", registered_at=local(2026, 9, 28))
-    entry(cast.office, tree.grid_a1, campaign, content="新登记的事")
+    late = GrievanceFactory(
+        actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="超期的事", registered_at=local(2026, 9, 28)
+    )
+    GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="新登记的事")
     time_machine.move_to(local(2026, 11, 20, 10))
     run(cast.office, late, "review")
     rows = list(_sheet(api(cast.office).get("/api/grievances/export/?overdue=1")).iter_rows(values_only=True))
@@ -38,7 +47,7 @@ def test_export_applies_the_list_filters(cast, tree, campaign, api, time_machine
 
 def test_export_writes_formula_like_text_as_text_never_as_a_formula(cast, tree, campaign, api):
     for text in ('=HYPERLINK("http://evil","点我")', "+1+2", "-3+cmd|' /C calc'!A0", "@SUM(1,2)"):
-        entry(cast.office, tree.grid_a1, campaign, content=text, reporter_name="=cmd")
+        GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content=text, reporter_name="=cmd")
     ws = _sheet(api(cast.office).get("/api/grievances/export/?ordering=id"))
     cells = [row[6] for row in ws.iter_rows(min_row=3)]
     assert [c.data_type for c in cells] == ["s"] * 4

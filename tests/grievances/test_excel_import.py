@@ -110,9 +110,15 @@ def test_an_unreadable_file_gets_a_clear_chinese_error(cast, tree, campaign, api
 
 
 def test_an_exported_ledger_imports_back_in_the_same_layout(cast, tree, campaign, api):
-    from .factories import entry
+    from .factories import GrievanceFactory
 
-    entry(cast.office, tree.grid_a1, campaign, content="=SUM(A1) 看似公式的反映内容", reporter_name="张三")
+    GrievanceFactory(
+        actor=cast.office,
+        unit=tree.grid_a1,
+        campaign=campaign,
+        content="=SUM(A1) 看似公式的反映内容",
+        reporter_name="张三",
+    )
     exported = io.BytesIO(b"".join(api(cast.office).get("/api/grievances/export/").streaming_content))
     exported.name = "导出台账.xlsx"
     job = api(cast.office).post("/api/grievances/import/", {"file": exported}, format="multipart").json()

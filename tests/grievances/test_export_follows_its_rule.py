@@ -6,7 +6,7 @@ import io
 
 from openpyxl import load_workbook
 
-from .factories import entry, run
+from .factories import GrievanceFactory, run
 
 
 def _exported(client, url="/api/grievances/export/"):
@@ -17,10 +17,10 @@ def _exported(client, url="/api/grievances/export/"):
 
 
 def test_each_role_exports_what_its_rule_allows(cast, tree, campaign, api, client):
-    entry(cast.cadre, tree.grid_a1, campaign, content="网格员登记的事")
-    routed = entry(cast.office, tree.grid_a2, campaign, content="交办教育局的事")
+    GrievanceFactory(actor=cast.cadre, unit=tree.grid_a1, campaign=campaign, content="网格员登记的事")
+    routed = GrievanceFactory(actor=cast.office, unit=tree.grid_a2, campaign=campaign, content="交办教育局的事")
     run(cast.office, routed, "assign", handling_unit=tree.department)
-    entry(cast.office_b, tree.grid_c1, campaign, content="西城的事")
+    GrievanceFactory(actor=cast.office_b, unit=tree.grid_c1, campaign=campaign, content="西城的事")
 
     assert _exported(api(cast.office)) == ["交办教育局的事", "网格员登记的事"]
     assert _exported(api(cast.leader)) == ["交办教育局的事", "网格员登记的事", "西城的事"]

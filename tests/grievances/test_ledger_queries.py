@@ -4,7 +4,9 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from .factories import entry, household, run
+from tests.visits.factories import HouseholdFactory
+
+from .factories import GrievanceFactory, run
 
 
 def _count(client, url):
@@ -15,9 +17,15 @@ def _count(client, url):
 
 
 def test_api_list_and_page_query_counts_do_not_grow_with_page_size(cast, tree, campaign, api, client):
-    h = household(tree.grid_a1, hardship=True)
+    h = HouseholdFactory(grid=tree.grid_a1, is_hardship=True)
     for i in range(12):
-        g = entry(cast.office, tree.grid_a1 if i % 2 else tree.grid_a2, campaign, content=f"第{i}件事", household=h)
+        g = GrievanceFactory(
+            actor=cast.office,
+            unit=tree.grid_a1 if i % 2 else tree.grid_a2,
+            campaign=campaign,
+            content=f"第{i}件事",
+            household=h,
+        )
         if i % 3 == 0:
             run(cast.office, g, "assign", handling_unit=tree.department, case_owner=cast.leader.pk)
     c = api(cast.office)
@@ -34,7 +42,7 @@ def test_api_list_and_page_query_counts_do_not_grow_with_page_size(cast, tree, c
 def test_the_cached_ledger_total_follows_every_write(cast, tree, campaign, api, django_capture_on_commit_callbacks):
     c = api(cast.office)
     with django_capture_on_commit_callbacks(execute=True):
-        g = entry(cast.office, tree.grid_a1, campaign)
+        g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     assert c.get("/api/grievances/?status=registered").json()["count"] == 1
     with django_capture_on_commit_callbacks(execute=True):
         run(cast.office, g, "review")

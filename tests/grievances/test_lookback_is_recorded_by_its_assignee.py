@@ -5,21 +5,29 @@ else. A paired department's cadre, with no role over the entry's unit, is such a
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from campaigns.models import Role
-from grievances.followups import ensure_followup_for
 from grievances.models import FollowUp, Grievance, Status
-from tests.factories import UserFactory, member
+from tests.factories import TeamFactory, UserFactory, member
+from tests.visits.factories import AssignmentFactory, HouseholdFactory, VisitFactory
+from visits.models import AssignmentKind
 
-from .factories import entry, run
+from .factories import FollowUpFactory, category, run
 
 
 def _answered(cast, tree, campaign, assignee):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    """An entry `assignee` raised on a visit as a member of the campaign's paired work group,
+    resolved by the department: its look-back goes to who visited."""
+    TeamFactory(campaign=campaign, unit=tree.department, paired_unit=tree.community_a, members=[assignee])
+    home = HouseholdFactory(grid=tree.grid_a1)
+    AssignmentFactory(campaign=campaign, household=home, visitor=assignee, kind=AssignmentKind.DEPARTMENT)
+    raised = [{"content": "楼前路灯坏了半个多月", "category": category()}]
+    visit = VisitFactory(campaign=campaign, household=home, visitor=assignee, grievances=raised)
+    g = Grievance.objects.get(visit=visit)
     run(cast.office, g, "assign", handling_unit=tree.department)
     photo = SimpleUploadedFile("现场.jpg", b"\xff\xd8\xff\xe0fake", content_type="image/jpeg")
     run(cast.handler, g, "resolve", result="已修好路灯", evidence=photo)
-    fu = ensure_followup_for(grievance_id=g.pk)
-    FollowUp.objects.filter(pk=fu.pk).update(assignee=assignee)
-    return Grievance.objects.get(pk=g.pk), FollowUp.objects.get(pk=fu.pk)
+    fu = FollowUpFactory(grievance=g)
+    assert fu.assignee == assignee
+    return Grievance.objects.get(pk=g.pk), fu
 
 
 def _paired_cadre(tree):

@@ -4,7 +4,7 @@ uploader alone."""
 
 from grievances.models import Grievance, GrievanceEvent, ImportJob, Reporter
 
-from .factories import entry, other_district
+from .factories import GrievanceFactory, other_district
 from .test_excel_import import _xlsx
 
 
@@ -17,8 +17,8 @@ def _state():
 
 
 def test_merging_an_entry_of_another_street_through_the_api_is_refused(cast, tree, campaign, api):
-    survivor = entry(cast.office, tree.grid_a1, campaign)
-    foreign = entry(cast.office_b, tree.grid_c1, campaign)
+    survivor = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
+    foreign = GrievanceFactory(actor=cast.office_b, unit=tree.grid_c1, campaign=campaign)
     before = _state()
     r = api(cast.office).post(f"/api/grievances/{survivor.pk}/merge/", {"sources": [foreign.pk]}, format="json")
     assert r.status_code == 400
@@ -27,8 +27,8 @@ def test_merging_an_entry_of_another_street_through_the_api_is_refused(cast, tre
 
 
 def test_merging_into_an_entry_of_another_street_is_refused(cast, tree, campaign, api):
-    source = entry(cast.office, tree.grid_a1, campaign)
-    foreign = entry(cast.office_b, tree.grid_c1, campaign)
+    source = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
+    foreign = GrievanceFactory(actor=cast.office_b, unit=tree.grid_c1, campaign=campaign)
     before = _state()
     r = api(cast.office).post(
         f"/api/grievances/{source.pk}/transitions/", {"name": "merge", "into": foreign.pk}, format="json"
@@ -39,8 +39,8 @@ def test_merging_into_an_entry_of_another_street_is_refused(cast, tree, campaign
 
 
 def test_merging_an_entry_of_another_street_through_the_page_is_refused(cast, tree, campaign, client):
-    survivor = entry(cast.office, tree.grid_a1, campaign)
-    foreign = entry(cast.office_b, tree.grid_c1, campaign)
+    survivor = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
+    foreign = GrievanceFactory(actor=cast.office_b, unit=tree.grid_c1, campaign=campaign)
     before = _state()
     client.force_login(cast.office)
     r = client.post(f"/grievances/{survivor.pk}/merge/", {"sources": [foreign.pk]})
@@ -50,8 +50,8 @@ def test_merging_an_entry_of_another_street_through_the_page_is_refused(cast, tr
 
 
 def test_a_cadre_sees_the_entries_but_may_not_merge_them(cast, tree, campaign, api, client):
-    survivor = entry(cast.cadre, tree.grid_a1, campaign)
-    source = entry(cast.cadre, tree.grid_a1, campaign)
+    survivor = GrievanceFactory(actor=cast.cadre, unit=tree.grid_a1, campaign=campaign)
+    source = GrievanceFactory(actor=cast.cadre, unit=tree.grid_a1, campaign=campaign)
     before = _state()
     r = api(cast.cadre).post(f"/api/grievances/{survivor.pk}/merge/", {"sources": [source.pk]}, format="json")
     assert r.status_code == 403

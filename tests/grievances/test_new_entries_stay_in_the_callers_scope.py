@@ -5,8 +5,9 @@ refusal is a 400 with the Chinese message on the field, and nothing is written."
 from campaigns.models import Role
 from grievances.models import Grievance, GrievanceEvent
 from tests.factories import UserFactory, make_campaign, member
+from tests.visits.factories import HouseholdFactory
 
-from .factories import category, household, other_district
+from .factories import category, other_district
 
 OUT_OF_SCOPE = "所选对象不存在或不在您的管辖范围内"
 
@@ -74,7 +75,7 @@ def test_an_entry_cannot_be_filed_on_a_department(cast, tree, campaign, api, cli
 
 
 def test_a_unit_or_household_of_another_street_is_refused(cast, tree, campaign, api, client):
-    elsewhere = household(tree.grid_c1, "刘大爷")
+    elsewhere = HouseholdFactory(grid=tree.grid_c1, head_name="刘大爷")
     for body, field in ((_body(unit=tree.grid_c1.pk), "unit"), (_body(household=elsewhere.pk), "household")):
         r = api(cast.cadre).post("/api/grievances/", body, format="json")
         assert r.status_code == 400, body

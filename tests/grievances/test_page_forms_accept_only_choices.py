@@ -3,7 +3,7 @@ Chinese message at the field, never a server error, and nothing is written."""
 
 from grievances.models import Grievance
 
-from .factories import category, entry
+from .factories import GrievanceFactory, category
 
 
 def _post(client, **changes):
@@ -43,7 +43,7 @@ def test_a_missing_category_is_asked_for_in_chinese(cast, tree, campaign, client
 
 
 def test_a_bulk_tier_outside_the_list_changes_nothing(cast, tree, campaign, client):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     client.force_login(cast.office)
     r = client.post("/grievances/bulk/", {"ids": [g.pk], "name": "set_tier", "tier": "特别重大"})
     assert r.status_code == 400
@@ -52,7 +52,7 @@ def test_a_bulk_tier_outside_the_list_changes_nothing(cast, tree, campaign, clie
 
 
 def test_a_free_text_tier_through_the_transition_page_changes_nothing(cast, tree, campaign, client):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     client.force_login(cast.office)
     r = client.post(f"/grievances/{g.pk}/transition/", {"name": "set_tier", "tier": "特别重大"})
     assert r.status_code == 400

@@ -7,7 +7,7 @@ from campaigns.models import CalendarDay, CalendarYear
 from grievances import selectors
 from grievances.models import Grievance
 
-from .factories import entry, local
+from .factories import GrievanceFactory, local
 
 
 def test_sql_remaining_days_match_the_calendar_around_national_day_and_spring_festival(
@@ -16,7 +16,7 @@ def test_sql_remaining_days_match_the_calendar_around_national_day_and_spring_fe
     starts = [local(2026, 1, 26) + timedelta(days=i) for i in range(0, 40, 3)]
     starts += [local(2026, 9, 14) + timedelta(days=i) for i in range(0, 40, 3)]
     for start in starts:
-        entry(cast.office, tree.grid_a1, campaign, registered_at=start)
+        GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=start)
     for today in (local(2026, 2, 13, 10), local(2026, 2, 20, 10), local(2026, 9, 30, 10), local(2026, 10, 10, 10)):
         time_machine.move_to(today)
         rows = selectors.annotate_deadlines(Grievance.objects.all())
@@ -26,7 +26,7 @@ def test_sql_remaining_days_match_the_calendar_around_national_day_and_spring_fe
 
 
 def test_on_spot_entries_have_no_plan_remaining_days(cast, tree, campaign):
-    entry(cast.cadre, tree.grid_a1, campaign, tier="on_spot")
+    GrievanceFactory(actor=cast.cadre, unit=tree.grid_a1, campaign=campaign, tier="on_spot")
     g = selectors.annotate_deadlines(Grievance.objects.all()).get()
     assert g.plan_remaining_days is None and g.remaining_days == 0
 
@@ -38,7 +38,7 @@ def test_sql_remaining_days_match_the_calendar_into_a_year_without_schedule(cast
     time_machine.move_to(local(2027, 1, 25, 10))  # entries backdated by the office
     starts = [local(2026, 12, 7) + timedelta(days=i) for i in range(0, 30, 2)]
     for start in starts:
-        entry(cast.office, tree.grid_a1, campaign, registered_at=start)
+        GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=start)
     assert Grievance.objects.filter(deadline_provisional=True).exists()
     for today in (local(2026, 12, 18, 10), local(2026, 12, 31, 10), local(2027, 1, 1, 10), local(2027, 1, 20, 10)):
         time_machine.move_to(today)

@@ -4,7 +4,7 @@ another district's department, through the API, the page or the bulk action."""
 
 from grievances.models import Grievance, GrievanceEvent
 
-from .factories import entry, other_district, run
+from .factories import GrievanceFactory, other_district, run
 
 MESSAGE = "所选责任单位不存在或不在本区可交办的范围内"
 
@@ -18,7 +18,7 @@ def _state(*entries):
 
 def test_assigning_to_another_districts_department_through_the_api_is_refused(cast, tree, campaign, api):
     other = other_district()
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     before = _state(g)
     for who in (cast.office, cast.admin):
         r = api(who).post(
@@ -33,7 +33,7 @@ def test_assigning_to_another_districts_department_through_the_api_is_refused(ca
 
 def test_assigning_to_another_districts_department_through_the_page_is_refused(cast, tree, campaign, client):
     other = other_district()
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     before = _state(g)
     client.force_login(cast.office)
     r = client.post(
@@ -47,8 +47,8 @@ def test_assigning_to_another_districts_department_through_the_page_is_refused(c
 
 def test_bulk_assigning_to_another_districts_department_is_refused_for_all(cast, tree, campaign, client):
     other = other_district()
-    a = entry(cast.office, tree.grid_a1, campaign, content="甲")
-    b = entry(cast.office, tree.grid_a2, campaign, content="乙")
+    a = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="甲")
+    b = GrievanceFactory(actor=cast.office, unit=tree.grid_a2, campaign=campaign, content="乙")
     before = _state(a, b)
     client.force_login(cast.office)
     r = client.post("/grievances/bulk/", {"ids": [a.pk, b.pk], "name": "assign", "handling_unit": other.department.pk})
@@ -64,7 +64,7 @@ def test_bulk_assigning_to_another_districts_department_is_refused_for_all(cast,
 
 def test_a_department_cannot_transfer_to_another_districts_department(cast, tree, campaign, api):
     other = other_district()
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     run(cast.office, g, "assign", handling_unit=tree.department)
     before = _state(g)
     r = api(cast.handler).post(
@@ -78,7 +78,7 @@ def test_a_department_cannot_transfer_to_another_districts_department(cast, tree
 
 
 def test_an_office_cannot_route_to_a_territorial_unit_it_does_not_see(cast, tree, campaign, api):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     for unit in (tree.grid_c1, tree.district):
         r = api(cast.office).post(
             f"/api/grievances/{g.pk}/transitions/", {"name": "assign", "handling_unit": unit.pk}, format="json"
@@ -89,7 +89,7 @@ def test_an_office_cannot_route_to_a_territorial_unit_it_does_not_see(cast, tree
 
 def test_the_pickers_offer_only_units_of_the_district(cast, tree, campaign, client):
     other = other_district()
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     client.force_login(cast.office)
     detail = client.get(f"/grievances/{g.pk}/").content.decode()
     picker = detail[detail.index('id="assign-handling_unit"') :].split("</select>")[0]
@@ -102,7 +102,7 @@ def test_the_pickers_offer_only_units_of_the_district(cast, tree, campaign, clie
 
 
 def test_an_office_routes_within_its_district_as_before(cast, tree, campaign, api):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     r = api(cast.office).post(
         f"/api/grievances/{g.pk}/transitions/", {"name": "assign", "handling_unit": tree.department.pk}, format="json"
     )
@@ -112,7 +112,7 @@ def test_an_office_routes_within_its_district_as_before(cast, tree, campaign, ap
 
 def test_a_handling_unit_sent_along_with_another_transition_is_refused_not_ignored(cast, tree, campaign, api):
     other = other_district()
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     before = _state(g)
     r = api(cast.office).post(
         f"/api/grievances/{g.pk}/transitions/", {"name": "review", "handling_unit": other.department.pk}, format="json"

@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from grievances.models import Grievance, GrievanceEvent
 
-from .factories import entry, run
+from .factories import GrievanceFactory, run
 
 
 def _evidence():
@@ -126,8 +126,8 @@ def _resolve(value, cast, tree, other):
 def _prepare(name, cast, tree, campaign):
     steps, fields, allowed, refused = CASES[name]
     kind = "suggestion" if name in SUGGESTIONS else "problem"
-    g = entry(cast.office, tree.grid_a1, campaign, kind=kind)
-    other = entry(cast.office, tree.grid_a1, campaign, content="另一条：路灯也坏了")
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, kind=kind)
+    other = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="另一条：路灯也坏了")
     for step, step_fields in steps:
         run(cast.admin, g, step, **{k: _resolve(v, cast, tree, other) for k, v in step_fields.items()})
     return g, other
@@ -161,7 +161,7 @@ def test_transition_is_allowed_to_its_role_in_scope_and_refused_to_others(name, 
 
 
 def test_lifecycle_statuses_follow_the_table(cast, tree, campaign):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     assert run(cast.office, g, "review").status == "reviewed"
     assert run(cast.office, g, "assign", handling_unit=tree.community_a).status == "assigned"
     assert run(cast.office, g, "propose_plan", proposed_solution="更换灯泡").status == "planned"
@@ -175,7 +175,7 @@ def test_lifecycle_statuses_follow_the_table(cast, tree, campaign):
 
 
 def test_solve_on_spot_closes_at_once_but_needs_the_result(cast, tree, campaign, api):
-    g = entry(cast.cadre, tree.grid_a1, campaign, tier="on_spot")
+    g = GrievanceFactory(actor=cast.cadre, unit=tree.grid_a1, campaign=campaign, tier="on_spot")
     assert g.plan_due_at is None
     r = api(cast.cadre).post(f"/api/grievances/{g.pk}/transitions/", {"name": "solve_on_spot"}, format="json")
     assert r.status_code == 400 and "result" in r.json()["errors"]
@@ -187,10 +187,10 @@ def test_solve_on_spot_closes_at_once_but_needs_the_result(cast, tree, campaign,
 
 
 def test_transitions_not_from_the_current_status_or_kind_are_refused_with_409(cast, tree, campaign, api):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     r = api(cast.office).post(f"/api/grievances/{g.pk}/transitions/", {"name": "close"}, format="json")
     assert (r.status_code, r.json()["code"]) == (409, "invalid_transition")
-    s = entry(cast.office, tree.grid_a1, campaign, kind="suggestion")
+    s = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, kind="suggestion")
     run(cast.office, s, "assign", handling_unit=tree.department)
     r = api(cast.handler).post(
         f"/api/grievances/{s.pk}/transitions/", {"name": "resolve", "result": "x"}, format="json"
@@ -199,7 +199,7 @@ def test_transitions_not_from_the_current_status_or_kind_are_refused_with_409(ca
 
 
 def test_resolve_without_evidence_is_refused_and_changes_nothing(cast, tree, campaign, api):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     run(cast.office, g, "assign", handling_unit=tree.department)
     r = api(cast.handler).post(
         f"/api/grievances/{g.pk}/transitions/", {"name": "resolve", "result": "已处理"}, format="json"
@@ -209,7 +209,7 @@ def test_resolve_without_evidence_is_refused_and_changes_nothing(cast, tree, cam
 
 
 def test_close_is_refused_when_the_person_is_not_satisfied(cast, tree, campaign):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     run(cast.office, g, "assign", handling_unit=tree.community_a)
     run(cast.office, g, "explain", result="政策不允许")
     run(cast.cadre, g, "follow_up", satisfaction="not_satisfied")
@@ -220,7 +220,7 @@ def test_close_is_refused_when_the_person_is_not_satisfied(cast, tree, campaign)
 
 
 def test_status_cannot_be_set_through_patch(cast, tree, campaign, api):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     r = api(cast.office).patch(f"/api/grievances/{g.pk}/", {"status": "closed", "version": 1}, format="json")
     assert r.status_code == 400
     assert r.json()["errors"] == {"status": ["该字段不能在此修改"]}

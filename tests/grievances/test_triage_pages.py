@@ -1,13 +1,14 @@
 """The triage pages: bulk actions, the hardship ledger, routed-to-me and 包案 views, registering."""
 
 from grievances.models import Grievance
+from tests.visits.factories import HouseholdFactory
 
-from .factories import category, entry, household, run
+from .factories import GrievanceFactory, category, run
 
 
 def test_office_bulk_assigns_and_sets_tier_with_one_confirmation(cast, tree, campaign, client):
-    a = entry(cast.office, tree.grid_a1, campaign, content="甲")
-    b = entry(cast.office, tree.grid_a2, campaign, content="乙")
+    a = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="甲")
+    b = GrievanceFactory(actor=cast.office, unit=tree.grid_a2, campaign=campaign, content="乙")
     client.force_login(cast.office)
     r = client.post("/grievances/bulk/", {"ids": [a.pk, b.pk], "name": "assign", "handling_unit": tree.department.pk})
     assert r.status_code == 302
@@ -19,8 +20,8 @@ def test_office_bulk_assigns_and_sets_tier_with_one_confirmation(cast, tree, cam
 
 
 def test_a_bulk_action_refused_for_one_entry_changes_none(cast, tree, campaign, client):
-    a = entry(cast.office, tree.grid_a1, campaign, content="甲")
-    b = entry(cast.office, tree.grid_a1, campaign, content="乙")
+    a = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="甲")
+    b = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="乙")
     run(cast.office, b, "withdraw", note="撤回")
     client.force_login(cast.office)
     client.post("/grievances/bulk/", {"ids": [a.pk, b.pk], "name": "review"})
@@ -28,9 +29,11 @@ def test_a_bulk_action_refused_for_one_entry_changes_none(cast, tree, campaign, 
 
 
 def test_hardship_routed_and_case_owner_views_list_their_entries(cast, tree, campaign, client):
-    poor = household(tree.grid_a1, "困难户老王", hardship=True)
-    hard = entry(cast.office, tree.grid_a1, campaign, content="困难户的诉求", household=poor)
-    plain = entry(cast.office, tree.grid_a1, campaign, content="普通诉求")
+    poor = HouseholdFactory(grid=tree.grid_a1, head_name="困难户老王", is_hardship=True)
+    hard = GrievanceFactory(
+        actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="困难户的诉求", household=poor
+    )
+    plain = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="普通诉求")
     run(cast.office, plain, "assign", handling_unit=tree.department, case_owner=cast.leader.pk)
     client.force_login(cast.office)
     page = client.get("/grievances/hardship/").content.decode()

@@ -4,7 +4,7 @@ editable fields rides along in an edit."""
 
 from grievances.models import Grievance, GrievanceEvent
 
-from .factories import entry
+from .factories import GrievanceFactory
 
 
 def _state(g):
@@ -13,7 +13,7 @@ def _state(g):
 
 
 def test_the_registrant_cannot_mark_their_entry_typical(cast, tree, campaign, api):
-    g = entry(cast.cadre, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.cadre, unit=tree.grid_a1, campaign=campaign)
     before = _state(g)
     r = api(cast.cadre).patch(f"/api/grievances/{g.pk}/", {"is_typical": True, "version": g.version}, format="json")
     assert r.status_code == 403
@@ -22,7 +22,7 @@ def test_the_registrant_cannot_mark_their_entry_typical(cast, tree, campaign, ap
 
 
 def test_the_registrant_cannot_change_the_kind_of_their_entry(cast, tree, campaign, api):
-    g = entry(cast.cadre, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.cadre, unit=tree.grid_a1, campaign=campaign)
     before = _state(g)
     body = {"kind": "suggestion", "content": "改了内容", "version": g.version}
     r = api(cast.cadre).patch(f"/api/grievances/{g.pk}/", body, format="json")
@@ -32,7 +32,7 @@ def test_the_registrant_cannot_change_the_kind_of_their_entry(cast, tree, campai
 
 
 def test_the_registrant_still_corrects_the_text(cast, tree, campaign, api):
-    g = entry(cast.cadre, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.cadre, unit=tree.grid_a1, campaign=campaign)
     body = {"content": "路灯坏了两周", "kind": "problem", "is_typical": False, "version": g.version}
     r = api(cast.cadre).patch(f"/api/grievances/{g.pk}/", body, format="json")
     assert r.status_code == 200, r.json()
@@ -40,7 +40,7 @@ def test_the_registrant_still_corrects_the_text(cast, tree, campaign, api):
 
 
 def test_the_office_over_the_entry_marks_it_typical_and_changes_its_kind(cast, tree, campaign, api):
-    g = entry(cast.cadre, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.cadre, unit=tree.grid_a1, campaign=campaign)
     body = {"is_typical": True, "kind": "suggestion", "version": g.version}
     r = api(cast.office).patch(f"/api/grievances/{g.pk}/", body, format="json")
     assert r.status_code == 200, r.json()
@@ -50,7 +50,7 @@ def test_the_office_over_the_entry_marks_it_typical_and_changes_its_kind(cast, t
 
 
 def test_an_office_of_another_street_cannot_edit_the_entry(cast, tree, campaign, api):
-    g = entry(cast.cadre, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.cadre, unit=tree.grid_a1, campaign=campaign)
     before = _state(g)
     r = api(cast.office_b).patch(f"/api/grievances/{g.pk}/", {"is_typical": True, "version": 1}, format="json")
     assert r.status_code == 404
@@ -58,7 +58,7 @@ def test_an_office_of_another_street_cannot_edit_the_entry(cast, tree, campaign,
 
 
 def test_fields_outside_the_edit_are_refused_not_ignored(cast, tree, campaign, api):
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     before = Grievance.objects.filter(pk=g.pk).values().get()
     for field, value in (
         ("handling_unit", tree.department.pk),

@@ -1,57 +1,37 @@
-"""Bulk helpers for report tests: rows straight through the ORM, no other app's services."""
+"""Factories of the reports app: violations of the 千分制 scoring."""
 
-import itertools
-from datetime import timedelta
+import factory
 
-from django.utils import timezone
-
-from grievances.models import Grievance, GrievanceCategory, GrievanceEvent
-from visits.models import Household, Visit
-
-_seq = itertools.count(1)
+from reports import services
+from reports.detectors import _insert
+from reports.models import Violation
+from tests.factories import admin_actor
 
 
-def category(code="rp-housing", name="住房保障", parent=None):
-    cat, _ = GrievanceCategory.objects.get_or_create(code=code, defaults={"name": name, "parent": parent})
-    return cat
+class ViolationFactory(factory.django.DjangoModelFactory):
+    """A violation of a community (or one of its grids) in `campaign`.
 
+    - status "confirmed" (default): recorded by an inspector in a spot check through
+      `record_violation()`, which confirms it at once;
+    - status "candidate": the row a detector writes (source "detector", a detector key), without
+      planting the case it would find: the review tests need a candidate, not the detector.
+    """
 
-def households(grid, n, *, kind="household", categories=()):
-    rows = []
-    for _ in range(n):
-        i = next(_seq)
-        rows.append(
-            Household(grid=grid, key=f"t:{grid.code}:{i}", head_name=f"户主{i}", address=f"幸福路{i}号", kind=kind)
-        )
-    made = Household.objects.bulk_create(rows)
-    for h in made:
-        if categories:
-            h.categories.set(categories)
-    return made
+    class Meta:
+        model = Violation
 
+    kind = "not_visited"
+    evidence = "抽查发现分配农户未走访"
+    detector_key = factory.Sequence(lambda n: f"test:{n}")
 
-def visit(campaign, household, visitor, *, at=None, minutes=40, followup=False):
-    return Visit.objects.create(
-        campaign=campaign,
-        household=household,
-        visitor=visitor,
-        visited_at=at or timezone.now() - timedelta(days=1),
-        duration_minutes=minutes,
-        is_followup=followup,
-    )
-
-
-def grievance(campaign, unit, actor, *, kind="problem", status="registered", cat=None, events=(), **kw):
-    kw.setdefault("registered_at", timezone.now() - timedelta(days=3))
-    kw.setdefault("content", "楼道灯坏了，晚上出行不便")
-    g = Grievance.objects.create(
-        campaign=campaign, unit=unit, kind=kind, category=cat or category(), registered_by=actor, **kw
-    )
-    # `status` is not editable through forms; tests set the state the workflow would have reached.
-    Grievance.objects.filter(pk=g.pk).update(status=status)
-    g.status = status
-    for from_status, to_status in events:
-        GrievanceEvent.objects.create(
-            grievance=g, actor=actor, action="t", from_status=from_status, to_status=to_status
-        )
-    return g
+    @classmethod
+    def _create(cls, model_class, *, campaign, unit, kind, evidence, detector_key, status="confirmed", actor=None):
+        if status == Violation.State.CONFIRMED:
+            return services.record_violation(
+                actor=actor or admin_actor(), campaign=campaign, unit=unit, kind=kind, evidence=evidence
+            )
+        assert status == Violation.State.CANDIDATE, "a detector finds candidates; inspectors review them"
+        community = services.community_of(unit)
+        row = {"detector_key": detector_key, "kind": kind, "unit_id": community.pk, "evidence": evidence}
+        _insert(campaign, [row])
+        return Violation.objects.get(detector_key=detector_key)

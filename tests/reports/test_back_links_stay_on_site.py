@@ -1,11 +1,12 @@
 """After a form, the pages go back to where the form was (`next`), never to another site."""
 
 from notifications.services import notify
-from reports.models import Violation
+
+from .factories import ViolationFactory
 
 
 def test_a_review_goes_back_to_the_scoring_page_not_to_another_site(client, cast, tree, campaign):
-    v = Violation.objects.create(campaign=campaign, unit=tree.community_a, kind="not_visited", evidence="未走访")
+    v = ViolationFactory(campaign=campaign, unit=tree.community_a, status="candidate", evidence="未走访")
     client.force_login(cast.inspector)
     r = client.post(f"/reports/violations/{v.pk}/confirm/", {"next": "https://evil.example/phish"})
     assert r.status_code == 302 and r["Location"] == "/reports/violations/"

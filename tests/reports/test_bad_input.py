@@ -1,8 +1,7 @@
 """Bad input to the statistics API gets a clear 400, never a server error."""
 
 from reports.models import CardDistribution
-
-from .factories import households
+from tests.visits.factories import HouseholdFactory
 
 
 def test_the_excel_tables_refuse_month_zero_of_year_zero(cast, tree, campaign, api):
@@ -15,7 +14,7 @@ def test_the_excel_tables_refuse_month_zero_of_year_zero(cast, tree, campaign, a
 
 
 def test_card_distribution_with_a_household_id_too_big_is_a_chinese_400_and_records_nothing(cast, tree, campaign, api):
-    home = households(tree.grid_a1, 1)[0]
+    home = HouseholdFactory(grid=tree.grid_a1)
     body = {"campaign": campaign.pk, "households": [home.pk, 99999999999999999999999]}
     r = api(cast.cadre).post("/api/cards/distributions/", body, format="json")
     assert r.status_code == 400

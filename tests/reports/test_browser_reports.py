@@ -3,15 +3,15 @@
 from reports.models import ReportJob
 from reports.services import run_report_job
 from tests.conftest import login
-
-from .factories import grievance, households, visit
+from tests.grievances.factories import GrievanceFactory
+from tests.visits.factories import HouseholdFactory, VisitFactory
 
 
 def test_leader_sees_dashboard_and_a_summary_job_turn_downloadable(browser_page, cast, tree, campaign):
     page, base = browser_page
-    h = households(tree.grid_a1, 2)
-    visit(campaign, h[0], cast.cadre)
-    grievance(campaign, tree.grid_a1, cast.cadre, status="assigned")
+    h = HouseholdFactory.create_batch(2, grid=tree.grid_a1)
+    VisitFactory(campaign=campaign, household=h[0], visitor=cast.cadre)
+    GrievanceFactory(campaign=campaign, unit=tree.grid_a1, status="assigned")
     login(page, base, "t_leader")
     page.goto(f"{base}/reports/?campaign={campaign.pk}&org_unit={tree.district.pk}")
     assert page.locator("svg[aria-label='各单位走访覆盖率']").count() == 1

@@ -6,65 +6,65 @@ import pytest
 from django.utils import timezone
 
 from reports.selectors import Filters, campaign_figures
-
-from .factories import grievance, households, visit
+from tests.grievances.factories import GrievanceFactory
+from tests.visits.factories import HouseholdFactory, VisitFactory, lookback_visit_row
 
 
 @pytest.fixture
 def ledger(tree, cast, campaign):
     """9 homes + 2 other targets, 4 homes visited; 8 collected entries (one merged duplicate left out)."""
     focus = campaign.focus_categories.first()
-    a1 = households(tree.grid_a1, 4)
-    households(tree.grid_a1, 1, categories=[focus])  # focus household, never visited
-    a1[0].categories.set([focus])
-    enterprise = households(tree.grid_a1, 1, kind="enterprise")[0]
-    a2 = households(tree.grid_a2, 1)
-    c1 = households(tree.grid_c1, 3)
-    households(tree.grid_c1, 1, kind="school")
-    u = cast.cadre
-    for h in (a1[0], a1[1], a1[1], a2[0], c1[0], enterprise):
-        visit(campaign, h, u)
-    visit(campaign, a1[2], u, followup=True)  # a look-back visit does not make a household "visited"
-    past, future = timezone.now() - timedelta(days=1), timezone.now() + timedelta(days=5)
+    a1 = [HouseholdFactory(grid=tree.grid_a1, categories=[focus]), *HouseholdFactory.create_batch(3, grid=tree.grid_a1)]
+    HouseholdFactory(grid=tree.grid_a1, categories=[focus])  # focus household, never visited
+    enterprise = HouseholdFactory(grid=tree.grid_a1, kind="enterprise")
+    a2 = HouseholdFactory(grid=tree.grid_a2)
+    c1 = HouseholdFactory.create_batch(3, grid=tree.grid_c1)
+    HouseholdFactory(grid=tree.grid_c1, kind="school")
+    for h in (a1[0], a1[1], a1[1], a2, enterprise):
+        VisitFactory(campaign=campaign, household=h, visitor=cast.cadre)
+    VisitFactory(campaign=campaign, household=c1[0], visitor=cast.cadre_c)
+    lookback_visit_row(campaign, a1[2], cast.cadre)  # a look-back visit does not make a household "visited"
+    now = timezone.now()
     g = {}
-    g[1] = grievance(
-        campaign,
-        tree.grid_a1,
-        u,
+    g[1] = GrievanceFactory(
+        campaign=campaign,
+        unit=tree.grid_a1,
         status="followed_up",
-        resolved_level="community",
+        handling_unit=tree.community_a,  # solved at the community level
         satisfaction="satisfied",
-        resolved_at=timezone.now() - timedelta(days=1),
+        registered_at=now - timedelta(days=3),
+        resolved_at=now - timedelta(days=1),
     )
-    g[2] = grievance(
-        campaign, tree.grid_a1, u, status="closed", satisfaction="not_satisfied", events=[("planned", "explained")]
+    # Explained, then followed up: the person is not satisfied with the explanation.
+    g[2] = GrievanceFactory(
+        campaign=campaign,
+        unit=tree.grid_a1,
+        path=["assign", "propose_plan", "explain", "follow_up"],
+        satisfaction="not_satisfied",
     )
-    g[3] = grievance(campaign, tree.grid_a1, u, status="assigned", due_at=past)
-    g[4] = grievance(campaign, tree.grid_a1, u, kind="suggestion", status="adopted")
-    g[5] = grievance(campaign, tree.grid_a1, u, status="merged", merged_into=g[3])
-    g[6] = grievance(campaign, tree.grid_c1, u, status="planned", due_at=future)
-    g[7] = grievance(
-        campaign,
-        tree.grid_c1,
-        u,
+    g[3] = GrievanceFactory(campaign=campaign, unit=tree.grid_a1, status="assigned", overdue=True)
+    g[4] = GrievanceFactory(campaign=campaign, unit=tree.grid_a1, kind="suggestion", status="adopted")
+    g[5] = GrievanceFactory(campaign=campaign, unit=tree.grid_a1, status="merged", merged_into=g[3])
+    g[6] = GrievanceFactory(campaign=campaign, unit=tree.grid_c1, status="planned")  # due in 15 working days
+    g[7] = GrievanceFactory(
+        campaign=campaign,
+        unit=tree.grid_c1,
         status="closed",
-        resolved_level="street",
+        handling_unit=tree.street_b,  # solved at the street level
         is_typical=True,
         satisfaction="basically_satisfied",
-        resolved_at=timezone.now() - timedelta(days=2),
-        registered_at=timezone.now() - timedelta(days=5),
+        resolved_at=now - timedelta(days=2),
+        registered_at=now - timedelta(days=5),
         content="小区路灯不亮，已维修",
     )
-    g[8] = grievance(
-        campaign,
-        tree.grid_c1,
-        u,
+    g[8] = GrievanceFactory(
+        campaign=campaign,
+        unit=tree.grid_c1,
         kind="suggestion",
         status="registered",
-        due_at=past,
-        registered_at=timezone.now() - timedelta(days=40),
+        registered_at=now - timedelta(days=40),  # long past its deadline
     )
-    g[9] = grievance(campaign, tree.street_a, u, status="explained")
+    g[9] = GrievanceFactory(campaign=campaign, unit=tree.street_a, status="explained")
     return g
 
 
@@ -153,6 +153,6 @@ def test_households_of_another_district_are_not_counted(api, cast, tree, campaig
 
     other = OrgUnitFactory(code="T02", name="外区", level="district")
     grid = OrgUnitFactory(code="T02-G", name="外区网格", level="grid", parent=other)
-    households(grid, 4, categories=[campaign.focus_categories.first()])
+    HouseholdFactory.create_batch(4, grid=grid, categories=[campaign.focus_categories.first()])
     body = api(cast.leader).get("/api/stats/", {"campaign": campaign.pk, "org_unit": tree.district.pk}).json()
     assert body["households_total"] == 9 and body["focus_categories"][0]["total"] == 2

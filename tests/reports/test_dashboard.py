@@ -3,7 +3,8 @@
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from .factories import grievance, households, visit
+from tests.grievances.factories import GrievanceFactory
+from tests.visits.factories import HouseholdFactory, VisitFactory
 
 
 def _get(client, campaign, unit):
@@ -14,20 +15,20 @@ def _get(client, campaign, unit):
 
 def test_dashboard_shows_coverage_chart_and_drills_down_with_fixed_queries(client, cast, tree, campaign):
     client.force_login(cast.leader)
-    hs = households(tree.grid_a1, 2)
-    visit(campaign, hs[0], cast.cadre)
-    grievance(campaign, tree.grid_a1, cast.cadre, status="assigned")
+    hs = HouseholdFactory.create_batch(2, grid=tree.grid_a1)
+    VisitFactory(campaign=campaign, household=hs[0], visitor=cast.cadre)
+    GrievanceFactory(campaign=campaign, unit=tree.grid_a1, status="assigned")
     response, few = _get(client, campaign, tree.district)
     html = response.content.decode()
     assert response.status_code == 200
     assert "<svg" in html and "各单位走访覆盖率" in html and "台账办理漏斗" in html
     assert f"org_unit={tree.street_a.pk}" in html  # drill-down link to the street
     # Much more data, in more units: the same number of queries.
-    for grid in (tree.grid_a2, tree.grid_b1, tree.grid_c1):
-        for h in households(grid, 5):
-            visit(campaign, h, cast.cadre)
+    for grid, visitor in ((tree.grid_a2, cast.cadre), (tree.grid_b1, cast.office), (tree.grid_c1, cast.cadre_c)):
+        for h in HouseholdFactory.create_batch(5, grid=grid):
+            VisitFactory(campaign=campaign, household=h, visitor=visitor)
         for _ in range(3):
-            grievance(campaign, grid, cast.cadre, status="closed", is_typical=True)
+            GrievanceFactory(campaign=campaign, unit=grid, status="closed", is_typical=True)
     _response, many = _get(client, campaign, tree.district)
     assert many == few
     drill = client.get("/reports/", {"campaign": campaign.pk, "org_unit": tree.community_a.pk})
@@ -35,8 +36,8 @@ def test_dashboard_shows_coverage_chart_and_drills_down_with_fixed_queries(clien
 
 
 def test_dashboard_numbers_equal_the_api_numbers(client, api, cast, tree, campaign):
-    households(tree.grid_c1, 3)
-    grievance(campaign, tree.grid_c1, cast.cadre, status="assigned")
+    HouseholdFactory.create_batch(3, grid=tree.grid_c1)
+    GrievanceFactory(campaign=campaign, unit=tree.grid_c1, status="assigned")
     client.force_login(cast.office_b)
     page = client.get("/reports/", {"campaign": campaign.pk, "org_unit": tree.street_b.pk})
     body = api(cast.office_b).get("/api/stats/", {"campaign": campaign.pk, "org_unit": tree.street_b.pk}).json()

@@ -5,18 +5,22 @@ import io
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from .factories import category, grievance, households, visit
+from tests.grievances.factories import GrievanceCategoryFactory, GrievanceFactory
+from tests.visits.factories import HouseholdFactory, VisitFactory
 
 
 def test_monthly_table_has_title_units_and_a_totals_row_that_sums(api, cast, tree, campaign):
-    for grid, n in ((tree.grid_a1, 3), (tree.grid_c1, 2)):
-        for h in households(grid, n):
-            visit(campaign, h, cast.cadre)
-    households(tree.grid_b1, 1)
-    housing, school = category("rp-housing", "住房保障"), category("rp-school", "教育")
-    grievance(campaign, tree.grid_a1, cast.cadre, status="closed", cat=housing)
-    grievance(campaign, tree.grid_a1, cast.cadre, status="assigned", cat=school)
-    grievance(campaign, tree.grid_c1, cast.cadre, status="resolved", cat=school)
+    for grid, n, visitor in ((tree.grid_a1, 3, cast.cadre), (tree.grid_c1, 2, cast.cadre_c)):
+        for h in HouseholdFactory.create_batch(n, grid=grid):
+            VisitFactory(campaign=campaign, household=h, visitor=visitor)
+    HouseholdFactory(grid=tree.grid_b1)
+    housing, school = (
+        GrievanceCategoryFactory(code="rp-housing", name="住房保障"),
+        GrievanceCategoryFactory(code="rp-school", name="教育"),
+    )
+    GrievanceFactory(campaign=campaign, unit=tree.grid_a1, status="closed", category=housing)
+    GrievanceFactory(campaign=campaign, unit=tree.grid_a1, status="assigned", category=school)
+    GrievanceFactory(campaign=campaign, unit=tree.grid_c1, status="resolved", category=school)
     month = timezone.localdate().strftime("%Y-%m")
     response = api(cast.leader).get(
         "/api/stats/excel/", {"campaign": campaign.pk, "org_unit": tree.district.pk, "month": month}

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from reports.models import Violation
 from tests.factories import make_campaign
-from visits.models import Assignment
+from tests.grievances.factories import GrievanceFactory
+from tests.visits.factories import AssignmentFactory, HouseholdFactory, VisitFactory
 
-from .factories import grievance, households, visit
+from .factories import ViolationFactory
 
 
 @pytest.fixture
@@ -22,39 +23,47 @@ def past_campaign(tree):
 def test_detectors_find_the_planted_cases_and_nothing_else(api, cast, tree, past_campaign):
     c = past_campaign
     tz = timezone.get_current_timezone()
-    h = households(tree.grid_a1, 6)
-    Assignment.objects.bulk_create(
-        [
-            Assignment(campaign=c, household=h[0], visitor=cast.cadre, kind="grid"),
-            Assignment(campaign=c, household=h[1], visitor=cast.cadre, kind="grid"),  # planted: never visited
-            Assignment(campaign=c, household=h[1], visitor=cast.office, kind="party_leader"),  # 户户到 runs all year
-        ]
-    )
+    h = HouseholdFactory.create_batch(6, grid=tree.grid_a1)
+    AssignmentFactory(campaign=c, household=h[0], visitor=cast.cadre)
+    AssignmentFactory(campaign=c, household=h[1], visitor=cast.cadre)  # planted: never visited
+    AssignmentFactory(campaign=c, household=h[1], visitor=cast.office, kind="party_leader")  # 户户到 runs all year
     day = timezone.localdate() - timedelta(days=50)
     at = datetime(day.year, day.month, day.day, 10, 0, tzinfo=tz)
-    visit(c, h[0], cast.cadre, at=at - timedelta(days=3))
-    visit(c, h[3], cast.cadre, at=at, minutes=40)
-    late = visit(c, h[4], cast.cadre, at=at + timedelta(minutes=20), minutes=30)  # planted: overlaps the one above
-    visit(c, h[5], cast.cadre, at=at + timedelta(minutes=60), minutes=30)
-    visit(c, h[4], cast.office, at=at + timedelta(minutes=10))  # another visitor: no overlap
-    many = households(tree.grid_c1, 21)
+    VisitFactory(campaign=c, household=h[0], visitor=cast.cadre, visited_at=at - timedelta(days=3))
+    VisitFactory(campaign=c, household=h[3], visitor=cast.cadre, visited_at=at, duration_minutes=40)
+    late = VisitFactory(
+        campaign=c, household=h[4], visitor=cast.cadre, visited_at=at + timedelta(minutes=20), duration_minutes=30
+    )  # planted: overlaps the one above
+    VisitFactory(
+        campaign=c, household=h[5], visitor=cast.cadre, visited_at=at + timedelta(minutes=60), duration_minutes=30
+    )
+    VisitFactory(
+        campaign=c, household=h[4], visitor=cast.office, visited_at=at + timedelta(minutes=10)
+    )  # another visitor: no overlap
+    many = HouseholdFactory.create_batch(21, grid=tree.grid_c1)
     start = datetime(day.year, day.month, day.day, 7, 0, tzinfo=tz)
     for i, hh in enumerate(many):  # planted: 21 visits in one day, none overlapping
-        visit(c, hh, cast.cadre_c, at=start + timedelta(minutes=30 * i), minutes=25)
-    past, future = timezone.now() - timedelta(days=1), timezone.now() + timedelta(days=3)
-    overdue = grievance(c, tree.grid_a1, cast.cadre, status="planned", due_at=past)  # planted
-    grievance(c, tree.grid_a1, cast.cadre, status="assigned", due_at=future)
-    grievance(c, tree.grid_a1, cast.cadre, status="closed", due_at=past, satisfaction="satisfied")
-    reopened = grievance(
-        c, tree.grid_c1, cast.cadre, status="assigned", events=[("followed_up", "assigned")]
+        VisitFactory(
+            campaign=c,
+            household=hh,
+            visitor=cast.cadre_c,
+            visited_at=start + timedelta(minutes=30 * i),
+            duration_minutes=25,
+        )
+    overdue = GrievanceFactory(campaign=c, unit=tree.grid_a1, status="planned", overdue=True)  # planted
+    GrievanceFactory(campaign=c, unit=tree.grid_a1, status="assigned")  # due in 15 working days
+    GrievanceFactory(campaign=c, unit=tree.grid_a1, status="closed", overdue=True, satisfaction="satisfied")
+    reopened = GrievanceFactory(
+        campaign=c,
+        unit=tree.grid_c1,
+        path=["assign", "resolve", "follow_up", "reopen"],
+        satisfaction="not_satisfied",
     )  # planted
-    grievance(
-        c,
-        tree.grid_c1,
-        cast.cadre,
-        status="followed_up",
+    GrievanceFactory(
+        campaign=c,
+        unit=tree.grid_c1,
+        path=["assign", "propose_plan", "resolve", "follow_up"],
         satisfaction="basically_satisfied",
-        events=[("planned", "resolved")],
     )
 
     response = api(cast.inspector).post("/api/violations/detect/", {"campaign": c.pk}, format="json")
@@ -73,14 +82,7 @@ def test_detectors_find_the_planted_cases_and_nothing_else(api, cast, tree, past
 
 
 def test_inspector_confirms_and_dismisses_candidates(api, cast, tree, campaign):
-    v = Violation.objects.create(
-        campaign=campaign,
-        unit=tree.community_a,
-        kind="not_visited",
-        evidence="未入户",
-        detector_key="k1",
-        source="detector",
-    )
+    v = ViolationFactory(campaign=campaign, unit=tree.community_a, status="candidate", evidence="未入户")
     client = api(cast.inspector)
     assert api(cast.leader).post(f"/api/violations/{v.pk}/confirm/", {}, format="json").status_code == 403
     no_reason = client.post(f"/api/violations/{v.pk}/dismiss/", {}, format="json")
@@ -109,15 +111,28 @@ def test_inspector_records_a_violation_with_evidence(api, cast, tree, campaign):
 
 
 def test_score_floors_at_zero_and_three_confirmed_cases_mean_a_talk(api, cast, tree, campaign):
-    def confirmed(unit, n, status="confirmed"):
+    def confirmed(unit, n):
+        # The rows n spot checks by the inspector record (record_violation), in one statement.
         Violation.objects.bulk_create(
-            [Violation(campaign=campaign, unit=unit, kind="not_visited", evidence="x", status=status) for _ in range(n)]
+            [
+                Violation(
+                    campaign=campaign,
+                    unit=unit,
+                    kind="not_visited",
+                    evidence="x",
+                    status=Violation.State.CONFIRMED,
+                    recorded_by=cast.inspector,
+                    reviewed_by=cast.inspector,
+                    reviewed_at=timezone.now(),
+                )
+                for _ in range(n)
+            ]
         )
 
     confirmed(tree.community_a, 1001)
     confirmed(tree.community_b, 3)
     confirmed(tree.community_c, 2)
-    confirmed(tree.community_c, 5, status="candidate")
+    ViolationFactory.create_batch(5, campaign=campaign, unit=tree.community_c, status="candidate")
     body = api(cast.leader).get("/api/scores/", {"campaign": campaign.pk, "org_unit": tree.district.pk}).json()
     scores = {s["name"]: (s["confirmed"], s["score"], s["talk"]) for s in body["results"]}
     assert scores == {"幸福社区": (1001, 0, True), "和谐社区": (3, 997, True), "长安社区": (2, 998, False)}
@@ -127,14 +142,7 @@ def test_score_floors_at_zero_and_three_confirmed_cases_mean_a_talk(api, cast, t
 
 
 def test_inspector_reviews_candidates_on_the_scoring_page(client, cast, tree, campaign):
-    v = Violation.objects.create(
-        campaign=campaign,
-        unit=tree.community_c,
-        kind="not_visited",
-        evidence="分配农户未走访",
-        detector_key="k2",
-        source="detector",
-    )
+    v = ViolationFactory(campaign=campaign, unit=tree.community_c, status="candidate", evidence="分配农户未走访")
     client.force_login(cast.inspector)
     page = client.get("/reports/violations/", {"campaign": campaign.pk, "org_unit": tree.district.pk})
     assert "分配农户未走访" in page.content.decode() and "确认扣分" in page.content.decode()

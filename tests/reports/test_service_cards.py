@@ -4,20 +4,21 @@ import io
 
 from pypdf import PdfReader
 
-from campaigns.models import Role, Team, TeamMember
-from tests.factories import UserFactory, member
-
-from .factories import households
+from campaigns.models import Role
+from tests.factories import TeamFactory, UserFactory, member
+from tests.visits.factories import HouseholdFactory
 
 
 def test_card_sheet_lists_each_household_with_its_liaison_group(api, cast, tree, campaign):
-    households(tree.grid_a1, 2)
+    HouseholdFactory.create_batch(2, grid=tree.grid_a1)
     grid_member = member(
         UserFactory(full_name="网格员小陈", phone="13800000001", post="专职网格员"), tree.grid_a1, Role.CADRE
     )
-    team = Team.objects.create(campaign=campaign, name="区教育局工作组", paired_unit=tree.community_a)
-    TeamMember.objects.create(
-        team=team, user=UserFactory(full_name="挂包干部老何", phone="13800000002"), is_leader=True
+    TeamFactory(
+        campaign=campaign,
+        name="区教育局工作组",
+        paired_unit=tree.community_a,
+        members=[UserFactory(full_name="挂包干部老何", phone="13800000002")],
     )
     response = api(cast.office).get("/api/cards/sheet/", {"campaign": campaign.pk, "org_unit": tree.grid_a1.pk})
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
@@ -39,7 +40,7 @@ def test_card_sheet_lists_each_household_with_its_liaison_group(api, cast, tree,
 
 
 def test_distribution_is_recorded_once_and_gives_the_rate(api, cast, tree, campaign):
-    hs = households(tree.grid_a1, 4)
+    hs = HouseholdFactory.create_batch(4, grid=tree.grid_a1)
     client = api(cast.cadre)
     first = client.post(
         "/api/cards/distributions/", {"campaign": campaign.pk, "households": [hs[0].pk, hs[1].pk]}, format="json"
@@ -51,7 +52,7 @@ def test_distribution_is_recorded_once_and_gives_the_rate(api, cast, tree, campa
     assert again.json()["created"] == 1
     rate = client.get("/api/cards/rate/", {"campaign": campaign.pk, "org_unit": tree.community_a.pk}).json()
     assert rate == {"households": 4, "distributed": 3, "rate": 75.0}
-    other = households(tree.grid_c1, 1)[0]
+    other = HouseholdFactory(grid=tree.grid_c1)
     assert (
         client.post(
             "/api/cards/distributions/", {"campaign": campaign.pk, "households": [other.pk]}, format="json"
@@ -61,7 +62,7 @@ def test_distribution_is_recorded_once_and_gives_the_rate(api, cast, tree, campa
 
 
 def test_cards_page_records_distribution_in_the_browser(client, cast, tree, campaign):
-    hs = households(tree.grid_a2, 2)
+    hs = HouseholdFactory.create_batch(2, grid=tree.grid_a2)
     client.force_login(cast.cadre)
     page = client.get("/reports/cards/", {"campaign": campaign.pk, "org_unit": tree.grid_a2.pk})
     assert "发放率" in page.content.decode()

@@ -7,8 +7,8 @@ from pypdf import PdfReader
 
 from reports.models import ReportJob
 from reports.tasks import generate_summary
-
-from .factories import grievance, households, visit
+from tests.grievances.factories import GrievanceFactory
+from tests.visits.factories import HouseholdFactory, VisitFactory
 
 
 def _fonts(reader):
@@ -27,10 +27,16 @@ def _fonts(reader):
 
 @pytest.fixture
 def small_ledger(tree, cast, campaign):
-    hs = households(tree.grid_a1, 3)
-    visit(campaign, hs[0], cast.cadre)
-    grievance(campaign, tree.grid_a1, cast.cadre, status="closed", is_typical=True, content="老旧小区加装电梯")
-    grievance(campaign, tree.grid_c1, cast.cadre, status="assigned")
+    hs = HouseholdFactory.create_batch(3, grid=tree.grid_a1)
+    VisitFactory(campaign=campaign, household=hs[0], visitor=cast.cadre)
+    GrievanceFactory(
+        campaign=campaign,
+        unit=tree.grid_a1,
+        status="closed",
+        is_typical=True,
+        content="老旧小区加装电梯",
+    )
+    GrievanceFactory(campaign=campaign, unit=tree.grid_c1, status="assigned")
 
 
 def test_leader_creates_polls_and_downloads_a_chinese_summary_with_embedded_fonts(

@@ -5,11 +5,13 @@ from campaigns.models import Role
 from reports.models import Violation
 from tests.factories import UserFactory, make_campaign, member
 
+from .factories import ViolationFactory
+
 OUTSIDE = "所选对象不存在或不在您的管辖范围内"
 
 
 def _candidate(campaign, unit):
-    return Violation.objects.create(campaign=campaign, unit=unit, kind="not_visited", evidence="分配农户未走访")
+    return ViolationFactory(campaign=campaign, unit=unit, status="candidate", evidence="分配农户未走访")
 
 
 def _street_inspector(tree):

@@ -4,15 +4,15 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from visits.models import Assignment, AssignmentKind, EventReport, Visit
+from visits.models import AssignmentKind, EventReport
 
-from .factories import household
+from .factories import AssignmentFactory, HouseholdFactory, VisitFactory
 
 
 def test_admin_lists_every_visit_assignment_and_event_report(api, cast, tree, campaign):
-    h = household(tree.grid_c1, 1)
-    Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre_c, kind=AssignmentKind.GRID)
-    Visit.objects.create(
+    h = HouseholdFactory(grid=tree.grid_c1)
+    AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre_c, kind=AssignmentKind.GRID)
+    VisitFactory(
         campaign=campaign,
         household=h,
         visitor=cast.cadre_c,

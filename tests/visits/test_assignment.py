@@ -4,11 +4,11 @@ import math
 
 import pytest
 
-from campaigns.models import Role, Team, TeamMember
-from tests.factories import UserFactory, member
+from campaigns.models import Role
+from tests.factories import TeamFactory, UserFactory, member
 from visits.models import Assignment, AssignmentKind
 
-from .factories import household, team
+from .factories import AssignmentFactory, HouseholdFactory
 
 
 @pytest.fixture
@@ -19,20 +19,25 @@ def setup(tree, cast, campaign):
         UserFactory(username="sj1", full_name="社区书记"), tree.community_a, Role.CADRE, is_party_leader=True
     )
     grid_man = member(UserFactory(username="wg1", full_name="网格员"), tree.grid_a1, Role.CADRE)
-    street_team = Team.objects.create(
-        campaign=campaign, name="街道工作组", unit=tree.street_a, paired_unit=tree.community_a
+    street_team = TeamFactory(
+        campaign=campaign, name="街道工作组", unit=tree.street_a, paired_unit=tree.community_a, members=[street_man]
     )
-    TeamMember.objects.create(team=street_team, user=street_man, is_leader=True)
-    dept_team = Team.objects.create(
-        campaign=campaign, name="教育局挂包组", unit=tree.department, paired_unit=tree.community_a, quota=2
+    dept_team = TeamFactory(
+        campaign=campaign,
+        name="教育局挂包组",
+        unit=tree.department,
+        paired_unit=tree.community_a,
+        quota=2,
+        members=[dept_man],
     )
-    TeamMember.objects.create(team=dept_team, user=dept_man, is_leader=True)
     homes = []
     for i in range(10):
         grid = tree.grid_a1 if i < 6 else tree.grid_a2
         cats = ["petitioner"] if i in (7, 8) else []
         homes.append(
-            household(grid, i, categories=cats, hardship=i == 9, address=f"锦绣家园{i // 3 + 1}号楼{i % 3 + 1}01室")
+            HouseholdFactory(
+                grid=grid, categories=cats, is_hardship=i == 9, address=f"锦绣家园{i // 3 + 1}号楼{i % 3 + 1}01室"
+            )
         )
     return {
         "street": street_man,
@@ -120,7 +125,7 @@ def test_a_second_regular_visitor_is_refused_with_a_chinese_message(api, cast, c
 
 def test_bulk_assignment_is_all_or_nothing_unless_reassigning(api, cast, campaign, setup):
     a, b, c = setup["homes"][:3]
-    Assignment.objects.create(campaign=campaign, household=b, visitor=setup["grid"], kind=AssignmentKind.GRID)
+    AssignmentFactory(campaign=campaign, household=b, visitor=setup["grid"], kind=AssignmentKind.GRID)
     body = {"campaign": campaign.pk, "households": [a.pk, b.pk, c.pk], "visitor": cast.cadre.pk, "kind": "committee"}
     check = api(cast.office).post("/api/assignments/check/", body, format="json").json()
     assert [x["household"] for x in check["conflicts"]] == [b.pk] and "不能重复分配" in check["message"]
@@ -145,11 +150,11 @@ def test_only_office_staff_of_the_subtree_adjust_assignments(api, cast, campaign
 
 
 def test_cadre_sees_only_own_assignments_outside_their_scope(api, cast, campaign, setup, tree):
-    group = team(campaign, tree.street_a, tree.community_c, cast.cadre, name="挂包长安社区")
-    far = household(tree.grid_c1, 50)
-    Assignment.objects.create(
-        campaign=campaign, household=far, visitor=cast.cadre, kind=AssignmentKind.DEPARTMENT, team=group
+    group = TeamFactory(
+        campaign=campaign, unit=tree.street_a, paired_unit=tree.community_c, members=[cast.cadre], name="挂包长安社区"
     )
+    far = HouseholdFactory(grid=tree.grid_c1)
+    AssignmentFactory(campaign=campaign, household=far, visitor=cast.cadre, kind=AssignmentKind.DEPARTMENT, team=group)
     ids = {r["household"] for r in api(cast.cadre).get("/api/assignments/?mine=true").json()["results"]}
     assert ids == {far.pk}
     # An assigned household outside the cadre's unit becomes visible to them.

@@ -8,15 +8,15 @@ written.
 import pytest
 
 from campaigns.models import Role
-from tests.factories import UserFactory, make_campaign, member
+from tests.factories import TeamFactory, UserFactory, make_campaign, member
 from visits.models import Assignment, AssignmentKind
 
-from .factories import OUT_OF_SCOPE, household, team
+from .factories import OUT_OF_SCOPE, AssignmentFactory, HouseholdFactory
 
 
 @pytest.fixture
 def home(tree):
-    return household(tree.grid_a1, 1, head_name="欧阳明")
+    return HouseholdFactory(grid=tree.grid_a1, head_name="欧阳明")
 
 
 def assign(api, user, body):
@@ -41,7 +41,7 @@ def test_office_cannot_bulk_assign_or_reassign_to_a_cadre_of_another_street(api,
     assert bulk.status_code == 400 and bulk.json()["errors"] == {"visitor": [OUT_OF_SCOPE]}
     check = api(cast.office).post("/api/assignments/check/", body, format="json")
     assert check.status_code == 400 and check.json()["errors"] == {"visitor": [OUT_OF_SCOPE]}
-    a = Assignment.objects.create(campaign=campaign, household=home, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    a = AssignmentFactory(campaign=campaign, household=home, visitor=cast.cadre, kind=AssignmentKind.GRID)
     moved = api(cast.office).patch(f"/api/assignments/{a.pk}/", {"visitor": cast.cadre_c.pk}, format="json")
     assert moved.status_code == 400 and moved.json()["errors"] == {"visitor": [OUT_OF_SCOPE]}
     assert list(Assignment.objects.values_list("visitor_id", flat=True)) == [cast.cadre.pk]
@@ -80,7 +80,9 @@ def test_a_cadre_whose_unit_does_not_cover_the_household_is_refused_by_name(api,
 
 def test_a_member_of_the_campaigns_team_may_be_given_households_outside_his_unit(api, cast, tree, campaign, home):
     dept_man = member(UserFactory(username="t_dept", full_name="教育局干部"), tree.department, Role.CADRE)
-    group = team(campaign, tree.department, tree.community_a, dept_man, name="教育局挂包组")
+    group = TeamFactory(
+        campaign=campaign, unit=tree.department, paired_unit=tree.community_a, members=[dept_man], name="教育局挂包组"
+    )
     body = {"campaign": campaign.pk, "household": home.pk, "visitor": dept_man.pk, "kind": "department"}
     response = assign(api, cast.office, {**body, "team": group.pk})
     assert response.status_code == 201, response.json()
@@ -92,7 +94,7 @@ def test_a_member_of_the_campaigns_team_may_be_given_households_outside_his_unit
 def test_a_team_of_another_campaign_is_refused(api, cast, tree, campaign, home):
     other = make_campaign(tree.street_a, name="东城街道2026年大走访")
     dept_man = member(UserFactory(username="t_dept", full_name="教育局干部"), tree.department, Role.CADRE)
-    foreign = team(other, tree.department, tree.community_a, dept_man)
+    foreign = TeamFactory(campaign=other, unit=tree.department, paired_unit=tree.community_a, members=[dept_man])
     body = {"campaign": campaign.pk, "household": home.pk, "visitor": cast.cadre.pk, "kind": "department"}
     response = assign(api, cast.office, {**body, "team": foreign.pk})
     assert response.status_code == 400
@@ -104,7 +106,7 @@ def test_a_team_of_another_campaign_is_refused(api, cast, tree, campaign, home):
 
 
 def test_a_team_of_the_campaign_needs_the_visitor_among_its_members(api, cast, tree, campaign, home):
-    group = team(campaign, tree.street_a, tree.community_a, cast.office)
+    group = TeamFactory(campaign=campaign, unit=tree.street_a, paired_unit=tree.community_a, members=[cast.office])
     body = {"campaign": campaign.pk, "household": home.pk, "visitor": cast.cadre.pk, "kind": "street_group"}
     response = assign(api, cast.office, {**body, "team": group.pk})
     assert response.status_code == 400 and "team" in response.json()["errors"]
@@ -112,12 +114,12 @@ def test_a_team_of_the_campaign_needs_the_visitor_among_its_members(api, cast, t
 
 
 def test_office_cannot_assign_a_household_or_campaign_of_another_street(api, cast, tree, campaign):
-    far = household(tree.grid_c1, 3)
+    far = HouseholdFactory(grid=tree.grid_c1)
     body = {"campaign": campaign.pk, "household": far.pk, "visitor": cast.cadre.pk, "kind": "grid"}
     response = assign(api, cast.office, body)
     assert response.status_code == 400 and response.json()["errors"] == {"household": [OUT_OF_SCOPE]}
     west = make_campaign(tree.street_b, name="西城街道2026年大走访")
-    near = household(tree.grid_a1, 4)
+    near = HouseholdFactory(grid=tree.grid_a1)
     response = assign(api, cast.office, {**body, "household": near.pk, "campaign": west.pk})
     assert response.status_code == 400 and response.json()["errors"] == {"campaign": [OUT_OF_SCOPE]}
     bulk = {"campaign": campaign.pk, "households": [near.pk, far.pk], "visitor": cast.cadre.pk}
@@ -129,7 +131,7 @@ def test_office_cannot_assign_a_household_or_campaign_of_another_street(api, cas
 
 
 def test_another_streets_office_cannot_change_or_remove_an_assignment(api, cast, campaign, home):
-    a = Assignment.objects.create(campaign=campaign, household=home, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    a = AssignmentFactory(campaign=campaign, household=home, visitor=cast.cadre, kind=AssignmentKind.GRID)
     url = f"/api/assignments/{a.pk}/"
     assert api(cast.office_b).patch(url, {"visitor": cast.cadre_c.pk}, format="json").status_code == 404
     assert api(cast.office_b).delete(url).status_code == 404
@@ -138,8 +140,8 @@ def test_another_streets_office_cannot_change_or_remove_an_assignment(api, cast,
 
 
 def test_the_check_page_answers_nothing_about_households_out_of_scope(client, cast, tree, campaign):
-    far = household(tree.grid_c1, 5, head_name="司马秘密")
-    Assignment.objects.create(campaign=campaign, household=far, visitor=cast.cadre_c, kind=AssignmentKind.GRID)
+    far = HouseholdFactory(grid=tree.grid_c1, head_name="司马秘密")
+    AssignmentFactory(campaign=campaign, household=far, visitor=cast.cadre_c, kind=AssignmentKind.GRID)
     client.force_login(cast.office)
     body = {"households": [far.pk], "visitor": cast.cadre.pk, "kind": "grid"}
     warning = client.post("/visits/assignments/check/", body).content.decode()
@@ -154,7 +156,7 @@ def test_the_check_page_answers_nothing_about_households_out_of_scope(client, ca
 
 
 def test_the_check_page_still_warns_the_office_of_a_double_assignment(client, cast, campaign, home):
-    Assignment.objects.create(campaign=campaign, household=home, visitor=cast.office, kind=AssignmentKind.GRID)
+    AssignmentFactory(campaign=campaign, household=home, visitor=cast.office, kind=AssignmentKind.GRID)
     client.force_login(cast.office)
     body = {"households": [home.pk], "visitor": cast.cadre.pk, "kind": "grid"}
     assert "不能重复分配" in client.post("/visits/assignments/check/", body).content.decode()

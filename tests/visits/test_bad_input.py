@@ -4,7 +4,7 @@ import pytest
 
 from visits.models import Assignment
 
-from .factories import household
+from .factories import HouseholdFactory
 
 
 @pytest.mark.parametrize("url", ["/api/households/", "/api/coverage/"])
@@ -25,7 +25,7 @@ def test_a_unit_filter_outside_the_scope_is_not_found(cast, tree, campaign, api)
 
 
 def test_bulk_assignment_with_a_household_id_too_big_is_a_chinese_400_and_assigns_nothing(cast, tree, campaign, api):
-    home = household(tree.grid_a1)
+    home = HouseholdFactory(grid=tree.grid_a1)
     body = {"campaign": campaign.pk, "households": [home.pk, 99999999999999999999999], "visitor": cast.cadre.pk}
     r = api(cast.office).post("/api/assignments/bulk/", body, format="json")
     assert r.status_code == 400

@@ -3,17 +3,18 @@ a grievance, and see coverage change."""
 
 from grievances.models import Grievance
 from tests.conftest import login
-from visits.models import Assignment, AssignmentKind, Visit
+from tests.grievances.factories import category
+from visits.models import Visit
 
-from .factories import grievance_categories, household
+from .factories import AssignmentFactory, HouseholdFactory
 
 
 def test_cadre_records_a_visit_with_checklist_and_grievance_on_a_phone(browser_page, cast, campaign, tree):
-    home = household(tree.grid_a1, 1, categories=["hardship"], head_name="孙桂英")
-    other = household(tree.grid_a1, 2, head_name="周建军")
+    home = HouseholdFactory(grid=tree.grid_a1, categories=["hardship"], head_name="孙桂英")
+    other = HouseholdFactory(grid=tree.grid_a1, head_name="周建军")
     for h in (home, other):
-        Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
-    category = grievance_categories()
+        AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre)
+    lights = category()
     item = campaign.checklist.first()
     page, base = browser_page
     login(page, base, "t_cadre")
@@ -29,7 +30,7 @@ def test_cadre_records_a_visit_with_checklist_and_grievance_on_a_phone(browser_p
     page.fill(f"#id_answer_{item.pk}", "两人务工，收入稳定")
     page.fill("#id_notes", "老人身体尚好。")
     page.fill("#id_g1_content", "楼前路灯坏了半个多月")
-    page.select_option("#id_g1_category", str(category.pk))
+    page.select_option("#id_g1_category", str(lights.pk))
     page.click("button:has-text('保存走访记录')")
     page.wait_for_url(f"{base}/visits/households/{home.pk}/")
     assert "走访记录已保存" in page.content()

@@ -6,21 +6,24 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Team
-from visits.models import Assignment, AssignmentKind, EventReport, Visit
+from tests.factories import TeamFactory
+from tests.grievances.factories import category
+from visits.models import AssignmentKind, EventReport, Visit
 
-from .factories import grievance_categories, household
+from .factories import AssignmentFactory, HouseholdFactory
 
 
 @pytest.fixture
 def homes(tree, campaign, cast):
-    a = household(tree.grid_a1, 1, categories=["hardship"])
-    b = household(tree.grid_a2, 2)
-    c = household(tree.grid_b1, 3, categories=["petitioner"])
-    d = household(tree.grid_c1, 4)
-    team = Team.objects.create(campaign=campaign, name="街道工作组", unit=tree.street_a, paired_unit=tree.community_a)
+    a = HouseholdFactory(grid=tree.grid_a1, categories=["hardship"])
+    b = HouseholdFactory(grid=tree.grid_a2)
+    c = HouseholdFactory(grid=tree.grid_b1, categories=["petitioner"])
+    d = HouseholdFactory(grid=tree.grid_c1)
+    team = TeamFactory(
+        campaign=campaign, name="街道工作组", unit=tree.street_a, paired_unit=tree.community_a, members=[cast.cadre]
+    )
     for h in (a, b):
-        Assignment.objects.create(
+        AssignmentFactory(
             campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.STREET_GROUP, team=team
         )
     return a, b, c, d
@@ -41,7 +44,7 @@ def visit(api, user, h, minutes=40):
 def test_event_report_can_open_a_grievance(api, cast, homes):
     from grievances.models import Grievance
 
-    cat = grievance_categories()
+    cat = category()
     body = {"household": homes[0].pk, "kind": "neighbour_dispute", "description": "因院墙排水与邻居争吵"}
     plain = api(cast.cadre).post("/api/event-reports/", body, format="json")
     assert plain.status_code == 201 and plain.json()["grievance"] is None

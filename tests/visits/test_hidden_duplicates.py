@@ -7,7 +7,7 @@ through the API and in the roster preview alike, and nothing is written.
 
 from visits.models import UNREGISTRABLE, Household
 
-from .factories import household, id_number, roster_xlsx
+from .factories import HouseholdFactory, id_number, roster_xlsx
 from .test_roster_import import upload
 
 
@@ -21,7 +21,7 @@ def snapshot():
 
 
 def test_office_is_told_of_a_duplicate_it_can_see(api, cast, tree):
-    household(tree.grid_a2, 5)
+    HouseholdFactory(grid=tree.grid_a2, id_number=id_number(5))
     before = snapshot()
     response = register(api, cast.office, tree.grid_a1, 5)
     assert response.status_code == 409
@@ -33,7 +33,7 @@ def test_office_is_told_of_a_duplicate_it_can_see(api, cast, tree):
 
 
 def test_an_id_number_registered_outside_the_scope_gets_a_neutral_answer(api, cast, tree):
-    household(tree.grid_c1, 6)  # another street's
+    HouseholdFactory(grid=tree.grid_c1, id_number=id_number(6))  # another street's
     before = snapshot()
     response = register(api, cast.office, tree.grid_a1, 6)
     assert response.status_code == 409
@@ -43,8 +43,8 @@ def test_an_id_number_registered_outside_the_scope_gets_a_neutral_answer(api, ca
 
 
 def test_editing_a_household_onto_an_id_number_held_elsewhere_gets_the_same_answer(api, cast, tree):
-    mine = household(tree.grid_a1, 7)
-    household(tree.grid_c1, 8)
+    mine = HouseholdFactory(grid=tree.grid_a1)
+    HouseholdFactory(grid=tree.grid_c1, id_number=id_number(8))
     before = snapshot()
     response = api(cast.office).put(f"/api/households/{mine.pk}/", {"id_number": id_number(8)}, format="json")
     assert response.status_code == 409 and response.json()["detail"] == UNREGISTRABLE
@@ -52,7 +52,7 @@ def test_editing_a_household_onto_an_id_number_held_elsewhere_gets_the_same_answ
 
 
 def test_the_roster_preview_gives_the_same_neutral_answer(api, cast, tree):
-    household(tree.grid_c1, 9)
+    HouseholdFactory(grid=tree.grid_c1, id_number=id_number(9))
     rows = [["赵六", id_number(9), "", "锦绣路9号", tree.grid_a1.code, "", "", "", ""]]
     job = upload(api, cast.office, roster_xlsx(rows)).json()["id"]
     errors = api(cast.office).get(f"/api/households/import/{job}/").json()["errors"]

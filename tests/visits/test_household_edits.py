@@ -4,7 +4,7 @@ scope reads like an unknown code, in the API and in a roster. Nothing is written
 
 from visits.models import Household
 
-from .factories import household, id_number, roster_xlsx
+from .factories import HouseholdFactory, id_number, roster_xlsx
 from .test_roster_import import upload
 
 
@@ -13,7 +13,7 @@ def state():
 
 
 def test_another_streets_office_cannot_edit_a_household(api, cast, tree):
-    h = household(tree.grid_a1, 1)
+    h = HouseholdFactory(grid=tree.grid_a1)
     before = state()
     url = f"/api/households/{h.pk}/"
     assert api(cast.office_b).put(url, {"head_name": "改名"}, format="json").status_code == 404
@@ -24,7 +24,7 @@ def test_another_streets_office_cannot_edit_a_household(api, cast, tree):
 
 
 def test_an_office_cannot_move_a_household_to_another_streets_grid(api, cast, tree):
-    h = household(tree.grid_a1, 2)
+    h = HouseholdFactory(grid=tree.grid_a1)
     before = state()
     response = api(cast.office).put(f"/api/households/{h.pk}/", {"grid": tree.grid_c1.code}, format="json")
     assert response.status_code == 400
@@ -40,7 +40,7 @@ def test_an_unknown_focus_category_is_refused(api, cast, tree):
 
 
 def test_an_office_edits_its_own_household(api, cast, tree):
-    h = household(tree.grid_a1, 3)
+    h = HouseholdFactory(grid=tree.grid_a1)
     response = api(cast.office).patch(f"/api/households/{h.pk}/", {"phone": "13912345678"}, format="json")
     assert response.status_code == 200 and response.json()["phone"] == "13912345678"
 

@@ -2,16 +2,16 @@
 
 import pytest
 
-from visits.models import Assignment, AssignmentKind, Visit
+from visits.models import AssignmentKind
 
-from .factories import household, id_number
+from .factories import AssignmentFactory, HouseholdFactory, VisitFactory, id_number
 
 
 @pytest.fixture
 def homes(tree, campaign):
-    a = household(tree.grid_a1, 1, categories=["hardship"], phone="13812345678")
-    b = household(tree.grid_a2, 2, categories=["old_party_member"])
-    c = household(tree.grid_c1, 3)
+    a = HouseholdFactory(grid=tree.grid_a1, categories=["hardship"], id_number=id_number(1), phone="13812345678")
+    b = HouseholdFactory(grid=tree.grid_a2, categories=["old_party_member"])
+    c = HouseholdFactory(grid=tree.grid_c1)
     return a, b, c
 
 
@@ -41,7 +41,7 @@ def test_roles_that_do_not_need_them_see_masked_values(api, cast, homes, role):
 
 
 def test_cadre_assigned_to_the_household_sees_it_whole(api, cast, homes, campaign):
-    Assignment.objects.create(campaign=campaign, household=homes[0], visitor=cast.cadre, kind=AssignmentKind.GRID)
+    AssignmentFactory(campaign=campaign, household=homes[0], visitor=cast.cadre, kind=AssignmentKind.GRID)
     rows = {r["id"]: r for r in items(api(cast.cadre).get("/api/households/"))}
     assert rows[homes[0].pk]["phone"] == "13812345678"
     assert rows[homes[1].pk]["phone"].count("*") == 4
@@ -49,8 +49,8 @@ def test_cadre_assigned_to_the_household_sees_it_whole(api, cast, homes, campaig
 
 def test_filters_by_org_unit_category_visited_and_assigned_to_me(api, cast, homes, campaign, tree):
     a, b, c = homes
-    Assignment.objects.create(campaign=campaign, household=b, visitor=cast.office, kind=AssignmentKind.GRID)
-    Visit.objects.create(
+    AssignmentFactory(campaign=campaign, household=b, visitor=cast.office, kind=AssignmentKind.GRID)
+    VisitFactory(
         campaign=campaign, household=a, visitor=cast.cadre, visited_at=campaign.created_at, duration_minutes=30
     )
     client = api(cast.admin)

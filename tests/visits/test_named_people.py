@@ -9,16 +9,17 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Role
-from tests.factories import UserFactory, member
-from visits.models import Assignment, AssignmentKind, HardshipPlan, Visit
+from tests.factories import TeamFactory, UserFactory, member
+from tests.grievances.factories import category
+from visits.models import AssignmentKind, HardshipPlan, Visit
 
-from .factories import OUT_OF_SCOPE, grievance_categories, household, team
+from .factories import OUT_OF_SCOPE, AssignmentFactory, HouseholdFactory
 
 
 @pytest.fixture
 def home(tree, campaign, cast):
-    h = household(tree.grid_a1, 1)
-    Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    h = HouseholdFactory(grid=tree.grid_a1)
+    AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     return h
 
 
@@ -26,7 +27,7 @@ def home(tree, campaign, cast):
 def people(tree, campaign):
     colleague = member(UserFactory(username="t_colleague", full_name="同社区干部"), tree.community_a, Role.CADRE)
     dept_man = member(UserFactory(username="t_dept", full_name="教育局干部"), tree.department, Role.CADRE)
-    team(campaign, tree.department, tree.community_a, dept_man)
+    TeamFactory(campaign=campaign, unit=tree.department, paired_unit=tree.community_a, members=[dept_man])
     return colleague, dept_man
 
 
@@ -81,7 +82,7 @@ def test_co_visitors_in_scope_are_recorded(api, cast, home, people):
 
 
 def test_an_unknown_grievance_category_in_a_visit_is_refused(api, cast, home):
-    grievance_categories()
+    category()
     entry = {"content": "路灯不亮", "category": 99999999999999999999}
     response = api(cast.cadre).post("/api/visits/", body(home, grievances=[entry]), format="json")
     assert response.status_code == 400 and "grievances" in response.json()["errors"]

@@ -7,20 +7,21 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from campaigns.models import Campaign, Phase
-from tests.factories import make_campaign
+from campaigns.models import Phase
+from grievances.followups import switch_phase
+from tests.factories import TeamFactory, make_campaign
 from visits.models import Assignment, AssignmentKind
 
-from .factories import household, id_number, team
+from .factories import AssignmentFactory, HouseholdFactory, id_number
 
 PHONE = "13812345678"
 
 
 @pytest.fixture
-def last_year(tree):
+def last_year(tree, cast):
     """A campaign over the district that is over (总结评估)."""
     old = make_campaign(tree.district, start=timezone.localdate() - timedelta(days=400), name="测试区2025年大走访")
-    Campaign.objects.filter(pk=old.pk).update(phase=Phase.SUMMARY)
+    switch_phase(actor=cast.admin, campaign=old, phase=Phase.SUMMARY)
     old.refresh_from_db()
     return old
 
@@ -32,10 +33,10 @@ def shown(api, user, h):
 
 
 def test_a_cadre_keeps_full_access_only_while_his_campaign_runs(api, client, cast, tree, campaign, last_year):
-    h = household(tree.grid_a1, 1, phone=PHONE)
-    a = Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    h = HouseholdFactory(grid=tree.grid_a1, id_number=id_number(1), phone=PHONE)
+    a = AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     assert shown(api, cast.cadre, h) == (id_number(1), PHONE)
-    Campaign.objects.filter(pk=campaign.pk).update(phase=Phase.SUMMARY)
+    switch_phase(actor=cast.admin, campaign=campaign, phase=Phase.SUMMARY)
     assert shown(api, cast.cadre, h) == (id_number(1)[:6] + "********" + id_number(1)[-4:], "138****5678")
     client.force_login(cast.cadre)
     assert PHONE not in client.get(f"/visits/households/{h.pk}/").content.decode()
@@ -49,12 +50,10 @@ def test_an_assignment_of_a_finished_campaign_reveals_nothing_in_the_next_one(ap
     from tests.factories import UserFactory, member
 
     dept_man = member(UserFactory(username="t_dept", full_name="教育局干部"), tree.department, Role.CADRE)
-    group = team(last_year, tree.department, tree.community_a, dept_man)
-    h = household(tree.grid_a2, 2, phone=PHONE)
-    Assignment.objects.create(
-        campaign=last_year, household=h, visitor=dept_man, kind=AssignmentKind.DEPARTMENT, team=group
-    )
-    Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    group = TeamFactory(campaign=last_year, unit=tree.department, paired_unit=tree.community_a, members=[dept_man])
+    h = HouseholdFactory(grid=tree.grid_a2, phone=PHONE)
+    AssignmentFactory(campaign=last_year, household=h, visitor=dept_man, kind=AssignmentKind.DEPARTMENT, team=group)
+    AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     # Still visible to him, as it was, but masked.
     assert shown(api, dept_man, h)[1] == "138****5678"
     assert [r["phone"] for r in api(dept_man).get("/api/households/").json()["results"]] == ["138****5678"]
@@ -63,7 +62,7 @@ def test_an_assignment_of_a_finished_campaign_reveals_nothing_in_the_next_one(ap
 
 
 def test_office_of_the_grid_and_admin_always_see_it_whole(api, cast, tree, campaign):
-    h = household(tree.grid_a1, 3, phone=PHONE)
+    h = HouseholdFactory(grid=tree.grid_a1, phone=PHONE)
     assert shown(api, cast.office, h)[1] == PHONE
     assert shown(api, cast.admin, h)[1] == PHONE
     assert shown(api, cast.leader, h)[1] == "138****5678"

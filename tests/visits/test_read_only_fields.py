@@ -9,12 +9,12 @@ from django.utils import timezone
 from tests.factories import make_campaign
 from visits.models import Assignment, AssignmentKind, EventReport, ImportJob, Visit
 
-from .factories import household
+from .factories import AssignmentFactory, HouseholdFactory
 
 
 def test_an_event_report_is_the_reporters_own_in_the_households_campaign(api, cast, tree, campaign):
-    h = household(tree.grid_a1, 1)
-    Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    h = HouseholdFactory(grid=tree.grid_a1)
+    AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     other = make_campaign(tree.street_b, name="西城街道2026年大走访")
     body = {
         "household": h.pk,
@@ -33,8 +33,8 @@ def test_an_event_report_is_the_reporters_own_in_the_households_campaign(api, ca
 
 
 def test_a_visit_is_the_actors_own(api, cast, tree, campaign):
-    h = household(tree.grid_a1, 2)
-    Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    h = HouseholdFactory(grid=tree.grid_a1)
+    AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     body = {
         "household": h.pk,
         "client_id": str(uuid.uuid4()),
@@ -50,7 +50,7 @@ def test_a_visit_is_the_actors_own(api, cast, tree, campaign):
 
 
 def test_an_assignment_records_only_what_its_body_may_say(api, cast, tree, campaign):
-    h = household(tree.grid_a1, 3)
+    h = HouseholdFactory(grid=tree.grid_a1)
     body = {
         "campaign": campaign.pk,
         "household": h.pk,

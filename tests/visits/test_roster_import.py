@@ -5,7 +5,7 @@ from campaigns.models import FocusCategory
 from campaigns.services import ensure_focus_categories
 from visits.models import Household, ImportJob
 
-from .factories import id_number, roster_xlsx
+from .factories import HouseholdFactory, id_number, roster_xlsx
 
 
 def good_rows(tree, n=3):
@@ -198,14 +198,14 @@ def test_browser_preview_lists_errors_and_offers_no_confirm(client, cast, tree):
 
 
 def test_confirm_after_the_data_changed_fails_cleanly_and_writes_nothing(api, cast, tree):
-    from .factories import household
-
     rows = [
         ["张一", id_number(1), "13800000001", "锦绣路1号", tree.grid_a1.code, 3, "家庭", "", "否"],
         ["张二", id_number(2), "13800000002", "锦绣路2号", tree.grid_a1.code, 3, "家庭", "", "否"],
     ]
     job_id = upload(api, cast.office, roster_xlsx(rows)).json()["id"]
-    household(tree.grid_a1, 2)  # registered meanwhile, with the same ID number as row 3
+    HouseholdFactory(
+        grid=tree.grid_a1, id_number=id_number(2)
+    )  # registered meanwhile, with the same ID number as row 3
     api(cast.office).post(f"/api/households/import/{job_id}/confirm/")
     body = api(cast.office).get(f"/api/households/import/{job_id}/").json()
     assert body["status"] == "failed" and "重新上传" in body["message"]

@@ -11,15 +11,16 @@ from django.db import IntegrityError
 from django.utils import timezone
 from PIL import Image
 
-from visits.models import Assignment, AssignmentKind, Visit, VisitPhoto
+from tests.grievances.factories import category
+from visits.models import AssignmentKind, Visit, VisitPhoto
 
-from .factories import grievance_categories, household
+from .factories import AssignmentFactory, HouseholdFactory
 
 
 @pytest.fixture
 def home(tree, campaign, cast):
-    h = household(tree.grid_a1, 1, categories=["hardship"])
-    Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    h = HouseholdFactory(grid=tree.grid_a1, categories=["hardship"])
+    AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     return h
 
 
@@ -124,7 +125,7 @@ def test_visit_in_the_lookback_phase_is_a_followup(api, cast, campaign, home):
 
 
 def test_out_of_scope_household_reads_as_missing_and_nothing_is_written(api, cast, campaign, tree):
-    far = household(tree.grid_c1, 9)
+    far = HouseholdFactory(grid=tree.grid_c1)
     for user in (cast.cadre, cast.outsider):
         response = api(user).post("/api/visits/", body(far, campaign), format="json")
         assert response.status_code == 400
@@ -137,7 +138,7 @@ def test_out_of_scope_household_reads_as_missing_and_nothing_is_written(api, cas
 def test_inline_grievance_is_registered_in_the_ledger(api, cast, campaign, home):
     from grievances.models import Grievance
 
-    cat = grievance_categories()
+    cat = category()
     data = body(home, campaign, grievances=[{"content": "3号楼前的路灯坏了半个多月", "category": cat.pk}])
     visit = api(cast.cadre).post("/api/visits/", data, format="json").json()
     g = Grievance.objects.get()
@@ -192,7 +193,7 @@ def test_an_oversized_photo_is_refused(api, cast, campaign, home, monkeypatch):
 def test_phone_form_records_a_visit_with_photo_and_grievance_once(client, cast, campaign, home):
     from grievances.models import Grievance
 
-    cat = grievance_categories()
+    cat = category()
     client.force_login(cast.cadre)
     page = client.get(f"/visits/households/{home.pk}/visit/").content.decode()
     assert "入户必问" in page and "data-idempotent" in page
@@ -255,7 +256,7 @@ def test_unique_client_id_is_enforced_by_the_database(cast, campaign, home):
 
 
 def test_phone_form_is_404_for_a_household_out_of_scope(client, cast, campaign, tree):
-    far = household(tree.grid_c1, 9)
+    far = HouseholdFactory(grid=tree.grid_c1)
     client.force_login(cast.cadre)
     assert client.get(f"/visits/households/{far.pk}/visit/").status_code == 404
     assert client.post(f"/visits/households/{far.pk}/visit/", {"client_id": str(uuid.uuid4())}).status_code == 404
@@ -284,17 +285,15 @@ def test_paired_department_cadre_raises_a_grievance_at_an_assigned_household(api
     the ledger."""
     from campaigns.models import Role
     from grievances.models import Grievance
-    from tests.factories import UserFactory, member
-
-    from .factories import team
+    from tests.factories import TeamFactory, UserFactory, member
 
     visitor = member(UserFactory(username="t_dept_cadre", full_name="教育局干部"), tree.department, Role.CADRE)
-    group = team(campaign, tree.department, tree.community_a, visitor, name="教育局挂包组")
-    h = household(tree.grid_a2, 7)
-    Assignment.objects.create(
-        campaign=campaign, household=h, visitor=visitor, kind=AssignmentKind.DEPARTMENT, team=group
+    group = TeamFactory(
+        campaign=campaign, unit=tree.department, paired_unit=tree.community_a, members=[visitor], name="教育局挂包组"
     )
-    cat = grievance_categories()
+    h = HouseholdFactory(grid=tree.grid_a2)
+    AssignmentFactory(campaign=campaign, household=h, visitor=visitor, kind=AssignmentKind.DEPARTMENT, team=group)
+    cat = category()
     data = body(h, campaign, grievances=[{"content": "孩子上学路远，希望增设校车站点", "category": cat.pk}])
     response = api(visitor).post("/api/visits/", data, format="json")
     assert response.status_code == 201, response.json()

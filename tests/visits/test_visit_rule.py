@@ -9,16 +9,16 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Role
-from tests.factories import UserFactory, member
+from tests.factories import TeamFactory, UserFactory, member
 from visits.models import Assignment, AssignmentKind, EventReport, Visit, VisitPhoto
 
-from .factories import household, team
+from .factories import AssignmentFactory, HouseholdFactory, VisitFactory
 
 
 @pytest.fixture
 def home(tree, campaign, cast):
-    h = household(tree.grid_a1, 1, phone="13812345678")
-    Assignment.objects.create(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
+    h = HouseholdFactory(grid=tree.grid_a1, phone="13812345678")
+    AssignmentFactory(campaign=campaign, household=h, visitor=cast.cadre, kind=AssignmentKind.GRID)
     return h
 
 
@@ -52,7 +52,7 @@ def test_inspectors_and_leaders_cannot_log_visits_or_file_reports(api, client, c
 
 
 def test_a_cadre_not_assigned_to_the_household_cannot_log_a_visit(api, cast, tree, campaign):
-    other = household(tree.grid_a2, 2)
+    other = HouseholdFactory(grid=tree.grid_a2)
     response = api(cast.cadre).post("/api/visits/", visit_body(other), format="json")
     assert response.status_code == 403
     assert not Visit.objects.exists()
@@ -87,11 +87,9 @@ def test_a_household_assigned_to_anyone_the_rule_does_not_allow_grants_them_noth
 
 def test_a_paired_departments_cadre_in_the_campaigns_team_visits_his_household(api, cast, tree, campaign, home):
     dept_man = member(UserFactory(username="t_dept", full_name="教育局干部"), tree.department, Role.CADRE)
-    group = team(campaign, tree.department, tree.community_a, dept_man)
-    far = household(tree.grid_a2, 5, phone="13800001111")
-    Assignment.objects.create(
-        campaign=campaign, household=far, visitor=dept_man, kind=AssignmentKind.DEPARTMENT, team=group
-    )
+    group = TeamFactory(campaign=campaign, unit=tree.department, paired_unit=tree.community_a, members=[dept_man])
+    far = HouseholdFactory(grid=tree.grid_a2, phone="13800001111")
+    AssignmentFactory(campaign=campaign, household=far, visitor=dept_man, kind=AssignmentKind.DEPARTMENT, team=group)
     assert api(dept_man).get(f"/api/households/{far.pk}/").json()["phone"] == "13800001111"
     assert api(dept_man).post("/api/visits/", visit_body(far), format="json").status_code == 201
     assert api(dept_man).post("/api/event-reports/", {"household": far.pk, **EVENT}, format="json").status_code == 201
@@ -103,7 +101,7 @@ def test_a_paired_departments_cadre_in_the_campaigns_team_visits_his_household(a
 def test_only_the_visitor_or_the_office_adds_photos_to_a_visit(api, cast, tree, campaign, home):
     from .test_visit_logging import png_bytes
 
-    visit = Visit.objects.create(
+    visit = VisitFactory(
         campaign=campaign,
         household=home,
         visitor=cast.cadre,
@@ -127,9 +125,10 @@ def test_only_the_visitor_or_the_office_adds_photos_to_a_visit(api, cast, tree, 
 
 
 def test_an_assignment_of_a_finished_campaign_no_longer_lets_him_log_visits(api, cast, tree, campaign, home):
-    from campaigns.models import Campaign, Phase
+    from campaigns.models import Phase
+    from grievances.followups import switch_phase
 
-    Campaign.objects.filter(pk=campaign.pk).update(phase=Phase.SUMMARY)
+    switch_phase(actor=cast.admin, campaign=campaign, phase=Phase.SUMMARY)
     response = api(cast.cadre).post("/api/visits/", visit_body(home), format="json")
     assert response.status_code == 403
     assert not Visit.objects.exists()
