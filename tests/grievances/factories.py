@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from campaigns.calendar import SHANGHAI, end_of_day
 from grievances import followups, services
+from grievances.deadlines import deadlines_for
 from grievances.models import FollowUp, Grievance, GrievanceCategory, Kind, Status, Tier
 from tests.factories import admin_actor
 from visits.models import Assignment, Household, Visit
@@ -80,9 +81,7 @@ def _overdue_registration(campaign, tier):
     now = timezone.now()
     for days in range(1, 366):
         registered_at = now - timedelta(days=days)
-        _plan_due, due, _provisional = services.compute_deadlines(
-            campaign=campaign, registered_at=registered_at, tier=tier
-        )
+        due = deadlines_for(Grievance(campaign=campaign, tier=tier, registered_at=registered_at)).due_at
         if due < now:
             return registered_at
     raise AssertionError("no registration day in the past year is overdue today")

@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from grievances.models import GrievanceCategory
 
-from .factories import category, entry, run
+from .factories import GrievanceFactory, category, run
 
 
 def _contents(response):
@@ -26,9 +26,19 @@ def _exported(response):
 
 @pytest.fixture
 def ledger(cast, tree, campaign):
-    lights = entry(cast.office, tree.grid_a1, campaign, content="路灯坏了", source="hotline")
-    wages = entry(cast.office, tree.grid_a2, campaign, content="工地拖欠工资", category=category("wage_arrears"))
-    routed = entry(cast.office, tree.grid_b1, campaign, content="学校门口没有红绿灯", tier="major")
+    lights = GrievanceFactory(
+        actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="路灯坏了", source="hotline"
+    )
+    wages = GrievanceFactory(
+        actor=cast.office,
+        unit=tree.grid_a2,
+        campaign=campaign,
+        content="工地拖欠工资",
+        category=category("wage_arrears"),
+    )
+    routed = GrievanceFactory(
+        actor=cast.office, unit=tree.grid_b1, campaign=campaign, content="学校门口没有红绿灯", tier="major"
+    )
     run(cast.office, routed, "assign", handling_unit=tree.department, case_owner=cast.leader.pk)
     return lights, wages, routed
 

@@ -13,7 +13,7 @@ from grievances.choices import (
 )
 from grievances.models import Grievance
 
-from .factories import entry
+from .factories import GrievanceFactory
 
 
 def test_every_status_is_running_answered_or_uncollected_and_only_one_of_them():
@@ -26,7 +26,7 @@ def test_every_status_is_running_answered_or_uncollected_and_only_one_of_them():
 
 def test_queryset_methods_select_their_group(cast, tree, campaign):
     for status in Status.values:
-        g = entry(cast.office, tree.grid_a1, campaign, content=status)
+        g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content=status)
         Grievance.objects.filter(pk=g.pk).update(status=status)  # each status once, not a transition
 
     def statuses(qs):

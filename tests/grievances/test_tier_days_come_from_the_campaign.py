@@ -6,7 +6,7 @@ from openpyxl import Workbook, load_workbook
 
 from grievances.models import Grievance
 
-from .factories import entry
+from .factories import GrievanceFactory
 
 
 def _longer_general_tier(campaign, days=20):
@@ -15,7 +15,7 @@ def _longer_general_tier(campaign, days=20):
 
 def test_detail_page_shows_the_tier_with_the_campaigns_working_days(cast, tree, campaign, client):
     _longer_general_tier(campaign)
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     client.force_login(cast.office)
     page = client.get(f"/grievances/{g.pk}/").content.decode()
     assert "<dd>一般问题（20个工作日）</dd>" in page
@@ -24,8 +24,8 @@ def test_detail_page_shows_the_tier_with_the_campaigns_working_days(cast, tree, 
 
 def test_export_shows_the_tier_with_its_campaigns_working_days(cast, tree, campaign, api):
     _longer_general_tier(campaign)
-    entry(cast.office, tree.grid_a1, campaign, content="路灯坏了")
-    entry(cast.office, tree.grid_a1, campaign, content="当场修好", tier="on_spot")
+    GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="路灯坏了")
+    GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="当场修好", tier="on_spot")
     response = api(cast.office).get("/api/grievances/export/?ordering=id")
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
     assert ws.cell(2, 11).value == "层级"

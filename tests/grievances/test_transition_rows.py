@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from grievances.models import Grievance, GrievanceEvent
 from grievances.workflow import BY_NAME, TRANSITIONS
 
-from .factories import entry, run
+from .factories import GrievanceFactory, run
 
 
 def _evidence():
@@ -238,8 +238,10 @@ def test_every_row_has_an_effect_case():
 def test_a_row_does_what_it_says_through_the_api(name, cast, tree, campaign, api):
     steps, fields, who, shows = EFFECTS[name]
     kind = "suggestion" if name in SUGGESTIONS else "problem"
-    g = entry(cast.office, tree.grid_a1, campaign, kind=kind)
-    other = entry(cast.office, tree.grid_a1, campaign, content="另一条：3号楼前路灯也不亮")
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, kind=kind)
+    other = GrievanceFactory(
+        actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="另一条：3号楼前路灯也不亮"
+    )
     for step, step_fields in steps:
         run(cast.admin, g, step, **{k: _value(v, tree, cast, other) for k, v in step_fields.items()})
     before = Grievance.objects.get(pk=g.pk)
@@ -262,7 +264,7 @@ def test_every_guarded_row_has_a_refusal_case():
 @pytest.mark.parametrize("name", list(REFUSED_BY_STATE))
 def test_a_guarded_row_refuses_the_entrys_state_with_its_message(name, cast, tree, campaign, api):
     steps, fields, who, message = REFUSED_BY_STATE[name]
-    g = entry(cast.office, tree.grid_a1, campaign)
+    g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     for step, step_fields in steps:
         run(cast.admin, g, step, **{k: _value(v, tree) for k, v in step_fields.items()})
     before = Grievance.objects.get(pk=g.pk)

@@ -5,13 +5,13 @@ import pytest
 
 from visits.models import Assignment, AssignmentKind, Visit
 
-from .factories import household
+from .factories import HouseholdFactory
 
 
 @pytest.fixture
 def homes(tree, campaign, cast):
-    a = household(tree.grid_a1, 1, categories=["hardship"])
-    b = household(tree.grid_a2, 2, categories=["old_party_member"])
+    a = HouseholdFactory(grid=tree.grid_a1, categories=["hardship"], address="锦绣路2号锦绣家园2号楼1单元102室")
+    b = HouseholdFactory(grid=tree.grid_a2, categories=["old_party_member"], address="锦绣路3号锦绣家园3号楼1单元103室")
     Assignment.objects.create(campaign=campaign, household=b, visitor=cast.office, kind=AssignmentKind.GRID)
     Visit.objects.create(
         campaign=campaign, household=a, visitor=cast.cadre, visited_at=campaign.created_at, duration_minutes=30

@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from campaigns.models import Phase
-from grievances.followups import switch_phase
+from campaigns.services import switch_phase
 from tests.factories import TeamFactory, make_campaign
 from visits.models import Assignment, AssignmentKind
 

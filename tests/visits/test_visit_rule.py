@@ -126,7 +126,7 @@ def test_only_the_visitor_or_the_office_adds_photos_to_a_visit(api, cast, tree, 
 
 def test_an_assignment_of_a_finished_campaign_no_longer_lets_him_log_visits(api, cast, tree, campaign, home):
     from campaigns.models import Phase
-    from grievances.followups import switch_phase
+    from campaigns.services import switch_phase
 
     switch_phase(actor=cast.admin, campaign=campaign, phase=Phase.SUMMARY)
     response = api(cast.cadre).post("/api/visits/", visit_body(home), format="json")
