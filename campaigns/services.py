@@ -1,7 +1,10 @@
 """Writes of the foundation: campaigns, their defaults and their phases."""
 
+from __future__ import annotations
+
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -11,17 +14,23 @@ from .errors import InvalidInput, NotAllowed
 from .models import Campaign, CampaignPhase, ChecklistItem, DeadlineTier, FocusCategory, Phase
 from .signals import phase_changed, phases_synced
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import date
+
+    from .models import OrgUnit, User
+
 logger = logging.getLogger(__name__)
 
 
-def ensure_focus_categories():
+def ensure_focus_categories() -> None:
     """The focus categories of the seeds exist (idempotent)."""
     for item in presets.focus_categories():
         FocusCategory.objects.get_or_create(code=item.code, defaults={"name": item.name})
 
 
 @transaction.atomic
-def fill_campaign_defaults(*, campaign):
+def fill_campaign_defaults(*, campaign: Campaign) -> None:
     """Give a campaign the nine checklist questions and the deadline tiers when it has none."""
     if not campaign.checklist.exists():
         ChecklistItem.objects.bulk_create(
@@ -40,7 +49,16 @@ def fill_campaign_defaults(*, campaign):
 
 
 @transaction.atomic
-def create_campaign(*, actor, name, territory, year, start, focus_codes=None, phase_days=None):
+def create_campaign(
+    *,
+    actor: User | None,
+    name: str,
+    territory: OrgUnit,
+    year: int,
+    start: date,
+    focus_codes: Iterable[str] | None = None,
+    phase_days: dict[str, int] | None = None,
+) -> Campaign:
     """A campaign with five consecutive phases starting on `start` and the default checklist and tiers."""
     campaign = Campaign.objects.create(name=name, territory=territory, year=year)
     lengths = phase_days or presets.phase_days()
@@ -56,7 +74,7 @@ def create_campaign(*, actor, name, territory, year, start, focus_codes=None, ph
     return campaign
 
 
-def sync_phase(*, campaign, today):
+def sync_phase(*, campaign: Campaign, today: date) -> bool:
     """Set the phase from the dates unless an admin locked it. Returns True when it changed."""
     if campaign.phase_locked:
         return False
@@ -71,10 +89,10 @@ def sync_phase(*, campaign, today):
 class _Work:
     """What the receivers of phase_changed report having done, added up over one or more switches."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.counts, self.failures, self.errors = {}, 0, []
 
-    def add(self, responses):
+    def add(self, responses: list[tuple[Any, Any]]) -> None:
         for receiver, result in responses:
             if isinstance(result, Exception):
                 # One failing receiver must not keep the others (or the next campaign) from their work.
@@ -86,14 +104,14 @@ class _Work:
                     self.counts[key] = self.counts.get(key, 0) + n
 
 
-def _announce(campaign, old, new, work):
+def _announce(campaign: Campaign, old: str, new: str, work: _Work) -> None:
     """Once committed, tell the feature apps the campaign's phase changed; `work` collects what they did."""
     transaction.on_commit(
         lambda: work.add(phase_changed.send_robust(sender=Campaign, campaign=campaign, old=old, new=new))
     )
 
 
-def sync_phases(*, today=None):
+def sync_phases(*, today: date | None = None) -> dict[str, Any]:
     """Switch every unlocked campaign to the phase of its dates and announce each switch.
 
     Returns the counts: campaigns switched, and the work their receivers reported (once committed)."""
@@ -109,7 +127,7 @@ def sync_phases(*, today=None):
                 switched.append(f"{campaign.pk}:{old}->{campaign.phase}")
                 _announce(campaign, old, campaign.phase, work)
 
-    def report():
+    def report() -> dict[str, Any]:
         return {"switched": len(switched), "campaigns": switched, **work.counts}
 
     transaction.on_commit(
@@ -126,7 +144,7 @@ def sync_phases(*, today=None):
     return report()
 
 
-def switch_phase(*, actor, campaign, phase):
+def switch_phase(*, actor: User, campaign: Campaign, phase: str) -> dict[str, int]:
     """An admin over the campaign's territory switches its phase by hand; the dates no longer move
     it (phase_locked). An admin of one street does not switch the district's campaign.
 

@@ -1,7 +1,10 @@
 """Reads of the ledger beyond a filter: the annotated ledger, its search, the timeline, duplicates,
 the supervision list."""
 
+from __future__ import annotations
+
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import connection
 from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
@@ -16,6 +19,10 @@ from campaigns.models import OrgUnit, User
 from .choices import AWAITING_PLAN_STATUSES, RUNNING_STATUSES
 from .models import DeadlineKind, Grievance, GrievanceEvent, NoticeKind, NoticeLog
 from .sweep import watched
+
+if TYPE_CHECKING:
+    from campaigns.models import Campaign
+    from visits.models import Household
 
 ORDERINGS = {
     "registered_at": ("registered_at", "id"),
@@ -57,13 +64,13 @@ def annotate_deadlines(qs: QuerySet[Grievance], now: datetime | None = None) -> 
     )
 
 
-def ledger_clock(now=None):
+def ledger_clock(now: datetime | None = None) -> datetime:
     """ "Now" for the ledger, to the minute: deadlines fall at 23:59:59, and a minute's precision keeps
     the SQL text (and its cached count) stable."""
     return (now or timezone.now()).replace(second=0, microsecond=0)
 
 
-def ledger(user, *, qs=None, now=None):
+def ledger(user: User, *, qs: QuerySet[Grievance] | None = None, now: datetime | None = None) -> QuerySet[Grievance]:
     """The ledger the user may see, deadlines annotated, newest first (the filters are
     `grievances.filters.LedgerFilter`).
 
@@ -75,21 +82,21 @@ def ledger(user, *, qs=None, now=None):
     return qs.order_by(*ORDERINGS["-registered_at"])
 
 
-def search(qs, text):
+def search(qs: QuerySet[Grievance], text: str) -> QuerySet[Grievance]:
     """Entries whose content contains `text` (Chinese full-text), or whose external reference is `text`."""
     # PostgreSQL serves this from the trigram GIN index on UPPER(content) (migration 0005).
     # (content OR external_ref) lets PostgreSQL BitmapOr the trigram index with the btree one.
     return qs.filter(Q(content__icontains=text) | Q(external_ref=text))
 
 
-def own_unit(user):
+def own_unit(user: User) -> OrgUnit | None:
     """The caller's lowest unit where they may register: where an entry without a household belongs."""
     s = scope(user)
     units = OrgUnit.objects.territorial().actionable_by(user, "register").filter(pk__in=s.unit_ids())
     return units.order_by("-depth", "path").first()
 
 
-def leaders_for(user):
+def leaders_for(user: User) -> QuerySet[User]:
     """Leaders the user may filter the ledger by: those over or under the user's own units."""
     s = scope(user)
     leaders = User.objects.filter(is_active=True)
@@ -106,13 +113,22 @@ def leaders_for(user):
     )
 
 
-def timeline(grievance):
+def timeline(grievance: Grievance) -> QuerySet[GrievanceEvent]:
     """The entry's history with the history of every entry merged into it, oldest first."""
     ids = [grievance.pk, *Grievance.objects.filter(merged_into=grievance).values_list("pk", flat=True)]
     return GrievanceEvent.objects.filter(grievance_id__in=ids).select_related("actor").order_by("created_at", "id")
 
 
-def similar_entries(*, campaign, unit, content, household=None, exclude=None, user=None, limit=5):
+def similar_entries(
+    *,
+    campaign: Campaign,
+    unit: OrgUnit,
+    content: str,
+    household: Household | None = None,
+    exclude: int | None = None,
+    user: User | None = None,
+    limit: int = 5,
+) -> list[Grievance]:
     """Likely duplicates of a new entry: same household, or similar text in the same campaign and area.
 
     The area is the entry's community (its grid's parent). PostgreSQL ranks by pg_trgm similarity;
@@ -152,7 +168,7 @@ def similar_entries(*, campaign, unit, content, household=None, exclude=None, us
 _TRGM = {}
 
 
-def _has_trgm():
+def _has_trgm() -> bool:
     key = connection.alias
     if key not in _TRGM:
         with connection.cursor() as cur:
@@ -161,12 +177,12 @@ def _has_trgm():
     return _TRGM[key]
 
 
-def _bigrams(text):
+def _bigrams(text: str | None) -> set[str]:
     text = "".join(ch for ch in (text or "") if ch.isalnum())
     return {text[i : i + 2] for i in range(len(text) - 1)}
 
 
-def _jaccard(a, b):
+def _jaccard(a: set[str], b: set[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
@@ -180,13 +196,13 @@ COUNT_CACHE_SECONDS = 120
 _GEN_KEY = "grievances:ledger-generation"
 
 
-def ledger_generation():
+def ledger_generation() -> int:
     from django.core.cache import cache
 
     return cache.get_or_set(_GEN_KEY, 1, None)
 
 
-def bump_generation():
+def bump_generation() -> None:
     from django.core.cache import cache
 
     try:
@@ -195,7 +211,7 @@ def bump_generation():
         cache.set(_GEN_KEY, 2, None)
 
 
-def cached_count(qs):
+def cached_count(qs: QuerySet) -> int:
     """`qs.count()`, cached per SQL text until the next write to the ledger."""
     import hashlib
 
@@ -221,13 +237,13 @@ class CountCachingPaginator:
     """Mixin for django Paginator: the total comes from `cached_count`."""
 
     @property
-    def count(self):
+    def count(self) -> int:
         if not hasattr(self, "_cached_total"):
             self._cached_total = cached_count(self.object_list)
         return self._cached_total
 
 
-def supervision_list(user):
+def supervision_list(user: User) -> QuerySet[NoticeLog]:
     """Entries overdue long enough to be on the upper level's supervision list, still unanswered."""
     listed = (
         NoticeLog.objects.filter(kind=NoticeKind.LISTED)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from auditlog.context import set_actor
 from django.db import transaction
@@ -44,7 +44,7 @@ if TYPE_CHECKING:  # the ledger points at visits by name only at run time
     from visits.models import Household, Visit
 
 
-def _clean_content(content):
+def _clean_content(content: str | None) -> str:
     if not content or not content.strip():
         raise InvalidInput("请填写反映内容", fields={"content": ["请填写反映内容"]})
     if len(content.strip()) > CONTENT_MAX:
@@ -53,7 +53,7 @@ def _clean_content(content):
     return content.strip()
 
 
-def _check_choices(**values):
+def _check_choices(**values: str) -> None:
     """Choice fields given by a caller that bypassed a form (visits, imports, tasks)."""
     choices = {"kind": (Kind, "类型"), "source": (Source, "来源"), "tier": (Tier, "问题层级")}
     errors = {}
@@ -65,7 +65,7 @@ def _check_choices(**values):
         raise InvalidInput(next(iter(errors.values()))[0], fields=errors)
 
 
-def _may_register(actor, unit, household):
+def _may_register(actor: User, unit: OrgUnit, household: Household | None) -> bool:
     """A unit the actor may register in, or a household assigned to them to visit (a paired
     department's cadre visits households outside their own unit)."""
     from visits.models import Household
@@ -78,7 +78,7 @@ def _may_register(actor, unit, household):
     )
 
 
-def _check_campaign(actor, campaign, unit):
+def _check_campaign(actor: User | None, campaign: Campaign, unit: OrgUnit) -> None:
     """The campaign must be one the actor sees, and its territory must contain the entry's unit."""
     if actor is not None and not Campaign.objects.visible_to(actor).filter(pk=campaign.pk).exists():
         message = "所选活动不存在或不在您的管辖范围内"
@@ -176,7 +176,7 @@ def _registration_time(actor: User | None, unit: OrgUnit, registered_at: datetim
     return registered_at or now
 
 
-def _require(t, fields):
+def _require(t: workflow.Transition, fields: dict[str, Any]) -> None:
     # A field the transition does not take is refused, not ignored: a handling unit or a case owner
     # sent along with a review must not look accepted.
     extra = sorted(set(fields) - set(t.required) - set(t.optional))
@@ -282,7 +282,7 @@ _RULE_MESSAGES = {
 }
 
 
-def _version(value) -> int:
+def _version(value: object) -> int:
     """The optimistic-lock input: the version the caller last read."""
     pk = row_id(value) if not isinstance(value, bool) else None
     if pk is None and str(value).strip() != "0":
@@ -430,7 +430,7 @@ def recompute_deadlines(*, years: Iterable[int]) -> int:
     return updated
 
 
-def seed_categories(*, routing=None):
+def seed_categories(*, routing: dict[str, OrgUnit] | None = None) -> None:
     """Create the default taxonomy (grievances/data/categories.toml) where missing; optionally set
     归口 departments.
 

@@ -1,15 +1,24 @@
 """Reads of the notifications beyond a filter."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from django.db.models import Count, Q
 
 from .models import Delivery, DeliveryStatus, Notification
 
+if TYPE_CHECKING:
+    from django.db.models import QuerySet
 
-def unread_count(user):
+    from campaigns.models import User
+
+
+def unread_count(user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
 
-def delivery_totals(user):
+def delivery_totals(user: User) -> QuerySet[Delivery, dict[str, Any]]:
     """Per channel: sent, pending or retrying, and failed deliveries to the people `user` manages."""
     return (
         Delivery.objects.visible_to(user)
@@ -23,7 +32,7 @@ def delivery_totals(user):
     )
 
 
-def recent_failures(user, limit=20):
+def recent_failures(user: User, limit: int = 20) -> QuerySet[Delivery]:
     """The latest deliveries to the people `user` manages that failed or are being retried."""
     return (
         Delivery.objects.visible_to(user)

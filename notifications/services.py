@@ -1,6 +1,9 @@
 """Writes of the notifications: put messages in inboxes, queue and send their deliveries, mark read."""
 
+from __future__ import annotations
+
 import logging
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import CharField, IntegerField, Q, Value
@@ -11,10 +14,18 @@ from campaigns.lib.sql import insert_select
 from .channels import channel
 from .models import Channel, ChannelSettings, Delivery, DeliveryStatus, Notification
 
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from celery import Task
+
+    from campaigns.models import User
+    from grievances.models import Grievance
+
 logger = logging.getLogger(__name__)
 
 
-def delivery_filters(config=None):
+def delivery_filters(config: ChannelSettings | None = None) -> dict[str, Q]:
     """Which recipients get which external channel, as Q objects on Notification (set-based use)."""
     config = config or ChannelSettings.load()
     wanted = {}
@@ -27,7 +38,15 @@ def delivery_filters(config=None):
 
 
 @transaction.atomic
-def notify(*, recipients, kind, title, body="", grievance=None, url=""):
+def notify(
+    *,
+    recipients: Iterable[User | None],
+    kind: str,
+    title: str,
+    body: str = "",
+    grievance: Grievance | None = None,
+    url: str = "",
+) -> list[Notification]:
     """Put a message in each recipient's inbox and queue its e-mail/SMS deliveries (after commit)."""
     now = timezone.now()
     seen, rows = set(), []
@@ -47,7 +66,7 @@ def notify(*, recipients, kind, title, body="", grievance=None, url=""):
     return created
 
 
-def queue_deliveries(notification_ids, config=None):
+def queue_deliveries(notification_ids: list[int], config: ChannelSettings | None = None) -> None:
     """After commit, ask each enabled external channel's task to deliver these messages."""
     from .tasks import deliver_channel
 
@@ -55,7 +74,7 @@ def queue_deliveries(notification_ids, config=None):
         transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, notification_ids=notification_ids))
 
 
-def queue_sweep_deliveries(sweep_id, config=None):
+def queue_sweep_deliveries(sweep_id: int, config: ChannelSettings | None = None) -> None:
     """After commit, ask each enabled external channel's task to deliver what one sweep wrote."""
     from .tasks import deliver_channel
 
@@ -63,7 +82,13 @@ def queue_sweep_deliveries(sweep_id, config=None):
         transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, sweep_id=sweep_id))
 
 
-def materialise_deliveries(channel_name, *, notification_ids=None, sweep_id=None, config=None):
+def materialise_deliveries(
+    channel_name: str,
+    *,
+    notification_ids: Iterable[int] | None = None,
+    sweep_id: int | None = None,
+    config: ChannelSettings | None = None,
+) -> int:
     """The pending Delivery rows of one channel for these messages (or this sweep's): one
     INSERT ... SELECT, run by the channel's own task so the sweep never waits for it."""
     condition = delivery_filters(config).get(channel_name)
@@ -83,7 +108,7 @@ def materialise_deliveries(channel_name, *, notification_ids=None, sweep_id=None
     return insert_select(Delivery, ["notification_id", "channel", "status", "attempts", "last_error"], rows)
 
 
-def dispatch(task, *args, **kwargs):
+def dispatch(task: Task, *args: Any, **kwargs: Any) -> None:
     """Queue a delivery task; a broker hiccup is logged, never raised into the caller (the sweep
     or a user's request). The deliveries stay pending and are visible on the operations page."""
     try:
@@ -92,7 +117,13 @@ def dispatch(task, *args, **kwargs):
         logger.exception("could not queue %s%s", task.name, args)
 
 
-def send_pending(channel_name, *, notification_ids=None, sweep_id=None, final=False):
+def send_pending(
+    channel_name: str,
+    *,
+    notification_ids: Iterable[int] | None = None,
+    sweep_id: int | None = None,
+    final: bool = False,
+) -> int:
     """Send the channel's pending deliveries (of these notifications or of this sweep); one failure
     does not stop the others. Returns the number still failing (the task retries them)."""
     qs = Delivery.objects.filter(channel=channel_name).exclude(status__in=[DeliveryStatus.SENT, DeliveryStatus.FAILED])
@@ -119,7 +150,7 @@ def send_pending(channel_name, *, notification_ids=None, sweep_id=None, final=Fa
     return failing
 
 
-def mark_read(*, actor, ids=None):
+def mark_read(*, actor: User, ids: Iterable[int] | None = None) -> int:
     """Mark the actor's messages read (all unread ones when `ids` is None). Returns how many."""
     qs = Notification.objects.visible_to(actor).filter(read_at__isnull=True)
     if ids is not None:

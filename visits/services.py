@@ -392,7 +392,7 @@ def report_event(
 
 
 # --- coverage ---------------------------------------------------------------------------------
-def coverage_notice(*, campaign, limit=20):
+def coverage_notice(*, campaign: Campaign, limit: int = 20) -> int:
     """At the end of the visiting phase: tell office staff which assigned households nobody visited."""
     visited = Visit.objects.filter(campaign=campaign).values("household_id")
     rows = list(
