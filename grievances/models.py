@@ -552,7 +552,7 @@ class FollowUpKind(models.TextChoices):
     FOCUS = "focus", "重点户再走访"
 
 
-RECORDERS = (Role.OFFICE, Role.ADMIN)
+RECORDERS = OFFICE_ROLES
 
 
 class FollowUpQuerySet(ScopedQuerySet):

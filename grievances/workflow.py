@@ -25,7 +25,7 @@ from campaigns.models import OrgUnit, Role, User
 
 from . import transitions as do
 from .choices import RUNNING_STATUSES as RUNNING
-from .models import FollowUp, FollowUpStatus, Grievance, Kind, Satisfaction, Status
+from .models import OFFICE_ROLES, FollowUp, FollowUpStatus, Grievance, Kind, Satisfaction, Status
 
 S = Status
 IN_HAND = (S.ASSIGNED, S.PLANNED)
@@ -33,7 +33,7 @@ BOTH = (Kind.PROBLEM, Kind.SUGGESTION)
 PROBLEM = (Kind.PROBLEM,)
 SUGGESTION = (Kind.SUGGESTION,)
 
-OFFICE = (Role.OFFICE, Role.ADMIN)
+OFFICE = OFFICE_ROLES
 HANDLING = (Role.HANDLER, Role.OFFICE, Role.ADMIN)
 FIELD = (Role.CADRE, Role.OFFICE, Role.HANDLER, Role.ADMIN)
 ABOVE = (Role.OFFICE, Role.LEADER, Role.ADMIN)

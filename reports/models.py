@@ -5,12 +5,12 @@ from django.db import models
 
 from campaigns.access import Rule, ScopedQuerySet, scope
 from campaigns.choices import Role
-from campaigns.models import Campaign, OrgUnit
+from campaigns.models import READERS, Campaign, OrgUnit
 
 from .choices import ViolationKind
 
 # Who reads the figures, summaries and scores of a subtree.
-READER_ROLES = (Role.LEADER, Role.OFFICE, Role.INSPECTOR, Role.ADMIN)
+READER_ROLES = READERS
 # Who records and reviews violations.
 INSPECTOR_ROLES = (Role.INSPECTOR, Role.ADMIN)
 # Who records service-card distribution.
