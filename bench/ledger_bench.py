@@ -172,14 +172,18 @@ def measure(office):
 def export_child():
     """Run in a fresh process: stream the whole ledger export and report time and peak memory."""
     setup_django(migrate=False)
+    from django.test import RequestFactory
+
     from campaigns.models import User
     from grievances import selectors
     from grievances.api import export_response
 
     user = User.objects.get(username=f"{PREFIX.lower()}-office")
+    request = RequestFactory().get("/grievances/export/")
+    request.user = user
     before = peak_rss_mib()
     t = time.perf_counter()
-    response = export_response(selectors.ledger(user))
+    response = export_response(request, selectors.ledger(user))
     size = 0
     for chunk in response.streaming_content:
         size += len(chunk)

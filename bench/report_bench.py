@@ -237,7 +237,9 @@ def measure(campaign_id, unit_id):
     campaign, unit = Campaign.objects.get(pk=campaign_id), OrgUnit.objects.get(pk=unit_id)
     f = selectors.Filters(campaign=campaign, unit=unit)
     out = {}
-    pdf.render_pdf(pdf.render_to_string("reports/cards_pdf.html", {"cards": [], "font_url": pdf.font_url()}))  # warm-up
+    pdf.render_pdf(
+        pdf.render_to_string("reports/cards_pdf.html", {"cards": [], "font_url": pdf.font_url()}), trace=None
+    )  # warm-up
     for run in ("cold", "warm"):
         with CaptureQueriesContext(connection) as q:
             t = time.perf_counter()
@@ -258,10 +260,10 @@ def measure(campaign_id, unit_id):
     captured = {}
     real_render = pdf.render_pdf
 
-    def spy(html):
+    def spy(html, *, trace):
         t = time.perf_counter()
-        data = real_render(html)
-        captured.update(html=html, render_in_job_s=time.perf_counter() - t, bytes=len(data))
+        data = real_render(html, trace=trace)
+        captured.update(html=html, trace=trace, render_in_job_s=time.perf_counter() - t, bytes=len(data))
         return data
 
     pdf.render_pdf = spy
@@ -279,7 +281,7 @@ def measure(campaign_id, unit_id):
         job.file.delete(save=False)
         job.delete()
         t = time.perf_counter()
-        real_render(captured["html"])
+        real_render(captured["html"], trace=captured["trace"])
         bare.append(time.perf_counter() - t)
     pdf.render_pdf = real_render
     out["job_total_s_samples"] = [round(x, 3) for x in totals]

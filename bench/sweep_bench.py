@@ -1,12 +1,14 @@
-"""Deadline sweep over 10,000 and 100,000 open ledger entries.
+"""Deadline sweep over 10,000 and 100,000 open ledger entries (or the sizes given).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/zf_sweep_bench .venv/bin/python bench/sweep_bench.py
+    ... bench/sweep_bench.py 10000 1000000      # city scale: 1,000,000 open entries in under 30 s
 
 Creates its own org units, people, campaign and entries (prefix BENCH-SWEEP), runs the sweep as
 of one instant at which every entry is at some stage (worst case: the first run after a long
 gap, a quarter each reminder / warning / overdue / not yet due), then runs it again (steady
 state: nothing new), and cleans up. Prints time and SQL query count for both sizes; the query
-count must be the same for both sizes, and 100k must take under 10 s on PostgreSQL.
+count must be the same for both sizes, and the larger must take under 10 s on PostgreSQL at
+100,000 entries or fewer, under 30 s above that.
 """
 
 import sys
@@ -14,7 +16,7 @@ from datetime import date, datetime, timedelta
 
 from _setup import count_queries, setup_django, timed
 
-SIZES = [10_000, 100_000]
+SIZES = [int(a) for a in sys.argv[1:3]] if len(sys.argv) >= 3 else [10_000, 100_000]
 PREFIX = "BENCH-SWEEP"
 TODAY = date(2026, 10, 20)  # a Tuesday after the National Day holiday
 
@@ -170,8 +172,12 @@ def main():
     print(
         f"query count equal for {n1} and {n2}: first run {q1} == {q2}: {q1 == q2}; second run {a1} == {a2}: {a1 == a2}"
     )
-    print(f"100k first run under 10 s: {r2['first'] < 10}")
-    return 0 if q1 == q2 and a1 == a2 and r2["first"] < 10 else 1
+    limit = 10 if n2 <= 100_000 else 30
+    print(f"{n2:,} first run under {limit} s: {r2['first'] < limit}")
+    import os
+
+    print(f"load average: {os.getloadavg()}")
+    return 0 if q1 == q2 and a1 == a2 and r2["first"] < limit else 1
 
 
 if __name__ == "__main__":

@@ -23,6 +23,8 @@ from django.db import models
 from django.db.models import Q
 from django.http import Http404
 
+from .choices import DUTY_ROLES
+
 PATH_SEP = "/"
 
 
@@ -46,27 +48,34 @@ class Scope:
             rows = Membership.objects.filter(user=user, unit__is_active=True).values_list(
                 "role", "unit_id", "unit__path", "unit__level", "is_party_leader"
             )
-            self.memberships = [
-                {"role": r, "unit_id": u, "path": p, "level": lv, "party_leader": pl} for r, u, p, lv, pl in rows
-            ]
+            every = [{"role": r, "unit_id": u, "path": p, "level": lv, "party_leader": pl} for r, u, p, lv, pl in rows]
         else:
-            self.memberships = []
+            every = []
+        # Security and audit duties are over the system, not over a unit's people and cases:
+        # they count when asked for by name and never widen what the user sees.
+        self.all_memberships = every
+        self.memberships = [m for m in every if m["role"] not in DUTY_ROLES]
 
     # --- facts about the user ---------------------------------------------------------------
     @property
     def roles(self):
-        return {m["role"] for m in self.memberships} | ({"admin"} if self.is_superuser else set())
+        return {m["role"] for m in self.all_memberships} | ({"admin"} if self.is_superuser else set())
 
     def has_role(self, *roles):
         """Superusers act in every role; others need a membership with one of `roles`."""
-        return self.is_superuser or any(m["role"] in roles for m in self.memberships)
+        return self.is_superuser or any(m["role"] in roles for m in self.all_memberships)
 
     def paths(self, roles=None):
-        """Paths of the units where the user holds one of `roles` (any role when None)."""
-        return sorted({m["path"] for m in self.memberships if roles is None or m["role"] in roles})
+        """Paths of the units where the user holds one of `roles` (any role but the security and
+        audit duties when None)."""
+        if roles is None:
+            return sorted({m["path"] for m in self.memberships})
+        return sorted({m["path"] for m in self.all_memberships if m["role"] in roles})
 
     def unit_ids(self, roles=None):
-        return sorted({m["unit_id"] for m in self.memberships if roles is None or m["role"] in roles})
+        if roles is None:
+            return sorted({m["unit_id"] for m in self.memberships})
+        return sorted({m["unit_id"] for m in self.all_memberships if m["role"] in roles})
 
     def covers(self, unit, roles=None):
         """Whether `unit` lies in the subtree of one of the user's units (for `roles`)."""
@@ -89,7 +98,8 @@ class Scope:
         return qs.filter(self.subtree_q(field, roles))
 
     def filter_units(self, qs):
-        return qs.filter(self.subtree_q(""))
+        # The unit tree holds no personal data: every role sees its units, duties included.
+        return qs.filter(self.subtree_q("", sorted({m["role"] for m in self.all_memberships}) or None))
 
     def filter_campaigns(self, qs):
         """Campaigns over a unit above or below one of the user's units."""
@@ -107,6 +117,9 @@ class Scope:
             return qs
         if not self.is_authenticated:
             return qs.none()
+        if roles is None:
+            # People are the security administrator's to manage; the auditor's duty shows none.
+            roles = sorted({m["role"] for m in self.all_memberships} - {"auditor"}) or None
         paths = self.paths(roles)
         if not paths:
             return qs.filter(pk=self.user.pk)

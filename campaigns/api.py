@@ -1,22 +1,27 @@
 import django_filters
 from django.contrib.auth import authenticate
+from django.contrib.auth.signals import user_login_failed
 from django.db.models import Prefetch
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from knox.models import AuthToken
 from rest_framework import mixins, permissions, serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from . import calendar, services
+from . import calendar, services, twofactor
 from .api_base import MAX_ID, HoldsRule, ScopedGenericViewSet, ScopedReadOnlyViewSet
+from .choices import Level
 from .errors import DomainError
-from .models import Campaign, LevelName, OrgUnit, TeamMember
+from .models import Campaign, LevelTable, OrgUnit, TeamMember
+from .selectors import campaign_choices, current_campaign
 from .serializers import (
     CampaignPhaseSerializer,
     CampaignSerializer,
     DueQuerySerializer,
     DueResponseSerializer,
+    LevelNameSerializer,
     MeSerializer,
     OrgUnitSerializer,
     PhaseSwitchSerializer,
@@ -24,7 +29,11 @@ from .serializers import (
     SpanResponseSerializer,
     TokenRequestSerializer,
     TokenResponseSerializer,
+    TokenRevokedSerializer,
+    TokenRevokeSerializer,
 )
+from .signals import token_logged_in
+from .throttling import LOGIN_THROTTLES, login_failed
 from .views import LOCKED_MESSAGE
 
 
@@ -40,31 +49,76 @@ class BadCredentials(DomainError):
     status = 400
 
 
+class OtpRequired(DomainError):
+    code = "otp_required"
+    message = "该账户须使用双因素认证：请在 otp 中提供动态口令（未启用的管理员请先在网页端启用）"
+    status = 400
+
+
+class BadOtp(DomainError):
+    code = "invalid_otp"
+    message = "动态口令错误或已过期"
+    status = 400
+
+
 class TokenView(APIView):
     """Log in with username and password; answers a token for `Authorization: Token <token>`."""
 
     permission_classes = [permissions.AllowAny]
     authentication_classes = []
+    throttle_classes = list(LOGIN_THROTTLES)
 
     @extend_schema(request=TokenRequestSerializer, responses={200: TokenResponseSerializer}, tags=["auth"])
     def post(self, request):
         data = TokenRequestSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         # django-axes counts failures and locks the username, the same as the login page.
+        code = data.validated_data.pop("otp", "")
         user = authenticate(request._request, **data.validated_data)
         if getattr(request._request, "axes_locked_out", False):
+            login_failed(request)
             raise LoginLocked()
         if user is None or not user.is_active:
+            login_failed(request)
             raise BadCredentials()
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        if twofactor.required_for(user):
+            if not twofactor.has_device(user) or not code:
+                raise OtpRequired()
+            if twofactor.check(user, code) is None:
+                user_login_failed.send(
+                    sender=__name__, credentials={"username": user.get_username()}, request=request._request
+                )
+                raise BadOtp()
+        token_logged_in.send(sender=type(self), user=user, request=request._request, otp=bool(code))
+        # A new token per login, stored as a digest only, expiring after REST_KNOX["TOKEN_TTL"].
+        instance, token = AuthToken.objects.create(user=user)
+        return Response({"token": token, "expiry": instance.expiry})
+
+
+class TokenRevokeView(APIView):
+    """Revoke the token of this request (`all`: every token of the caller)."""
+
+    @extend_schema(request=TokenRevokeSerializer, responses={200: TokenRevokedSerializer}, tags=["auth"])
+    def post(self, request):
+        data = TokenRevokeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        mine = AuthToken.objects.filter(user=request.user)
+        if not data.validated_data["all"]:
+            mine = mine.filter(digest=getattr(request.auth, "digest", None))
+        count, _ = mine.delete()
+        return Response({"revoked": count})
 
 
 class MeView(APIView):
-    @extend_schema(responses=MeSerializer, tags=["users"])
+    @extend_schema(
+        parameters=[OpenApiParameter("campaign", OpenApiTypes.INT, description="按此活动回答 current_campaign")],
+        responses=MeSerializer,
+        tags=["users"],
+    )
     def get(self, request):
         user = type(request.user).objects.prefetch_related("memberships__unit").get(pk=request.user.pk)
-        return Response(MeSerializer(user).data)
+        context = {"current_campaign": current_campaign(request), "campaigns": campaign_choices(request.user)}
+        return Response(MeSerializer(user, context=context).data)
 
 
 class OrgUnitFilter(django_filters.FilterSet):
@@ -85,8 +139,17 @@ class OrgUnitViewSet(ScopedReadOnlyViewSet):
 
     def get_serializer_context(self):
         ctx = super().get_serializer_context()
-        ctx["level_labels"] = dict(LevelName.objects.values_list("level", "label"))
+        ctx["level_table"] = LevelTable.load()  # one query for every unit of the page
         return ctx
+
+    @extend_schema(responses=LevelNameSerializer(many=True), summary="层级名称（按该单位所在分支）")
+    @action(detail=True, methods=["get"], url_path="level-names", pagination_class=None, filterset_class=None)
+    def level_names(self, request, pk=None):
+        """What each level is called where this unit is (the installation's names, or its branch's)."""
+        unit = self.get_object()
+        names = LevelTable.load().names(unit.path)
+        rows = [{"level": lv, "name": names[lv]} for lv in Level.values]
+        return Response(LevelNameSerializer(rows, many=True).data)
 
 
 class CampaignFilter(django_filters.FilterSet):

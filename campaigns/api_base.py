@@ -1,5 +1,6 @@
 """Conventions every API endpoint follows: scoped querysets and ids, error bodies."""
 
+import logging
 from typing import ClassVar
 
 import django_filters
@@ -9,9 +10,13 @@ from rest_framework import exceptions, permissions, serializers, viewsets
 from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from .access import can, holds
-from .errors import DomainError
+from .errors import RETRY_AFTER_SECONDS, DomainError, FileMissing, Unavailable, is_infrastructure_error
+from .throttling import throttled_message
+
+log = logging.getLogger(__name__)
 
 MAX_ID = 2**63 - 1  # the largest database key: a bigger number cannot name a row and would overflow a query
 
@@ -27,12 +32,20 @@ _CODES = {
 
 
 def exception_handler(exc, context):
-    """Every error body is {"code", "detail"} (+ "errors" per field for bad input)."""
+    """Every error body is {"code", "detail"} (+ "errors" per field for bad input). A database,
+    broker or storage failure is a 503 with Retry-After, never a path or a driver's message."""
+    if isinstance(exc, FileNotFoundError):
+        exc = FileMissing()
+    elif is_infrastructure_error(exc):
+        log.error("infrastructure unavailable: %s", type(exc).__name__, exc_info=exc)
+        set_rollback()
+        exc = Unavailable()
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "detail": exc.message}
         if exc.fields:
             body["errors"] = exc.fields
-        return Response(body, status=exc.status)
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if exc.status == 503 else None
+        return Response(body, status=exc.status, headers=headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -40,6 +53,9 @@ def exception_handler(exc, context):
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
+    if isinstance(exc, exceptions.Throttled):
+        response.data = {"code": "throttled", "detail": throttled_message(exc.wait)}
+        return response
     code, default = _CODES.get(response.status_code, ("error", "请求失败"))
     data = response.data
     if isinstance(exc, exceptions.ValidationError):

@@ -11,6 +11,7 @@ router.register("campaign-phases", api.CampaignPhaseViewSet, basename="campaign-
 
 urlpatterns = [
     path("auth/token/", api.TokenView.as_view(), name="api-token"),
+    path("auth/token/revoke/", api.TokenRevokeView.as_view(), name="api-token-revoke"),
     path("users/me/", api.MeView.as_view(), name="api-me"),
     path("calendar/due/", api.CalendarDueView.as_view(), name="api-calendar-due"),
     path("calendar/working-days/", api.CalendarWorkingDaysView.as_view(), name="api-calendar-working-days"),

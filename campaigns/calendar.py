@@ -101,6 +101,26 @@ def add_working_days(start, n):
     return Due(due=end_of_day(day), provisional=days.provisional(first, day))
 
 
+def add_working_days_many(pairs):
+    """{(start, n): Due} for many (start date, n) pairs, with the calendar read once."""
+    pairs = {(local_date(start), n) for start, n in pairs}
+    if not pairs:
+        return {}
+    if any(n < 0 for _s, n in pairs):
+        raise ValueError("n must be >= 0")
+    first = min(s for s, _n in pairs)
+    days = _Days(first, max(s + timedelta(days=2 * n + 30) for s, n in pairs))
+    dues = {}
+    for start, n in pairs:
+        day, counted = start, 0
+        while counted < n:
+            day += timedelta(days=1)
+            if days.is_workday(day):
+                counted += 1
+        dues[(start, n)] = Due(due=end_of_day(day), provisional=days.provisional(start, day))
+    return dues
+
+
 def subtract_working_days(start, n):
     """The latest date L such that `start` is at least N working days after it
     (working_days_between(L, start) >= n); with n == 0 that is `start` itself.

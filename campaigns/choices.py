@@ -10,11 +10,30 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Level(models.TextChoices):
+    """The kinds of unit. A territorial tree has 3 to 5 levels, kinds strictly descending from
+    parent to child (区 > 街镇 > 居民区 > 网格/块区 > 楼组, seeds/003; a town alone: 镇 > 村 > 村民小组);
+    what each level is called is the installation's, per branch (`LevelName`)."""
+
     DISTRICT = "district", _("区/县")
     STREET = "street", _("街道/镇")
     COMMUNITY = "community", _("社区/村")
-    GRID = "grid", _("网格/楼组")
+    GRID = "grid", _("网格")
+    BLOCK = "block", _("楼组")
     DEPARTMENT = "department", _("区直部门")
+
+
+#: The territorial kinds from the top down: a child's kind comes after its parent's.
+TERRITORY_ORDER = (Level.DISTRICT, Level.STREET, Level.COMMUNITY, Level.GRID, Level.BLOCK)
+#: The kinds households are registered to: the lowest level of a branch, a grid or a 楼组 below it.
+HOUSEHOLD_LEVELS = (Level.GRID, Level.BLOCK)
+MAX_TERRITORY_LEVELS = 5
+
+
+class Designation(models.TextChoices):
+    """What a person is for a community/village beyond their role (seed 002: who a 约谈 names)."""
+
+    LIAISON_CADRE = "liaison_cadre", _("包村居干部")
+    COMMITTEE = "committee", _("“两委”成员")
 
 
 class Role(models.TextChoices):
@@ -23,7 +42,19 @@ class Role(models.TextChoices):
     HANDLER = "handler", _("责任单位工作人员")
     LEADER = "leader", _("领导")
     INSPECTOR = "inspector", _("督导")
-    ADMIN = "admin", _("管理员")
+    # The three administrators (三员分立, GB/T 22239-2019 level 3), each unable to do the
+    # others' work: configuration; accounts, roles and policies; the audit trail. Their
+    # memberships give no sight of households or cases, except the system administrator's.
+    ADMIN = "admin", _("系统管理员")
+    SECURITY = "security", _("安全管理员")
+    AUDITOR = "auditor", _("审计管理员")
+
+
+#: Roles that carry duties over the system, not over the people and cases of a unit: their
+#: memberships never widen what a user sees of households, ledgers or reports.
+DUTY_ROLES = frozenset({Role.SECURITY, Role.AUDITOR})
+#: The administrator roles; only the installation's superuser appoints them.
+ADMIN_ROLES = frozenset({Role.ADMIN, Role.SECURITY, Role.AUDITOR})
 
 
 class Phase(models.TextChoices):

@@ -4,9 +4,11 @@ from functools import cache
 from importlib import import_module
 
 from django.apps import apps
+from django.utils.functional import SimpleLazyObject
 from django.utils.module_loading import module_has_submodule
 
 from .access import scope
+from .selectors import campaign_choices
 
 
 @cache
@@ -24,8 +26,16 @@ def navigation(request):
     user = getattr(request, "user", None)
     if not (user and user.is_authenticated):
         return {}
+    s = scope(user)
     items = []
     for module in nav_modules():
-        items.extend(module.items(request))
+        # A menu shows what the user's roles can use and nothing else: an entry names the roles
+        # it serves (an empty list: everyone); superusers act as admins, not as every role.
+        items.extend(i for i in module.items(request) if not i["roles"] or s.roles.intersection(i["roles"]))
     items.sort(key=lambda i: i.get("order", 100))
-    return {"nav_items": items, "user_scope": scope(user)}
+    return {
+        "nav_items": items,
+        "user_scope": s,
+        # Read only by pages that work in a campaign (the switcher in base.html).
+        "campaign_choices": SimpleLazyObject(lambda: campaign_choices(user)),
+    }

@@ -11,11 +11,11 @@ from functools import cache
 from django.conf import settings
 from django.utils import timezone
 
-from . import services
+from . import services, twofactor
 from .calendar import local_date
 from .choices import Level, Role
 from .datafiles import read_toml
-from .models import Campaign, Membership, OrgUnit, Team, TeamMember, User
+from .models import Campaign, LevelName, Membership, OrgUnit, Team, TeamMember, User
 
 DEMO_PHASE_DAYS = {"organise": 15, "visiting": 75, "rectification": 45, "lookback": 30, "summary": 20}
 
@@ -34,10 +34,17 @@ class DemoContext:
     streets: list = field(default_factory=list)
     communities: list = field(default_factory=list)
     grids: list = field(default_factory=list)
+    blocks: list = field(default_factory=list)  # 楼组 below some grids: those grids hold no households
     departments: list = field(default_factory=list)
     campaign: Campaign = None
     users: dict = field(default_factory=dict)  # username -> User
     log: list = field(default_factory=list)
+
+    @property
+    def household_units(self):
+        """The lowest level of every branch: the grids not split into 楼组, and the 楼组."""
+        split = {b.parent_id for b in self.blocks}
+        return [g for g in self.grids if g.pk not in split] + self.blocks
 
 
 class _Names:
@@ -51,9 +58,23 @@ class _Names:
         return name
 
 
+#: The demo administrators' TOTP secret (base32; 30 s, 6 digits, SHA-1), printed by scripts/run.sh.
+DEMO_TOTP_SECRET = "ZOUFANGDEMOTOTPSECRETAAAAAAAAAAA"
+
+
 def _unit(code, name, level, parent):
     unit, _ = OrgUnit.objects.get_or_create(code=code, defaults={"name": name, "level": level, "parent": parent})
     return unit
+
+
+def _level_names(ctx, data):
+    """The installation's level names, and the town's own (the street of kind "town")."""
+    for level, label in data["level_names"].items():
+        LevelName.objects.get_or_create(level=level, branch=None, defaults={"label": label})
+    towns = {s["code"] for s in data["streets"] if s.get("kind") == "town"}
+    for town in (s for s in ctx.streets if s.code in towns):
+        for level, label in data["town_level_names"].items():
+            LevelName.objects.get_or_create(level=level, branch=town, defaults={"label": label})
 
 
 def _user(username, full_name, *, post="", phone="", superuser=False, staff=False):
@@ -71,11 +92,26 @@ def _member(user, unit, role, party_leader=False):
     Membership.objects.get_or_create(user=user, unit=unit, role=role, defaults={"is_party_leader": party_leader})
 
 
-def build(households=600, stdout=None):
-    ctx = DemoContext(households=households, today=local_date(timezone.now()))
-    data = district_data()
-    names = _Names()
+def _administrators(ctx):
+    """三员分立: three administrators of the district, none of them a superuser (that account is the
+    installer's), each with the demo's TOTP device."""
+    u = ctx.users
+    for username, full_name, role in (
+        ("admin", "系统管理员", Role.ADMIN),
+        ("security", "安全管理员", Role.SECURITY),
+        ("auditor", "审计管理员", Role.AUDITOR),
+    ):
+        u[username] = _user(username, full_name, post=full_name, staff=True)
+        _member(u[username], ctx.district, role)
+        # An existing demo database from before the split: the admin is no superuser any more.
+        if u[username].is_superuser or not u[username].is_staff:
+            u[username].is_superuser, u[username].is_staff = False, True
+            u[username].save(update_fields=["is_superuser", "is_staff"])
+        twofactor.set_demo_device(u[username], DEMO_TOTP_SECRET)
 
+
+def _tree(ctx, data):
+    """District, streets, communities, grids (some split into 楼组), departments, level names."""
     ctx.district = _unit(data["district"]["code"], data["district"]["name"], Level.DISTRICT, None)
     for s in data["streets"]:
         street = _unit(s["code"], s["name"], Level.STREET, ctx.district)
@@ -84,17 +120,40 @@ def build(households=600, stdout=None):
             community = _unit(c["code"], c["name"], Level.COMMUNITY, street)
             ctx.communities.append(community)
             for g in c["grids"]:
-                ctx.grids.append(_unit(g["code"], f"{c['name']}{g['name']}", Level.GRID, community))
+                grid = _unit(g["code"], f"{c['name']}{g['name']}", Level.GRID, community)
+                ctx.grids.append(grid)
+                for b in range(g.get("blocks", 0)):
+                    ctx.blocks.append(
+                        _unit(f"{g['code']}-B{b + 1:02d}", f"{grid.name}{b + 1}号楼组", Level.BLOCK, grid)
+                    )
     for d in data["departments"]:
         ctx.departments.append(_unit(d["code"], d["name"], Level.DEPARTMENT, ctx.district))
+    _level_names(ctx, data)
+    # Grid centres, about a kilometre apart, so the office sees how far from its grid a visit was.
+    placed = [g for g in ctx.grids if g.latitude is None]
+    for i, grid in enumerate(ctx.grids):
+        grid.latitude, grid.longitude = 36.80 + (i // 6) * 0.01, 118.04 + (i % 6) * 0.012
+    by_pk = {g.pk: g for g in ctx.grids}
+    placed += [b for b in ctx.blocks if b.latitude is None]
+    for i, block in enumerate(ctx.blocks):
+        grid = by_pk[block.parent_id]
+        block.latitude, block.longitude = grid.latitude + (i % 3 - 1) * 0.002, grid.longitude
+    OrgUnit.objects.bulk_update(placed, ["latitude", "longitude"])
+
+
+def build(households=600, stdout=None):
+    ctx = DemoContext(households=households, today=local_date(timezone.now()))
+    data = district_data()
+    names = _Names()
+
+    _tree(ctx, data)
 
     # The seven fixed demo accounts (README, issue fixed points).
     first_street, second_street = ctx.streets[0], ctx.streets[1]
     first_community = next(c for c in ctx.communities if c.parent_id == first_street.pk)
     second_community = next(c for c in ctx.communities if c.parent_id == second_street.pk)
     u = ctx.users
-    u["admin"] = _user("admin", "系统管理员", post="管理员", superuser=True)
-    _member(u["admin"], ctx.district, Role.ADMIN)
+    _administrators(ctx)
     u["leader"] = _user("leader", "张建国", post="区委副书记", phone="13800000001")
     _member(u["leader"], ctx.district, Role.LEADER)
     u["office"] = _user("office", "王秀英", post=f"{first_street.name}活动办主任", phone="13800000002")

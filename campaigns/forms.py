@@ -1,15 +1,57 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
 
+from . import twofactor
 from .api_base import MAX_ID
 from .models import Campaign, Phase
 
 
 class LoginForm(AuthenticationForm):
+    """Password, then the second factor's code for people who have a device (see twofactor)."""
+
+    otp = forms.CharField(label="动态口令", required=False, max_length=16, strip=True)
+
     error_messages = {
         "invalid_login": "用户名或密码错误。连续失败5次将锁定30分钟。",
         "inactive": "该账户已停用。",
+        "otp_required": "该账户已启用双因素认证，请输入动态口令（或恢复码）。",
+        "invalid_otp": "动态口令错误或已过期。",
     }
+
+    def clean(self):
+        cleaned = super().clean()
+        user = self.user_cache
+        if user is not None and twofactor.has_device(user):
+            code = self.cleaned_data.get("otp", "")
+            device = twofactor.check(user, code) if code else None
+            if device is None:
+                # A wrong code counts as a failed login for the lockout, like a wrong password.
+                user_login_failed.send(
+                    sender=__name__, credentials={"username": user.get_username()}, request=self.request
+                )
+                raise ValidationError(
+                    self.error_messages["invalid_otp" if code else "otp_required"],
+                    code="invalid_otp" if code else "otp_required",
+                )
+            # django-otp's user_logged_in receiver marks the session verified with this device.
+            user.otp_device = device
+        return cleaned
+
+
+class OtpConfirmForm(forms.Form):
+    code = forms.CharField(label="动态口令", max_length=16, strip=True)
+
+
+class HalfWidthIntegerField(forms.IntegerField):
+    """An integer typed with ASCII digits: int() would take full-width or other scripts' digits
+    ("１２"), which the rest of the product refuses (see campaigns.validators)."""
+
+    def to_python(self, value):
+        if isinstance(value, str) and not value.strip().isascii():
+            raise forms.ValidationError("请使用半角数字（不要使用全角字符）", code="full_width")
+        return super().to_python(value)
 
 
 class KeyRangeMixin:
@@ -107,3 +149,9 @@ class PhaseSwitchForm(ScopedForm):
 
     campaign = ScopedModelChoiceField(Campaign.objects.all(), action="manage", label="活动")
     phase = forms.ChoiceField(choices=Phase.choices, label="阶段", error_messages={"invalid_choice": "请选择阶段"})
+
+
+class CampaignSwitchForm(ScopedForm):
+    """Work in another campaign the user may see (the session remembers it)."""
+
+    campaign = ScopedModelChoiceField(Campaign.objects.all(), label="走访活动")

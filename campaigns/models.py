@@ -1,6 +1,10 @@
 """The foundation: org tree, people and roles, campaigns, working-day calendar."""
 
+import re
+
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Concat, Substr
@@ -9,32 +13,104 @@ from django.utils.translation import gettext
 
 from . import presets
 from .access import PATH_SEP, Rule, ScopedQuerySet, path_prefixes, scope
-from .choices import CalendarSource, Level, Phase, Role, TierCode, VisitMode
+from .choices import (
+    HOUSEHOLD_LEVELS,
+    MAX_TERRITORY_LEVELS,
+    TERRITORY_ORDER,
+    CalendarSource,
+    Designation,
+    Level,
+    Phase,
+    Role,
+    TierCode,
+    VisitMode,
+)
+from .validators import validate_unit_name
 
 PATH_DIGITS = 7
+# The phases in which a campaign is the one its cadres and offices work in.
+RUNNING_PHASES = (Phase.VISITING, Phase.RECTIFICATION, Phase.LOOKBACK)
 
 
 class LevelName(models.Model):
-    """Display name of a level for this installation (e.g. 镇 instead of 街道)."""
+    """What a level is called in this installation (e.g. 镇 instead of 街道), everywhere or, with a
+    branch, in that unit's subtree only (a town's 镇 > 村 > 村民小组 beside a city's 街道 > 社区 > 网格)."""
 
-    level = models.CharField("层级", max_length=20, choices=Level.choices, unique=True)
+    level = models.CharField("层级", max_length=20, choices=Level.choices)
+    branch = models.ForeignKey(
+        "OrgUnit",
+        verbose_name="适用范围",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="level_names",
+        help_text="留空则全系统适用；选定单位则只用于该单位及其下级",
+    )
     label = models.CharField("显示名称", max_length=20)
 
     class Meta:
         verbose_name = verbose_name_plural = "层级名称"
+        ordering = ["branch_id", "level"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["level"], condition=Q(branch__isnull=True), name="levelname_unique_installation"
+            ),
+            models.UniqueConstraint(fields=["level", "branch"], name="levelname_unique_branch"),
+        ]
 
     def __str__(self):
-        return f"{self.get_level_display()} → {self.label}"
+        where = self.branch.name if self.branch_id else "全系统"
+        return f"{where}：{self.get_level_display()} → {self.label}"
+
+
+class LevelTable:
+    """Every level name of the installation, loaded once (one query): a unit's level is called by
+    the name of its nearest branch that names it, else the installation's, else the kind's label."""
+
+    def __init__(self, rows):
+        self.defaults = {}
+        self.branches = []  # (branch path, level, label), deepest branch first
+        for level, path, label in rows:
+            if path is None:
+                self.defaults[level] = label
+            else:
+                self.branches.append((path, level, label))
+        self.branches.sort(key=lambda r: -len(r[0]))
+
+    @classmethod
+    def load(cls):
+        return cls(LevelName.objects.values_list("level", "branch__path", "label"))
+
+    def name(self, level: str, path: str = "") -> str:
+        for branch_path, lv, label in self.branches:
+            if lv == level and path.startswith(branch_path):
+                return label
+        if level in self.defaults:
+            return self.defaults[level]
+        return Level(level).label if level in Level.values else ""
+
+    def of(self, unit) -> str:
+        """The name of `unit`'s level (an OrgUnit, or a dict with "level" and "path")."""
+        if isinstance(unit, dict):
+            return self.name(unit["level"], unit.get("path", ""))
+        return self.name(unit.level, unit.path)
+
+    def names(self, path: str = "") -> dict[str, str]:
+        """Level code -> name as seen from `path` (a branch's own words)."""
+        return {lv: self.name(lv, path) for lv in Level.values}
 
 
 ADMINS = (Role.ADMIN,)
+SECURITY_ADMINS = (Role.SECURITY,)
 READERS = (Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.ADMIN)
 
 
 class OrgUnitQuerySet(ScopedQuerySet):
     rules = {
-        # Edit the unit, its people and memberships (系统管理员 of the subtree).
+        # Edit the unit (系统管理员 of the subtree).
         "manage": Rule(ADMINS, ""),
+        # Give the unit's people their roles, unlock them (安全管理员 of the subtree).
+        "staff": Rule(SECURITY_ADMINS, ""),
         # Open records in the unit: a household, a ledger entry without a household.
         "register": Rule((Role.CADRE, Role.OFFICE, Role.ADMIN), ""),
         # Date a record in the unit earlier than today: an offline ledger typed in afterwards.
@@ -45,6 +121,8 @@ class OrgUnitQuerySet(ScopedQuerySet):
         "inspect": Rule((Role.INSPECTOR, Role.ADMIN), ""),
         # Hand out service cards (连心卡) to the unit's households and record it.
         "cards": Rule((Role.CADRE, Role.OFFICE, Role.ADMIN), ""),
+        # Choose what the unit's public board (公开栏) shows and print its poster (活动办).
+        "publish": Rule((Role.OFFICE, Role.ADMIN), ""),
     }
 
     def subtree_of(self, unit):
@@ -53,6 +131,12 @@ class OrgUnitQuerySet(ScopedQuerySet):
 
     def territorial(self):
         return self.exclude(level=Level.DEPARTMENT)
+
+    def household_units(self):
+        """The units households are registered to: the lowest level of each branch, a grid or a
+        楼组 (a grid split into 楼组 holds none itself)."""
+        split = OrgUnit.objects.filter(level=Level.BLOCK, parent__isnull=False).values("parent_id")
+        return self.filter(level__in=HOUSEHOLD_LEVELS).exclude(pk__in=split)
 
     def visible_to(self, user):
         return scope(user).filter_units(self)
@@ -66,14 +150,14 @@ class OrgUnitQuerySet(ScopedQuerySet):
 
 
 class OrgUnit(models.Model):
-    """A territorial unit (district > street > community > grid) or a functional unit.
+    """A territorial unit (district > street > community > grid > 楼组, 3 to 5 levels) or a functional unit.
 
     Functional units (区直部门) hang under the district so that district-wide roles see them,
     but they are not part of the territory: households never belong to them.
     """
 
     code = models.CharField("编码", max_length=40, unique=True)
-    name = models.CharField("名称", max_length=100)
+    name = models.CharField("名称", max_length=100, validators=[validate_unit_name])
     level = models.CharField("层级", max_length=20, choices=Level.choices)
     parent = models.ForeignKey(
         "self", verbose_name="上级单位", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
@@ -85,6 +169,9 @@ class OrgUnit(models.Model):
     address = models.CharField("地址", max_length=200, blank=True)
     phone = models.CharField("联系电话", max_length=30, blank=True)
     is_active = models.BooleanField("启用", default=True)
+    # A grid's centre (WGS-84), from which the office sees how far from it a visit was logged.
+    latitude = models.FloatField("中心点纬度", null=True, blank=True)
+    longitude = models.FloatField("中心点经度", null=True, blank=True)
 
     objects = OrgUnitQuerySet.as_manager()
 
@@ -119,6 +206,26 @@ class OrgUnit(models.Model):
                 )
             self.path, self.depth = new_path, depth
 
+    def clean(self):
+        """A territorial child's kind comes after its parent's, at most five levels deep; a
+        functional unit hangs under a district. Households need a grid or 楼组 at the bottom."""
+        from django.core.exceptions import ValidationError
+
+        parent = self.parent
+        if self.level == Level.DEPARTMENT:
+            if parent is not None and parent.level != Level.DISTRICT:
+                raise ValidationError({"parent": "区直部门只能挂在区/县之下"})
+            return
+        if parent is None:
+            return
+        if parent.level == Level.DEPARTMENT:
+            raise ValidationError({"parent": "区直部门之下不能再设属地单位"})
+        if TERRITORY_ORDER.index(self.level) <= TERRITORY_ORDER.index(parent.level):
+            raise ValidationError({"level": f"{parent.get_level_display()}之下只能设更低的层级"})
+        levels = parent.depth + 2
+        if levels > MAX_TERRITORY_LEVELS:
+            raise ValidationError({"parent": f"属地层级最多{MAX_TERRITORY_LEVELS}级"})
+
     @property
     def is_functional(self):
         return self.level == Level.DEPARTMENT
@@ -130,11 +237,27 @@ class OrgUnit(models.Model):
     def ancestors(self):
         return OrgUnit.objects.filter(path__in=path_prefixes(self.path)[:-1]).order_by("depth")
 
+    def nearest(self, level):
+        """The unit itself or its nearest ancestor of kind `level`, or None (one query at most):
+        a 楼组's community is two levels up, a grid's one."""
+        if self.level == level:
+            return self
+        return OrgUnit.objects.filter(path__in=path_prefixes(self.path)[:-1], level=level).order_by("-depth").first()
+
+    @property
+    def level_name(self):
+        """What this unit's level is called here (the level table, one query per unit: in lists use
+        `LevelTable.load().of(unit)`)."""
+        return LevelTable.load().of(self)
+
 
 class UserQuerySet(ScopedQuerySet):
     rules = {
-        # Edit the person, their memberships and password: an admin over one of their units.
-        "manage": Rule(ADMINS, "memberships__unit"),
+        # Edit the person, their memberships, password and tokens: a security administrator over
+        # one of their units (三员分立: not the system administrator).
+        "manage": Rule(SECURITY_ADMINS, "memberships__unit"),
+        # Watch what is sent to the person (deliveries): a system administrator over their unit.
+        "watch": Rule(ADMINS, "memberships__unit"),
     }
 
     def visible_to(self, user):
@@ -191,6 +314,16 @@ class Membership(models.Model):
     is_party_leader = models.BooleanField(
         "党组织书记", default=False, help_text="社区/村党组织书记：一年内对全部农户户户到"
     )
+    # Seed 002: a 约谈 names the community's 包村居干部 (a street cadre who holds the community) and
+    # its 两委 members; each is a membership of that community carrying the designation.
+    designation = models.CharField(
+        "职务",
+        max_length=20,
+        choices=Designation.choices,
+        blank=True,
+        default="",
+        help_text="在该社区/村的职务：包村居干部或“两委”成员（约谈对象）",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "任职"
@@ -219,6 +352,14 @@ def default_allowed_modes():
     return [m.value for m in VisitMode]
 
 
+# What may make a visit record more than an empty form (虚假入户 is what scoring punishes).
+VISIT_CONTENT_KINDS = ("answers", "notes", "photos", "mode_reason")
+
+
+def default_visit_content():
+    return list(VISIT_CONTENT_KINDS)
+
+
 class CampaignQuerySet(ScopedQuerySet):
     rules = {
         # Edit the campaign, its phases, checklist, tiers and teams; switch or lock its phase.
@@ -229,13 +370,24 @@ class CampaignQuerySet(ScopedQuerySet):
         """Campaigns over a unit above or below one of the user's units."""
         return scope(user).filter_campaigns(self)
 
-    def current_for_unit(self, unit):
-        """The newest campaign whose territory contains the unit."""
-        return (
-            self.filter(territory__path__in=path_prefixes(unit.path))
-            .exclude(phase=Phase.SUMMARY)
-            .order_by("-year", "-id")
-        ).first() or self.filter(territory__path__in=path_prefixes(unit.path)).order_by("-year", "-id").first()
+    def for_unit(self, unit):
+        """Campaigns whose territory contains the unit."""
+        return self.filter(territory__path__in=path_prefixes(unit.path))
+
+    def ranked(self, day=None):
+        """The campaigns, the current one first (see `Campaign.rank`); one query with phases."""
+        day = day or timezone.localdate()
+        return sorted(self.prefetch_related("phases"), key=lambda c: c.rank(day))
+
+    def current(self, day=None):
+        """The campaign work happens in today: the running one, else the nearest upcoming one,
+        else the last one that ended. Several may run at once for different territories."""
+        ranked = self.ranked(day)
+        return ranked[0] if ranked else None
+
+    def current_for_unit(self, unit, day=None):
+        """The current campaign (`current`) among those whose territory contains the unit."""
+        return self.for_unit(unit).current(day)
 
 
 class Campaign(models.Model):
@@ -249,6 +401,22 @@ class Campaign(models.Model):
     focus_categories = models.ManyToManyField(FocusCategory, verbose_name="重点走访类别", blank=True)
     min_visit_minutes = models.PositiveSmallIntegerField("每户最少走访时长（分钟）", default=30)
     allowed_modes = models.JSONField("允许的走访方式", default=default_allowed_modes)
+    visit_content = models.JSONField(
+        "走访记录须含内容",
+        default=default_visit_content,
+        blank=True,
+        help_text="一条走访记录至少须有其中一项：answers（入户必问）、notes（民情日记）、photos（照片）、"
+        "mode_reason（未入户原因）；留空则不要求",
+    )
+    ask_location = models.BooleanField("走访时请求手机定位", default=True, help_text="定位始终可由走访干部拒绝")
+    # Seed 002: the campaign is one item of the community's yearly 千分制 assessment; each confirmed
+    # violation deducts a point from this weight, down to zero (扣完为止).
+    assessment_weight = models.PositiveSmallIntegerField(
+        "年度千分制考核分值",
+        default=1000,
+        validators=[MaxValueValidator(1000)],
+        help_text="本活动在村居社区年度千分制综合考核中所占分值；每确认1起违规扣1分，扣完为止",
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     objects = CampaignQuerySet.as_manager()
@@ -259,6 +427,28 @@ class Campaign(models.Model):
 
     def __str__(self):
         return self.name
+
+    def rank(self, day):
+        """Sort key of `CampaignQuerySet.current`: running campaigns (today in visiting,
+        rectification or look-back, or a phase locked there), then upcoming ones nearest first,
+        then finished ones latest first. A new campaign still in 组织部署 never displaces a
+        running one, whatever its year."""
+        phases = list(self.phases.all())
+        kind = self.phase if self.phase_locked else self.phase_on(day)
+        if kind is None:  # between or outside the dates: before the first, after the last
+            if phases and day > max(p.end for p in phases):
+                kind = Phase.SUMMARY
+            elif phases and day < min(p.start for p in phases):
+                kind = Phase.ORGANISE
+            else:
+                kind = self.phase
+        if kind in RUNNING_PHASES:
+            return (0, 0, -self.year, -self.pk)
+        if kind == Phase.ORGANISE:
+            starts = [p.start for p in phases if p.kind != Phase.ORGANISE]
+            return (1, (min(starts) - day).days if starts else 0, -self.year, -self.pk)
+        last = max((p.end for p in phases), default=day)
+        return (2, (day - last).days, -self.year, -self.pk)
 
     def phase_on(self, day):
         """The phase whose dates contain the given local date, or None."""
@@ -340,6 +530,46 @@ class DeadlineTier(models.Model):
 
     def __str__(self):
         return f"{self.label}（{self.working_days}个工作日）"
+
+    def clean(self):
+        """The code, the label and the days must tell the same story (seeds/002): 即知即办 is 0 days,
+        every other tier at least one; a label may not name another tier, nor a number of days
+        other than its own."""
+        errors = {}
+        if self.code == TierCode.ON_SPOT and self.working_days not in (0, None):
+            errors["working_days"] = "即知即办的期限为0个工作日（当场答复或解决）"
+        elif self.code and self.code != TierCode.ON_SPOT and self.working_days is not None:
+            if not 1 <= self.working_days <= MAX_TIER_DAYS:
+                errors["working_days"] = f"{TierCode(self.code).label}的期限应在1至{MAX_TIER_DAYS}个工作日之间"
+        label = (self.label or "").strip()
+        if label and self.code:
+            other = _tier_named_by(label, self.code)
+            if other is not None:
+                errors["label"] = f"名称“{label}”是“{other.label}”的名称，与编码“{TierCode(self.code).label}”不符"
+            days = _TIER_DAYS_IN_LABEL.search(label)
+            if days and self.working_days is not None and int(days.group(1)) != self.working_days:
+                errors["label"] = f"名称写的是{days.group(1)}个工作日，期限却是{self.working_days}个工作日"
+        if errors:
+            raise ValidationError(errors)
+
+
+# A working year: no tier runs longer (seeds/002's longest is 60 working days).
+MAX_TIER_DAYS = 250
+# The order of the deadlines: a plan comes before the answer of a general problem, and each larger
+# tier gets more time than the one before.
+TIER_ORDER = (TierCode.PLAN, TierCode.GENERAL, TierCode.MAJOR, TierCode.CRITICAL)
+_TIER_DAYS_IN_LABEL = re.compile(r"(\d+)\s*个?(?:工作日|日|天)")
+
+
+def _tier_named_by(label, code):
+    """The other tier whose standard or preset name `label` is, if any."""
+    names = {c: {str(c.label)} for c in TierCode}
+    for row in presets.deadline_tiers():
+        names[TierCode(row.code)].add(row.label)
+    for other, known in names.items():
+        if other != code and label in known and label not in names[TierCode(code)]:
+            return other
+    return None
 
 
 class TeamQuerySet(ScopedQuerySet):
@@ -427,3 +657,44 @@ class CalendarYear(models.Model):
 
     def __str__(self):
         return str(self.year)
+
+
+class OutboxStatus(models.TextChoices):
+    PENDING = "pending", "待发送"
+    SENDING = "sending", "发送中"
+    SENT = "sent", "已发送"
+
+
+class OutboxQuerySet(models.QuerySet):
+    def waiting(self):
+        """Rows the broker has not taken yet, oldest first (the operations page lists them)."""
+        return self.filter(status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]).order_by("created_at", "id")
+
+
+class OutboxMessage(models.Model):
+    """A task a committed change must cause (send its notices, render its report, check its
+    upload): written in the change's own transaction, handed to the broker after commit, and by the
+    beat task `campaigns.deliver_outbox` for as long as the broker refuses it. `key` makes one
+    effect one row, however often it is asked for; the task itself is safe to run twice."""
+
+    task = models.CharField("任务", max_length=200)
+    kwargs = models.JSONField("参数", default=dict, blank=True)
+    key = models.CharField("幂等键", max_length=200, unique=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=OutboxStatus.choices, default=OutboxStatus.PENDING, db_index=True
+    )
+    attempts = models.PositiveIntegerField("尝试次数", default=0)
+    next_attempt_at = models.DateTimeField("下次尝试", default=timezone.now)
+    last_error = models.CharField("最近错误", max_length=300, blank=True)
+    created_at = models.DateTimeField("创建时间", default=timezone.now)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    objects = OutboxQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "待投递任务"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="outbox_due")]
+
+    def __str__(self):
+        return f"{self.task} ({self.get_status_display()})"

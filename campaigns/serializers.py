@@ -1,12 +1,15 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from .access import scope
+from .choices import Level
 from .models import (
     Campaign,
     CampaignPhase,
     ChecklistItem,
     DeadlineTier,
     FocusCategory,
+    LevelTable,
     Membership,
     OrgUnit,
     Phase,
@@ -16,7 +19,9 @@ from .models import (
 
 
 class OrgUnitSerializer(serializers.ModelSerializer):
-    level_display = serializers.SerializerMethodField()
+    level_display = serializers.SerializerMethodField(
+        help_text="该单位层级的名称（本系统或其所在分支的叫法，如 镇、村、村民小组）"
+    )
 
     class Meta:
         model = OrgUnit
@@ -24,8 +29,15 @@ class OrgUnitSerializer(serializers.ModelSerializer):
         read_only_fields = fields  # the tree is edited in the admin screens, never through this shape
 
     def get_level_display(self, obj) -> str:
-        labels = self.context.get("level_labels")
-        return (labels or {}).get(obj.level) or obj.get_level_display()
+        table = self.context.get("level_table")
+        if table is None:
+            table = self.context["level_table"] = LevelTable.load()
+        return table.of(obj)
+
+
+class LevelNameSerializer(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Level.choices, help_text="层级代码")
+    name = serializers.CharField(help_text="该层级在此单位所在分支的名称")
 
 
 class MembershipSerializer(serializers.ModelSerializer):
@@ -37,17 +49,50 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["role", "role_display", "unit", "is_party_leader"]
 
 
+class CampaignChoiceSerializer(serializers.ModelSerializer):
+    """A campaign the user may switch to, as the switcher lists it."""
+
+    phase_display = serializers.CharField(source="get_phase_display", read_only=True)
+    territory_name = serializers.CharField(source="territory.name", read_only=True)
+
+    class Meta:
+        model = Campaign
+        fields = ["id", "name", "year", "phase", "phase_display", "territory", "territory_name"]
+        read_only_fields = fields
+
+
 class MeSerializer(serializers.ModelSerializer):
     memberships = MembershipSerializer(many=True, read_only=True)
     roles = serializers.SerializerMethodField()
+    current_campaign = serializers.SerializerMethodField(help_text="当前工作的走访活动ID（可用 ?campaign= 指定）")
+    campaigns = serializers.SerializerMethodField(help_text="可切换的走访活动，当前的在前")
 
     class Meta:
         model = User
-        fields = ["id", "username", "full_name", "phone", "post", "is_superuser", "roles", "memberships"]
+        fields = [
+            "id",
+            "username",
+            "full_name",
+            "phone",
+            "post",
+            "is_superuser",
+            "roles",
+            "memberships",
+            "current_campaign",
+            "campaigns",
+        ]
         read_only_fields = fields  # nobody grants themself a role or superuser through their own profile
 
     def get_roles(self, obj) -> list[str]:
         return sorted(scope(obj).roles)
+
+    def get_current_campaign(self, obj) -> int | None:
+        campaign = self.context.get("current_campaign")
+        return campaign.pk if campaign is not None else None
+
+    @extend_schema_field(CampaignChoiceSerializer(many=True))
+    def get_campaigns(self, obj):
+        return CampaignChoiceSerializer(self.context.get("campaigns", []), many=True).data
 
 
 class PhaseSerializer(serializers.ModelSerializer):
@@ -112,6 +157,7 @@ class CampaignSerializer(serializers.ModelSerializer):
             "tiers",
             "min_visit_minutes",
             "allowed_modes",
+            "assessment_weight",
             "teams",
         ]
         read_only_fields = fields  # campaigns are managed in the admin screens (the "manage" rule)
@@ -120,10 +166,22 @@ class CampaignSerializer(serializers.ModelSerializer):
 class TokenRequestSerializer(serializers.Serializer):
     username = serializers.CharField()
     password = serializers.CharField(style={"input_type": "password"}, trim_whitespace=False)
+    otp = serializers.CharField(
+        required=False, allow_blank=True, max_length=16, help_text="动态口令（已启用双因素认证的账户及管理员角色必填）"
+    )
 
 
 class TokenResponseSerializer(serializers.Serializer):
     token = serializers.CharField()
+    expiry = serializers.DateTimeField(allow_null=True, help_text="令牌到期时间")
+
+
+class TokenRevokeSerializer(serializers.Serializer):
+    all = serializers.BooleanField(default=False, help_text="撤销本人的全部令牌（默认只撤销本次请求所用令牌）")
+
+
+class TokenRevokedSerializer(serializers.Serializer):
+    revoked = serializers.IntegerField()
 
 
 class DueQuerySerializer(serializers.Serializer):

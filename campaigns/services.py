@@ -7,11 +7,21 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from . import calendar, presets
 from .errors import InvalidInput, NotAllowed
-from .models import Campaign, CampaignPhase, ChecklistItem, DeadlineTier, FocusCategory, Phase
+from .models import (
+    Campaign,
+    CampaignPhase,
+    ChecklistItem,
+    DeadlineTier,
+    FocusCategory,
+    OutboxMessage,
+    OutboxStatus,
+    Phase,
+)
 from .signals import phase_changed, phases_synced
 
 if TYPE_CHECKING:
@@ -168,3 +178,82 @@ def switch_phase(*, actor: User, campaign: Campaign, phase: str) -> dict[str, in
         if old != phase:
             _announce(campaign, old, phase, work)
     return {**work.counts, **({"failures": work.failures} if work.failures else {})}
+
+
+# --- the outbox: tasks a committed change must cause ------------------------------------------------
+# A claim older than this is taken to be a sender that died between claiming and sending.
+OUTBOX_CLAIM_SECONDS = 300
+OUTBOX_BACKOFF_MAX_SECONDS = 3600
+
+
+def enqueue(task, *, key: str | None = None, **kwargs: Any) -> OutboxMessage:
+    """Ask for `task(**kwargs)` to run once the current transaction commits. The row is written in
+    that transaction, so the change and its effect stand or fall together; after commit the row is
+    handed to the broker, and if the broker is away the row stays pending for `deliver_outbox`.
+    The same `key` again (a retried request, a task run twice) asks for nothing more."""
+    import uuid
+
+    key = key or f"{task.name}:{uuid.uuid4().hex}"
+    message, _ = OutboxMessage.objects.get_or_create(key=key[:200], defaults={"task": task.name, "kwargs": kwargs})
+    transaction.on_commit(lambda: send_outbox(ids=[message.pk]), robust=True)
+    return message
+
+
+def enqueue_now(task, *, key: str | None = None, **kwargs: Any) -> OutboxMessage:
+    """`enqueue()` for a caller whose change is committed already (an upload stored and recorded
+    in autocommit, a button that starts a sweep): hand the row to the broker now."""
+    message = enqueue(task, key=key, **kwargs)
+    send_outbox(ids=[message.pk])
+    return message
+
+
+def send_outbox(*, ids: Iterable[int] | None = None, now=None) -> int:
+    """Hand due outbox rows to the broker; each is claimed first, so two senders (the nudge after
+    commit and beat) send it once. A refusal puts it back with an exponential back-off."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=OUTBOX_CLAIM_SECONDS)
+    due = OutboxMessage.objects.filter(
+        Q(status=OutboxStatus.PENDING, next_attempt_at__lte=now)
+        | Q(status=OutboxStatus.SENDING, next_attempt_at__lte=stale)
+    )
+    if ids is not None:
+        due = due.filter(pk__in=list(ids))
+    sent = 0
+    for message in due.order_by("next_attempt_at", "pk")[:500]:
+        claimed = OutboxMessage.objects.filter(pk=message.pk, status=message.status, attempts=message.attempts).update(
+            status=OutboxStatus.SENDING, next_attempt_at=now, attempts=message.attempts + 1
+        )
+        if not claimed:
+            continue
+        try:
+            _publish(message)
+        except Exception as exc:  # the broker may raise anything (kombu, redis, OSError)
+            delay = min(OUTBOX_BACKOFF_MAX_SECONDS, 30 * 2 ** min(message.attempts, 10))
+            OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
+                status=OutboxStatus.PENDING,
+                next_attempt_at=now + timedelta(seconds=delay),
+                last_error=f"{type(exc).__name__}: {exc}"[:300],
+            )
+            logger.warning("outbox %s (%s) not queued: %s", message.pk, message.task, type(exc).__name__)
+            continue
+        OutboxMessage.objects.filter(pk=message.pk, status=OutboxStatus.SENDING).update(
+            status=OutboxStatus.SENT, sent_at=timezone.now(), last_error=""
+        )
+        sent += 1
+    return sent
+
+
+def _publish(message: OutboxMessage) -> None:
+    from config.celery import app
+
+    task = app.tasks.get(message.task)
+    if task is not None:  # honours CELERY_TASK_ALWAYS_EAGER (tests, one-process runs)
+        task.apply_async(kwargs=message.kwargs)
+    else:
+        app.send_task(message.task, kwargs=message.kwargs)
+
+
+def purge_outbox(*, days: int = 7) -> int:
+    """Sent rows are kept a week for the operations page, then dropped."""
+    cutoff = timezone.now() - timedelta(days=days)
+    return OutboxMessage.objects.filter(status=OutboxStatus.SENT, sent_at__lt=cutoff).delete()[0]

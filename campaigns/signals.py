@@ -16,10 +16,13 @@ Logins, logouts and failed logins go into the audit trail (等保 2.0: 登录审
 from auditlog.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import post_save
 from django.dispatch import Signal, receiver
 
 phase_changed = Signal()
 phases_synced = Signal()
+#: A script logged in for an API token (sender=view class; user, request, otp).
+token_logged_in = Signal()
 
 
 def _client_ip(request):
@@ -44,6 +47,9 @@ def _log(user, event, request):
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
     _log(user, "login", request)
+    from .middleware import mark_session
+
+    mark_session(request, user)
 
 
 @receiver(user_logged_out)
@@ -60,3 +66,12 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
     user = get_user_model().objects.filter(username=username).first() if username else None
     if user is not None:
         _log(user, "login_failed", request)
+
+
+@receiver(post_save, sender=get_user_model(), dispatch_uid="campaigns_revoke_tokens_on_password_change")
+def revoke_tokens_on_password_change(sender, instance, **kwargs):
+    """A new password (or a deactivated account) ends every API token of the person."""
+    if getattr(instance, "_password", None) is not None or not instance.is_active:
+        from knox.models import AuthToken
+
+        AuthToken.objects.filter(user=instance).delete()

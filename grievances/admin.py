@@ -5,16 +5,18 @@ Sweep runs, deadline notices and look-back tasks are written by the sweeps and t
 who are not superusers read them within their scope; the settings are for admins of the whole tree.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from campaigns.admin import ScopedAdminMixin, WholeTreeAdminMixin
 
 from .models import (
     DeadlineSettings,
+    ExternalSystem,
     FollowUp,
     Grievance,
     GrievanceCategory,
     GrievanceEvent,
+    HandlingRules,
     ImportJob,
     NoticeLog,
     SweepRun,
@@ -93,3 +95,30 @@ class FollowUpAdmin(ReadInScopeAdmin):
     list_display = ["__str__", "kind", "assignee", "due_at", "status", "satisfaction"]
     list_filter = ["kind", "status", "satisfaction"]
     raw_id_fields = ["grievance", "household", "assignee", "recorded_by"]
+
+
+@admin.register(HandlingRules)
+class HandlingRulesAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["campaign", "sign_for_days", "max_returns", "urgent_hours", "followup_working_days"]
+    raw_id_fields = ["campaign"]
+
+
+@admin.register(ExternalSystem)
+class ExternalSystemAdmin(ScopedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "unit", "account", "is_active", "key_prefix", "last_used_at"]
+    raw_id_fields = ["unit", "account", "campaign"]
+    readonly_fields = ["key_prefix", "created_at", "last_used_at"]
+    actions = ["reissue_key"]
+
+    def save_model(self, request, obj, form, change):
+        key = obj.issue_key() if not change else None
+        super().save_model(request, obj, form, change)
+        if key:
+            messages.warning(request, f"接入密钥（只显示这一次，请妥善交给对方系统）：{key}")
+
+    @admin.action(description="重新生成接入密钥（原密钥立即失效）")
+    def reissue_key(self, request, queryset):
+        for system in queryset:
+            key = system.issue_key()
+            system.save(update_fields=["key_prefix", "key_hash"])
+            messages.warning(request, f"{system.name} 的新密钥（只显示这一次）：{key}")

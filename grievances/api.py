@@ -19,14 +19,28 @@ from rest_framework.response import Response
 from campaigns.api_base import HoldsRule, ScopedGenericViewSet, ScopedModelChoiceFilter, ScopedReadOnlyViewSet
 from campaigns.errors import InvalidInput
 from campaigns.lib.imports import ImportStatus
-from campaigns.lib.xlsx import xlsx_response
-from campaigns.models import Campaign
+from campaigns.models import Campaign, OrgUnit
 from campaigns.pagination import Pagination
+from campaigns.services import enqueue_now
+from visits.serializers import RevealSerializer
 
-from . import excel, followups, selectors, services, workflow
+from . import board, excel, followups, handoff, selectors, services, workflow
 from .filters import LedgerFilter
-from .models import FollowUp, FollowUpKind, FollowUpStatus, Grievance, GrievanceCategory, ImportJob, NoticeLog, SweepRun
+from .models import (
+    BoardPoster,
+    FollowUp,
+    FollowUpKind,
+    FollowUpStatus,
+    Grievance,
+    GrievanceCategory,
+    ImportJob,
+    NoticeLog,
+    Publication,
+    SweepRun,
+)
 from .serializers import (
+    BoardPosterCreateSerializer,
+    BoardPosterSerializer,
     CategorySerializer,
     EventSerializer,
     FollowUpSerializer,
@@ -37,11 +51,17 @@ from .serializers import (
     LedgerImportJobSerializer,
     LedgerUploadSerializer,
     MergeRequestSerializer,
+    PublicationCreateSerializer,
+    PublicationSerializer,
+    PublicationTextSerializer,
+    PublicationWithdrawSerializer,
     RecordSerializer,
+    ReporterPhoneSerializer,
     SupervisionSerializer,
     SweepRunSerializer,
     TransitionOptionSerializer,
     TransitionRequestSerializer,
+    TypicalSerializer,
 )
 
 
@@ -58,6 +78,20 @@ class LedgerPagination(Pagination):
 
     class django_paginator_class(selectors.CountCachingPaginator, Pagination.django_paginator_class):  # noqa: N801
         pass
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        # Over COUNT_CAP matches, `count` is COUNT_CAP + 1 and means "more than COUNT_CAP".
+        response.data["count_capped"] = self.page.paginator.capped
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_capped"] = {
+            "type": "boolean",
+            "description": f"为 true 时实际条数超过 {selectors.COUNT_CAP}，count 为 {selectors.COUNT_CAP + 1}",
+        }
+        return schema
 
 
 @extend_schema_view(retrieve=extend_schema(responses=GrievanceSerializer))
@@ -76,12 +110,19 @@ class GrievanceViewSet(
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
     http_method_names = ["get", "post", "patch", "head", "options"]
-    object_actions = {"partial_update": "edit", "update": "edit", "merge": "merge"}
+    object_actions = {
+        "partial_update": "edit",
+        "update": "edit",
+        "merge": "merge",
+        "reveal": "reveal_phone",
+        "typical": "mark_typical",
+    }
+    throttle_scopes = {"export": "export", "handoff": "export"}
 
     def filter_queryset(self, queryset):
         """The scoped queryset with its deadlines annotated; the list and the export take the
         ledger's filters too (LedgerFilter annotates on its way)."""
-        if self.action in ("list", "export"):
+        if self.action in ("list", "export", "handoff"):
             return super().filter_queryset(queryset)
         return selectors.ledger(self.request.user, qs=queryset)
 
@@ -94,8 +135,11 @@ class GrievanceViewSet(
         g = self.get_object()
         return Response(GrievanceSerializer(g).data)
 
-    @extend_schema(request=GrievanceCreateSerializer, responses={201: GrievanceCreatedSerializer})
+    @extend_schema(
+        request=GrievanceCreateSerializer, responses={201: GrievanceCreatedSerializer, 200: GrievanceCreatedSerializer}
+    )
     def create(self, request, *args, **kwargs):
+        """Register an entry; a repeat with the same `client_id` answers the first one with 200."""
         data = GrievanceCreateSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         v = dict(data.validated_data)
@@ -115,7 +159,10 @@ class GrievanceViewSet(
             reporter_phone=v.get("reporter_phone", ""),
             proposed_solution=v.get("proposed_solution", ""),
             registered_at=v.get("registered_at"),
+            urgent=v.get("urgent", False),
+            client_id=v.get("client_id"),
         )
+        replayed = g.replayed
         g = selectors.ledger(request.user).get(pk=g.pk)
         g.duplicates = selectors.similar_entries(
             campaign=g.campaign,
@@ -125,7 +172,8 @@ class GrievanceViewSet(
             exclude=g.pk,
             user=request.user,
         )
-        return Response(GrievanceCreatedSerializer(g).data, status=status.HTTP_201_CREATED)
+        code = status.HTTP_200_OK if replayed else status.HTTP_201_CREATED
+        return Response(GrievanceCreatedSerializer(g).data, status=code)
 
     @extend_schema(request=GrievanceUpdateSerializer, responses={200: GrievanceSerializer})
     def partial_update(self, request, *args, **kwargs):
@@ -183,6 +231,26 @@ class GrievanceViewSet(
         )
         return Response(GrievanceSerializer(_fresh(request, survivor.pk)).data)
 
+    @extend_schema(request=RevealSerializer, responses=ReporterPhoneSerializer)
+    @action(detail=True, methods=["post"])
+    def reveal(self, request, pk=None):
+        """The reporter's whole phone, to call back, for a reason (回访, 核实身份, 办理需要, 其他);
+        audited, and counted with the households' reveals against the hourly limit."""
+        g = self.get_object()
+        data = RevealSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.reveal_reporter_phone(actor=request.user, grievance=g, **data.validated_data))
+
+    @extend_schema(request=TypicalSerializer, responses=GrievanceSerializer)
+    @action(detail=True, methods=["post"])
+    def typical(self, request, pk=None):
+        """Mark a solved entry (closed ones too) as a typical case for the summary, or unmark it."""
+        g = self.get_object()
+        data = TypicalSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.mark_typical(actor=request.user, grievance=g, typical=data.validated_data["is_typical"])
+        return Response(GrievanceSerializer(_fresh(request, g.pk)).data)
+
     @extend_schema(responses=EventSerializer(many=True))
     @action(detail=True, methods=["get"])
     def timeline(self, request, pk=None):
@@ -195,7 +263,21 @@ class GrievanceViewSet(
     )
     @action(detail=False, methods=["get"])
     def export(self, request):
-        return export_response(self.filter_queryset(Grievance.objects.actionable_by(request.user, "export")))
+        filterset = LedgerFilter(
+            request.query_params, Grievance.objects.actionable_by(request.user, "export"), request=request
+        )
+        if not filterset.is_valid():
+            raise django_filters.utils.translate_validation(filterset.errors)
+        return export_response(request, filterset.qs, filterset.covers())
+
+    @extend_schema(
+        filters=True,
+        responses={(200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY},
+        description="移交12345平台的工单批次（Excel），按台账筛选条件",
+    )
+    @action(detail=False, methods=["get"])
+    def handoff(self, request):
+        return handoff_response(request, self.filter_queryset(Grievance.objects.actionable_by(request.user, "export")))
 
 
 def _fresh(request, pk):
@@ -207,10 +289,33 @@ def _fresh(request, pk):
     return g
 
 
-def export_response(qs):
-    """The ledger export as a download, written to a temporary file first and streamed from disk."""
+def handoff_response(request, qs):
+    """The hand-off batch for the 12345 platform as a download, traced and audited."""
+    from audit.exports import xlsx_download
+
     stamp = timezone.localtime().strftime("%Y%m%d%H%M")
-    return xlsx_response(excel.export_file(qs), f"问题整改台账-{stamp}.xlsx", f"ledger-{stamp}.xlsx")
+    return xlsx_download(
+        request,
+        [handoff.handoff_sheet(qs)],
+        export="grievances.handoff",
+        filename_zh=f"移交12345工单-{stamp}.xlsx",
+        filename_ascii=f"handoff-{stamp}.xlsx",
+    )
+
+
+def export_response(request, qs, covers: str = ""):
+    """The ledger export as a download, traced and audited, written to a temporary file first and
+    streamed from disk; `covers` (unit, dates, filters) is the title's second line."""
+    from audit.exports import xlsx_download
+
+    stamp = timezone.localtime().strftime("%Y%m%d%H%M")
+    return xlsx_download(
+        request,
+        [excel.export_sheet(qs, covers=covers)],
+        export="grievances.ledger",
+        filename_zh=f"问题整改台账-{stamp}.xlsx",
+        filename_ascii=f"ledger-{stamp}.xlsx",
+    )
 
 
 class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, ScopedGenericViewSet):
@@ -218,9 +323,10 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, ScopedGe
 
     queryset = ImportJob.objects.all()
     serializer_class = LedgerImportJobSerializer
+    throttle_scopes = {"create": "import"}
     permission_classes = [permissions.IsAuthenticated]
     parser_classes = [MultiPartParser, FormParser]
-    object_actions = {"confirm": "confirm"}
+    object_actions = {"confirm": "confirm", "retry": "confirm"}
 
     @extend_schema(request={"multipart/form-data": LedgerUploadSerializer}, responses={201: LedgerImportJobSerializer})
     def create(self, request, *args, **kwargs):
@@ -244,6 +350,13 @@ class ImportViewSet(mixins.CreateModelMixin, mixins.RetrieveModelMixin, ScopedGe
         job = excel.confirm_import(actor=request.user, job=self.get_object())
         code = status.HTTP_200_OK if job.status == ImportStatus.DONE else status.HTTP_202_ACCEPTED
         return Response(LedgerImportJobSerializer(job).data, status=code)
+
+    @extend_schema(request=None, responses={202: LedgerImportJobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """重试: check a failed upload again from its stored file (202, then poll)."""
+        job = excel.retry_import(actor=request.user, job=self.get_object())
+        return Response(LedgerImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class FollowUpFilter(django_filters.FilterSet):
@@ -301,7 +414,7 @@ class SweepRunViewSet(ScopedReadOnlyViewSet):
     def run(self, request):
         from .tasks import sweep_deadlines
 
-        sweep_deadlines.delay()
+        enqueue_now(sweep_deadlines)
         return Response({"queued": True}, status=202)
 
 
@@ -318,3 +431,102 @@ class SupervisionListViewSet(ScopedReadOnlyViewSet):
         # The selector's rows (listed, still overdue, still open) under the "supervise" rule, which
         # narrows visible_to: exactly what the page lists.
         return selectors.supervision_list(self.request.user)
+
+
+class PublicationFilter(django_filters.FilterSet):
+    unit = ScopedModelChoiceFilter(queryset=OrgUnit.objects.all(), help_text="社区/村编号")
+    on_board = django_filters.BooleanFilter(field_name="withdrawn_at", lookup_expr="isnull", help_text="仍在公开栏中")
+
+    class Meta:
+        model = Publication
+        fields = ["unit", "on_board"]
+
+
+@extend_schema(tags=["public board"])
+class PublicationViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedGenericViewSet,
+):
+    """The public board's entries (公开栏): publish an entry, write and approve its public texts,
+    withdraw it. The board's own page is /public/<community code>/."""
+
+    queryset = Publication.objects.select_related("unit", "grievance__category")
+    serializer_class = PublicationSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = PublicationFilter
+    permission_classes = [permissions.IsAuthenticated]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    object_actions = {"partial_update": "publish", "approve_text": "publish", "withdraw": "publish"}
+
+    @extend_schema(request=PublicationCreateSerializer, responses={201: PublicationSerializer})
+    def create(self, request, *args, **kwargs):
+        data = self.get_serializer_class_for(PublicationCreateSerializer, request.data)
+        p = board.publish(actor=request.user, **data)
+        return Response(PublicationSerializer(self.get_queryset().get(pk=p.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=PublicationTextSerializer, responses=PublicationSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        p = self.get_object()
+        data = self.get_serializer_class_for(PublicationTextSerializer, request.data)
+        board.edit_text(
+            actor=request.user,
+            publication=p,
+            summary=data.get("summary", p.summary),
+            outcome=data.get("outcome", p.outcome),
+        )
+        return Response(PublicationSerializer(self.get_queryset().get(pk=p.pk)).data)
+
+    @extend_schema(request=None, responses=PublicationSerializer)
+    @action(detail=True, methods=["post"], url_path="approve-text")
+    def approve_text(self, request, pk=None):
+        p = board.approve_text(actor=request.user, publication=self.get_object())
+        return Response(PublicationSerializer(self.get_queryset().get(pk=p.pk)).data)
+
+    @extend_schema(request=PublicationWithdrawSerializer, responses=PublicationSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        p = self.get_object()
+        data = self.get_serializer_class_for(PublicationWithdrawSerializer, request.data)
+        board.withdraw(actor=request.user, publication=p, reason=data.get("reason", ""))
+        return Response(PublicationSerializer(self.get_queryset().get(pk=p.pk)).data)
+
+    def get_serializer_class_for(self, cls, data):
+        s = cls(data=data, context=self.get_serializer_context())
+        s.is_valid(raise_exception=True)
+        return s.validated_data
+
+
+@extend_schema(tags=["public board"])
+class BoardPosterViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedGenericViewSet
+):
+    """A3 posters of a community's board with a QR code to its page: create (202), poll, download."""
+
+    queryset = BoardPoster.objects.select_related("unit")
+    serializer_class = BoardPosterSerializer
+    permission_classes = [permissions.IsAuthenticated]
+    filterset_fields = ["unit", "status"]
+
+    @extend_schema(request=BoardPosterCreateSerializer, responses={202: BoardPosterSerializer})
+    def create(self, request, *args, **kwargs):
+        data = BoardPosterCreateSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        job = board.request_poster(actor=request.user, unit=data.validated_data["unit"])
+        job.refresh_from_db()
+        return Response(BoardPosterSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        responses={(200, "application/pdf"): OpenApiTypes.BINARY, 409: OpenApiResponse(description="海报尚未生成完成")}
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, pk=None):
+
+        job = self.get_object()
+        if job.status != BoardPoster.State.DONE or not job.file:
+            return Response({"code": "not_ready", "detail": "海报尚未生成完成，请稍后再下载"}, status=409)
+        from audit.exports import pdf_download
+
+        return pdf_download(request, job, kind="grievances.board_poster", filename=f"{job.unit.name}公开栏海报.pdf")

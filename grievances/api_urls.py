@@ -15,6 +15,8 @@ router.register("grievance-categories", api.CategoryViewSet, basename="grievance
 router.register("grievances", api.GrievanceViewSet, basename="grievance")
 router.register("followups", api.FollowUpViewSet, basename="followup")
 router.register("sweep-runs", api.SweepRunViewSet, basename="sweep-run")
+router.register("publications", api.PublicationViewSet, basename="publication")
+router.register("board-posters", api.BoardPosterViewSet, basename="board-poster")
 router.register("supervision-list", api.SupervisionListViewSet, basename="supervision-list")
 
 urlpatterns = [*imports.urls, *router.urls]

@@ -15,9 +15,22 @@ class GrievancesConfig(AppConfig):
         from . import models, receivers
         from .signals import post_transition
 
-        for model in (models.Grievance, models.GrievanceCategory, models.Reporter, models.Attachment):
+        masked = {models.Grievance: ["reporter_phone"], models.Reporter: ["phone"]}
+        for model in (
+            models.Grievance,
+            models.GrievanceCategory,
+            models.Reporter,
+            models.Attachment,
+            models.Publication,
+        ):
             if not auditlog.contains(model):
-                auditlog.register(model)
+                auditlog.register(model, mask_fields=masked.get(model, []))
+        from campaigns.lib.imports import register_importer
+
+        from . import tasks
+        from .excel import IMPORTER
+
+        register_importer(IMPORTER, preview_task=tasks.preview_ledger_import, confirm_task=tasks.confirm_ledger_import)
         post_transition.connect(receivers.on_post_transition, dispatch_uid="grievances_followup_when_answered")
         phase_changed.connect(receivers.start_lookback, dispatch_uid="grievances_start_lookback")
         phases_synced.connect(receivers.record_phase_sync, dispatch_uid="grievances_record_phase_sync")

@@ -92,3 +92,11 @@ class ExtensionState(models.TextChoices):
     REQUESTED = "requested", _("待审批")
     APPROVED = "approved", _("已批准")
     REJECTED = "rejected", _("未批准")
+
+
+class PauseState(models.TextChoices):
+    """The clock pause (中止) of an entry: asked for by the handling unit, approved by the office."""
+
+    NONE = "none", _("未中止")
+    REQUESTED = "requested", _("中止待审批")
+    ACTIVE = "active", _("中止计时中")

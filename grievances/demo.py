@@ -7,11 +7,13 @@ The sweep runs here, before the reports' demo runs its detectors over the ledger
 inbox shows notices at once; the beat keeps sweeping every 15 minutes after that.
 """
 
+import io
 from datetime import time, timedelta
 from functools import cache
 
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from PIL import Image
 
 from campaigns import calendar
 from campaigns.choices import Role
@@ -94,7 +96,9 @@ def seed(ctx):
     if not ctx.campaign or not ctx.grids:
         return
     _seed_entries(ctx)
+    seed_handling(ctx)
     seed_notices(ctx)
+    seed_board(ctx)
 
 
 def _seed_entries(ctx):
@@ -113,7 +117,7 @@ def _seed_entries(ctx):
     from visits.models import Household
 
     households = {}
-    for h in Household.objects.filter(grid__in=ctx.grids).order_by("id")[:2000]:
+    for h in Household.objects.filter(grid__in=ctx.household_units).order_by("id")[:2000]:
         households.setdefault(h.grid_id, []).append(h)
     texts = _texts()
     now = timezone.now()
@@ -130,7 +134,7 @@ def _seed_entries(ctx):
         else:
             path = PROBLEM_PATHS[p % len(PROBLEM_PATHS)]
             p += 1
-        grid = ctx.grids[(i * 7) % len(ctx.grids)]
+        grid = ctx.household_units[(i * 7) % len(ctx.household_units)]
         if path == "merged" and previous is not None:
             grid, item = (
                 previous.unit,
@@ -235,8 +239,16 @@ def _answer(g, run, path, *, actor):
     if path == "explained":
         run(actor, "explain", result="经核查不符合政策规定，已当面解释说明")
     else:
-        evidence = ContentFile("整改前后照片及验收记录（演示）".encode(), name=f"佐证-{g.pk}.txt")
+        evidence = ContentFile(_evidence_pdf(), name=f"佐证-{g.pk}.pdf")
         run(actor, "resolve", result="已按方案整改完毕，现场验收合格", evidence=[evidence])
+
+
+def _evidence_pdf() -> bytes:
+    """A one-page PDF standing in for the photos and acceptance record of a resolution: uploads
+    are checked by content, so the demo's evidence is a real PDF."""
+    buf = io.BytesIO()
+    Image.new("RGB", (420, 297), "white").save(buf, "PDF")
+    return buf.getvalue()
 
 
 def _look_back(run, path, *, office, i):
@@ -247,6 +259,72 @@ def _look_back(run, path, *, office, i):
         run(office, "reopen", note="群众不满意，重新办理")
     elif path == "closed":
         run(office, "close", note="群众满意，予以销号")
+
+
+# --- receive-and-answer (接诉即办): sign-for, return and ruling, pause, urgent ----------------
+HANDLING_DEMO = [
+    ("DEMO-H01", "unsigned", "小区东门的窨井盖破损，夜里有人踩空摔伤。（演示：超时未签收）"),
+    ("DEMO-H02", "returned", "学校门口早晚接送车辆乱停，孩子过马路很危险。（演示：退单后裁定）"),
+    ("DEMO-H03", "paused", "相邻住户违建遮挡采光，已起诉至法院等待判决。（演示：中止计时）"),
+    ("DEMO-H04", "urgent", "老旧楼房外墙瓷砖大面积松动，随时可能坠落。（演示：急难险重）"),
+]
+
+
+def seed_handling(ctx):
+    """One entry in each receive-and-answer state the issue's demo names; the 通报 comes from the
+    overdue entry's sweep below. Idempotent by `external_ref`."""
+    office, handlers = _actors(ctx)
+    done = set(
+        Grievance.objects.filter(campaign=ctx.campaign, external_ref__startswith="DEMO-H").values_list(
+            "external_ref", flat=True
+        )
+    )
+    departments = [d for d in ctx.departments if d.pk in handlers]
+    if not departments:
+        return
+    dept = departments[0]
+    handler = handlers[dept.pk]
+    category = _overdue_category()
+    made = 0
+    for i, (ref, state, text) in enumerate(HANDLING_DEMO):
+        if ref in done:
+            continue
+        grid = ctx.household_units[(i * 5 + 3) % len(ctx.household_units)]
+        g = services.register_grievance(
+            actor=office,
+            content=text,
+            category=category,
+            source="12345" if i % 2 else "hotline",
+            unit=grid,
+            campaign=ctx.campaign,
+            external_ref=ref,
+            urgent=state == "urgent",
+        )
+        _handle(g, state, office=office, handler=handler, dept=dept)
+        made += 1
+    if made:
+        ctx.log.append(f"接诉即办：新增 {made} 条演示条目（未签收、退单裁定、中止计时、急难险重）")
+
+
+def _handle(g, state, *, office, handler, dept):
+    run = lambda actor, name, **f: services.transition(actor=actor, grievance=g, name=name, **f)  # noqa: E731
+    run(office, "assign", handling_unit=dept.pk)
+    if state == "unsigned":
+        # Routed three working days ago (the demo's history): past its one working day to sign.
+        dispatched = calendar.end_of_day(calendar.subtract_working_days(calendar.local_date(timezone.now()), 3))
+        Grievance.objects.filter(pk=g.pk).update(
+            dispatched_at=dispatched - timedelta(hours=8), sign_for_due_at=calendar.add_working_days(dispatched, 1).due
+        )
+    elif state == "returned":
+        run(handler, "return", note="车辆停放属交警部门管理，非本单位职责")
+        run(office, "arbitrate", note="校园周边安全属教育部门牵头，退单不成立，请协调交警办理")
+    elif state == "paused":
+        run(handler, "sign_for")
+        until = calendar.local_date(calendar.add_working_days(timezone.now(), 10).due)
+        run(handler, "request_pause", note="已进入诉讼程序，待法院判决后处理", until=until)
+        run(office, "approve_pause", note="同意中止，判决后恢复计时")
+    elif state == "urgent":
+        run(handler, "sign_for", note="已派人现场拉设警戒线")
 
 
 # --- an overdue entry, look-back tasks and a first sweep -------------------------------------
@@ -297,5 +375,48 @@ def seed_notices(ctx):
     run = sweep_deadlines()
     ctx.log.append(
         f"期限扫描：提醒 {run.counts['reminder']}，预警 {run.counts['warning']}，督办 {run.counts['supervision']}，"
+        f"催办 {run.counts['urge']}，通报 {run.counts['bulletin']}，超时未签收 {run.counts['unsigned']}，"
         f"站内消息 {run.counts['notifications']}"
     )
+
+
+# --- the public board (公开栏) ---------------------------------------------------------------
+
+BOARD_ENTRIES = 12
+
+
+def seed_board(ctx):
+    """Publish the busiest community's entries on its board, answered ones with approved texts."""
+    from . import board
+    from .choices import ANSWERED_STATUSES, UNCOLLECTED_STATUSES
+    from .models import Publication
+
+    if Publication.objects.filter(grievance__campaign=ctx.campaign).exists():
+        ctx.log.append("公开栏：已有公开条目，未重复生成")
+        return
+    office, _handlers = _actors(ctx)
+    entries = (
+        Grievance.objects.filter(campaign=ctx.campaign, external_ref__startswith="DEMO-", unit__level="grid")
+        .exclude(status__in=UNCOLLECTED_STATUSES)
+        .select_related("unit", "category")
+    )
+    by_community = {}
+    for g in entries.order_by("-registered_at", "-id"):
+        by_community.setdefault(g.unit.parent_id, []).append(g)
+    if not by_community:
+        return
+    chosen = max(by_community.values(), key=len)[:BOARD_ENTRIES]
+    for g in chosen:
+        answered = g.status in ANSWERED_STATUSES
+        p = board.publish(
+            actor=office,
+            grievance=g,
+            summary=f"群众反映{g.category.name}方面的问题",
+            outcome=("已按期办结，经回访群众认可" if g.status in board.DONE_STATUSES else "已向群众解释说明")
+            if answered
+            else "",
+        )
+        if answered:
+            board.approve_text(actor=office, publication=p)
+    community = chosen[0].unit.parent
+    ctx.log.append(f"公开栏：{community.name}公开 {len(chosen)} 条，页面 /public/{community.code}/")

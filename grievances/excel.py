@@ -6,25 +6,23 @@ with a leading apostrophe. Import strips the apostrophe; it follows the shared i
 (`campaigns.lib.imports`: preview and confirm are Celery tasks), and this module is its Importer.
 """
 
-import io
 import re
 from collections.abc import Callable
 from datetime import datetime
-from typing import IO
 
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
-from python_calamine import CalamineWorkbook
 
 from campaigns import calendar, presets
+from campaigns.access import holds
 from campaigns.choices import Level
 from campaigns.errors import DomainError, InvalidInput
 from campaigns.lib import imports
 from campaigns.lib.imports import Importer, ImportErrors
 from campaigns.lib.masking import mask_phone
-from campaigns.lib.xlsx import FORMULA_PREFIXES, Sheet, write_xlsx
+from campaigns.lib.xlsx import FORMULA_PREFIXES, Sheet
 from campaigns.models import Campaign, DeadlineTier, OrgUnit, User, tier_label
+from campaigns.validators import phone_error
 
 from .choices import Kind, Satisfaction, Source, Status, Tier
 from .models import GrievanceCategory, ImportJob
@@ -51,6 +49,7 @@ HEADERS = [
     "办理结果",
     "满意度",
     "解决层级",
+    "原台账编号",
 ]
 # Columns an offline ledger must have for import (the same layout; extra columns are ignored).
 IMPORT_REQUIRED = ["登记时间", "所属单位", "反映内容", "问题类别"]
@@ -91,6 +90,7 @@ def export_rows(qs, now=None):
     now = now or timezone.now()
     tier_of = _tier_labels()
     fields = [
+        "pk",
         "external_ref",
         "registered_at",
         "reporter_name",
@@ -115,6 +115,7 @@ def export_rows(qs, now=None):
     ]
     for i, r in enumerate(qs.values_list(*fields).iterator(chunk_size=2000), start=1):
         (
+            pk,
             ref,
             reg,
             name,
@@ -139,7 +140,7 @@ def export_rows(qs, now=None):
         ) = r
         yield (
             i,
-            ref,
+            entry_number(pk),
             _local(reg),
             name,
             mask_phone(phone),
@@ -159,12 +160,21 @@ def export_rows(qs, now=None):
             result,
             SATISFACTION.get(sat, ""),
             LEVEL.get(level, ""),
+            ref,
         )
 
 
-def export_file(qs, title: str = "问题整改台账") -> IO[bytes]:
-    """The ledger layout of `qs` as a temporary .xlsx file, open at its start."""
-    return write_xlsx([Sheet(name=title, title=title, headers=HEADERS, rows=export_rows(qs), widths={6: 60})])
+def entry_number(pk: int) -> str:
+    """The number an entry is shown by on the ledger and its detail page (#123): the export's
+    台账编号, so that a printed or forwarded row can be found again."""
+    return f"#{pk}"
+
+
+def export_sheet(qs, title: str = "问题整改台账", covers: str = "") -> Sheet:
+    """The ledger layout of `qs`, for `audit.exports.xlsx_download`. `covers` (what the rows are:
+    unit, dates, filters) is the title's second line."""
+    heading = f"{title}\n{covers}" if covers else title
+    return Sheet(name=title, title=heading, headers=HEADERS, rows=export_rows(qs), widths={6: 60})
 
 
 # --- import --------------------------------------------------------------------------------
@@ -176,18 +186,27 @@ class LedgerImporter(Importer):
 
     model = ImportJob
     noun = "台账"
+    kind = "ledger"
     storage_dir = "grievances/imports"
     formats = ("xlsx", "xls")
-    refused = "只能确认自己上传的导入"
+    refused = "只有办公室工作人员可以导入台账"
     wrong_format = "请上传Excel（.xlsx或.xls）格式的台账"
     unreadable = "无法读取文件，请上传 .xlsx 格式的台账"
 
+    def may_upload(self, user) -> bool:
+        """An offline ledger carries its registration times: who may backdate imports it."""
+        return may_import(user)
+
     def preview(self, job: ImportJob, errors: ImportErrors, progress: Callable[[float], None]) -> None:
         """Check every row; keep the clean ones on the job for the confirm. Nothing enters the ledger."""
-        rows = read_sheet(job.file)
-        if rows is None:
+        sheet = imports.read_upload(self, job)
+        if sheet is None:
             errors.add(1, "", self.unreadable)
             return
+        try:
+            rows = sheet.rows_from_a1()
+        finally:
+            sheet.close()
         clean, total = validate_rows(job.created_by, rows, errors, progress)
         if total == 0 and errors.count == 0:
             errors.add(0, "", "文件中没有数据行")
@@ -212,18 +231,36 @@ class LedgerImporter(Importer):
 IMPORTER = LedgerImporter()
 
 
+def may_import(user) -> bool:
+    """Whether `user` may import an offline ledger anywhere (rule "backdate" of OrgUnit)."""
+    return holds(user, OrgUnit, "backdate")
+
+
 def start_import(*, actor: User, upload: UploadedFile) -> ImportJob:
     """Store an offline ledger and queue its preview (a Celery task); nothing enters the ledger yet."""
     from . import tasks
 
-    return imports.start(IMPORTER, actor=actor, upload=upload, queue=tasks.preview_ledger_import.delay)
+    return imports.start(
+        IMPORTER, actor=actor, upload=upload, queue=imports.queue_step(tasks.preview_ledger_import, "preview")
+    )
 
 
 def confirm_import(*, actor: User, job: ImportJob) -> ImportJob:
     """Queue the registration of every previewed entry (rule "confirm": the uploader), all or none."""
     from . import tasks
 
-    return imports.confirm(IMPORTER, actor=actor, job=job, queue=tasks.confirm_ledger_import.delay)
+    return imports.confirm(
+        IMPORTER, actor=actor, job=job, queue=imports.queue_step(tasks.confirm_ledger_import, "confirm")
+    )
+
+
+def retry_import(*, actor: User, job: ImportJob) -> ImportJob:
+    """重试: check a failed upload's stored file again from the start (rule "confirm")."""
+    from . import tasks
+
+    return imports.retry(
+        IMPORTER, actor=actor, job=job, queue=imports.queue_step(tasks.preview_ledger_import, "preview")
+    )
 
 
 def _strip(value):
@@ -247,17 +284,6 @@ def _parse_time(value):
         except ValueError:
             continue
     return None
-
-
-def read_sheet(name: str) -> list[list] | None:
-    """The rows of the first sheet of a stored file as lists of values (python-calamine: fast,
-    read-only, .xlsx and .xls alike); None when it cannot be read."""
-    with default_storage.open(name, "rb") as f:
-        data = f.read()
-    try:
-        return CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0).to_python(skip_empty_area=False)
-    except Exception:  # noqa: BLE001 (any unreadable file is the same error to the user)
-        return None
 
 
 class _Choices:
@@ -337,6 +363,8 @@ def _check_row(
         problems.append(("登记时间", "登记时间格式应为 2026-01-31 或 2026-01-31 09:30"))
     elif registered > now:
         problems.append(("登记时间", "登记时间不能晚于当前时间"))
+    if (phone := cell("联系电话")) and (message := phone_error(phone)):
+        problems.append(("联系电话", message))
     picked = _pick_choices(cell, choices, problems)
     for column, message in problems:
         errors.add(n, column, message)
@@ -344,7 +372,8 @@ def _check_row(
         return None
     return {
         "row": n,
-        "external_ref": cell("台账编号")[:40],
+        # An exported ledger keeps an imported entry's own number in 原台账编号 (台账编号 is ours).
+        "external_ref": (cell("原台账编号") or cell("台账编号"))[:40],
         "registered_at": registered.isoformat(),
         "reporter_name": cell("反映人")[:50],
         "reporter_phone": cell("联系电话")[:20],

@@ -1,21 +1,22 @@
 """The ledger's filters, declared once: the API list and export run them through DjangoFilterBackend
 (the OpenAPI parameters come from here), the ledger pages render their form."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from functools import cached_property
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import Max, Min, Q
 
 from campaigns import calendar
 from campaigns.access import scope
 from campaigns.filters import CHOICE_ERRORS, ChoiceInFilter, FilterForm, FlagCheckbox, FlagFilter, ScopedIdFilter
-from campaigns.models import OrgUnit, Role, User
+from campaigns.models import Campaign, OrgUnit, Role, User
 
 from . import selectors
 from .choices import Kind, Source, Status, Tier
 from .models import Grievance, GrievanceCategory, handling_units_for
+from .taxonomy import OPINION_GROUPS, in_opinion_group
 
 ORDERING_LABELS = {
     "-registered_at": "登记时间（新→旧）",
@@ -60,6 +61,14 @@ def _in_unit(qs, rows):
     return qs.filter(Q(unit__path__startswith=unit.path) | Q(handling_unit__path__startswith=unit.path))
 
 
+def _in_home_unit(qs, rows):
+    # The unit an entry belongs to (its household's or its registration's), as the figures count.
+    unit = rows.only("path").first()
+    if unit is None:
+        return qs.none()
+    return qs.filter(unit__path__startswith=unit.path)
+
+
 class LedgerForm(FilterForm):
     """The filter form of the ledger pages (their ids: `f-q`, `f-status`, …)."""
 
@@ -97,6 +106,42 @@ class LedgerFilter(django_filters.FilterSet):
         picker="units",
         label="单位",
         help_text="所属或责任单位（含下级）",
+    )
+    campaign = ScopedIdFilter(Campaign.objects.all(), label="走访活动", help_text="走访活动")
+    home_unit = ScopedIdFilter(
+        lambda f: OrgUnit.objects.visible_to(f.user),
+        lookup=_in_home_unit,
+        label="所属单位",
+        help_text="所属单位（含下级，不含交办给它的；统计数字按此计）",
+        widget=forms.HiddenInput,
+    )
+    registered_from = django_filters.DateFilter(
+        method="filter_registered_from",
+        label="登记日期起",
+        help_text="登记日期起（含当日，北京时间）",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    registered_to = django_filters.DateFilter(
+        method="filter_registered_to",
+        label="登记日期止",
+        help_text="登记日期止（含当日，北京时间）",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    opinion_group = django_filters.ChoiceFilter(
+        choices=list(OPINION_GROUPS),
+        method="filter_opinion_group",
+        label="意见类别",
+        help_text="群众意见分类（生产生活困难、诉求、对党委政府、对干部作风）",
+        empty_label="全部",
+        error_messages=CHOICE_ERRORS,
+    )
+    figure = django_filters.ChoiceFilter(
+        choices=list(selectors.FIGURE_LABELS.items()),
+        method="filter_figure",
+        label="统计口径",
+        help_text="统计数字所计的条目（docs/figures.md），不含已合并、已撤回的",
+        empty_label="全部",
+        error_messages=CHOICE_ERRORS,
     )
     case_owner = ScopedIdFilter(
         lambda f: f.reachable_leaders(),
@@ -142,6 +187,43 @@ class LedgerFilter(django_filters.FilterSet):
         # The deadline annotations read the same minute as the overdue filters.
         return super().filter_queryset(selectors.ledger(self.user, qs=queryset, now=self.now))
 
+    def covers(self, qs=None) -> str:
+        """What the filtered rows are, in words, for an export's title: the unit, the span of
+        registration dates and each filter set (a valid FilterSet; `qs` defaults to its rows)."""
+        data = self.form.cleaned_data
+        qs = self.qs if qs is None else qs
+        unit = self.filters["unit"].allowed().filter(pk=data["unit"]).first() if data.get("unit") else None
+        if unit is None:
+            unit = OrgUnit.objects.visible_to(self.user).order_by("depth", "path").first()
+        span = qs.order_by().aggregate(first=Min("registered_at"), last=Max("registered_at"))
+        if span["first"] is None:
+            dates = "无"
+        else:
+            first, last = (calendar.local_date(span[k]).isoformat() for k in ("first", "last"))
+            dates = first if first == last else f"{first}至{last}"
+        parts = [f"单位：{unit.name if unit else '—'}", f"登记时间：{dates}"]
+        chosen = []
+        for name, f in self.filters.items():
+            value = data.get(name)
+            if name in ("unit", "ordering") or value in (None, "", [], False):
+                continue
+            if isinstance(f, ScopedIdFilter):
+                row = f.allowed().filter(pk=value).first()
+                text = (getattr(row, "display_name", None) or str(row)) if row else str(value)
+            elif isinstance(f, FlagFilter):
+                chosen.append(str(f.label))
+                continue
+            elif hasattr(f, "extra") and f.extra.get("choices"):
+                labels = dict(f.extra["choices"])
+                values = value if isinstance(value, list | tuple) else [value]
+                text = "、".join(str(labels.get(v, v)) for v in values)
+            else:
+                text = str(value)
+            chosen.append(f"{f.label}：{text}")
+        parts.append("筛选：" + ("；".join(chosen) if chosen else "无"))
+        parts.append("导出时间：" + self.now.astimezone(calendar.SHANGHAI).strftime("%Y-%m-%d %H:%M"))
+        return "　".join(parts)
+
     # --- what the page's pickers offer, and what an id may name
     @cached_property
     def categories(self):
@@ -168,6 +250,20 @@ class LedgerFilter(django_filters.FilterSet):
     # --- filters that need more than a lookup
     def filter_q(self, qs, name, value):
         return selectors.search(qs, value)
+
+    def filter_registered_from(self, qs, name, value):
+        return qs.filter(registered_at__gte=datetime.combine(value, time.min, tzinfo=calendar.SHANGHAI))
+
+    def filter_registered_to(self, qs, name, value):
+        return qs.filter(
+            registered_at__lt=datetime.combine(value + timedelta(days=1), time.min, tzinfo=calendar.SHANGHAI)
+        )
+
+    def filter_opinion_group(self, qs, name, value):
+        return qs.filter(in_opinion_group(value))
+
+    def filter_figure(self, qs, name, value):
+        return qs.collected().filter(selectors.figure_conditions(self.now)[value])
 
     def only_overdue(self, qs):
         return qs.running().filter(due_at__lt=self.now)

@@ -25,6 +25,7 @@ from .models import (
     FollowUpStatus,
     Grievance,
     GrievanceCategory,
+    HandlingRules,
     Satisfaction,
     Status,
 )
@@ -47,8 +48,12 @@ def run_transition(*, actor, grievance, name, **fields):
 
 # --- creating follow-ups -------------------------------------------------------------------
 def lookback_due(campaign, now=None, config=None):
-    """Due at the end of the campaign's look-back phase, or in N working days when that is over."""
+    """Due the campaign's set number of working days after the answer (接诉即办: the next working
+    day), else at the end of its look-back phase, or in N working days when that is over."""
     now = now or timezone.now()
+    days = HandlingRules.for_campaign(campaign).followup_working_days
+    if days:
+        return calendar.add_working_days(now, days).due
     phase = campaign.phase_dates(Phase.LOOKBACK)
     if phase is not None and phase.end >= calendar.local_date(now):
         return calendar.end_of_day(phase.end)

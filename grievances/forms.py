@@ -18,6 +18,30 @@ REQUIRED = {"required": "此项为必填项"}
 CHOICE = {"required": "此项为必填项", "invalid_choice": "请从列表中选择"}
 
 
+class CategorySelect(forms.Select):
+    """Leaf categories grouped under their parent (<optgroup>), labelled "parent / leaf" by their
+    choices. Without script that is already a usable picker; static/js/app.js turns every
+    `data-category-picker` into two selects, the parent first, then its leaves."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"data-category-picker": "", **(attrs or {})})
+
+    def optgroups(self, name, value, attrs=None):
+        loose, groups = [], {}
+        for option_value, label in self.choices:
+            parent, sep, leaf = str(label).partition(" / ")
+            if sep:
+                groups.setdefault(parent, []).append((option_value, leaf))
+            else:
+                loose.append((option_value, label))
+        choices = self.choices
+        self.choices = loose + list(groups.items())
+        try:
+            return super().optgroups(name, value, attrs)
+        finally:
+            self.choices = choices
+
+
 class GrievanceCreateForm(ScopedForm):
     """A new entry from the browser; the service checks what depends on more than one field (the
     campaign's territory must contain the entry's unit)."""
@@ -26,11 +50,19 @@ class GrievanceCreateForm(ScopedForm):
     reporter_name = forms.CharField(label="反映人", max_length=50, required=False)
     reporter_phone = forms.CharField(label="联系电话", max_length=20, required=False)
     category = ScopedModelChoiceField(
-        GrievanceCategory.objects.filter(parent__isnull=False).select_related("parent"), label="问题类别"
+        GrievanceCategory.objects.filter(parent__isnull=False)
+        .select_related("parent")
+        .order_by("parent__order", "parent_id", "order", "id"),
+        label="问题类别",
+        widget=CategorySelect,
     )
     kind = forms.ChoiceField(label="类型", choices=Kind.choices, initial=Kind.PROBLEM, error_messages=CHOICE)
-    source = forms.ChoiceField(label="来源", choices=Source.choices, initial=Source.VISIT, error_messages=CHOICE)
+    # No default: an office walk-in or a hotline call is not a visit, the registrar says which.
+    source = forms.ChoiceField(
+        label="来源", choices=[("", "请选择来源"), *Source.choices], error_messages={**CHOICE, "required": "请选择来源"}
+    )
     tier = forms.ChoiceField(label="层级", choices=Tier.choices, initial=Tier.GENERAL, error_messages=CHOICE)
+    urgent = forms.BooleanField(label="急难险重（按小时计时，同时通知两级单位）", required=False)
     # Only territorial units the user may register in: an entry belongs to a place.
     unit = ScopedModelChoiceField(
         OrgUnit.objects.territorial().filter(is_active=True).order_by("path"),
@@ -41,6 +73,9 @@ class GrievanceCreateForm(ScopedForm):
     household = ScopedModelChoiceField(Household.objects.all(), label="农户", required=False)
     campaign = ScopedModelChoiceField(Campaign.objects.all(), label="活动", required=False)
     proposed_solution = forms.CharField(label="拟解决措施", required=False)
+    # Rendered once per page: a second submit of the same page (a double tap, the back button,
+    # a resend after a timeout) opens the first entry instead of a second one.
+    client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

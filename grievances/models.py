@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from campaigns.access import Rule, ScopedQuerySet, path_prefixes, scope
 from campaigns.choices import Level, Role, VisitMode
+from campaigns.lib.crypto import EncryptedCharField
 from campaigns.lib.imports import ImportJobBase
 from campaigns.models import READERS, Campaign, OrgUnit, User
 
@@ -25,6 +26,7 @@ from .choices import (
     UNCOLLECTED_STATUSES,
     ExtensionState,
     Kind,
+    PauseState,
     Satisfaction,
     Source,
     Status,
@@ -95,6 +97,10 @@ class GrievanceQuerySet(ScopedQuerySet):
         "merge": Rule(OFFICE_ROLES, "unit", label="合并重复条目"),
         # Download the ledger as a spreadsheet (names and content of many people at once).
         "export": Rule(READERS, "unit", also=_export_also, label="导出台账"),
+        # Put the entry on its community's public board (公开栏, seed 004).
+        "publish": Rule(OFFICE_ROLES, "unit", label="公开栏发布"),
+        # Read the reporter's whole phone number to call back (a reveal, audited with its reason).
+        "reveal_phone": Rule(OFFICE_ROLES, "unit", label="查看反映人电话"),
     }
 
     def visible_to(self, user):
@@ -227,7 +233,8 @@ class Grievance(models.Model):
     status = models.CharField("状态", max_length=20, choices=Status.choices, default=Status.REGISTERED, editable=False)
     content = models.TextField("反映内容")
     reporter_name = models.CharField("反映人", max_length=50, blank=True)
-    reporter_phone = models.CharField("联系电话", max_length=20, blank=True)
+    reporter_phone = EncryptedCharField("联系电话", max_length=20, blank=True, hmac_field="reporter_phone_hmac")
+    reporter_phone_hmac = models.CharField("联系电话HMAC", max_length=64, blank=True, editable=False, default="")
     proposed_solution = models.TextField("拟解决措施", blank=True)
     result = models.TextField("办理结果", blank=True)
     registered_at = models.DateTimeField("登记时间")
@@ -257,6 +264,36 @@ class Grievance(models.Model):
     extension_reason = models.TextField("延期理由", blank=True)
     extension_requested_days = models.PositiveSmallIntegerField("申请延期工作日", default=0)
     external_ref = models.CharField("台账编号", max_length=40, blank=True, db_index=True)
+    # 急难险重: both levels are told at once and the answer is due in hours (HandlingRules).
+    urgent = models.BooleanField("急难险重", default=False)
+    # The key a client sends with a create it may retry (a phone's queue, a double submit): the same
+    # key again answers the first entry and writes nothing.
+    client_id = models.UUIDField("客户端编号", null=True, blank=True, unique=True, editable=False)
+    replayed = False  # set on the first entry when a create with its client_id is repeated
+    # 派单与签收: the handling unit signs for a routed entry within the campaign's sign-for time;
+    # the resolution clock is not moved by signing, returning or arbitration.
+    dispatched_at = models.DateTimeField("交办时间", null=True, blank=True)
+    dispatched_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="交办人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    sign_for_due_at = models.DateTimeField("签收期限", null=True, blank=True)
+    signed_for_at = models.DateTimeField("签收时间", null=True, blank=True)
+    # 退单: set while a return awaits the office's ruling (终审).
+    returned_at = models.DateTimeField("退单时间", null=True, blank=True)
+    return_reason = models.TextField("退单理由", blank=True)
+    return_count = models.PositiveSmallIntegerField("退单次数", default=0)
+    # 中止: the working days strictly after the approval day up to the resume day do not count.
+    pause_state = models.CharField("中止计时", max_length=20, choices=PauseState.choices, default=PauseState.NONE)
+    pause_reason = models.TextField("中止理由", blank=True)
+    pause_until = models.DateField("中止至", null=True, blank=True)
+    paused_from = models.DateField("中止批准日", null=True, blank=True)
+    pause_planned_days = models.PositiveSmallIntegerField("本次中止工作日", default=0)
+    paused_working_days = models.PositiveSmallIntegerField("中止工作日合计", default=0)
     version = models.PositiveIntegerField("版本", default=1)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -334,7 +371,8 @@ class Reporter(models.Model):
 
     grievance = models.ForeignKey(Grievance, verbose_name="问题", on_delete=models.CASCADE, related_name="reporters")
     name = models.CharField("姓名", max_length=50, blank=True)
-    phone = models.CharField("电话", max_length=20, blank=True)
+    phone = EncryptedCharField("电话", max_length=20, blank=True, hmac_field="phone_hmac")
+    phone_hmac = models.CharField("电话HMAC", max_length=64, blank=True, editable=False, default="")
     household = models.ForeignKey("visits.Household", null=True, blank=True, on_delete=models.SET_NULL)
     source_grievance = models.ForeignKey(
         Grievance, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="原始条目"
@@ -415,6 +453,12 @@ class DeadlineSettings(models.Model):
     followup_days = models.PositiveSmallIntegerField(
         "回头看期限（工作日）", default=10, help_text="活动没有回头看阶段或已结束时，回头看任务的期限"
     )
+    urge_days = models.PositiveSmallIntegerField(
+        "超期催办（工作日）", default=1, help_text="办结期限过后第N个工作日向责任单位发催办"
+    )
+    bulletin_days = models.PositiveSmallIntegerField(
+        "催办后通报（工作日）", default=5, help_text="催办后再超期N个工作日向上一级通报"
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "提醒与督办设置"
@@ -431,6 +475,7 @@ class DeadlineSettings(models.Model):
 class DeadlineKind(models.TextChoices):
     PLAN = "plan", "方案期限"
     DUE = "due", "办结期限"
+    SIGN_FOR = "sign_for", "签收期限"
 
 
 class NoticeKind(models.TextChoices):
@@ -438,6 +483,64 @@ class NoticeKind(models.TextChoices):
     WARNING = "warning", "到期预警"
     SUPERVISION = "supervision", "超期督办"
     LISTED = "listed", "列入上级督办清单"
+    URGE = "urge", "催办"
+    BULLETIN = "bulletin", "通报"
+    UNSIGNED = "unsigned", "超时未签收"
+
+
+class HandlingRulesQuerySet(ScopedQuerySet):
+    # Configuration, edited in the admin by the admins of the campaign's territory.
+    rules = {"manage": Rule((Role.ADMIN,), "campaign__territory", label="修改接诉即办规则")}
+
+    def visible_to(self, user):
+        return self.filter(campaign__in=Campaign.objects.visible_to(user))
+
+
+class HandlingRules(models.Model):
+    """A campaign's receive-and-answer rules (接诉即办, the 12345 practice of seed 002): the sign-for
+    time, how many returns a unit may make, urgent deadlines in hours, the look-back's timing.
+    A campaign without a row uses the defaults."""
+
+    campaign = models.OneToOneField(
+        Campaign, verbose_name="活动", on_delete=models.CASCADE, related_name="handling_rules"
+    )
+    sign_for_days = models.PositiveSmallIntegerField(
+        "签收时限（工作日）", default=1, help_text="交办后须在该工作日数内签收；退单也须在此时限内"
+    )
+    max_returns = models.PositiveSmallIntegerField(
+        "允许退单次数", default=2, help_text="超过该次数的退单报上一级活动办协调"
+    )
+    urgent_hours = models.PositiveSmallIntegerField("急难险重办结时限（小时）", default=24)
+    urgent_sign_for_hours = models.PositiveSmallIntegerField("急难险重签收时限（小时）", default=2)
+    # Seed 003 (Shanghai): reported up within a week, answered within a month, in calendar days.
+    calendar_days = models.BooleanField(
+        "按自然日计时", default=False, help_text="一周内上报、一个月内答复（上海做法），代替按工作日的层级期限"
+    )
+    report_calendar_days = models.PositiveSmallIntegerField("上报时限（自然日）", default=7)
+    answer_calendar_days = models.PositiveSmallIntegerField("答复时限（自然日）", default=30)
+    followup_working_days = models.PositiveSmallIntegerField(
+        "回访期限（办结后工作日）",
+        null=True,
+        blank=True,
+        help_text="填写后回访须在办结后该工作日数内完成（如1：办结后下一个工作日）；留空则按回头看阶段",
+    )
+
+    objects = HandlingRulesQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接诉即办规则"
+
+    def __str__(self):
+        return f"{self.campaign} 接诉即办规则"
+
+    @classmethod
+    def for_campaign(cls, campaign):
+        """The campaign's row, or the defaults (unsaved) when it has none; cached on the campaign."""
+        cached = getattr(campaign, "_handling_rules_cache", None)
+        if cached is None:
+            cached = cls.objects.filter(campaign_id=campaign.pk).first() or cls(campaign_id=campaign.pk)
+            campaign._handling_rules_cache = cached
+        return cached
 
 
 class SweepRunQuerySet(ScopedQuerySet):
@@ -638,3 +741,200 @@ class FollowUp(models.Model):
     def __str__(self):
         target = self.grievance or self.household
         return f"回头看：{target}"
+
+    @property
+    def overdue(self):
+        """A missed look-back is itself overdue."""
+        return self.status == FollowUpStatus.PENDING and self.due_at < timezone.now()
+
+
+class ExternalSystemQuerySet(ScopedQuerySet):
+    # Connected in the admin by the admins of the system's unit (a street or the district).
+    rules = {"manage": Rule((Role.ADMIN,), "unit", label="管理外部系统接入")}
+
+    def visible_to(self, user):
+        return self.filter(scope(user).subtree_q("unit", (Role.ADMIN,)))
+
+
+class ExternalSystem(models.Model):
+    """A platform that exchanges requests with the ledger through Open311 GeoReport v2 (a city's
+    12345 hotline, say): its key, the unit whose subtree it reads and writes, and the account its
+    requests are registered as (that account's own scope applies too). Only the key's SHA-256 is
+    stored; the key itself is shown once, when it is issued."""
+
+    name = models.CharField("系统名称", max_length=100)
+    unit = models.ForeignKey(OrgUnit, verbose_name="对接单位", on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记账号",
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="外部系统提交的诉求以该账号登记，须为对接单位的活动办人员",
+    )
+    campaign = models.ForeignKey(
+        Campaign,
+        verbose_name="登记到活动",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="留空则登记到对接单位当前的活动",
+    )
+    key_prefix = models.CharField("密钥前缀", max_length=16, unique=True, editable=False)
+    key_hash = models.CharField("密钥摘要", max_length=64, editable=False)
+    is_active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True, editable=False)
+
+    objects = ExternalSystemQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "外部系统接入（Open311）"
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def digest(key: str) -> str:
+        import hashlib
+
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def issue_key(self) -> str:
+        """A new key for the system (replacing any earlier one); returns it, stores its digest."""
+        import secrets
+
+        prefix = secrets.token_hex(4)
+        key = f"zf_{prefix}_{secrets.token_urlsafe(32)}"
+        self.key_prefix, self.key_hash = prefix, self.digest(key)
+        return key
+
+    @classmethod
+    def for_key(cls, key: str):
+        """The active system a presented key belongs to, or None."""
+        import hmac
+
+        parts = (key or "").split("_")
+        if len(parts) < 3 or parts[0] != "zf":
+            return None
+        system = cls.objects.select_related("unit", "account").filter(key_prefix=parts[1], is_active=True).first()
+        if system is None or not hmac.compare_digest(system.key_hash, cls.digest(key)):
+            return None
+        return system
+
+
+class PublicationQuerySet(ScopedQuerySet):
+    rules = {
+        # Choose what a community's public board (公开栏) shows, approve its text, withdraw it.
+        "publish": Rule(OFFICE_ROLES, "unit", label="公开栏发布"),
+    }
+
+    def visible_to(self, user):
+        return scope(user).filter_by_unit(self, "unit")
+
+    def on_board(self):
+        return self.filter(withdrawn_at__isnull=True)
+
+
+class Publication(models.Model):
+    """A ledger entry shown on its community's public board (公开栏, seed 004).
+
+    The board shows the entry's structured fields (category, status, dates) and nothing that names
+    a person. The two texts are written by the office for the public and shown only once approved:
+    changing either takes the approval back.
+    """
+
+    grievance = models.OneToOneField(
+        Grievance, verbose_name="问题", on_delete=models.CASCADE, related_name="publication"
+    )
+    # The community (社区/村) whose board shows the entry: the entry's unit, or its grid's community.
+    unit = models.ForeignKey(OrgUnit, verbose_name="社区/村", on_delete=models.PROTECT, related_name="publications")
+    summary = models.TextField("公开摘要", blank=True)
+    outcome = models.TextField("公开办理结果", blank=True)
+    text_approved_at = models.DateTimeField("文字审核通过时间", null=True, blank=True)
+    text_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="文字审核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    published_at = models.DateTimeField("公开时间")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="公开人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    withdrawn_at = models.DateTimeField("撤下时间", null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="撤下人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    withdraw_reason = models.CharField("撤下理由", max_length=200, blank=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = PublicationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "公开栏条目"
+        ordering = ["-published_at", "-id"]
+        indexes = [
+            # The public page: one community's entries on the board, newest first.
+            models.Index(
+                fields=["unit", "-published_at"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="publication_board_idx",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.unit} #{self.grievance_id}"
+
+    @property
+    def on_board(self):
+        return self.withdrawn_at is None
+
+    @property
+    def text_approved(self):
+        return self.text_approved_at is not None
+
+
+class BoardPosterQuerySet(ScopedQuerySet):
+    """A poster is made for a community the user may publish for; once queued only the worker writes it."""
+
+    def visible_to(self, user):
+        return scope(user).filter_by_unit(self, "unit")
+
+
+class BoardPoster(models.Model):
+    """The printable A3 poster of a community's board with a QR code to its page, rendered by Celery."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    unit = models.ForeignKey(OrgUnit, verbose_name="社区/村", on_delete=models.CASCADE, related_name="board_posters")
+    status = models.CharField("状态", max_length=20, choices=State.choices, default=State.PENDING)
+    progress = models.PositiveSmallIntegerField("进度", default=0)
+    file = models.FileField("文件", upload_to="grievances/posters/%Y/%m/", blank=True)
+    error = models.TextField("错误信息", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    objects = BoardPosterQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "公开栏海报"
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.unit} 公开栏海报"

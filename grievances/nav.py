@@ -4,8 +4,14 @@ from django.urls import reverse
 
 from campaigns.access import scope
 from campaigns.choices import Role
+from campaigns.models import OrgUnit
 
 from .models import Grievance
+
+
+def _unit_rule(action):
+    """The roles of an OrgUnit rule (who may open records in a unit, backdate them)."""
+    return OrgUnit.objects.get_queryset().rules[action].roles
 
 
 def items(request):
@@ -23,7 +29,7 @@ def items(request):
             "order": 22,
             "roles": [Role.OFFICE, Role.LEADER, Role.ADMIN],
         },
-        {"label": "登记问题", "url": reverse("grievances:create"), "order": 24, "roles": [Role.CADRE, Role.OFFICE]},
+        {"label": "登记问题", "url": reverse("grievances:create"), "order": 24, "roles": list(_unit_rule("register"))},
     ]
     if s.has_role(Role.HANDLER, Role.OFFICE):
         routed = Grievance.objects.running().filter(handling_unit_id__in=s.unit_ids([Role.HANDLER]))
@@ -44,6 +50,13 @@ def items(request):
                 "order": 45,
                 "roles": [Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.ADMIN],
             }
+        )
+    importers = _unit_rule("backdate")
+    if s.has_role(*importers):
+        result.append({"label": "导入台账", "url": reverse("grievances:import"), "order": 26, "roles": list(importers)})
+    if s.has_role(Role.OFFICE, Role.ADMIN):
+        result.append(
+            {"label": "公开栏管理", "url": reverse("grievances:board"), "order": 46, "roles": [Role.OFFICE, Role.ADMIN]}
         )
     if s.has_role(Role.ADMIN):
         result.append({"label": "后台任务", "url": reverse("grievances:ops"), "order": 88, "roles": [Role.ADMIN]})

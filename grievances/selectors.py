@@ -7,16 +7,25 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db import connection
-from django.db.models import BooleanField, Case, F, Q, QuerySet, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models import BooleanField, Case, Exists, F, Func, IntegerField, Min, OuterRef, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from campaigns import calendar
 from campaigns.access import path_prefixes, scope
-from campaigns.choices import Role
+from campaigns.choices import HOUSEHOLD_LEVELS, Level, Role
 from campaigns.models import OrgUnit, User
 
-from .choices import AWAITING_PLAN_STATUSES, RUNNING_STATUSES
+from .choices import (
+    ANSWERED_STATUSES,
+    AWAITING_PLAN_STATUSES,
+    DECIDED_STATUSES,
+    RUNNING_STATUSES,
+    SOLVED_STATUSES,
+    Kind,
+    Satisfaction,
+    Status,
+)
 from .models import DeadlineKind, Grievance, GrievanceEvent, NoticeKind, NoticeLog
 from .sweep import watched
 
@@ -59,9 +68,80 @@ def annotate_deadlines(qs: QuerySet[Grievance], now: datetime | None = None) -> 
         due_day=TruncDate("due_at", tzinfo=calendar.SHANGHAI),
         plan_due_day=TruncDate("plan_due_at", tzinfo=calendar.SHANGHAI),
     ).annotate(
-        remaining_days=calendar.working_days_between_expr(today, "due_day"),
-        plan_remaining_days=calendar.working_days_between_expr(today, "plan_due_day"),
+        # A finished entry has no countdown: null once its clock has stopped.
+        remaining_days=Case(
+            When(status__in=RUNNING_STATUSES, then=calendar.working_days_between_expr(today, "due_day")),
+            default=None,
+            output_field=IntegerField(),
+        ),
+        plan_remaining_days=Case(
+            When(status__in=AWAITING_PLAN_STATUSES, then=calendar.working_days_between_expr(today, "plan_due_day")),
+            default=None,
+            output_field=IntegerField(),
+        ),
     )
+
+
+# --- The ledger's figures as conditions (docs/figures.md, "The ledger") --------------------
+# One definition: the report figures count collected entries matching these, and the ledger's
+# `?figure=` lists exactly those entries.
+FIGURE_LABELS = {
+    "grievances_total": "问题建议",
+    "problems_total": "问题",
+    "suggestions_total": "建议",
+    "grievances_solved": "已解决",
+    "problems_explained": "解释说明",
+    "problems_answered": "已答复（已解决+解释说明）",
+    "problems_in_progress": "办理中",
+    "grievances_overdue": "超期",
+    "suggestions_adopted": "建议采纳",
+    "suggestions_decided": "建议已决定",
+    "followed_up": "已回访",
+    "satisfied": "满意",
+    "basically_satisfied": "基本满意",
+    "not_satisfied": "不满意",
+    "reopened": "重新办理",
+    "typical": "典型案例",
+}
+
+
+def was_explained() -> Q:
+    """Entries with an `explained` step in their history (an uncorrelated IN, hashed once)."""
+    return Q(pk__in=GrievanceEvent.objects.filter(to_status=Status.EXPLAINED).values("grievance_id"))
+
+
+def was_reopened() -> Q:
+    """Answered entries sent back to work (the look-back found them unsolved)."""
+    return Q(
+        pk__in=GrievanceEvent.objects.filter(from_status__in=ANSWERED_STATUSES, to_status__in=RUNNING_STATUSES).values(
+            "grievance_id"
+        )
+    )
+
+
+def figure_conditions(now: datetime) -> dict[str, Q]:
+    """Each ledger figure as a condition on collected entries (merged and withdrawn excluded by the
+    caller): explained counts as answered, never as solved; overdue is judged at `now`."""
+    problem, suggestion = Q(kind=Kind.PROBLEM), Q(kind=Kind.SUGGESTION)
+    explained_step = was_explained()
+    return {
+        "grievances_total": Q(),
+        "problems_total": problem,
+        "suggestions_total": suggestion,
+        "grievances_solved": problem & Q(status__in=SOLVED_STATUSES) & ~explained_step,
+        "problems_explained": problem & (Q(status=Status.EXPLAINED) | (Q(status__in=SOLVED_STATUSES) & explained_step)),
+        "problems_answered": problem & Q(status__in=ANSWERED_STATUSES),
+        "problems_in_progress": problem & Q(status__in=RUNNING_STATUSES),
+        "grievances_overdue": Q(status__in=RUNNING_STATUSES, due_at__lt=now),
+        "suggestions_adopted": suggestion & Q(status=Status.ADOPTED),
+        "suggestions_decided": suggestion & Q(status__in=DECIDED_STATUSES),
+        "followed_up": ~Q(satisfaction=""),
+        "satisfied": Q(satisfaction=Satisfaction.SATISFIED),
+        "basically_satisfied": Q(satisfaction=Satisfaction.BASICALLY_SATISFIED),
+        "not_satisfied": Q(satisfaction=Satisfaction.NOT_SATISFIED),
+        "reopened": was_reopened(),
+        "typical": Q(is_typical=True),
+    }
 
 
 def ledger_clock(now: datetime | None = None) -> datetime:
@@ -82,11 +162,36 @@ def ledger(user: User, *, qs: QuerySet[Grievance] | None = None, now: datetime |
     return qs.order_by(*ORDERINGS["-registered_at"])
 
 
+class _HasBigrams(Func):
+    """`zf_bigrams(content) @@ query::tsquery`: the row's content holds every bigram of the query."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, query = self.get_source_expressions()
+        column_sql, column_params = compiler.compile(column)
+        query_sql, query_params = compiler.compile(query)
+        return f"zf_bigrams(({column_sql})::text) @@ ({query_sql})::tsquery", (*column_params, *query_params)
+
+
+def bigram_query(text: str) -> str:
+    """The tsquery text ANDing the distinct character bigrams of `text`, upper-cased like the index."""
+    upper = text.upper()
+    grams = dict.fromkeys(upper[i : i + 2] for i in range(len(upper) - 1))
+    return " & ".join("'" + g.replace("\\", "\\\\").replace("'", "''") + "'" for g in grams)
+
+
 def search(qs: QuerySet[Grievance], text: str) -> QuerySet[Grievance]:
-    """Entries whose content contains `text` (Chinese full-text), or whose external reference is `text`."""
-    # PostgreSQL serves this from the trigram GIN index on UPPER(content) (migration 0005).
-    # (content OR external_ref) lets PostgreSQL BitmapOr the trigram index with the btree one.
-    return qs.filter(Q(content__icontains=text) | Q(external_ref=text))
+    """Entries whose content contains `text` (Chinese full-text), or whose external reference is `text`.
+
+    On PostgreSQL a term of two characters or more is served by the bigram GIN index (migration
+    0014): rows holding all of the term's bigrams, rechecked by the LIKE. (content OR external_ref)
+    lets PostgreSQL BitmapOr it with the external reference's btree index.
+    """
+    contains = Q(content__icontains=text)
+    if connection.vendor == "postgresql" and len(text) >= 2:
+        contains &= Q(_HasBigrams(F("content"), Value(bigram_query(text))))
+    return qs.filter(contains | Q(external_ref=text))
 
 
 def own_unit(user: User) -> OrgUnit | None:
@@ -134,7 +239,7 @@ def similar_entries(
     The area is the entry's community (its grid's parent). PostgreSQL ranks by pg_trgm similarity;
     elsewhere a character-bigram overlap on recent candidates stands in.
     """
-    area = unit.parent if unit.level == "grid" and unit.parent_id else unit
+    area = (unit.nearest(Level.COMMUNITY) if unit.level in HOUSEHOLD_LEVELS else None) or unit
     qs = Grievance.objects.open().filter(campaign=campaign)
     if user is not None:
         qs = qs.filter(pk__in=Grievance.objects.visible_to(user).values("pk"))
@@ -211,30 +316,43 @@ def bump_generation() -> None:
         cache.set(_GEN_KEY, 2, None)
 
 
-def cached_count(qs: QuerySet) -> int:
-    """`qs.count()`, cached per SQL text until the next write to the ledger."""
+# Totals are counted up to this many rows, then shown as "10000+": a search matching 22,000 entries
+# of a city's million costs its first page, not a count of every match.
+COUNT_CAP = 10_000
+
+
+def cached_count(qs: QuerySet, *, cap: int | None = None) -> int:
+    """`qs.count()` (at most `cap + 1`, default COUNT_CAP + 1, which means "more than the cap"),
+    cached per SQL text until the next write to the ledger."""
     import hashlib
 
     from django.core.cache import cache
     from django.core.exceptions import EmptyResultSet
 
+    limit = COUNT_CAP if cap is None else cap
+
+    def count() -> int:
+        # COUNT(*) over a LIMITed subquery: stops after cap + 1 rows.
+        return qs.order_by().values("pk")[: limit + 1].count()
+
     if not COUNT_CACHE_SECONDS:
-        return qs.count()
+        return count()
     try:
         sql, params = qs.order_by().query.sql_with_params()
     except EmptyResultSet:  # qs.none(): an unknown unit, or `routed` for a user with no handling unit
         return 0
     digest = hashlib.sha1(f"{sql}|{params!r}".encode()).hexdigest()
-    key = f"grievances:count:{ledger_generation()}:{digest}"
+    key = f"grievances:count:{ledger_generation()}:{limit}:{digest}"
     value = cache.get(key)
     if value is None:
-        value = qs.count()
+        value = count()
         cache.set(key, value, COUNT_CACHE_SECONDS)
     return value
 
 
 class CountCachingPaginator:
-    """Mixin for django Paginator: the total comes from `cached_count`."""
+    """Mixin for django Paginator: the total comes from `cached_count`, capped at COUNT_CAP + 1
+    (`capped` then says the true total is larger; the pages reach that far)."""
 
     @property
     def count(self) -> int:
@@ -242,18 +360,159 @@ class CountCachingPaginator:
             self._cached_total = cached_count(self.object_list)
         return self._cached_total
 
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
 
-def supervision_list(user: User) -> QuerySet[NoticeLog]:
-    """Entries overdue long enough to be on the upper level's supervision list, still unanswered."""
-    listed = (
-        NoticeLog.objects.filter(kind=NoticeKind.LISTED)
-        .actionable_by(user, "supervise")
-        .select_related("grievance__unit", "grievance__handling_unit", "grievance__case_owner")
-    )
+    @property
+    def count_label(self) -> str:
+        return f"{COUNT_CAP}+" if self.capped else str(self.count)
+
+
+def supervision_list(user: User, now: datetime | None = None) -> QuerySet[NoticeLog]:
+    """Entries overdue long enough to be on the upper level's supervision list, still unanswered:
+    one row per entry (its first listing), with both deadlines and the working days each is overdue.
+
+    `plan_overdue_days` / `due_overdue_days` count working days after the deadline's day up to today
+    (null while that deadline is not overdue or no longer runs); `overdue_working_days` is the larger.
+    """
+    now = now or timezone.now()
+    today = calendar.local_date(now)
+    listed = NoticeLog.objects.filter(kind=NoticeKind.LISTED).actionable_by(user, "supervise")
     still_overdue = Q(deadline=DeadlineKind.PLAN, grievance__plan_due_at=F("due_at")) | Q(
         deadline=DeadlineKind.DUE, grievance__due_at=F("due_at")
     )
     open_q = Q(grievance__in=watched(DeadlineKind.PLAN)) & Q(deadline=DeadlineKind.PLAN) | Q(
         grievance__in=watched(DeadlineKind.DUE)
     ) & Q(deadline=DeadlineKind.DUE)
-    return listed.filter(still_overdue).filter(open_q).order_by("due_at", "id")
+    current = listed.filter(still_overdue).filter(open_q)
+    # An entry listed for its plan and again for its resolution deadline is one row.
+    first = current.order_by().values("grievance").annotate(first=Min("id")).values("first")
+    # A 通报 sent for a deadline the entry still has is shown on the row (the level above was told).
+    bulletin = NoticeLog.objects.filter(grievance=OuterRef("grievance"), kind=NoticeKind.BULLETIN).filter(
+        Q(deadline=DeadlineKind.PLAN, due_at=OuterRef("grievance__plan_due_at"))
+        | Q(deadline=DeadlineKind.DUE, due_at=OuterRef("grievance__due_at"))
+    )
+    plan_running = Q(
+        grievance__status__in=AWAITING_PLAN_STATUSES,
+        grievance__plan_submitted_at__isnull=True,
+        grievance__plan_due_at__lt=now,
+    )
+    due_running = Q(grievance__status__in=RUNNING_STATUSES, grievance__due_at__lt=now)
+    rows = (
+        NoticeLog.objects.filter(id__in=first)
+        .select_related("grievance__unit", "grievance__handling_unit", "grievance__case_owner")
+        .annotate(
+            bulletined=Exists(bulletin),
+            _plan_day=TruncDate("grievance__plan_due_at", tzinfo=calendar.SHANGHAI),
+            _due_day=TruncDate("grievance__due_at", tzinfo=calendar.SHANGHAI),
+        )
+        .annotate(
+            plan_overdue_days=Case(
+                When(plan_running, then=calendar.working_days_between_expr("_plan_day", today)),
+                default=None,
+                output_field=IntegerField(),
+            ),
+            due_overdue_days=Case(
+                When(due_running, then=calendar.working_days_between_expr("_due_day", today)),
+                default=None,
+                output_field=IntegerField(),
+            ),
+        )
+        .annotate(
+            overdue_working_days=Greatest(
+                Coalesce("plan_overdue_days", Value(0)), Coalesce("due_overdue_days", Value(0))
+            )
+        )
+    )
+    return rows.order_by("-overdue_working_days", "grievance_id")
+
+
+# --- 三率 of receive-and-answer (接诉即办), per handling unit and per territorial unit ----------
+# 响应率 (response_rate): routed entries signed for within the sign-for time ÷ routed entries;
+# 按时办结率 (on_time_rate): entries answered by their deadline ÷ entries answered;
+# avg_working_days_to_answer: working days from the clock's start to the answer, paused days
+# not counted. Returns and pauses are shown beside them. (The campaign figures' own
+# `response_rate`, answered ÷ collected, is a different figure and keeps its name there.)
+RATE_KEYS = ("routed", "signed_in_time", "answered", "answered_on_time", "returns", "paused_entries")
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _rates_qs(campaign: Campaign, unit_path: str, window: Q) -> QuerySet[Grievance]:
+    from django.db.models import ExpressionWrapper, IntegerField
+
+    answered_day = TruncDate("resolved_at", tzinfo=calendar.SHANGHAI)
+    start_day = TruncDate(Coalesce("clock_started_at", "registered_at"), tzinfo=calendar.SHANGHAI)
+    qs = (
+        Grievance.objects.collected()
+        .filter(window, campaign=campaign)
+        .filter(Q(unit__path__startswith=unit_path) | Q(handling_unit__path__startswith=unit_path))
+        .order_by()
+        .annotate(_start_day=start_day, _answer_day=answered_day)
+    )
+    days = ExpressionWrapper(
+        calendar.working_days_between_expr("_start_day", "_answer_day") - F("paused_working_days"),
+        output_field=IntegerField(),
+    )
+    return qs.annotate(_answer_days=days)
+
+
+def _rate_aggregates() -> dict:
+    from django.db.models import Count, Sum
+
+    routed = Q(dispatched_at__isnull=False, sign_for_due_at__isnull=False)
+    answered = Q(resolved_at__isnull=False, status__in=ANSWERED_STATUSES)
+    return {
+        "routed": Count("pk", filter=routed),
+        "signed_in_time": Count("pk", filter=routed & Q(signed_for_at__lte=F("sign_for_due_at"))),
+        "answered": Count("pk", filter=answered),
+        "answered_on_time": Count("pk", filter=answered & Q(resolved_at__lte=F("due_at"))),
+        "returns": Sum("return_count"),
+        "paused_entries": Count("pk", filter=Q(paused_working_days__gt=0)),
+        "_days": Sum("_answer_days", filter=answered),
+    }
+
+
+def _rates_row(row: dict) -> dict:
+    days = row.pop("_days", None) or 0
+    out = {k: row.get(k) or 0 for k in RATE_KEYS}
+    out["response_rate"] = _rate(out["signed_in_time"], out["routed"])
+    out["on_time_rate"] = _rate(out["answered_on_time"], out["answered"])
+    out["avg_working_days_to_answer"] = round(days / out["answered"], 1) if out["answered"] else None
+    return out
+
+
+def handling_rates(*, campaign: Campaign, unit: OrgUnit, window: Q | None = None) -> dict:
+    """The 三率 of a campaign under `unit`: `by_handling_unit` (the units entries were routed to:
+    the time lost to a return or a late sign-for counts against the unit holding the entry) and
+    `by_unit` (the unit's territorial children, by where entries belong; "本级" for the unit's own).
+    Two grouped SELECTs."""
+    qs = _rates_qs(campaign, unit.path, window or Q())
+    aggregates = _rate_aggregates()
+    names = {}
+    by_handler = []
+    for row in qs.filter(handling_unit__isnull=False).values("handling_unit_id").annotate(**aggregates):
+        by_handler.append({"unit": row.pop("handling_unit_id"), **_rates_row(row)})
+    names.update(OrgUnit.objects.filter(pk__in=[r["unit"] for r in by_handler]).values_list("pk", "name"))
+    children = list(OrgUnit.objects.filter(parent=unit).territorial().values_list("path", "pk", "name"))
+    child_of_path = {p: pk for p, pk, _n in children}
+    folded: dict[int | None, dict] = {}
+    for row in qs.values("unit__path").annotate(**aggregates):
+        path = row.pop("unit__path")
+        # The child holding `path` is its prefix one segment below the unit: a dict lookup, not a
+        # scan of every child for each of a city's 20,000 unit rows.
+        rest = path[len(unit.path) :] if path.startswith(unit.path) else ""
+        child = child_of_path.get(unit.path + rest.split("/", 1)[0] + "/") if rest else None
+        acc = folded.setdefault(child, dict.fromkeys((*RATE_KEYS, "_days"), 0))
+        for key, value in row.items():
+            acc[key] += value or 0
+    by_unit = [{"unit": pk, "name": name, **_rates_row(dict(folded[pk]))} for _p, pk, name in children if pk in folded]
+    if None in folded:
+        by_unit.append({"unit": unit.pk, "name": "本级", **_rates_row(dict(folded[None]))})
+    for r in by_handler:
+        r["name"] = names.get(r["unit"], "")
+    by_handler.sort(key=lambda r: (r["response_rate"] is None, r["response_rate"] or 0, r["name"]))
+    return {"by_handling_unit": by_handler, "by_unit": by_unit}

@@ -1,21 +1,27 @@
 """Input and output shapes of the ledger API: entries, imports, look-back tasks, sweeps, supervision."""
 
 from django.apps import apps
+from django.urls import reverse
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns.api_base import MAX_ID, ScopedRelatedField
 from campaigns.lib.imports import ImportStatus
+from campaigns.lib.masking import mask_phone
+from campaigns.lib.uploads import UploadValidator
 from campaigns.models import Campaign, OrgUnit, VisitMode
 
 from .choices import Kind, Source, Tier
 from .models import (
+    BoardPoster,
     FollowUp,
     Grievance,
     GrievanceCategory,
     GrievanceEvent,
     ImportJob,
     NoticeLog,
+    Publication,
     Satisfaction,
     SweepRun,
 )
@@ -52,6 +58,8 @@ class GrievanceSerializer(serializers.ModelSerializer):
     unit_name = serializers.CharField(source="unit.name", read_only=True)
     category_name = serializers.CharField(source="category.name", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
+    sign_for_overdue = serializers.SerializerMethodField()
+    reporter_phone_masked = serializers.SerializerMethodField()
 
     class Meta:
         model = Grievance
@@ -89,9 +97,37 @@ class GrievanceSerializer(serializers.ModelSerializer):
             "satisfaction",
             "merged_into",
             "external_ref",
+            "urgent",
+            "dispatched_at",
+            "sign_for_due_at",
+            "signed_for_at",
+            "sign_for_overdue",
+            "returned_at",
+            "return_reason",
+            "return_count",
+            "pause_state",
+            "pause_until",
+            "paused_working_days",
+            "is_typical",
+            "reporter_phone_masked",
             "version",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_reporter_phone_masked(self, obj) -> str:
+        """The reporter's phone masked; the whole number through POST …/reveal/ (audited)."""
+        return mask_phone(obj.reporter_phone)
+
+    def get_sign_for_overdue(self, obj) -> bool:
+        """Routed, not signed for (nor returned) and past the sign-for time: flagged."""
+        return bool(
+            obj.sign_for_due_at
+            and obj.signed_for_at is None
+            and obj.returned_at is None
+            and obj.is_running
+            and obj.sign_for_due_at < timezone.now()
+        )
 
 
 # A new entry. Every id resolves through the caller's scope: out of it is the same 400 as a missing
@@ -103,6 +139,7 @@ class GrievanceCreateSerializer(WriteSerializer):
     category = ScopedRelatedField(queryset=GrievanceCategory.objects.all())
     source = serializers.ChoiceField(choices=Source.choices, default=Source.VISIT)
     tier = serializers.ChoiceField(choices=Tier.choices, default=Tier.GENERAL)
+    urgent = serializers.BooleanField(required=False, default=False)
     household = ScopedRelatedField(queryset=Household.objects.all(), required=False, allow_null=True)
     reporter_name = serializers.CharField(required=False, allow_blank=True, max_length=50, default="")
     reporter_phone = serializers.CharField(required=False, allow_blank=True, max_length=20, default="")
@@ -113,6 +150,9 @@ class GrievanceCreateSerializer(WriteSerializer):
         queryset=OrgUnit.objects.territorial(), action="register", required=False, allow_null=True
     )
     registered_at = serializers.DateTimeField(required=False, allow_null=True)
+    # A client that may send the same create twice (a phone's queue, a retry after a timeout)
+    # names it: the same key again answers the first entry with 200.
+    client_id = serializers.UUIDField(required=False, allow_null=True)
 
 
 class GrievanceCreatedSerializer(GrievanceSerializer):
@@ -161,12 +201,16 @@ class TransitionRequestSerializer(WriteSerializer):
     case_owner = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     proposed_solution = serializers.CharField(required=False)
     result = serializers.CharField(required=False)
-    evidence = serializers.ListField(child=serializers.FileField(), required=False)
+    evidence = serializers.ListField(
+        child=serializers.FileField(validators=[UploadValidator("evidence", field="evidence", label="佐证材料")]),
+        required=False,
+    )
     satisfaction = serializers.CharField(required=False)
     notes = serializers.CharField(required=False, allow_blank=True)
     tier = serializers.CharField(required=False)
     days = serializers.IntegerField(required=False)
     into = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    until = serializers.DateField(required=False)
 
 
 class MergeRequestSerializer(WriteSerializer):
@@ -262,11 +306,13 @@ class FollowUpSerializer(serializers.ModelSerializer):
     household_name = serializers.CharField(source="household.head_name", default="", read_only=True)
     address = serializers.CharField(source="household.address", default="", read_only=True)
     content = serializers.CharField(source="grievance.content", default="", read_only=True)
+    overdue = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = FollowUp
         fields = [
             "id",
+            "overdue",
             "kind",
             "grievance",
             "household",
@@ -302,11 +348,123 @@ class SweepRunSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class _RevealedReporterSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class ReporterPhoneSerializer(serializers.Serializer):
+    reporter_name = serializers.CharField()
+    reporter_phone = serializers.CharField(help_text="反映人完整电话")
+    reporters = _RevealedReporterSerializer(many=True, help_text="合并后各反映人的电话")
+
+
+class TypicalSerializer(serializers.Serializer):
+    is_typical = serializers.BooleanField(help_text="是否作为典型案例")
+
+
 class SupervisionSerializer(serializers.ModelSerializer):
+    """One entry of the supervision list: `deadline`/`due_at` are the deadline it was first listed
+    for; `plan_due_at` and `resolution_due_at` are the entry's two deadlines as they stand."""
+
     content = serializers.CharField(source="grievance.content", read_only=True)
+    unit = serializers.CharField(source="grievance.unit", read_only=True)
     handling_unit = serializers.CharField(source="grievance.handling_unit", default="", read_only=True)
+    plan_due_at = serializers.DateTimeField(source="grievance.plan_due_at", read_only=True, allow_null=True)
+    resolution_due_at = serializers.DateTimeField(source="grievance.due_at", read_only=True, allow_null=True)
+    plan_overdue_days = serializers.IntegerField(read_only=True, allow_null=True, help_text="方案期限超期工作日")
+    due_overdue_days = serializers.IntegerField(read_only=True, allow_null=True, help_text="办结期限超期工作日")
+    overdue_working_days = serializers.IntegerField(read_only=True, help_text="超期工作日（两个期限中较多者）")
+    bulletined = serializers.BooleanField(read_only=True, help_text="已向上一级通报")
+    url = serializers.SerializerMethodField(help_text="问题详情页")
 
     class Meta:
         model = NoticeLog
-        fields = ["id", "grievance", "content", "handling_unit", "deadline", "due_at", "created_at"]
+        fields = [
+            "id",
+            "grievance",
+            "content",
+            "unit",
+            "handling_unit",
+            "deadline",
+            "due_at",
+            "plan_due_at",
+            "resolution_due_at",
+            "plan_overdue_days",
+            "due_overdue_days",
+            "overdue_working_days",
+            "bulletined",
+            "created_at",
+            "url",
+        ]
         read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return reverse("grievances:detail", args=[obj.grievance_id])
+
+
+class PublicationSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    unit_code = serializers.CharField(source="unit.code", read_only=True)
+    category = serializers.CharField(source="grievance.category.name", read_only=True)
+    grievance_status = serializers.CharField(source="grievance.status", read_only=True)
+    on_board = serializers.BooleanField(read_only=True)
+    text_approved = serializers.BooleanField(read_only=True)
+
+    class Meta:
+        model = Publication
+        fields = [
+            "id",
+            "grievance",
+            "unit",
+            "unit_name",
+            "unit_code",
+            "category",
+            "grievance_status",
+            "summary",
+            "outcome",
+            "text_approved",
+            "text_approved_at",
+            "published_at",
+            "on_board",
+            "withdrawn_at",
+            "withdraw_reason",
+        ]
+        read_only_fields = fields
+
+
+# Put an entry on its community's board: the entry by id through the "publish" rule.
+class PublicationCreateSerializer(WriteSerializer):
+    grievance = ScopedRelatedField(queryset=Grievance.objects.all(), action="publish", help_text="问题编号")
+    summary = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="公开摘要（审核后显示）"
+    )
+    outcome = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="公开办理结果（审核后显示）"
+    )
+
+
+# Change the public texts; a change takes the approval back.
+class PublicationTextSerializer(WriteSerializer):
+    summary = serializers.CharField(required=False, allow_blank=True, max_length=500)
+    outcome = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class PublicationWithdrawSerializer(WriteSerializer):
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="撤下理由")
+
+
+class BoardPosterSerializer(serializers.ModelSerializer):
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+
+    class Meta:
+        model = BoardPoster
+        fields = ["id", "unit", "unit_name", "status", "progress", "error", "created_at", "finished_at"]
+        read_only_fields = fields
+
+
+# Queue the A3 poster of a community's board.
+class BoardPosterCreateSerializer(WriteSerializer):
+    unit = ScopedRelatedField(
+        queryset=OrgUnit.objects.filter(level="community"), action="publish", help_text="社区/村编号"
+    )

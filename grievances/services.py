@@ -3,12 +3,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from auditlog.context import set_actor
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -16,7 +17,9 @@ from django.utils import timezone
 from campaigns import calendar
 from campaigns.access import can
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
+from campaigns.lib import uploads
 from campaigns.models import Campaign, Level, OrgUnit, User
+from campaigns.validators import phone_error
 
 from . import workflow
 from .deadlines import deadlines_for
@@ -32,7 +35,7 @@ from .models import (
     Tier,
 )
 from .signals import post_transition
-from .transitions import Context, InvalidTransition, row_id
+from .transitions import Context, InvalidTransition, end_pause, row_id, tell_urgent
 
 # A ledger entry is a person's request in their words, not a document: longer text goes in an
 # attachment. Checked here so the API, pages, inline visit entries and imports all agree.
@@ -66,16 +69,17 @@ def _check_choices(**values: str) -> None:
 
 
 def _may_register(actor: User, unit: OrgUnit, household: Household | None) -> bool:
-    """A unit the actor may register in, or a household assigned to them to visit (a paired
-    department's cadre visits households outside their own unit)."""
-    from visits.models import Household
+    """A unit the actor may register in, a household assigned to them to visit (a paired
+    department's cadre visits households outside their own unit), or a household in a village of
+    the actor's liaison network (problems raised at its standing visits)."""
+    from visits.models import Household, standing_village_q
 
     if OrgUnit.objects.actionable_by(actor, "register").filter(pk=unit.pk).exists():
         return True
-    return (
-        household is not None
-        and Household.objects.visible_to(actor).filter(pk=household.pk, assignments__visitor=actor).exists()
-    )
+    if household is None:
+        return False
+    mine = Household.objects.visible_to(actor).filter(pk=household.pk)
+    return mine.filter(Q(assignments__visitor=actor) | standing_village_q(actor, "grid__parent_id")).exists()
 
 
 def _check_campaign(actor: User | None, campaign: Campaign, unit: OrgUnit) -> None:
@@ -88,9 +92,39 @@ def _check_campaign(actor: User | None, campaign: Campaign, unit: OrgUnit) -> No
         raise InvalidInput(message, fields={"campaign": [message]})
 
 
+def register_grievance(*, actor: User | None, client_id: uuid.UUID | None = None, **fields: Any) -> Grievance:
+    """Open a ledger entry (see `_register`). With `client_id`, a repeat of the same key answers the
+    first entry (its `replayed` is True) and writes nothing; the key of someone else's entry is a 409."""
+    if client_id is None:
+        return _register(actor=actor, **fields)
+    first = _replay(actor, client_id)
+    if first is not None:
+        return first
+    try:
+        with transaction.atomic():
+            return _register(actor=actor, client_id=client_id, **fields)
+    except IntegrityError:
+        # Two submits of the same key raced: the other one won.
+        first = _replay(actor, client_id)
+        if first is None:
+            raise
+        return first
+
+
+def _replay(actor: User | None, client_id: uuid.UUID) -> Grievance | None:
+    first = Grievance.objects.filter(client_id=client_id).first()
+    if first is None:
+        return None
+    if actor is None or first.registered_by_id != actor.pk:
+        raise Conflict("该提交编号已被使用", code="client_id_taken")
+    first.replayed = True
+    return first
+
+
 @transaction.atomic
-def register_grievance(
+def _register(
     *,
+    client_id: uuid.UUID | None = None,
     actor: User | None,
     content: str,
     category: GrievanceCategory | None,
@@ -106,17 +140,24 @@ def register_grievance(
     proposed_solution: str = "",
     registered_at: datetime | None = None,
     external_ref: str = "",
+    urgent: bool = False,
 ) -> Grievance:
     """Open a ledger entry; deadlines come from the working-day calendar and the campaign's tiers."""
     content = _clean_content(content)
+    reporter_phone = _clean_phone(reporter_phone)
     _check_choices(kind=kind, source=source, tier=tier)
     if category is None:
         raise InvalidInput("请选择问题类别", fields={"category": ["请选择问题类别"]})
     unit = _registration_unit(actor, household, unit)
-    campaign = campaign or (visit.campaign if visit is not None else Campaign.objects.current_for_unit(unit))
+    standing = campaign is None and visit is not None and visit.campaign_id is None
+    campaign = campaign or (visit.campaign if visit is not None else None)
     if campaign is None:
-        raise InvalidInput("该单位没有进行中的走访活动")
-    _check_campaign(actor, campaign, unit)
+        # A standing visit (no campaign) or no visit: the newest campaign over the unit keeps the entry.
+        campaign = Campaign.objects.current_for_unit(unit)
+    if campaign is None:
+        raise InvalidInput("该单位没有进行中的走访活动", code="no_campaign")
+    # The liaison network may hold no role: the ledger of its standing visits is chosen here.
+    _check_campaign(None if standing else actor, campaign, unit)
     registered_at = _registration_time(actor, unit, registered_at)
     if household is not None and not reporter_name:
         reporter_name = household.head_name
@@ -136,6 +177,8 @@ def register_grievance(
         proposed_solution=proposed_solution,
         registered_at=registered_at,
         registered_by=actor,
+        urgent=bool(urgent),
+        client_id=client_id,
     )
     grievance.plan_due_at, grievance.due_at, grievance.deadline_provisional = deadlines_for(grievance)
     grievance.save(force_insert=True)
@@ -146,6 +189,8 @@ def register_grievance(
     if external_ref:
         Grievance.objects.filter(pk=grievance.pk).update(external_ref=external_ref)
         grievance.external_ref = external_ref
+    if grievance.urgent:
+        tell_urgent(grievance)
     return grievance
 
 
@@ -182,6 +227,9 @@ def _require(t: workflow.Transition, fields: dict[str, Any]) -> None:
     extra = sorted(set(fields) - set(t.required) - set(t.optional))
     if extra:
         raise InvalidInput(f"“{t.label}”不需要这些内容", fields={key: [f"“{t.label}”不需要此项"] for key in extra})
+    evidence = fields.get("evidence")
+    for f in evidence if isinstance(evidence, list | tuple) else [evidence] if evidence else []:
+        uploads.check_file(f, "evidence", field="evidence", label="佐证材料")
     errors = {}
     for key in t.required:
         value = fields.get(key)
@@ -311,12 +359,22 @@ def _locked_for_edit(actor: User, grievance: Grievance, version: object) -> Grie
     return g
 
 
+def _clean_phone(value: object) -> str:
+    """A reporter's phone, if given, by the same rule as a household's."""
+    phone = str(value or "").strip()
+    if phone and (msg := phone_error(phone)):
+        raise InvalidInput(msg, code="bad_phone", fields={"reporter_phone": [msg]})
+    return phone
+
+
 def _clean_edit(key: str, value: object) -> object:
     """One edited field's value, checked: only editable fields, valid choices, a category."""
     if key not in EDITABLE_FIELDS:
         raise InvalidInput("该字段不能修改", fields={key: ["该字段不能修改"]})
     if key == "content":
         return _clean_content(value)
+    if key == "reporter_phone":
+        return _clean_phone(value)
     if key in ("kind", "source"):
         _check_choices(**{key: value})
     elif key == "category" and value is None:
@@ -406,21 +464,23 @@ def recompute_deadlines(*, years: Iterable[int]) -> int:
     if not years:
         return 0
     years = set(years)
-    qs = Grievance.objects.running()
+    # Urgent entries count hours, not working days: no holiday schedule moves them.
+    qs = Grievance.objects.running().filter(urgent=False)
     qs = qs.filter(Q(clock_started_at__year__in=years) | Q(due_at__year__in=years) | Q(registered_at__year__in=years))
     qs = qs.annotate(clock_day=TruncDate("clock_started_at", tzinfo=calendar.SHANGHAI))
-    combos = qs.values_list("clock_day", "tier", "extension_days", "campaign_id").distinct()
+    combos = qs.values_list("clock_day", "tier", "extension_days", "paused_working_days", "campaign_id").distinct()
     campaigns = {}
     updated = 0
-    for day, tier, extra, campaign_id in combos:
+    for day, tier, extra, paused, campaign_id in combos:
         if day is None:
             continue
         campaign = campaigns.get(campaign_id) or Campaign.objects.get(pk=campaign_id)
         campaigns[campaign_id] = campaign
         # What the deadline depends on, shared by every entry of the group.
-        alike = Grievance(campaign=campaign, tier=tier, extension_days=extra)
+        alike = Grievance(campaign=campaign, tier=tier, extension_days=extra, paused_working_days=paused)
         d = deadlines_for(alike, start=day)
-        updated += qs.filter(clock_day=day, tier=tier, extension_days=extra, campaign_id=campaign_id).update(
+        same = {"extension_days": extra, "paused_working_days": paused}
+        updated += qs.filter(clock_day=day, tier=tier, campaign_id=campaign_id, **same).update(
             plan_due_at=d.plan_due_at, due_at=d.due_at, deadline_provisional=d.provisional
         )
     if updated:
@@ -428,6 +488,43 @@ def recompute_deadlines(*, years: Iterable[int]) -> int:
 
         transaction.on_commit(bump_generation)
     return updated
+
+
+def resume_expired_pauses(*, now: datetime | None = None) -> int:
+    """Pauses whose `until` has passed resume by themselves (the deadline sweep runs this): the
+    pause and its resume are both on the timeline. Row-locked and status-checked: safe to run
+    twice or on two workers at once. Returns how many resumed."""
+    from .models import PauseState
+
+    now = now or timezone.now()
+    today = calendar.local_date(now)
+    ids = list(
+        Grievance.objects.filter(pause_state=PauseState.ACTIVE, pause_until__lt=today).values_list("pk", flat=True)
+    )
+    resumed = 0
+    for pk in ids:
+        with transaction.atomic():
+            g = (
+                Grievance.objects.select_for_update(of=("self",), skip_locked=True)
+                .select_related("campaign")
+                .filter(pk=pk, pause_state=PauseState.ACTIVE, pause_until__lt=today)
+                .first()
+            )
+            if g is None:
+                continue
+            days = end_pause(g, g.pause_until)
+            g.version += 1
+            g.save()
+            GrievanceEvent.objects.create(
+                grievance=g,
+                action="resume",
+                from_status=g.status,
+                to_status=g.status,
+                note=f"中止期满（{g.pause_until:%Y-%m-%d}），自动恢复计时",
+                data={"days": days, "due_at": g.due_at.isoformat(), "auto": True},
+            )
+            resumed += 1
+    return resumed
 
 
 def seed_categories(*, routing: dict[str, OrgUnit] | None = None) -> None:
@@ -456,3 +553,50 @@ def seed_categories(*, routing: dict[str, OrgUnit] | None = None) -> None:
             wanted = routing.get(child.code)
             if wanted is not None and c.default_department_id is None:
                 GrievanceCategory.objects.filter(pk=c.pk).update(default_department=wanted)
+
+
+def reveal_reporter_phone(*, actor: User, grievance: Grievance, reason: str, text: str = "") -> dict[str, Any]:
+    """The whole phone of the entry's reporter (and of everyone who raised it, after merges), for a
+    reason, to call back; audited like a household's reveal and counted against the same hourly limit."""
+    from audit.models import Event
+    from audit.services import record
+    from visits.services import guard_reveal
+
+    if not can(actor, "reveal_phone", grievance):
+        raise NotAllowed()
+    guard_reveal(actor=actor, obj=grievance, unit=grievance.unit)
+    record(
+        Event.REVEAL,
+        actor=actor,
+        obj=grievance,
+        data={"reason": reason, "text": text[:200], "field": "reporter_phone"},
+    )
+    reporters = [{"name": r.name, "phone": r.phone} for r in grievance.reporters.order_by("id") if r.phone]
+    return {
+        "reporter_name": grievance.reporter_name,
+        "reporter_phone": grievance.reporter_phone,
+        "reporters": reporters,
+    }
+
+
+@transaction.atomic
+def mark_typical(*, actor: User, grievance: Grievance, typical: bool) -> Grievance:
+    """Mark a solved entry, closed ones included, as a typical case (典型案例: the seeds' cases are
+    solved ones), or take the mark off. Not an edit: a closed entry's text stays as it is."""
+    from .choices import SOLVED_STATUSES
+
+    with set_actor(actor):
+        g = (
+            Grievance.objects.actionable_by(actor, "mark_typical")
+            .select_for_update(of=("self",))
+            .filter(pk=grievance.pk)
+            .first()
+        )
+        if g is None:
+            raise NotAllowed(_RULE_MESSAGES["mark_typical"])
+        if typical and g.status not in SOLVED_STATUSES:
+            raise InvalidTransition("只有已解决的问题可以标记为典型案例")
+        if g.is_typical != typical:
+            g.is_typical = typical
+            g.save(update_fields=["is_typical", "updated_at"])
+        return g

@@ -12,6 +12,7 @@ How it stays correct:
 - The number of SQL statements does not depend on the number of entries (see bench/).
 """
 
+import logging
 from datetime import datetime, time
 
 from django.db import connection, transaction
@@ -31,8 +32,13 @@ from .models import (
     Grievance,
     NoticeKind,
     NoticeLog,
+    Status,
     SweepRun,
 )
+from .services import resume_expired_pauses
+from .signals import sweep_finished
+
+logger = logging.getLogger(__name__)
 
 # Roles that count as a unit's own staff for its deadlines.
 STAFF_ROLES = (Role.HANDLER, Role.OFFICE, Role.CADRE)
@@ -44,7 +50,12 @@ TITLES = {
     (NoticeKind.WARNING, DeadlineKind.DUE): "【到期预警】今日为办结期限",
     (NoticeKind.SUPERVISION, DeadlineKind.PLAN): "【督办】方案提交已超期",
     (NoticeKind.SUPERVISION, DeadlineKind.DUE): "【督办】办结已超期",
+    (NoticeKind.URGE, DeadlineKind.DUE): "【催办】办结已超期，请立即办理",
+    (NoticeKind.BULLETIN, DeadlineKind.DUE): "【通报】办结严重超期",
+    (NoticeKind.UNSIGNED, DeadlineKind.SIGN_FOR): "【超时未签收】交办事项未按时签收",
 }
+# Notices that also go to the level above the responsible unit (its office; for a 通报 its leaders).
+ABOVE_KINDS = (NoticeKind.SUPERVISION, NoticeKind.BULLETIN)
 
 
 class Boundaries:
@@ -60,6 +71,11 @@ class Boundaries:
         self.reminder_until = calendar.add_working_days(today, config.reminder_days).due
         # Due on or before this day: overdue by at least M working days (still counting today).
         self.listed_until = calendar.end_of_day(calendar.subtract_working_days(today, config.supervision_list_days))
+        # 催办: the Nth working day after the deadline day has come; 通报: N more working days on.
+        self.urge_until = calendar.end_of_day(calendar.subtract_working_days(today, config.urge_days))
+        self.bulletin_until = calendar.end_of_day(
+            calendar.subtract_working_days(today, config.urge_days + config.bulletin_days)
+        )
 
 
 def open_entries():
@@ -77,9 +93,39 @@ def _field(deadline):
     return "plan_due_at" if deadline == DeadlineKind.PLAN else "due_at"
 
 
+COLUMNS = ["grievance_id", "deadline", "kind", "due_at", "sweep_id", "created_at"]
+
+
+def _stage(qs, run, b, deadline, kind, field):
+    """The NoticeLog rows of one fixed stage for `qs`, inserted once per entry and deadline value."""
+    rows = qs.annotate(
+        _deadline=Value(deadline, output_field=CharField()),
+        _kind=Value(kind, output_field=CharField()),
+        _due=F(field),
+        _sweep=Value(run.pk, output_field=IntegerField()),
+        _at=Value(b.now, output_field=DateTimeField()),
+    ).values_list("pk", "_deadline", "_kind", "_due", "_sweep", "_at")
+    insert_select(NoticeLog, COLUMNS, rows)
+
+
+def _log_handling_stages(run, b):
+    """催办 and 通报 of an overdue answer, and the routed entries not signed for in time."""
+    due = watched(DeadlineKind.DUE).filter(due_at__lt=b.now)
+    _stage(due.filter(due_at__lte=b.urge_until), run, b, DeadlineKind.DUE, NoticeKind.URGE, "due_at")
+    _stage(due.filter(due_at__lte=b.bulletin_until), run, b, DeadlineKind.DUE, NoticeKind.BULLETIN, "due_at")
+    unsigned = open_entries().filter(
+        status__in=(Status.ASSIGNED, Status.PLANNED),
+        handling_unit__isnull=False,
+        signed_for_at__isnull=True,
+        returned_at__isnull=True,
+        sign_for_due_at__lt=b.now,
+    )
+    _stage(unsigned, run, b, DeadlineKind.SIGN_FOR, NoticeKind.UNSIGNED, "sign_for_due_at")
+
+
 def _log_notices(run, b):
     dt = DateTimeField()
-    for deadline in DeadlineKind.values:
+    for deadline in (DeadlineKind.PLAN, DeadlineKind.DUE):
         field = _field(deadline)
         stage = Case(
             When(**{f"{field}__lt": b.now}, then=Value(NoticeKind.SUPERVISION.value)),
@@ -109,6 +155,7 @@ def _log_notices(run, b):
             .values_list("pk", "_deadline", "_kind", "_due", "_sweep", "_at")
         )
         insert_select(NoticeLog, columns, listed)
+    _log_handling_stages(run, b)
 
 
 def _title_sql():
@@ -132,13 +179,16 @@ def _notify_inserted(run):
         "nt": q(Notification._meta.db_table),
     }
     staff = ", ".join(f"'{r.value}'" for r in STAFF_ROLES)
+    above = ", ".join(f"'{k.value}'" for k in ABOVE_KINDS)
     # INSERT first, then the CTE: SQLite only reports rowcount for statements starting with INSERT.
     sql = f"""
         INSERT INTO {t["nt"]} (recipient_id, kind, grievance_id, notice_id, sweep_id, title, body, url, created_at)
         WITH resp AS (
             SELECT n.id AS notice_id, n.kind AS kind, n.deadline AS deadline, g.id AS grievance_id,
-                   g.case_owner_id AS owner_id, g.content AS content,
-                   COALESCE(g.handling_unit_id, CASE WHEN u.level = 'grid' THEN u.parent_id ELSE u.id END) AS unit_id
+                   g.case_owner_id AS owner_id, g.dispatched_by_id AS dispatcher_id, g.content AS content,
+                   COALESCE(g.handling_unit_id, CASE WHEN u.level = 'grid' THEN u.parent_id
+                        WHEN u.level = 'block' THEN (SELECT p.parent_id FROM {t["unit"]} p WHERE p.id = u.parent_id)
+                        ELSE u.id END) AS unit_id
             FROM {t["log"]} n
             JOIN {t["g"]} g ON g.id = n.grievance_id
             JOIN {t["unit"]} u ON u.id = g.unit_id
@@ -146,14 +196,23 @@ def _notify_inserted(run):
         ), who AS (
             SELECT r.notice_id AS notice_id, m.user_id AS user_id
             FROM resp r JOIN {t["m"]} m ON m.unit_id = r.unit_id AND m.role IN ({staff})
+            WHERE r.kind <> '{NoticeKind.BULLETIN.value}'
             UNION
             SELECT r.notice_id, m.user_id
             FROM resp r JOIN {t["unit"]} ru ON ru.id = r.unit_id
             JOIN {t["m"]} m ON m.unit_id = ru.parent_id AND m.role = '{Role.OFFICE.value}'
-            WHERE r.kind = '{NoticeKind.SUPERVISION.value}'
+            WHERE r.kind IN ({above})
+            UNION
+            SELECT r.notice_id, m.user_id
+            FROM resp r JOIN {t["unit"]} ru ON ru.id = r.unit_id
+            JOIN {t["m"]} m ON m.unit_id = ru.parent_id AND m.role = '{Role.LEADER.value}'
+            WHERE r.kind = '{NoticeKind.BULLETIN.value}'
             UNION
             SELECT r.notice_id, r.owner_id FROM resp r
-            WHERE r.kind = '{NoticeKind.SUPERVISION.value}' AND r.owner_id IS NOT NULL
+            WHERE r.kind IN ({above}) AND r.owner_id IS NOT NULL
+            UNION
+            SELECT r.notice_id, r.dispatcher_id FROM resp r
+            WHERE r.kind = '{NoticeKind.UNSIGNED.value}' AND r.dispatcher_id IS NOT NULL
         )
         SELECT w.user_id, n.kind, n.grievance_id, n.notice_id, %s,
                {_title_sql()},
@@ -188,6 +247,8 @@ def sweep_deadlines(*, now=None):
         run = SweepRun.objects.create(kind="deadlines", as_of=now, started_at=timezone.now())
         try:
             b = Boundaries(now, config)
+            # Pauses that ran out resume first: their deadlines are then watched as they now stand.
+            resumed = resume_expired_pauses(now=now)
             with transaction.atomic():
                 _log_notices(run, b)
                 messages = _notify_inserted(run)
@@ -198,6 +259,13 @@ def sweep_deadlines(*, now=None):
             for kind, n in _counts_by_kind(run):
                 counts[kind] = n
             counts["notifications"] = messages
+            counts["resumed"] = resumed
+            for _receiver, result in sweep_finished.send_robust(sender=SweepRun, run=run, now=now):
+                if isinstance(result, Exception):
+                    logger.error("sweep receiver failed: %r", result)
+                    counts["failures"] = counts.get("failures", 0) + 1
+                elif result:
+                    counts.update(result)
         except Exception as exc:
             SweepRun.objects.filter(pk=run.pk).update(
                 finished_at=timezone.now(), failures=1, error=repr(exc)[:2000], queries=counter.count

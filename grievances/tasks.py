@@ -48,3 +48,11 @@ def confirm_ledger_import(job_id):
     from .excel import IMPORTER
 
     run_confirm(IMPORTER, job_id)
+
+
+@shared_task(name="grievances.render_board_poster")
+def render_board_poster(job_id):
+    from .board import run_poster
+
+    job = run_poster(job_id=job_id)
+    return job.status if job else None

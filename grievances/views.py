@@ -5,6 +5,7 @@ Every page reads through `selectors.ledger()` (which starts from `visible_to`) a
 the same services as the API; query counts do not depend on the page size (select_related).
 """
 
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -13,23 +14,28 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
-from django.http import FileResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from campaigns.access import get_for, holds
+from campaigns.access import can, get_for, holds, scope
 from campaigns.errors import DomainError
 from campaigns.forms import PhaseSwitchForm
 from campaigns.lib.imports import ImportStatus
-from campaigns.models import Campaign, VisitMode
-from campaigns.services import switch_phase
+from campaigns.lib.masking import mask_phone
+from campaigns.models import Campaign, OrgUnit, OutboxMessage, Role, VisitMode
+from campaigns.services import enqueue_now, switch_phase
+from campaigns.throttling import throttle_page
 from notifications.selectors import delivery_totals, recent_failures
+from visits.choices import RevealReason
+from visits.serializers import RevealSerializer
 
 from . import excel, followups, selectors, services, workflow
-from .api import export_response
-from .choices import Kind, Satisfaction, Source, Status, Tier
+from .api import export_response, handoff_response
+from .choices import SOLVED_STATUSES, Kind, Satisfaction, Source, Status, Tier
 from .filters import LedgerFilter
 from .forms import BulkForm, GrievanceCreateForm, MergeForm
 from .models import (
@@ -93,9 +99,22 @@ def _ledger_page(request, preset):
             # The toolbar when the table lets the user run a bulk action on a row of this page
             # (scope checks of the transition table, read from memory: no query).
             "can_bulk": any(workflow.check(request.user, g, name).allowed for g in rows for name in workflow.BULK),
+            "links": _ledger_links(request.user),
         },
         status=400 if f.errors else 200,
     )
+
+
+def _ledger_links(user) -> dict[str, bool]:
+    """Which of the ledger's other pages the user's roles can use (the toolbar links only those)."""
+    s = scope(user)
+    return {
+        "hardship": s.has_role(Role.OFFICE, Role.LEADER, Role.ADMIN),
+        "routed": s.has_role(Role.HANDLER),
+        "owned": s.has_role(Role.LEADER),
+        "create": holds(user, OrgUnit, "register"),
+        "import": excel.may_import(user),
+    }
 
 
 @login_required
@@ -119,11 +138,22 @@ def owned(request):
 
 
 @login_required
+@throttle_page("export")
 def export(request):
     f = _filters(request, queryset=Grievance.objects.actionable_by(request.user, "export"))
     if not f.is_valid():
         return _ledger_page(request, "ledger")
-    return export_response(f.qs)
+    return export_response(request, f.qs, f.covers())
+
+
+@login_required
+@throttle_page("export")
+def handoff_batch(request):
+    """The hand-off batch for the 12345 platform: the ledger's filters, the export rule."""
+    f = _filters(request, queryset=Grievance.objects.actionable_by(request.user, "export"))
+    if not f.is_valid():
+        return _ledger_page(request, "ledger")
+    return handoff_response(request, f.qs)
 
 
 def _back(request):
@@ -180,6 +210,7 @@ FIELD_WIDGETS = {
     "tier": ("tier", "问题层级"),
     "days": ("number", "延期工作日"),
     "into": ("number", "合并到条目编号"),
+    "until": ("date", "中止至（到期自动恢复计时）"),
 }
 
 
@@ -193,7 +224,7 @@ def detail(request, pk):
     return _detail_page(request, pk)
 
 
-def _detail_page(request, pk, *, status=200):
+def _detail_page(request, pk, *, status=200, revealed=None):
     g = get_object_or_404(selectors.ledger(request.user), pk=pk)
     options = []
     # The pickers offer what the service accepts for this entry: routing targets in its district
@@ -240,10 +271,49 @@ def _detail_page(request, pk, *, status=200):
             "satisfactions": Satisfaction.choices,
             "tiers": tiers,
             "tier_label": dict(tiers)[g.tier],
+            "sign_for_overdue": bool(
+                g.sign_for_due_at and not g.signed_for_at and not g.returned_at and g.sign_for_due_at < timezone.now()
+            ),
             "status_labels": dict(Status.choices),
+            "reporter_phone": mask_phone(g.reporter_phone),
+            "may_reveal": bool(g.reporter_phone) and can(request.user, "reveal_phone", g),
+            "reveal_reasons": RevealReason.choices,
+            "revealed": revealed,
+            "may_mark_typical": g.status in SOLVED_STATUSES and can(request.user, "mark_typical", g),
         },
         status=status,
     )
+
+
+@login_required
+@require_POST
+def reveal_phone(request, pk):
+    """The reporter's whole phone on the entry's page, for a reason; audited (services)."""
+    g = get_object_or_404(Grievance.objects.visible_to(request.user), pk=pk)
+    data = RevealSerializer(data=request.POST)
+    if not data.is_valid():
+        for errors in data.errors.values():
+            messages.error(request, errors[0])
+        return _detail_page(request, pk, status=400)
+    try:
+        shown = services.reveal_reporter_phone(actor=request.user, grievance=g, **data.validated_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _detail_page(request, pk, status=exc.status)
+    return _detail_page(request, pk, revealed=shown)
+
+
+@login_required
+@require_POST
+def typical(request, pk):
+    g = get_object_or_404(Grievance.objects.visible_to(request.user), pk=pk)
+    try:
+        g = services.mark_typical(actor=request.user, grievance=g, typical=request.POST.get("is_typical") == "1")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _detail_page(request, pk, status=exc.status)
+    messages.success(request, "已标记为典型案例" if g.is_typical else "已取消典型案例标记")
+    return redirect("grievances:detail", pk=pk)
 
 
 ACTION_LABELS = {"register": "登记", "edit": "修改信息", "merge_in": "并入重复条目"} | {
@@ -325,6 +395,8 @@ def create(request):
                 reporter_name=v["reporter_name"],
                 reporter_phone=v["reporter_phone"],
                 proposed_solution=v["proposed_solution"],
+                urgent=v["urgent"],
+                client_id=v["client_id"],
             )
         except DomainError as exc:
             # A rule across fields (the campaign's territory): shown at its field, or on top.
@@ -349,27 +421,36 @@ def create(request):
             "sources": Source.choices,
             "tiers": Tier.choices,
             "post": request.POST,
+            "client_id": request.POST.get("client_id") or uuid.uuid4(),
         },
         status=400 if form.errors else 200,
     )
 
 
 @login_required
+@throttle_page("import", methods=("POST",))
 def import_page(request, pk=None):
     job = get_for(request.user, ImportJob, pk=pk) if pk else None
+    if job is None and not excel.may_import(request.user):
+        raise PermissionDenied(excel.IMPORTER.refused)
+    file_error = ""
     if request.method == "POST" and job is None:
         upload = request.FILES.get("file")
         if upload is None:
-            messages.error(request, "请选择要导入的文件")
+            file_error = "请选择要导入的文件"
         else:
             try:
                 job = excel.start_import(actor=request.user, upload=upload)
             except DomainError as exc:
-                messages.error(request, exc.message)
+                file_error = exc.message  # told at the file input, the page answers 400
             else:
                 return redirect("grievances:import_job", pk=job.pk)
     elif request.method == "POST" and job is not None:
         try:
+            if request.POST.get("action") == "retry":
+                job = excel.retry_import(actor=request.user, job=job)
+                messages.info(request, "已重新开始校验")
+                return redirect("grievances:import_job", pk=job.pk)
             job = excel.confirm_import(actor=request.user, job=job)
         except DomainError as exc:
             messages.error(request, exc.message)
@@ -383,7 +464,8 @@ def import_page(request, pk=None):
     template = (
         "grievances/_import_status.html" if job and request.headers.get("HX-Request") else "grievances/import.html"
     )
-    return render(request, template, {"job": job, "headers": excel.HEADERS})
+    context = {"job": job, "headers": excel.HEADERS, "file_error": file_error}
+    return render(request, template, context, status=400 if file_error else 200)
 
 
 @login_required
@@ -460,12 +542,12 @@ def ops(request):
         if action == "sweep":
             from .tasks import sweep_deadlines
 
-            sweep_deadlines.delay()
+            enqueue_now(sweep_deadlines)
             messages.success(request, "已提交一次期限扫描，稍后刷新查看结果")
         elif action == "phases":
             from campaigns.tasks import sync_campaign_phases
 
-            sync_campaign_phases.delay()
+            enqueue_now(sync_campaign_phases)
             messages.success(request, "已提交按日期切换阶段")
         elif action == "switch":
             switch_form = PhaseSwitchForm(request.POST, user=user)
@@ -485,12 +567,17 @@ def ops(request):
 def _ops_page(request, switch_form, status=200):
     user = request.user
     runs = SweepRun.objects.visible_to(user)[:30]
+    # The outbox is the whole installation's: shown to those who run its sweeps.
+    may_sweep = SweepRun.objects.may_start(user)
+    waiting = OutboxMessage.objects.waiting() if may_sweep else OutboxMessage.objects.none()
     return render(
         request,
         "grievances/ops_dashboard.html",
         {
             "runs": runs,
-            "may_sweep": SweepRun.objects.may_start(user),
+            "may_sweep": may_sweep,
+            "outbox_count": waiting.count(),
+            "outbox": waiting[:20],
             "deliveries": delivery_totals(user),
             "failures": recent_failures(user),
             "switch_form": switch_form,
@@ -505,6 +592,155 @@ def _ops_page(request, switch_form, status=200):
 def supervision(request):
     if not holds(request.user, NoticeLog, "supervise"):
         raise PermissionDenied
-    rows = selectors.supervision_list(request.user).select_related("grievance__unit", "grievance__handling_unit")
+    rows = selectors.supervision_list(request.user)
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
     return render(request, "grievances/ops_supervision.html", {"page": page})
+
+
+# --- The public board (公开栏) -------------------------------------------------------------
+
+
+def public_board(request, code):
+    """A community's board, for anyone: no login, nothing that names a person."""
+    from . import board as boards
+
+    return render(request, "grievances/public_board.html", {"board": boards.public_board(code)})
+
+
+def _board_unit(units, wanted):
+    """The unit of `units` whose id is `wanted` (404 if none), or the first one without an id."""
+    if wanted is None:
+        return units[0] if units else None
+    for u in units:
+        if u.pk == wanted:
+            return u
+    raise Http404
+
+
+@login_required
+def board(request):
+    return _board_page(request)
+
+
+def _board_page(request, *, unit_id=None, status=200):
+    """The office's board page: what a community's board shows, what could be put on it, posters."""
+    from . import board as boards
+    from .models import BoardPoster, Publication
+
+    if not holds(request.user, Publication, "publish"):
+        raise PermissionDenied
+    from campaigns.filters import query_id
+
+    units = list(boards.board_units(request.user).order_by("path")[:500])
+    unit = _board_unit(units, unit_id if unit_id is not None else query_id(request.GET, "unit"))
+    context = {"units": units, "unit": unit}
+    if unit is not None:
+        context |= {
+            "publications": Publication.objects.visible_to(request.user)
+            .filter(unit=unit)
+            .select_related("grievance__category")
+            .order_by("withdrawn_at", "-published_at", "-id")[:200],
+            "candidates": boards.publishable(request.user, unit)[:50],
+            "posters": BoardPoster.objects.visible_to(request.user).filter(unit=unit)[:5],
+            "public_url": reverse("public:board", kwargs={"code": unit.code}),
+        }
+    return render(request, "grievances/board.html", context, status=status)
+
+
+def _refused_on_board(request, exc, unit_id):
+    """A refused board write: the board page of the entry's community again, with the reason."""
+    messages.error(request, _domain_errors(exc))
+    return _board_page(request, unit_id=unit_id, status=exc.status)
+
+
+def _back_to_board(unit_id):
+    return redirect(f"{reverse('grievances:board')}?unit={unit_id}")
+
+
+@login_required
+@require_POST
+def board_publish(request, pk):
+    from . import board as boards
+
+    g = get_for(request.user, Grievance, action="publish", pk=pk)
+    try:
+        p = boards.publish(
+            actor=request.user,
+            grievance=g,
+            summary=request.POST.get("summary", ""),
+            outcome=request.POST.get("outcome", ""),
+        )
+    except DomainError as exc:
+        from .board import community_of
+
+        community = community_of(g.unit)
+        return _refused_on_board(request, exc, community.pk if community else None)
+    messages.success(request, "已在公开栏公开（文字待审核后显示）")
+    return _back_to_board(p.unit_id)
+
+
+@login_required
+@require_POST
+def board_entry(request, pk):
+    """Edit the public texts, approve them, or withdraw the entry (`op` says which)."""
+    from . import board as boards
+    from .models import Publication
+
+    p = get_for(request.user, Publication, action="publish", pk=pk)
+    op = request.POST.get("op", "")
+    try:
+        if op == "text":
+            boards.edit_text(
+                actor=request.user,
+                publication=p,
+                summary=request.POST.get("summary", ""),
+                outcome=request.POST.get("outcome", ""),
+            )
+            if request.POST.get("approve"):
+                boards.approve_text(actor=request.user, publication=p)
+            done = "已保存公开文字"
+        elif op == "approve":
+            boards.approve_text(actor=request.user, publication=p)
+            done = "公开文字已审核通过"
+        elif op == "withdraw":
+            boards.withdraw(actor=request.user, publication=p, reason=request.POST.get("reason", ""))
+            done = "已从公开栏撤下"
+        elif op == "republish":
+            boards.publish(actor=request.user, grievance=p.grievance)
+            done = "已重新公开"
+        else:
+            raise DomainError("未知的操作")
+    except DomainError as exc:
+        return _refused_on_board(request, exc, p.unit_id)
+    messages.success(request, done)
+    return _back_to_board(p.unit_id)
+
+
+@login_required
+@require_POST
+def board_poster(request):
+    from campaigns.filters import query_id
+
+    from . import board as boards
+
+    unit = _board_unit(list(boards.board_units(request.user)), query_id(request.POST, "unit"))
+    if unit is None:
+        raise Http404
+    try:
+        boards.request_poster(actor=request.user, unit=unit)
+    except DomainError as exc:
+        return _refused_on_board(request, exc, unit.pk)
+    messages.success(request, "海报生成中，完成后可下载")
+    return _back_to_board(unit.pk)
+
+
+@login_required
+def board_poster_download(request, pk):
+    from .models import BoardPoster
+
+    job = get_object_or_404(BoardPoster.objects.visible_to(request.user).select_related("unit"), pk=pk)
+    if job.status != BoardPoster.State.DONE or not job.file:
+        return HttpResponse("海报尚未生成完成，请稍后再下载", status=409, content_type="text/plain; charset=utf-8")
+    from audit.exports import pdf_download
+
+    return pdf_download(request, job, kind="grievances.board_poster", filename=f"{job.unit.name}公开栏海报.pdf")

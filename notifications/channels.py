@@ -10,7 +10,7 @@ change.
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.utils.module_loading import import_string
 
 from .models import Channel
@@ -30,41 +30,47 @@ class InboxChannel:
 
     name = Channel.INBOX
 
-    def send(self, notification):
+    def send(self, notification, key=""):
         return None
 
 
 class EmailChannel:
     name = Channel.EMAIL
 
-    def send(self, notification):
+    def send(self, notification, key=""):
+        """`key` names the delivery: its Message-ID stays the same when a send is repeated, so the
+        receiving mail system can drop the second copy."""
         address = notification.recipient.email
         if not address:
             raise ChannelError("收件人没有电子邮箱")
-        send_mail(
+        headers = {"Message-ID": f"<{key}@{settings.DEFAULT_FROM_EMAIL.rsplit('@', 1)[-1]}>"} if key else {}
+        EmailMessage(
             subject=f"【大走访】{notification.title}",
-            message=_text(notification),
+            body=_text(notification),
             from_email=settings.DEFAULT_FROM_EMAIL,
-            recipient_list=[address],
-        )
+            to=[address],
+            headers=headers,
+        ).send()
 
 
 class LoggingSmsBackend:
     """An SMS 'provider' that writes the message to the log (development and the embedded mode)."""
 
-    def send(self, phone, text):
-        logger.info("SMS to %s: %s", phone, text)
+    def send(self, phone, text, idempotency_key=""):
+        """`idempotency_key` is the delivery's: providers that take one (most SMS gateways have an
+        out-id or client reference) send a repeated request only once."""
+        logger.info("SMS to %s (%s): %s", phone, idempotency_key, text)
 
 
 class SmsChannel:
     name = Channel.SMS
 
-    def send(self, notification):
+    def send(self, notification, key=""):
         phone = notification.recipient.phone
         if not phone:
             raise ChannelError("接收人没有手机号")
         backend = import_string(getattr(settings, "ZOUFANG_SMS_BACKEND", DEFAULT_SMS_BACKEND))()
-        backend.send(phone, f"【大走访】{notification.title}")
+        backend.send(phone, f"【大走访】{notification.title}", idempotency_key=key)
 
 
 CHANNELS = {Channel.INBOX: InboxChannel, Channel.EMAIL: EmailChannel, Channel.SMS: SmsChannel}

@@ -19,6 +19,11 @@ class NotificationKind(models.TextChoices):
     REMINDER = "reminder", "到期提醒"
     WARNING = "warning", "到期预警"
     SUPERVISION = "supervision", "督办"
+    URGE = "urge", "催办"
+    BULLETIN = "bulletin", "通报"
+    UNSIGNED = "unsigned", "超时未签收"
+    URGENT = "urgent", "急难险重"
+    HANDLING = "handling", "签收退单与中止"
     FOLLOWUP = "followup", "回头看"
     COVERAGE = "coverage", "走访覆盖"
     PHASE = "phase", "阶段切换"
@@ -151,7 +156,7 @@ class DeliveryQuerySet(ScopedQuerySet):
     """Sending is the worker's; an admin watches the deliveries to the people they manage."""
 
     def visible_to(self, user):
-        return self.filter(notification__recipient__in=User.objects.actionable_by(user, "manage").values("pk"))
+        return self.filter(notification__recipient__in=User.objects.actionable_by(user, "watch").values("pk"))
 
 
 class Delivery(models.Model):
@@ -176,3 +181,8 @@ class Delivery(models.Model):
 
     def __str__(self):
         return f"{self.get_channel_display()} {self.get_status_display()}"
+
+    @property
+    def idempotency_key(self) -> str:
+        """Handed to the channel with every attempt: a provider that takes one sends it once."""
+        return f"zoufang-delivery-{self.pk}"

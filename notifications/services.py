@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import CharField, IntegerField, Q, Value
 from django.utils import timezone
 
 from campaigns.lib.sql import insert_select
+from campaigns.services import enqueue
 
 from .channels import channel
 from .models import Channel, ChannelSettings, Delivery, DeliveryStatus, Notification
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-
-    from celery import Task
 
     from campaigns.models import User
     from grievances.models import Grievance
@@ -67,19 +66,20 @@ def notify(
 
 
 def queue_deliveries(notification_ids: list[int], config: ChannelSettings | None = None) -> None:
-    """After commit, ask each enabled external channel's task to deliver these messages."""
+    """Ask each enabled external channel's task to deliver these messages: an outbox row in the
+    messages' own transaction, so a broker that is away delays them and loses none."""
     from .tasks import deliver_channel
 
     for name in delivery_filters(config):
-        transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, notification_ids=notification_ids))
+        enqueue(deliver_channel, channel=name, notification_ids=list(notification_ids))
 
 
 def queue_sweep_deliveries(sweep_id: int, config: ChannelSettings | None = None) -> None:
-    """After commit, ask each enabled external channel's task to deliver what one sweep wrote."""
+    """Ask each enabled external channel's task to deliver what one sweep wrote (once per sweep)."""
     from .tasks import deliver_channel
 
     for name in delivery_filters(config):
-        transaction.on_commit(lambda name=name: dispatch(deliver_channel, name, sweep_id=sweep_id))
+        enqueue(deliver_channel, key=f"deliver:{name}:sweep:{sweep_id}", channel=name, sweep_id=sweep_id)
 
 
 def materialise_deliveries(
@@ -108,15 +108,6 @@ def materialise_deliveries(
     return insert_select(Delivery, ["notification_id", "channel", "status", "attempts", "last_error"], rows)
 
 
-def dispatch(task: Task, *args: Any, **kwargs: Any) -> None:
-    """Queue a delivery task; a broker hiccup is logged, never raised into the caller (the sweep
-    or a user's request). The deliveries stay pending and are visible on the operations page."""
-    try:
-        task.delay(*args, **kwargs)
-    except Exception:
-        logger.exception("could not queue %s%s", task.name, args)
-
-
 def send_pending(
     channel_name: str,
     *,
@@ -135,7 +126,7 @@ def send_pending(
     failing = 0
     for delivery in qs.select_related("notification__recipient").iterator(chunk_size=500):
         try:
-            sender.send(delivery.notification)
+            sender.send(delivery.notification, key=delivery.idempotency_key)
         except Exception as exc:  # a provider may raise anything; record it and go on
             failing += 1
             status = DeliveryStatus.FAILED if final else DeliveryStatus.RETRYING

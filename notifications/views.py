@@ -16,7 +16,7 @@ from .selectors import unread_count
 
 @login_required
 def inbox(request):
-    qs = Notification.objects.visible_to(request.user).select_related("grievance")
+    qs = Notification.objects.visible_to(request.user).select_related("grievance", "notice")
     if request.GET.get("unread"):
         qs = qs.filter(read_at__isnull=True)
     page = Paginator(qs, 30).get_page(request.GET.get("page"))

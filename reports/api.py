@@ -1,8 +1,6 @@
 """Reports API: figures, summary jobs, Excel tables, violations and scores, service cards."""
 
 import django_filters
-from django.http import FileResponse, HttpResponse
-from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -14,12 +12,13 @@ from rest_framework.views import APIView
 from campaigns.access import can
 from campaigns.api_base import ScopedModelChoiceFilter, ScopedViewSetMixin
 from campaigns.errors import Conflict, NotAllowed
-from campaigns.lib.xlsx import XLSX, xlsx_response
+from campaigns.lib.xlsx import XLSX
 from campaigns.models import Campaign, OrgUnit
+from grievances.selectors import handling_rates
 
 from . import cards, excel, selectors, services
 from .detectors import detect_all
-from .models import ReportJob, Violation
+from .models import ReportJob, SummaryDocument, Talk, Violation
 from .serializers import (
     CardQuerySerializer,
     CardRateSerializer,
@@ -35,6 +34,10 @@ from .serializers import (
     ReviewSerializer,
     ScoresSerializer,
     StatsSerializer,
+    SummaryDocumentSerializer,
+    SummaryDocumentUpdateSerializer,
+    TalkHeldSerializer,
+    TalkSerializer,
     ViolationSerializer,
 )
 
@@ -62,7 +65,10 @@ class StatsView(APIView):
     @extend_schema(parameters=[FigureQuerySerializer], responses=StatsSerializer, tags=["stats"])
     def get(self, request):
         f, d = _filters(request)
-        return Response(selectors.campaign_figures(f, detail=d.get("detail", True)))
+        figures = selectors.campaign_figures(f, detail=d.get("detail", True))
+        # 三率 of receive-and-answer per handling unit and per territorial unit (the ledger's own).
+        figures["handling_rates"] = handling_rates(campaign=f.campaign, unit=f.unit, window=f.window("registered_at"))
+        return Response(figures)
 
 
 class ReportNotReady(Conflict):
@@ -81,7 +87,7 @@ class ReportJobFilter(django_filters.FilterSet):
 
     class Meta:
         model = ReportJob
-        fields = ["campaign", "org_unit", "status"]
+        fields = ["kind", "campaign", "org_unit", "status"]
 
 
 @extend_schema(tags=["reports"])
@@ -93,6 +99,8 @@ class ReportJobViewSet(
     viewsets.GenericViewSet,
 ):
     """Summary PDF jobs: create (202), poll `status`/`progress`, download once done."""
+
+    throttle_scopes = {"create": "pdf"}
 
     queryset = ReportJob.objects.select_related("campaign", "org_unit")
     serializer_class = ReportJobSerializer
@@ -119,9 +127,66 @@ class ReportJobViewSet(
             raise ReportFailed()
         if job.status != ReportJob.State.DONE or not job.file:
             raise ReportNotReady()
-        return FileResponse(
-            job.file.open("rb"), as_attachment=True, filename=job.file_name, content_type="application/pdf"
-        )
+        from audit.exports import pdf_download
+
+        return pdf_download(request, job, kind=f"reports.{job.kind}", filename=job.file_name)
+
+    @extend_schema(request=None, responses={202: ReportJobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """Render a failed summary again (重试): 202, then poll as after a create."""
+        job = services.retry_report_job(actor=request.user, job=self.get_object())
+        return Response(ReportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class SummaryDocumentFilter(django_filters.FilterSet):
+    campaign = ScopedModelChoiceFilter(queryset=Campaign.objects.all())
+    org_unit = ScopedModelChoiceFilter(queryset=OrgUnit.objects.all())
+
+    class Meta:
+        model = SummaryDocument
+        fields = ["campaign", "org_unit"]
+
+
+@extend_schema(tags=["reports"])
+class SummaryDocumentViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Summary documents: create a first draft from the figures, edit the narrative and the typical
+    cases, then generate the PDF (a report job, 202)."""
+
+    queryset = SummaryDocument.objects.select_related("campaign", "org_unit").prefetch_related(
+        "cases__unit", "cases__category"
+    )
+    serializer_class = SummaryDocumentSerializer
+    filterset_class = SummaryDocumentFilter
+    object_actions = {"partial_update": "edit", "generate": "edit"}
+
+    @extend_schema(request=ReportJobCreateSerializer, responses={201: SummaryDocumentSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ReportJobCreateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        doc = services.draft_summary(actor=request.user, filters=_resolve(request, data.validated_data))
+        return Response(self.get_serializer(self.get_queryset().get(pk=doc.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=SummaryDocumentUpdateSerializer, responses=SummaryDocumentSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        doc = self.get_object()
+        data = SummaryDocumentUpdateSerializer(data=request.data, context={"request": request})
+        data.is_valid(raise_exception=True)
+        services.update_summary(actor=request.user, document_id=doc.pk, **data.validated_data)
+        return Response(self.get_serializer(self.get_queryset().get(pk=doc.pk)).data)
+
+    @extend_schema(request=None, responses={202: ReportJobCreatedSerializer})
+    @action(detail=True, methods=["post"])
+    def generate(self, request, pk=None):
+        doc = self.get_object()
+        job = services.generate_summary_pdf(actor=request.user, document_id=doc.pk)
+        job.refresh_from_db()
+        return Response({"id": job.pk, "status": job.status, "progress": job.progress}, status=status.HTTP_202_ACCEPTED)
 
 
 def _excel_filters(request):
@@ -135,11 +200,12 @@ def _excel_filters(request):
 class StatsExcelView(APIView):
     """The monthly statistics table per unit and the ledger summary, as .xlsx."""
 
+    throttle_scope = "export"
+
     @extend_schema(parameters=[ExcelQuerySerializer], responses={(200, XLSX): OpenApiTypes.BINARY}, tags=["stats"])
     def get(self, request):
         f = _excel_filters(request)
-        file, _figures = excel.statistics_workbook(f)
-        return xlsx_response(file, *excel.file_names(f), stream=False)
+        return excel.download(request, f)
 
 
 class ScoresView(APIView):
@@ -175,7 +241,7 @@ class ViolationViewSet(
     serializer_class = ViolationSerializer
     filterset_class = ViolationFilter
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    object_actions = {"confirm": "review", "dismiss": "review"}
+    object_actions = {"confirm": "review", "dismiss": "review", "undo": "review"}
 
     def perform_create(self, serializer):
         d = serializer.validated_data
@@ -198,6 +264,13 @@ class ViolationViewSet(
     def dismiss(self, request, pk=None):
         return self._review(request, confirm=False)
 
+    @extend_schema(request=None, responses=ViolationSerializer)
+    @action(detail=True, methods=["post"])
+    def undo(self, request, pk=None):
+        """Take back a confirmation or dismissal while the campaign is on (audited)."""
+        v = services.undo_review(actor=request.user, violation_id=self.get_object().pk)
+        return Response(ViolationSerializer(v, context={"request": request}).data)
+
     def _review(self, request, *, confirm):
         v = self.get_object()
         data = ReviewSerializer(data=request.data)
@@ -219,6 +292,53 @@ class ViolationViewSet(
         return Response({"created": detect_all(campaign=campaign, unit=unit)})
 
 
+class TalkFilter(django_filters.FilterSet):
+    campaign = ScopedModelChoiceFilter(queryset=Campaign.objects.all())
+    unit = ScopedModelChoiceFilter(queryset=OrgUnit.objects.all())
+
+    class Meta:
+        model = Talk
+        fields = ["campaign", "unit"]
+
+
+@extend_schema(tags=["scoring"])
+class TalkViewSet(
+    ScopedViewSetMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """约谈 (seed 002): a community with three or more confirmed cases; the people it names (its
+    包村居干部 and “两委” members) and its holding (date, by whom, notes)."""
+
+    queryset = Talk.objects.select_related("unit").prefetch_related("people")
+    serializer_class = TalkSerializer
+    filterset_class = TalkFilter
+    object_actions = {"held": "record"}
+
+    def perform_create(self, serializer):
+        d = serializer.validated_data
+        serializer.instance = services.record_talk(
+            actor=self.request.user,
+            campaign=d["campaign"],
+            unit=d["unit"],
+            held_on=d.get("held_on"),
+            held_by=d.get("held_by", ""),
+            notes=d.get("notes", ""),
+        )
+
+    @extend_schema(request=TalkHeldSerializer, responses=TalkSerializer)
+    @action(detail=True, methods=["post"])
+    def held(self, request, pk=None):
+        """Record that the 约谈 was held: when, by whom, what was said."""
+        talk = self.get_object()
+        data = TalkHeldSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        talk = services.record_talk(actor=request.user, campaign=talk.campaign, unit=talk.unit, **data.validated_data)
+        return Response(TalkSerializer(self.get_queryset().get(pk=talk.pk), context={"request": request}).data)
+
+
 class CardRateView(APIView):
     """Service-card distribution rate of a grid or community."""
 
@@ -231,14 +351,22 @@ class CardRateView(APIView):
 class CardSheetView(APIView):
     """Printable PDF sheet of service cards (连心卡), one per household of a grid or community."""
 
+    throttle_scope = "pdf"
+
     @extend_schema(
-        parameters=[CardQuerySerializer], responses={(200, "application/pdf"): OpenApiTypes.BINARY}, tags=["cards"]
+        request=CardQuerySerializer,
+        responses={202: ReportJobCreatedSerializer},
+        tags=["cards"],
+        description="生成连心卡PDF（后台任务）：轮询 /api/reports/{id}/，完成后从 download_url 下载",
     )
-    def get(self, request):
-        campaign, unit = _card_target(request)
-        response = HttpResponse(cards.card_sheet_pdf(campaign, unit), content_type="application/pdf")
-        response["Content-Disposition"] = content_disposition_header(False, f"{unit.name}_连心卡.pdf")
-        return response
+    def post(self, request):
+        q = CardQuerySerializer(data=request.data, context={"request": request})
+        q.is_valid(raise_exception=True)
+        job = services.create_card_job(
+            actor=request.user, campaign=q.validated_data["campaign"], unit=q.validated_data["org_unit"]
+        )
+        job.refresh_from_db()
+        return Response({"id": job.pk, "status": job.status, "progress": job.progress}, status=status.HTTP_202_ACCEPTED)
 
 
 class CardDistributionView(APIView):

@@ -8,7 +8,9 @@ from . import api
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False
 router.register("reports", api.ReportJobViewSet, basename="report-job")
+router.register("summaries", api.SummaryDocumentViewSet, basename="summary-document")
 router.register("violations", api.ViolationViewSet, basename="violation")
+router.register("talks", api.TalkViewSet, basename="talk")
 
 urlpatterns = [
     path("stats/", api.StatsView.as_view(), name="api-stats"),

@@ -4,3 +4,31 @@ from django.apps import AppConfig
 class ReportsConfig(AppConfig):
     name = "reports"
     verbose_name = "统计报告"
+
+    def ready(self):
+        from auditlog.registry import auditlog
+
+        from . import models
+
+        # Who edited a summary a leader signs, and who decided a deduction, are on the audit trail.
+        m2m = {models.SummaryDocument: {"cases"}, models.Talk: {"people"}}
+        for model in (models.SummaryDocument, models.Violation, models.Talk):
+            if not auditlog.contains(model):
+                auditlog.register(model, m2m_fields=m2m.get(model))
+
+        from django.apps import apps
+
+        from campaigns.lib.imports import JobKind, register_job_kind
+
+        from .models import ReportJob
+        from .services import rerun_report_job
+
+        if apps.is_installed("liaison"):
+            from liaison.selectors import register_ten_one_figure
+
+            from .cards import town_card_figure
+
+            register_ten_one_figure("service_cards", town_card_figure)
+
+        held = (ReportJob.State.PENDING, ReportJob.State.RUNNING)
+        register_job_kind(JobKind(ReportJob, held, ReportJob.State.FAILED, "error", rerun_report_job))

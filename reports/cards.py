@@ -10,6 +10,7 @@ from django.http import Http404
 from django.template.loader import render_to_string
 
 from campaigns.choices import Level, Role
+from campaigns.lib.figures import percent
 from campaigns.models import Membership, OrgUnit, TeamMember
 from visits.models import Household
 
@@ -19,6 +20,7 @@ from .selectors import rate
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import date
 
     from django.db.models import QuerySet
 
@@ -97,7 +99,8 @@ def liaison_groups(campaign: Campaign, grids: Sequence[OrgUnit]) -> dict[int, li
     return groups
 
 
-def card_sheet_pdf(campaign: Campaign, unit: OrgUnit) -> bytes:
+def card_sheet_pdf(campaign: Campaign, unit: OrgUnit, *, trace) -> tuple[bytes, int]:
+    """The card sheet's PDF, carrying `trace`, and its number of cards."""
     households = list(households_of(campaign, unit))
     grids = {h.grid_id: h.grid for h in households}
     groups = liaison_groups(campaign, list(grids.values()))
@@ -105,4 +108,16 @@ def card_sheet_pdf(campaign: Campaign, unit: OrgUnit) -> bytes:
     html = render_to_string(
         "reports/cards_pdf.html", {"cards": cards, "unit": unit, "campaign": campaign, "font_url": pdf.font_url()}
     )
-    return pdf.render_pdf(html)
+    return pdf.render_pdf(html, trace=trace), len(cards)
+
+
+def town_card_figure(town: OrgUnit, today: date) -> tuple[str, bool]:
+    """The 十个一's 服务卡 (seeds/004 十个一(四)): households of the town with a card handed out
+    in any campaign, of all its households; in place when every household has one."""
+    given = CardDistribution.objects.filter(household=OuterRef("pk"))
+    row = Household.objects.filter(grid__path__startswith=town.path).aggregate(
+        households=Count("pk"), distributed=Count("pk", filter=Q(Exists(given)))
+    )
+    shown = percent(rate(row["distributed"], row["households"]))
+    figure = f"连心卡已发放 {row['distributed']}/{row['households']} 户（{shown}）"
+    return figure, row["households"] > 0 and row["distributed"] == row["households"]

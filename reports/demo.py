@@ -5,6 +5,7 @@ Idempotent: detectors insert by detector_key; the demo's own cases use fixed key
 
 from django.utils import timezone
 
+from campaigns.demo import district_data
 from visits.models import Household
 
 from .detectors import detect_all
@@ -40,6 +41,7 @@ def seed(ctx):
                 "reviewed_at": now,
             },
         )
+    _typical_cases(campaign)
     # Cards handed out in the first grid (about half of its households).
     if ctx.grids:
         ids = list(Household.objects.filter(grid=ctx.grids[0]).order_by("pk").values_list("pk", flat=True))
@@ -50,7 +52,44 @@ def seed(ctx):
             for pk in ids[: len(ids) // 2]
         ]
         CardDistribution.objects.bulk_create(rows, ignore_conflicts=True)
+    # The town's 连心卡 (seeds/004 十个一(四)): handed to nearly every household, a few still due.
+    towns = {s["code"] for s in district_data()["streets"] if s.get("kind") == "town"}
+    for town in (s for s in ctx.streets if s.code in towns):
+        ids = list(
+            Household.objects.filter(grid__path__startswith=town.path).order_by("pk").values_list("pk", flat=True)
+        )
+        rows = [
+            CardDistribution(
+                campaign=campaign, household_id=pk, distributed_at=now, distributed_by=ctx.users.get("admin")
+            )
+            for i, pk in enumerate(ids)
+            if i % 40 != 7
+        ]
+        CardDistribution.objects.bulk_create(rows, ignore_conflicts=True)
     candidates = Violation.objects.filter(campaign=campaign, status=Violation.State.CANDIDATE).count()
     ctx.log.append(
         f"统计报告：新增待核实违规 {sum(created.values())} 条（共 {candidates} 条待核实），约谈示例 1 个社区"
     )
+
+
+def _typical_cases(campaign, n=3):
+    """Three solved and closed problems with a result and a satisfied resident, of different
+    categories, marked as typical cases (the seeds' cases are solved ones). Once per campaign."""
+    from grievances.choices import Kind, Satisfaction, Status
+    from grievances.models import Grievance
+
+    entries = Grievance.objects.filter(campaign=campaign)
+    if entries.filter(is_typical=True).exists():
+        return
+    picked, categories = [], set()
+    solved = entries.filter(
+        kind=Kind.PROBLEM, status=Status.CLOSED, satisfaction=Satisfaction.SATISFIED, merged_into__isnull=True
+    ).exclude(result="")
+    for pk, category in solved.order_by("pk").values_list("pk", "category_id"):
+        if category not in categories:
+            picked.append(pk)
+            categories.add(category)
+        if len(picked) == n:
+            break
+    # The demo's own bookkeeping: a closed entry takes no edits through the ledger's services.
+    entries.filter(pk__in=picked).update(is_typical=True)

@@ -26,7 +26,7 @@ from django.db.models import (
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from campaigns.choices import Level, Phase
+from campaigns.choices import HOUSEHOLD_LEVELS, Level, Phase
 from grievances.choices import ANSWERED_STATUSES, RUNNING_STATUSES, SOLVED_STATUSES, Satisfaction
 from grievances.models import Grievance, GrievanceEvent
 from visits.models import Assignment, Visit
@@ -49,11 +49,26 @@ def _scope(qs: QuerySet, field: str, unit: OrgUnit | None) -> QuerySet:
     return qs.filter(**{f"{field}__path__startswith": unit.path}) if unit else qs
 
 
-def _community(grid_level: str, grid_id: int, parent_id: int | None, parent_level: str | None) -> int | None:
-    if grid_level == Level.COMMUNITY:
-        return grid_id
-    if grid_level == Level.GRID and parent_level == Level.COMMUNITY:
-        return parent_id
+def _chain(prefix: str) -> list[str]:
+    """The value columns naming a unit, its parent and grandparent with their kinds (a 楼组's
+    community is its grandparent)."""
+    return [f"{prefix}{tail}" for tail in ("_id", "__level", "__parent_id", "__parent__level")] + [
+        f"{prefix}__parent__parent_id",
+        f"{prefix}__parent__parent__level",
+    ]
+
+
+def _community(row: Mapping[str, Any], prefix: str) -> int | None:
+    """The community/village a row's unit belongs to (the unit, its parent or its grandparent)."""
+    for ident, level in (
+        (f"{prefix}_id", f"{prefix}__level"),
+        (f"{prefix}__parent_id", f"{prefix}__parent__level"),
+        (f"{prefix}__parent__parent_id", f"{prefix}__parent__parent__level"),
+    ):
+        if row[level] == Level.COMMUNITY:
+            return row[ident]
+        if row[level] not in HOUSEHOLD_LEVELS:
+            return None
     return None
 
 
@@ -84,22 +99,14 @@ def unvisited_assignments(
             "household_id",
             "visitor_id",
             "household__head_name",
-            "household__grid_id",
-            "household__grid__level",
-            "household__grid__parent_id",
-            "household__grid__parent__level",
+            *_chain("household__grid"),
         )
     )
     return [
         {
             "detector_key": f"unvisited:{campaign.pk}:{r['household_id']}",
             "kind": ViolationKind.NOT_VISITED,
-            "unit_id": _community(
-                r["household__grid__level"],
-                r["household__grid_id"],
-                r["household__grid__parent_id"],
-                r["household__grid__parent__level"],
-            ),
+            "unit_id": _community(r, "household__grid"),
             "household_id": r["household_id"],
             "visitor_id": r["visitor_id"],
             "evidence": f"集中走访阶段已于{phase.end:%Y-%m-%d}结束，分配的农户{r['household__head_name']}仍未走访",
@@ -109,22 +116,21 @@ def unvisited_assignments(
 
 
 def _grievance_rows(qs: QuerySet[Grievance]) -> QuerySet[Grievance, Mapping[str, Any]]:
-    return qs.values(
-        "pk", "content", "unit_id", "unit__level", "unit__parent_id", "unit__parent__level", "household_id"
-    )
+    return qs.values("pk", "content", "household_id", *_chain("unit"))
 
 
 def overdue_entries(
     campaign: Campaign, unit: OrgUnit | None = None, now: datetime | None = None
 ) -> list[dict[str, Any]]:
-    """An open entry past its deadline (不整改)."""
+    """An open problem past its deadline (不整改). A suggestion is adopted or not (seed 001): it has
+    no resolution deadline to miss and is never a candidate."""
     now = now or timezone.now()
-    qs = _scope(Grievance.objects.running().filter(campaign=campaign, due_at__lt=now), "unit", unit)
+    qs = _scope(Grievance.objects.running().filter(campaign=campaign, kind="problem", due_at__lt=now), "unit", unit)
     return [
         {
             "detector_key": f"overdue:{r['pk']}",
             "kind": ViolationKind.NO_RECTIFICATION,
-            "unit_id": _community(r["unit__level"], r["unit_id"], r["unit__parent_id"], r["unit__parent__level"]),
+            "unit_id": _community(r, "unit"),
             "grievance_id": r["pk"],
             "household_id": r["household_id"],
             "evidence": f"问题#{r['pk']}超过办结期限仍未办结：{r['content'][:40]}",
@@ -150,7 +156,7 @@ def lookback_unsolved(campaign: Campaign, unit: OrgUnit | None = None) -> list[d
         {
             "detector_key": f"lookback:{r['pk']}",
             "kind": ViolationKind.INCOMPLETE_RECTIFICATION,
-            "unit_id": _community(r["unit__level"], r["unit_id"], r["unit__parent_id"], r["unit__parent__level"]),
+            "unit_id": _community(r, "unit"),
             "grievance_id": r["pk"],
             "household_id": r["household_id"],
             "evidence": f"回头看发现问题#{r['pk']}“已办结”但未真正解决：{r['content'][:40]}",
@@ -165,10 +171,7 @@ def _visit_rows(qs: QuerySet[Visit]) -> QuerySet[Visit, Mapping[str, Any]]:
         "visitor_id",
         "household_id",
         "visited_at",
-        "household__grid_id",
-        "household__grid__level",
-        "household__grid__parent_id",
-        "household__grid__parent__level",
+        *_chain("household__grid"),
     )
 
 
@@ -198,12 +201,7 @@ def overlapping_visits(campaign: Campaign, unit: OrgUnit | None = None) -> list[
         {
             "detector_key": f"overlap:{r['pk']}",
             "kind": ViolationKind.FAKE_VISIT,
-            "unit_id": _community(
-                r["household__grid__level"],
-                r["household__grid_id"],
-                r["household__grid__parent_id"],
-                r["household__grid__parent__level"],
-            ),
+            "unit_id": _community(r, "household__grid"),
             "household_id": r["household_id"],
             "visitor_id": r["visitor_id"],
             "evidence": f"走访记录#{r['pk']}（{timezone.localtime(r['visited_at']):%Y-%m-%d %H:%M}）与同一走访人在另一农户的走访时间重叠",
@@ -233,12 +231,7 @@ def too_many_per_day(
             {
                 "detector_key": f"daily:{campaign.pk}:{r['visitor_id']}:{r['day']:%Y%m%d}",
                 "kind": ViolationKind.FAKE_VISIT,
-                "unit_id": _community(
-                    v["household__grid__level"],
-                    v["household__grid_id"],
-                    v["household__grid__parent_id"],
-                    v["household__grid__parent__level"],
-                ),
+                "unit_id": _community(v, "household__grid"),
                 "visitor_id": r["visitor_id"],
                 "evidence": f"同一走访人{r['day']:%Y-%m-%d}一天内入户走访{r['n']}户，超过{limit}户",
             }

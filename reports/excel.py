@@ -3,40 +3,32 @@ header row, units as rows, a totals row (合计). Same figures as the dashboard.
 
 import calendar as _cal
 from datetime import date
-from typing import IO
 
-from campaigns.lib.xlsx import Sheet, write_xlsx
+from campaigns.lib.figures import percent, report_title
+from campaigns.lib.xlsx import Sheet
 
 from . import selectors
 
+# The per-unit table of the dashboard and the summary (selectors.UNIT_COLUMNS), with the visits
+# made and the adopted suggestions that only the monthly table shows.
 MONTHLY_COLUMNS = [
-    ("单位", "name"),
-    ("走访次数", "visits_total"),
-    ("总户数", "households_total"),
-    ("已走访户数", "households_visited"),
-    ("走访覆盖率(%)", "coverage_rate"),
-    ("问题建议数", "grievances_total"),
-    ("其中问题", "problems_total"),
-    ("已解决", "grievances_solved"),
-    ("解释说明", "problems_explained"),
-    ("办理中", "problems_in_progress"),
-    ("超期", "grievances_overdue"),
-    ("建议采纳", "suggestions_adopted"),
-    ("解决率(%)", "resolution_rate"),
-    ("答复率(%)", "response_rate"),
-    ("满意率(%)", "satisfaction_rate"),
+    ("单位", "name", False),
+    ("走访次数", "visits_total", False),
+    *selectors.UNIT_COLUMNS,
+    ("建议采纳", "suggestions_adopted", False),
+    ("回应率", "response_rate", True),
 ]
 LEDGER_COLUMNS = [
-    ("问题类别", "name"),
-    ("合计", "grievances_total"),
-    ("问题", "problems_total"),
-    ("已解决", "grievances_solved"),
-    ("解释说明", "problems_explained"),
-    ("办理中", "problems_in_progress"),
-    ("超期", "grievances_overdue"),
-    ("建议", "suggestions_total"),
-    ("建议采纳", "suggestions_adopted"),
-    ("解决率(%)", "resolution_rate"),
+    ("问题类别", "name", False),
+    ("合计", "grievances_total", False),
+    ("问题", "problems_total", False),
+    ("已解决", "grievances_solved", False),
+    ("解释说明", "problems_explained", False),
+    ("办理中", "problems_in_progress", False),
+    ("超期", "grievances_overdue", False),
+    ("建议", "suggestions_total", False),
+    ("建议采纳", "suggestions_adopted", False),
+    ("解决率", "resolution_rate", True),
 ]
 
 
@@ -46,13 +38,18 @@ def month_range(value):
     return date(year, month, 1), date(year, month, _cal.monthrange(year, month)[1])
 
 
+def _cells(row, columns):
+    # Rates as the pages write them ('47.2%', '—'), so a table and a page never differ in form.
+    return [percent(row.get(key)) if is_rate else row.get(key) for _label, key, is_rate in columns]
+
+
 def _sheet(name, title, columns, rows, totals) -> Sheet:
     return Sheet(
         name=name,
         title=title,
-        headers=[label for label, _key in columns],
-        rows=[[row.get(key) for _label, key in columns] for row in rows],
-        totals=[totals.get(key) for _label, key in columns],
+        headers=[label for label, _key, _rate in columns],
+        rows=[_cells(row, columns) for row in rows],
+        totals=_cells(totals, columns),
         widths={0: 22} | {col: 11 for col in range(1, len(columns))},
         freeze_columns=1,
         boxed=True,
@@ -66,27 +63,35 @@ def _period(f):
     return "活动全程"
 
 
-def statistics_workbook(f) -> tuple[IO[bytes], dict]:
-    """Two sheets: the monthly table per unit and the ledger summary by category, as a temporary
-    .xlsx file (open at its start); and the figures they show."""
+def statistics_sheets(f) -> tuple[list[Sheet], dict]:
+    """Three sheets: the monthly table per unit, the ledger summary by category and by seeds/000's
+    four groups of opinions (for `audit.exports.xlsx_download`); and the figures they show."""
     figures = selectors.campaign_figures(f, visits_by_unit=True)
     rows = list(figures["children"]) + ([figures["own"]] if figures["own"] else [])
     monthly = _sheet(
         "走访统计月报表",
-        f"{f.unit.name}{f.campaign.name}走访工作统计表（{_period(f)}）",
+        report_title(f.unit.name, f.campaign.name, f"走访工作统计表（{_period(f)}）"),
         MONTHLY_COLUMNS,
         rows,
         {**figures, "name": "合计"},
     )
     categories = figures["categories"]
     totals = {"name": "合计"}
-    for _label, key in LEDGER_COLUMNS[1:-1]:
+    for _label, key, _rate in LEDGER_COLUMNS[1:-1]:
         totals[key] = sum(c[key] for c in categories)
     totals["resolution_rate"] = selectors.rate(totals["grievances_solved"], totals["problems_total"])
     ledger = _sheet(
         "问题台账汇总", f"{f.unit.name}问题整改台账汇总表（{_period(f)}）", LEDGER_COLUMNS, categories, totals
     )
-    return write_xlsx([monthly, ledger]), figures
+    # seeds/000's four groups of opinions: the same rows summed by group, the same total.
+    groups = _sheet(
+        "意见分类汇总",
+        f"{f.unit.name}群众意见分类汇总表（{_period(f)}）",
+        [("意见类别", "name", False), *LEDGER_COLUMNS[1:]],
+        figures["opinion_groups"],
+        totals,
+    )
+    return [monthly, ledger, groups], figures
 
 
 def file_names(f) -> tuple[str, str]:
@@ -94,3 +99,21 @@ def file_names(f) -> tuple[str, str]:
     if f.start:
         return f"{f.unit.name}_走访统计表_{f.start:%Y%m}.xlsx", f"statistics-{f.unit.code}-{f.start:%Y%m}.xlsx"
     return f"{f.unit.name}_走访统计表.xlsx", f"statistics-{f.unit.code}.xlsx"
+
+
+def download(request, f):
+    """The statistics tables as a download, traced and audited with the filters that made them."""
+    from audit.exports import xlsx_download
+
+    sheets, _figures = statistics_sheets(f)
+    zh, ascii_name = file_names(f)
+    filters = {"campaign": f.campaign.pk, "unit": f.unit.pk, "start": f.start or "", "end": f.end or ""}
+    return xlsx_download(
+        request,
+        sheets,
+        export="reports.statistics",
+        filename_zh=zh,
+        filename_ascii=ascii_name,
+        filters=filters,
+        stream=False,
+    )

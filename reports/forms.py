@@ -6,8 +6,9 @@ score ("inspect") or hand out cards in ("cards"). An id outside that is refused 
 
 from django import forms
 
-from campaigns.choices import Level
+from campaigns.choices import HOUSEHOLD_LEVELS, Level
 from campaigns.forms import ScopedForm, ScopedModelChoiceField, ScopedModelMultipleChoiceField
+from campaigns.lib.uploads import FormUploadValidator
 from campaigns.models import Campaign, OrgUnit
 from visits.models import Household
 
@@ -51,11 +52,17 @@ class ViolationForm(_InCampaign, ScopedForm):
 
     campaign = _campaign_field()
     unit = ScopedModelChoiceField(
-        OrgUnit.objects.filter(level__in=[Level.COMMUNITY, Level.GRID]), action="inspect", label="社区/村或网格"
+        OrgUnit.objects.filter(level__in=[Level.STREET, Level.COMMUNITY, *HOUSEHOLD_LEVELS]),
+        action="inspect",
+        label="街道/镇、社区/村或其网格",
     )
     kind = forms.ChoiceField(choices=ViolationKind.choices, label="违规类型")
     evidence = forms.CharField(label="情况说明", widget=forms.Textarea)
-    evidence_file = forms.FileField(label="佐证材料", required=False)
+    evidence_file = forms.FileField(
+        label="佐证材料",
+        required=False,
+        validators=[FormUploadValidator("violation", field="evidence_file", label="佐证材料")],
+    )
 
 
 class DetectForm(_InCampaign, ScopedForm):
@@ -86,3 +93,26 @@ class DistributeForm(ScopedForm):
             if any(not h.grid.path.startswith(campaign.territory.path) for h in households):
                 self.add_error("household", "所选农户不在本次活动范围内")
         return data
+
+
+class SummaryForm(forms.Form):
+    """The office's edit of a summary document; `cases` are offered from the unit's ledger."""
+
+    title = forms.CharField(label="标题", max_length=120)
+    issuing_body = forms.CharField(label="发文机关（落款）", max_length=80)
+    signed_on = forms.DateField(label="成文日期", widget=forms.DateInput(attrs={"type": "date"}))
+    basic_situation = forms.CharField(label="一、基本情况", required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    practices = forms.CharField(label="主要做法", required=False, widget=forms.Textarea(attrs={"rows": 6}))
+    results = forms.CharField(label="取得成效", required=False, widget=forms.Textarea(attrs={"rows": 5}))
+    cases = forms.ModelMultipleChoiceField(
+        queryset=None, label="典型案例（从台账选取）", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    problems = forms.CharField(label="存在问题", required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    next_steps = forms.CharField(label="下一步打算", required=False, widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The choices are the unit's answered problems (the service checks them again).
+        self.fields["cases"].queryset = candidates
+        self.fields["cases"].label_from_instance = lambda g: f"{g.unit.name}｜{g.category.name}｜{g.content[:40]}"
+        self.fields["basic_situation"].label = "基本情况"

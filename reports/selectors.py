@@ -15,29 +15,30 @@ Rows are grouped by their integer unit id (the grid of a household, the unit of 
 most one row per org unit is then rolled up to the child units of the selected unit through the
 materialised path (`child_key`). A household belongs to exactly one grid, so distinct counts add up
 exactly. For the campaign's whole territory the subtree filter is dropped (every row of the campaign
-is in it). Numbers are always live: no rollup table.
+is in it). Without a date range the per-unit rows may come from the maintained rollup
+(reports.rollup), which stores what `unit_rows()` counts with these same queries and sums it with
+the same arithmetic, so the figures are identical; `rolled_up_at` says when it was rebuilt.
 
-Definitions (DOMAIN.md: Grievance ledger, Reporting):
-- households_total: rows of kind "household" registered under the unit (the registry, not date-filtered);
-  other targets (enterprises, schools, shops, other) are counted apart and do not enter the coverage rate.
-- households_visited: households with at least one visit of the campaign (look-back visits excluded)
-  within the date range; visits_total counts those visits.
-- coverage_rate = households_visited / households_total.
-- Collected entries exclude merged duplicates (they live on in the entry they were merged into) and
-  withdrawn ones. grievances_total = problems + suggestions collected.
+Definitions (docs/figures.md holds the full table; DOMAIN.md: Grievance ledger, Reporting):
+- households_homes (= households_total, its older name): targets of kind 家庭 registered under the
+  unit (the registry, not date-filtered); targets_total: every kind (家庭, 企业, 学校, 商铺, 其他);
+  others_*: the kinds other than homes. Only homes enter the coverage rate.
+- households_visited / targets_visited: homes / targets with at least one visit of the campaign in
+  the date range (look-back visits excluded); visits_total counts those visits.
+- focus_households_total / _visited: targets in any focus category of the campaign, counted once;
+  focus_categories: the same per category.
+- Collected entries exclude merged duplicates and withdrawn ones. grievances_total = problems + suggestions.
 - explained (解疑释惑): a problem answered by an explanation: status `explained`, or followed up/closed
   after an `explained` step in its history. Explained counts as answered, never as solved [002].
-- solved (grievances_solved): a problem in an answered status (resolved, followed_up, closed) that
-  was not explained.
-- answered = solved + explained (problems); in_progress = problems still open (registered, reviewed,
-  assigned, planned).
-- overdue: an open entry (problem or suggestion) whose due date has passed now.
-- suggestions_adopted: suggestions with status `adopted`.
-- response_rate = (answered problems + decided suggestions) / grievances_total.
-- resolution_rate = problems_solved / problems_total.
-- satisfaction_rate = (satisfied + basically satisfied) / entries with a satisfaction recorded (look-back).
-- Look-back results use `satisfaction` and the history (an answered entry reopened = found unsolved);
-  they do not depend on the ledger's FollowUp model.
+- solved (grievances_solved): a problem in a solved status (resolved, followed_up, closed) never explained.
+- answered (problems_answered) = solved + explained; in_progress = problems still running.
+- overdue: a running entry (problem or suggestion) whose due date has passed now.
+- followed_up: entries with a look-back answer recorded; satisfied = 满意 only, basically_satisfied
+  = 基本满意, not_satisfied = 不满意.
+- Rates (`RATES`, each with `<rate>_numerator` and `<rate>_denominator`): coverage = visited homes /
+  homes; focus_coverage; resolution = solved / problems; answer = answered / problems; response =
+  (answered problems + decided suggestions) / entries; satisfaction = (满意 + 基本满意) / followed up;
+  adoption = adopted / suggestions.
 Rates are percentages with one decimal, None when the denominator is 0.
 """
 
@@ -54,8 +55,10 @@ from django.db.models.functions import TruncWeek
 from django.http import Http404
 from django.utils import timezone
 
+from campaigns.access import path_prefixes
 from campaigns.choices import Level
-from campaigns.models import OrgUnit
+from campaigns.lib import figures
+from campaigns.models import LevelTable, OrgUnit
 from grievances.choices import (
     ANSWERED_STATUSES,
     DECIDED_STATUSES,
@@ -63,10 +66,12 @@ from grievances.choices import (
     SOLVED_STATUSES,
     UNCOLLECTED_STATUSES,
     Kind,
-    Satisfaction,
     Status,
 )
-from grievances.models import Grievance, GrievanceCategory, GrievanceEvent
+from grievances.models import Grievance, GrievanceCategory
+from grievances.selectors import figure_conditions as ledger_figures
+from grievances.selectors import was_explained
+from grievances.taxonomy import OPINION_GROUPS, opinion_group
 from visits.choices import HouseholdKind
 from visits.models import Household, Visit
 
@@ -80,13 +85,11 @@ if TYPE_CHECKING:
 
     from campaigns.models import Campaign, User
 
-SCORE_START = 1000  # 千分制 (seeds/002)
 TALK_THRESHOLD = 3  # three or more confirmed cases: 约谈
 OTHER_KINDS = [HouseholdKind.ENTERPRISE, HouseholdKind.SCHOOL, HouseholdKind.SHOP, HouseholdKind.OTHER]
 
 
-def rate(numerator: float, denominator: float) -> float | None:
-    return round(100.0 * numerator / denominator, 1) if denominator else None
+rate = figures.rate  # the one rounding of every rate (one decimal, None without a denominator)
 
 
 @dataclass(frozen=True)
@@ -95,6 +98,8 @@ class Filters:
     unit: OrgUnit
     start: date | None = None  # local date, inclusive
     end: date | None = None  # local date, inclusive
+    # Only these units' own rows (not their subtrees): the rollup rebuilds changed units this way.
+    unit_ids: tuple[int, ...] | None = None
 
     def window(self, field: str) -> Q:
         """A Q keeping `field` (an aware datetime) inside the local-date range."""
@@ -109,13 +114,18 @@ class Filters:
     def under(self, field: str) -> Q:
         """Campaign rows (visits, entries) whose `field` (an OrgUnit FK) is in the unit's subtree;
         nothing to filter for the campaign's whole territory, where every campaign row is."""
+        if self.unit_ids is not None:
+            return Q(**{f"{field}__in": self.unit_ids})
         if self.unit.pk == self.campaign.territory_id:
             return Q()
         return self.subtree(field)
 
     def subtree(self, field: str) -> Q:
         """Rows not tied to the campaign (households) in the unit's subtree: always filtered."""
-        return Q(**{f"{field}__path__startswith": self.unit.path})
+        prefix = f"{field}__" if field else ""  # "" filters the org units themselves
+        if self.unit_ids is not None:
+            return Q(**{f"{prefix}pk__in" if not field else f"{field}__in": self.unit_ids})
+        return Q(**{f"{prefix}path__startswith": self.unit.path})
 
 
 def resolve_filters(
@@ -150,27 +160,12 @@ def _visited_ids(f: Filters) -> QuerySet[Visit, Mapping[str, Any]]:
     return _visits_qs(f).values("household_id")
 
 
-def _explained(f: Filters) -> Q:
-    # Entry ids with an `explained` step: an uncorrelated IN, hashed once by PostgreSQL. Not joined to
-    # the campaign: the outer query already is, and the join would rescan the whole ledger per use.
-    return Q(pk__in=GrievanceEvent.objects.filter(to_status=Status.EXPLAINED).values("grievance_id"))
-
-
-def _reopened(f: Filters) -> Q:
-    # Look-back found an answered entry unsolved: it went back from an answered status to work.
-    return Q(
-        pk__in=GrievanceEvent.objects.filter(from_status__in=ANSWERED_STATUSES, to_status__in=RUNNING_STATUSES).values(
-            "grievance_id"
-        )
-    )
-
-
 def _sql(qs: QuerySet) -> tuple[str, tuple[Any, ...]]:
     return qs.query.get_compiler(using=qs.db).as_sql()
 
 
 def _households(
-    f: Filters, *, visits_by_unit: bool, focus_ids: Sequence[int] = ()
+    f: Filters, *, visits_by_unit: bool, focus_ids: Sequence[int] = (), focus_by_grid: dict | None = None
 ) -> tuple[defaultdict[int, dict[str, int]], dict[int, list[int]]]:
     """Per grid: registered targets by kind and those visited, and per focus category of the
     campaign: registered and visited, all in ONE pass over the registry.
@@ -184,7 +179,7 @@ def _households(
     """
     q = connection.ops.quote_name
     visited_sql, visited_params = _sql(_visits_qs(f).values("household_id").distinct().order_by())
-    units_sql, units_params = _sql(OrgUnit.objects.filter(path__startswith=f.unit.path).values("pk").order_by())
+    units_sql, units_params = _sql(OrgUnit.objects.filter(f.subtree("")).values("pk").order_by())
     hh, grid, kind = q("household_id"), q("grid_id"), q("kind")
     mask, group_mask, focus_join, focus_params = "0", "", "", []
     if focus_ids:
@@ -208,14 +203,26 @@ def _households(
         for grid_id, kind_, bits_set, total, visited in cur.fetchall():
             _kind_add(rows[grid_id], kind_, "total", total)
             _kind_add(rows[grid_id], kind_, "visited", visited)
+            if bits_set:
+                # In any focus category of the campaign (重点户), counted once whatever the overlap.
+                _add_count(rows[grid_id], "focus_households_total", total)
+                _add_count(rows[grid_id], "focus_households_visited", visited)
             for i, pk in enumerate(focus_ids):
                 if bits_set >> i & 1:
                     focus[pk][0] += total
                     focus[pk][1] += visited
+                    if focus_by_grid is not None:
+                        cell = focus_by_grid.setdefault(grid_id, {}).setdefault(pk, [0, 0])
+                        cell[0] += total
+                        cell[1] += visited
     if visits_by_unit:
         for r in _visits_qs(f).values("household__grid_id").annotate(n=Count("pk")).order_by():
             rows[r["household__grid_id"]]["visits_total"] = r["n"]
     return rows, focus
+
+
+def _add_count(row: dict[str, int], key: str, n: int) -> None:
+    row[key] = row.get(key, 0) + n
 
 
 def _kind_add(row: dict[str, int], kind: str, suffix: str, n: int) -> None:
@@ -232,34 +239,14 @@ def _grievance_base(f: Filters) -> QuerySet[Grievance]:
 
 
 def _grievance_aggs(f: Filters, now: datetime) -> dict[str, Aggregate]:
-    problem = Q(kind=Kind.PROBLEM)
-    suggestion = Q(kind=Kind.SUGGESTION)
-    was_explained = _explained(f)
-    explained = problem & (Q(status=Status.EXPLAINED) | (Q(status__in=SOLVED_STATUSES) & was_explained))
-    solved = problem & Q(status__in=SOLVED_STATUSES) & ~was_explained
-    followed = ~Q(satisfaction="")
-    return {
-        "grievances_total": Count("pk"),
-        "problems_total": Count("pk", filter=problem),
-        "grievances_solved": Count("pk", filter=solved),
-        "problems_explained": Count("pk", filter=explained),
-        "problems_answered": Count("pk", filter=problem & Q(status__in=ANSWERED_STATUSES)),
-        "problems_in_progress": Count("pk", filter=problem & Q(status__in=RUNNING_STATUSES)),
-        "grievances_overdue": Count("pk", filter=Q(status__in=RUNNING_STATUSES, due_at__lt=now)),
-        "suggestions_total": Count("pk", filter=suggestion),
-        "suggestions_adopted": Count("pk", filter=suggestion & Q(status=Status.ADOPTED)),
-        "suggestions_decided": Count("pk", filter=suggestion & Q(status__in=DECIDED_STATUSES)),
-        "followed_up": Count("pk", filter=followed),
-        "satisfied": Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)),
-        "basically_satisfied": Count("pk", filter=Q(satisfaction=Satisfaction.BASICALLY_SATISFIED)),
-        "not_satisfied": Count("pk", filter=Q(satisfaction=Satisfaction.NOT_SATISFIED)),
-        "reopened": Count("pk", filter=_reopened(f)),
-        "typical": Count("pk", filter=Q(is_typical=True)),
-        "avg_resolve": Avg(
-            ExpressionWrapper(F("resolved_at") - F("registered_at"), output_field=DurationField()),
-            filter=solved & Q(resolved_at__isnull=False),
-        ),
-    }
+    # The conditions are the ledger's own (`?figure=` lists the entries each figure counts).
+    conditions = ledger_figures(now)
+    aggs = {key: Count("pk", filter=q) if q else Count("pk") for key, q in conditions.items()}
+    aggs["avg_resolve"] = Avg(
+        ExpressionWrapper(F("resolved_at") - F("registered_at"), output_field=DurationField()),
+        filter=conditions["grievances_solved"] & Q(resolved_at__isnull=False),
+    )
+    return aggs
 
 
 def _grievances(f: Filters, now: datetime) -> dict[int, dict[str, Any]]:
@@ -286,9 +273,15 @@ GRIEVANCE_KEYS = [
     "reopened",
     "typical",
 ]
-HOUSEHOLD_KEYS = ["visits_total", "households_total", "households_visited", "others_total", "others_visited"] + [
-    f"{k}_{s}" for k in OTHER_KINDS for s in ("total", "visited")
-]
+HOUSEHOLD_KEYS = [
+    "visits_total",
+    "households_total",
+    "households_visited",
+    "others_total",
+    "others_visited",
+    "focus_households_total",
+    "focus_households_visited",
+] + [f"{k}_{s}" for k in OTHER_KINDS for s in ("total", "visited")]
 
 
 def _avg_td(value: timedelta | int | None) -> timedelta | None:
@@ -301,12 +294,96 @@ def _finish(row: dict[str, Any]) -> dict[str, Any]:
     """Derived figures of one unit's row (rates, days)."""
     avg = _avg_td(row.pop("avg_resolve", None))
     row["avg_days_to_solve"] = round(avg.total_seconds() / 86400, 1) if avg is not None else None
-    row["coverage_rate"] = rate(row["households_visited"], row["households_total"])
-    row["resolution_rate"] = rate(row["grievances_solved"], row["problems_total"])
-    row["response_rate"] = rate(row["problems_answered"] + row["suggestions_decided"], row["grievances_total"])
-    row["satisfaction_rate"] = rate(row["satisfied"] + row["basically_satisfied"], row["followed_up"])
-    row["adoption_rate"] = rate(row["suggestions_adopted"], row["suggestions_total"])
+    row["households_homes"] = row["households_total"]
+    row["targets_total"] = row["households_total"] + row["others_total"]
+    row["targets_visited"] = row["households_visited"] + row["others_visited"]
+    for name, (numerator, denominator) in RATES.items():
+        num, den = (sum(row[k] for k in numerator), row[denominator])
+        row[f"{name}_numerator"], row[f"{name}_denominator"] = num, den
+        row[name] = rate(num, den)
     return row
+
+
+# The per-unit table shown on the dashboard, in the summary's appendix and in the monthly Excel
+# table: (label, figure, is a rate). One list, so the three show the same columns the same way.
+UNIT_COLUMNS = [
+    ("农户（家庭户）", "households_homes", False),
+    ("已走访农户", "households_visited", False),
+    ("走访覆盖率", "coverage_rate", True),
+    ("重点户", "focus_households_total", False),
+    ("已走访重点户", "focus_households_visited", False),
+    ("问题建议", "grievances_total", False),
+    ("其中问题", "problems_total", False),
+    ("其中建议", "suggestions_total", False),
+    ("已解决", "grievances_solved", False),
+    ("解释说明", "problems_explained", False),
+    ("办理中", "problems_in_progress", False),
+    ("超期", "grievances_overdue", False),
+    ("已回访", "followed_up", False),
+    ("满意", "satisfied", False),
+    ("基本满意", "basically_satisfied", False),
+    ("解决率", "resolution_rate", True),
+    ("答复率", "answer_rate", True),
+    ("满意率", "satisfaction_rate", True),
+]
+
+
+# The list each figure counts: the household list (visits/households/) with these filters, or the
+# ledger (grievances/) with `?figure=` (the same conditions, grievances.selectors.figure_conditions).
+# A rate links to its numerator's list where that is one figure.
+HOUSEHOLD_LISTS = {
+    "households_homes": {"kind": HouseholdKind.HOUSEHOLD},
+    "households_total": {"kind": HouseholdKind.HOUSEHOLD},
+    "households_visited": {"kind": HouseholdKind.HOUSEHOLD, "visited": "1"},
+    "households_assigned": {"kind": HouseholdKind.HOUSEHOLD, "assigned": "1"},
+    "focus_households_total": {"focus": "1"},
+    "focus_households_visited": {"focus": "1", "visited": "1"},
+    "targets_total": {},
+    "targets_visited": {"visited": "1"},
+}
+RATE_LISTS = {
+    "coverage_rate": "households_visited",
+    "focus_coverage_rate": "focus_households_visited",
+    "resolution_rate": "grievances_solved",
+    "answer_rate": "problems_answered",
+    "adoption_rate": "suggestions_adopted",
+}
+
+
+def figure_list_url(
+    *, campaign_id: int, unit_id: int, key: str, start: str | date | None = None, end: str | date | None = None
+) -> str:
+    """The page listing what figure `key` counts for the unit (its subtree), campaign and dates,
+    or '' for a figure no list shows (a rate of several figures)."""
+    from urllib.parse import urlencode
+
+    from django.urls import reverse
+
+    from grievances.selectors import FIGURE_LABELS
+
+    key = RATE_LISTS.get(key, key)
+    if key in HOUSEHOLD_LISTS:
+        query = {"campaign": campaign_id, "unit": unit_id, **HOUSEHOLD_LISTS[key]}
+        if "visited" in query:
+            query.update({k: str(v) for k, v in (("visits_from", start), ("visits_to", end)) if v})
+        return f"{reverse('visits:households')}?{urlencode(query)}"
+    if key in FIGURE_LABELS:
+        query = {"campaign": campaign_id, "home_unit": unit_id, "figure": key}
+        query.update({k: str(v) for k, v in (("registered_from", start), ("registered_to", end)) if v})
+        return f"{reverse('grievances:ledger')}?{urlencode(query)}"
+    return ""
+
+
+# Each rate: the figures summed into its numerator, and its denominator (docs/figures.md).
+RATES = {
+    "coverage_rate": (("households_visited",), "households_total"),
+    "focus_coverage_rate": (("focus_households_visited",), "focus_households_total"),
+    "resolution_rate": (("grievances_solved",), "problems_total"),
+    "answer_rate": (("problems_answered",), "problems_total"),
+    "response_rate": (("problems_answered", "suggestions_decided"), "grievances_total"),
+    "satisfaction_rate": (("satisfied", "basically_satisfied"), "followed_up"),
+    "adoption_rate": (("suggestions_adopted",), "suggestions_total"),
+}
 
 
 def _empty() -> dict[str, Any]:
@@ -343,24 +420,31 @@ def _focus(focus: Sequence[tuple[int, str]], counts: Mapping[int, Sequence[int]]
     return result
 
 
-def _cube(f: Filters, now: datetime) -> tuple[list[dict[str, Any]], defaultdict[date, int]]:
-    """Entry counts by (category, kind, status, resolved level, week): one small grouped result from
-    which the category breakdown, the levels, the status funnel and the weekly trend are all summed.
-    Returns the cells summed over the weeks, and the entries per week."""
-    cells = (
+def _cube_rows(f: Filters, now: datetime, *, by_unit: bool = False) -> QuerySet:
+    """Entry counts by (category, kind, status, resolved level, week[, unit]): one grouped query."""
+    fields = ["category_id", "kind", "status", "resolved_level", "week", *(["unit_id"] if by_unit else [])]
+    return (
         _grievance_base(f)
         .annotate(
             # A date, not a local midnight: no per-row time-zone conversion in Python.
             week=TruncWeek("registered_at", output_field=DateField(), tzinfo=timezone.get_current_timezone())
         )
-        .values_list("category_id", "kind", "status", "resolved_level", "week")
+        .values_list(*fields)
         .annotate(
             n=Count("pk"),
-            explained=Count("pk", filter=_explained(f)),
+            explained=Count("pk", filter=was_explained()),
             overdue=Count("pk", filter=Q(status__in=RUNNING_STATUSES, due_at__lt=now)),
         )
         .order_by()
     )
+
+
+def cube_key(cell: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (cell["category_id"], cell["kind"], cell["status"], str(cell["resolved_level"]))
+
+
+def _fold_cube(cells) -> tuple[list[dict[str, Any]], defaultdict[date, int]]:
+    """Cube rows summed over the weeks (in a fixed order), and the entries per week."""
     cube, weeks = {}, defaultdict(int)
     for category_id, kind, status, level, week, n, explained, overdue in cells:
         cell = cube.get((category_id, kind, status, level))
@@ -378,17 +462,30 @@ def _cube(f: Filters, now: datetime) -> tuple[list[dict[str, Any]], defaultdict[
         cell["explained"] += explained
         cell["overdue"] += overdue
         weeks[_day(week)] += n
-    return list(cube.values()), weeks
+    return sorted(cube.values(), key=cube_key), weeks
+
+
+def _cube(f: Filters, now: datetime) -> tuple[list[dict[str, Any]], defaultdict[date, int]]:
+    """Entry counts by (category, kind, status, resolved level, week): one small grouped result from
+    which the category breakdown, the levels, the status funnel and the weekly trend are all summed.
+    Returns the cells summed over the weeks, and the entries per week."""
+    return _fold_cube(_cube_rows(f, now))
 
 
 def _categories(cube: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    cats = {c["pk"]: c for c in GrievanceCategory.objects.values("pk", "parent_id", "name")}
+    cats = {c["pk"]: c for c in GrievanceCategory.objects.values("pk", "parent_id", "name", "code")}
     by_top = {}
     for cell in cube:
         cat = cats.get(cell["category_id"], {})
         top = cat.get("parent_id") or cell["category_id"]
         row = by_top.setdefault(
-            top, {"top": top, "name": cats.get(top, {}).get("name", "其他"), **dict.fromkeys(GRIEVANCE_KEYS[:10], 0)}
+            top,
+            {
+                "top": top,
+                "name": cats.get(top, {}).get("name", "其他"),
+                "group": opinion_group(cats.get(top, {}).get("code")),
+                **dict.fromkeys(GRIEVANCE_KEYS[:10], 0),
+            },
         )
         n, status, problem = cell["n"], cell["status"], cell["kind"] == Kind.PROBLEM
         row["grievances_total"] += n
@@ -414,13 +511,30 @@ def _categories(cube: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return result
 
 
-def _levels(cube: list[dict[str, Any]]) -> list[dict[str, Any]]:
+CATEGORY_KEYS = GRIEVANCE_KEYS[:10]
+
+
+def opinion_groups(categories: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """seeds/000's four groups of opinions (生产生活困难, 诉求, 对党委政府, 对干部作风), each the sum
+    of its top-level categories' rows, in the seed's order; they add up to every entry."""
+    rows = [{"code": code, "name": name, **dict.fromkeys(CATEGORY_KEYS, 0)} for code, name in OPINION_GROUPS]
+    by_code = {r["code"]: r for r in rows}
+    for c in categories:
+        row = by_code[c["group"]]
+        for key in CATEGORY_KEYS:
+            row[key] += c[key]
+    for r in rows:
+        r["resolution_rate"] = rate(r["grievances_solved"], r["problems_total"])
+    return rows
+
+
+def _levels(cube: list[dict[str, Any]], names: Mapping[str, str]) -> list[dict[str, Any]]:
     counts = defaultdict(int)
     for cell in cube:
         if cell["kind"] == Kind.PROBLEM and cell["status"] in SOLVED_STATUSES:
             counts[cell["resolved_level"]] += cell["n"] - cell["explained"]
-    rows = sorted(((lv, n) for lv, n in counts.items() if n), key=lambda x: -x[1])
-    return [{"level": lv, "name": Level(lv).label if lv in Level.values else "未注明", "count": n} for lv, n in rows]
+    rows = sorted(((lv, n) for lv, n in counts.items() if n), key=lambda x: (-x[1], str(x[0])))
+    return [{"level": lv, "name": names.get(lv) or "未注明", "count": n} for lv, n in rows]
 
 
 def _funnel(cube: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -431,7 +545,7 @@ def _funnel(cube: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict
         ("登记", [*RUNNING_STATUSES, *ANSWERED_STATUSES]),
         ("交办", [Status.ASSIGNED, Status.PLANNED, *ANSWERED_STATUSES]),
         ("答复（办结/解释/采纳与否）", ANSWERED_STATUSES),
-        ("回访", [Status.FOLLOWED_UP, Status.CLOSED]),
+        ("回访", [Status.FOLLOWED_UP, Status.CLOSED]),  # replaced by `followed_up` below
         ("销号", [Status.CLOSED]),
     ]
     stages = [{"label": label, "count": sum(counts.get(s, 0) for s in statuses)} for label, statuses in order]
@@ -443,14 +557,23 @@ def _funnel(cube: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict
     return stages, by_status
 
 
-def _trend(f: Filters, entries: Mapping[date, int]) -> list[dict[str, Any]]:
-    """Visits and entries per week (weeks starting Monday, local time); the entries from the cube."""
+def _visit_rows(f: Filters, *, by_unit: bool = False) -> QuerySet:
+    """The campaign's visits per week (weeks starting Monday, local time)[, per grid]."""
     tz = timezone.get_current_timezone()
+    fields = ["week", *(["household__grid_id"] if by_unit else [])]
     # COUNT(*), not of the id: the campaign-visits index holds the visit time, so an index-only scan.
-    visits = _visits_qs(f).annotate(week=TruncWeek("visited_at", tzinfo=tz)).values("week").annotate(n=Count("*"))
+    return _visits_qs(f).annotate(week=TruncWeek("visited_at", tzinfo=tz)).values(*fields).annotate(n=Count("*"))
+
+
+def _visit_weeks(f: Filters) -> dict[date, int]:
+    return {_day(r["week"]): r["n"] for r in _visit_rows(f).order_by()}
+
+
+def _trend(visits: Mapping[date, int], entries: Mapping[date, int]) -> list[dict[str, Any]]:
+    """Visits and entries per week; the entries from the cube."""
     weeks = {}
-    for r in visits.order_by():
-        weeks.setdefault(_day(r["week"]), {"visits": 0, "grievances": 0})["visits"] = r["n"]
+    for week, n in visits.items():
+        weeks.setdefault(week, {"visits": 0, "grievances": 0})["visits"] = n
     for week, n in entries.items():
         weeks.setdefault(week, {"visits": 0, "grievances": 0})["grievances"] = n
     return [{"week": k.isoformat(), **v} for k, v in sorted(weeks.items())]
@@ -484,43 +607,81 @@ def _typical(f: Filters, limit: int = 10) -> list[dict[str, Any]]:
 
 
 def scores(f: Filters) -> list[dict[str, Any]]:
-    """Each community/village under the unit: confirmed violations, score = max(0, 1000 - confirmed)."""
-    units = (
-        OrgUnit.objects.filter(path__startswith=f.unit.path, level=Level.COMMUNITY)
-        .annotate(
-            confirmed=Count(
-                "violations",
-                filter=Q(violations__campaign=f.campaign, violations__status=Violation.State.CONFIRMED),
-            ),
-            candidates=Count(
-                "violations",
-                filter=Q(violations__campaign=f.campaign, violations__status=Violation.State.CANDIDATE),
-            ),
+    """Each street/town and community/village under the unit: confirmed violations and its score on
+    this campaign's item of the yearly 千分制 assessment: the campaign's weight less one point per
+    confirmed case, down to zero (扣完为止, seed 002); three or more confirmed cases mean a 约谈.
+    A town answers for its whole territory: its own cases and those of its communities/villages
+    count against it (two queries whatever the depth)."""
+    weight = f.campaign.assessment_weight
+    units = list(
+        OrgUnit.objects.filter(path__startswith=f.unit.path, level__in=[Level.STREET, Level.COMMUNITY]).values(
+            "pk", "name", "path", "level"
         )
-        .order_by("-confirmed", "path")
-        .values("pk", "name", "path", "confirmed", "candidates")
     )
-    result = []
-    for u in units:
-        result.append(
-            {
-                "id": u["pk"],
-                "name": u["name"],
-                "confirmed": u["confirmed"],
-                "candidates": u["candidates"],
-                "score": max(0, SCORE_START - u["confirmed"]),
-                "talk": u["confirmed"] >= TALK_THRESHOLD,
-            }
-        )
+    counts = (
+        Violation.objects.filter(campaign=f.campaign, unit__path__startswith=f.unit.path)
+        .values("unit__path", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    table = LevelTable.load()
+    rows = {u["path"]: {"confirmed": 0, "candidates": 0} for u in units}
+    for c in counts:
+        key = {Violation.State.CONFIRMED: "confirmed", Violation.State.CANDIDATE: "candidates"}.get(c["status"])
+        if key is None:
+            continue
+        for path in path_prefixes(c["unit__path"]):
+            if path in rows:
+                rows[path][key] += c["n"]
+    result = [
+        {
+            "id": u["pk"],
+            "name": u["name"],
+            "level": u["level"],
+            "level_name": table.of(u),
+            "confirmed": rows[u["path"]]["confirmed"],
+            "candidates": rows[u["path"]]["candidates"],
+            "weight": weight,
+            "deducted": min(weight, rows[u["path"]]["confirmed"]),
+            "score": max(0, weight - rows[u["path"]]["confirmed"]),
+            "talk": rows[u["path"]]["confirmed"] >= TALK_THRESHOLD,
+        }
+        for u in units
+    ]
+    # Towns first, then villages; the most cases first within each.
+    # (a stable sort: units come in tree order)
+    result.sort(key=lambda r: (r["level"] != Level.STREET, -r["confirmed"]))
     return result
 
 
-def campaign_figures(f: Filters, *, detail: bool = True, visits_by_unit: bool = False) -> dict[str, Any]:
+@dataclass
+class Parts:
+    """What the figures are summed from: accumulated rows per listed child (its path) and for the
+    unit itself ("", 本级), the totals, the focus counts, and for the breakdowns the ledger cube and
+    the weekly counts. Live SQL gives them (`_live_parts`), or the maintained rollup (reports.rollup)
+    summed from the very same per-unit rows."""
+
+    now: datetime
+    children: list[dict[str, Any]]
+    rows: dict[str, dict[str, Any]]
+    totals: dict[str, Any]
+    focus_counts: Mapping[int, Sequence[int]]
+    cube: list[dict[str, Any]] | None = None
+    entries_by_week: Mapping[date, int] | None = None
+    visit_weeks: Mapping[date, int] | None = None
+    rolled_up_at: datetime | None = None
+
+
+def campaign_figures(
+    f: Filters, *, detail: bool = True, visits_by_unit: bool = False, rollup: bool = True
+) -> dict[str, Any]:
     """All the figures of one (campaign, unit, date range): totals, per child unit, breakdowns.
 
     `detail=False` gives only totals and children (4 SELECTs; 9 with the breakdowns).
     `visits_by_unit=True` adds the number of visits per child unit (the Excel monthly table);
     otherwise children carry `visits_total: None` and only the total is counted.
+    Without a date range the sums come from the maintained rollup (reports.rollup) when it was
+    rebuilt within the last minute (`rolled_up_at` says when); `rollup=False` always counts live.
     """
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -528,11 +689,40 @@ def campaign_figures(f: Filters, *, detail: bool = True, visits_by_unit: bool = 
             # spilling to disk with the 4 MB default; SET LOCAL ends with this transaction.
             with connection.cursor() as cur:
                 cur.execute("SET LOCAL work_mem = '64MB'")
-        return _campaign_figures(f, detail=detail, visits_by_unit=visits_by_unit)
+        return _campaign_figures(f, detail=detail, visits_by_unit=visits_by_unit, rollup=rollup)
 
 
-def _campaign_figures(f: Filters, *, detail: bool, visits_by_unit: bool) -> dict[str, Any]:
-    now = timezone.now()
+def unit_rows(f: Filters, now: datetime, focus_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+    """Each unit's OWN rows (not its subtree's) as every figure counts them: the accumulated row
+    (`_add` of its registry and ledger parts), its focus counts, its cube cells summed over weeks
+    and its entries and visits per week. The rollup stores these and sums them up the tree."""
+    focus_by_grid: dict[int, dict[int, list[int]]] = {}
+    households, _focus = _households(f, visits_by_unit=True, focus_ids=focus_ids, focus_by_grid=focus_by_grid)
+    result: dict[int, dict[str, Any]] = {}
+
+    def unit(pk: int) -> dict[str, Any]:
+        if pk not in result:
+            result[pk] = {"row": _empty(), "focus": {}, "cube": {}, "entries": defaultdict(int), "visits": {}}
+        return result[pk]
+
+    for pk, part in households.items():
+        _add(unit(pk)["row"], part)
+    for pk, counts in focus_by_grid.items():
+        unit(pk)["focus"] = counts
+    for pk, part in _grievances(f, now).items():
+        _add(unit(pk)["row"], part)
+    for category_id, kind, status, level, week, pk, n, explained, overdue in _cube_rows(f, now, by_unit=True):
+        cell = unit(pk)["cube"].setdefault((category_id, kind, status, level), [0, 0, 0])
+        cell[0] += n
+        cell[1] += explained
+        cell[2] += overdue
+        unit(pk)["entries"][_day(week)] += n
+    for r in _visit_rows(f, by_unit=True).order_by():
+        unit(r["household__grid_id"])["visits"][_day(r["week"])] = r["n"]
+    return result
+
+
+def _live_parts(f: Filters, now: datetime, focus_ids: Sequence[int], *, visits_by_unit: bool) -> Parts:
     units = list(
         OrgUnit.objects.filter(path__startswith=f.unit.path).values("pk", "name", "level", "path", "parent_id")
     )
@@ -542,8 +732,7 @@ def _campaign_figures(f: Filters, *, detail: bool, visits_by_unit: bool) -> dict
     rows = defaultdict(_empty)
     # Rows on the unit itself (an entry raised at the street office) or on a functional unit are
     # not in any listed child: they form the "本级" row, so the children always add up to the totals.
-    focus = list(f.campaign.focus_categories.values_list("pk", "name")) if detail else []
-    households, focus_counts = _households(f, visits_by_unit=visits_by_unit, focus_ids=[pk for pk, _n in focus])
+    households, focus_counts = _households(f, visits_by_unit=visits_by_unit, focus_ids=focus_ids)
     for unit_id, part in households.items():
         _add(rows[key_of.get(unit_id, "") if key_of.get(unit_id) in listed else ""], part)
     for unit_id, part in _grievances(f, now).items():
@@ -552,36 +741,76 @@ def _campaign_figures(f: Filters, *, detail: bool, visits_by_unit: bool) -> dict
     for row in rows.values():
         for key in HOUSEHOLD_KEYS + GRIEVANCE_KEYS + ["_avg_sum", "_avg_n"]:
             totals[key] += row[key]
+    return Parts(now=now, children=children, rows=rows, totals=totals, focus_counts=focus_counts)
+
+
+def _campaign_figures(f: Filters, *, detail: bool, visits_by_unit: bool, rollup: bool) -> dict[str, Any]:
+    now = timezone.now()
+    focus = list(f.campaign.focus_categories.values_list("pk", "name").order_by("pk"))
+    focus_ids = [pk for pk, _n in focus]
+    parts = None
+    if rollup and f.start is None and f.end is None and f.unit_ids is None:
+        from .rollup import rolled_up
+
+        parts = rolled_up(f, now, focus_ids)
+    if parts is None:
+        parts = _live_parts(f, now, focus_ids, visits_by_unit=visits_by_unit)
+    rows, children = parts.rows, parts.children
+    table = LevelTable.load()
     own = None
     if "" in rows and any(rows[""][k] for k in HOUSEHOLD_KEYS + GRIEVANCE_KEYS):
-        own = {"id": f.unit.pk, "name": f"{f.unit.name}（本级）", "level": f.unit.level, **_close(rows[""])}
+        own = {
+            "id": f.unit.pk,
+            "name": f"{f.unit.name}（本级）",
+            "level": f.unit.level,
+            "level_name": table.of(f.unit),
+            **_close(rows[""]),
+        }
     result = {
         "campaign": {"id": f.campaign.pk, "name": f.campaign.name},
-        "org_unit": {"id": f.unit.pk, "name": f.unit.name, "level": f.unit.level},
+        "org_unit": {"id": f.unit.pk, "name": f.unit.name, "level": f.unit.level, "level_name": table.of(f.unit)},
         "start": f.start.isoformat() if f.start else None,
         "end": f.end.isoformat() if f.end else None,
         "generated_at": timezone.localtime(now).isoformat(timespec="seconds"),
-        **_close(totals),
+        # When the rollup the figures were summed from was rebuilt (None: counted live just now).
+        "rolled_up_at": (
+            timezone.localtime(parts.rolled_up_at).isoformat(timespec="seconds") if parts.rolled_up_at else None
+        ),
+        **_close(parts.totals),
         "children": [
-            {"id": c["pk"], "name": c["name"], "level": c["level"], **_close(rows.get(c["path"]) or _empty())}
+            {
+                "id": c["pk"],
+                "name": c["name"],
+                "level": c["level"],
+                "level_name": table.of(c),
+                **_close(rows.get(c["path"]) or _empty()),
+            }
             for c in sorted(children, key=lambda c: c["path"])
         ],
         "own": own,
     }
     if detail:
-        cube, entries_by_week = _cube(f, now)
+        if parts.cube is None:
+            cube, entries_by_week = _cube(f, parts.now)
+        else:
+            cube, entries_by_week = parts.cube, parts.entries_by_week
+        visit_weeks = _visit_weeks(f) if parts.visit_weeks is None else parts.visit_weeks
         stages, by_status = _funnel(cube)
+        # The funnel's 回访 is the one figure "followed up" (a satisfaction answer recorded), the
+        # same as section 三 of the summary, not a count of statuses that a reopened entry leaves.
+        stages[3]["count"] = result["followed_up"]
         categories = _categories(cube)
         unit_scores = scores(f)
         result.update(
             {
-                "focus_categories": _focus(focus, focus_counts),
+                "focus_categories": _focus(focus, parts.focus_counts),
                 "categories": categories,
+                "opinion_groups": opinion_groups(categories),
                 "top_categories": categories[:5],
-                "resolved_levels": _levels(cube),
+                "resolved_levels": _levels(cube, table.names(f.unit.path)),
                 "funnel": stages,
                 "statuses": by_status,
-                "trend": _trend(f, entries_by_week),
+                "trend": _trend(visit_weeks, entries_by_week),
                 "typical_cases": _typical(f),
                 "slowest_units": slowest(result["children"]),
                 "scores": unit_scores,
@@ -593,7 +822,12 @@ def _campaign_figures(f: Filters, *, detail: bool, visits_by_unit: bool) -> dict
         # weekly trend (same filter) or one count.
         for row in [*result["children"], *([own] if own else [])]:
             row["visits_total"] = None
-        result["visits_total"] = sum(w["visits"] for w in result["trend"]) if detail else _visits_qs(f).count()
+        if detail:
+            result["visits_total"] = sum(w["visits"] for w in result["trend"])
+        elif parts.visit_weeks is not None:
+            result["visits_total"] = sum(parts.visit_weeks.values())
+        else:
+            result["visits_total"] = _visits_qs(f).count()
     return result
 
 

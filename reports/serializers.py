@@ -7,11 +7,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from campaigns.api_base import ScopedRelatedField
+from campaigns.lib.uploads import UploadValidator
 from campaigns.models import Campaign, OrgUnit
+from grievances.models import Grievance
 from visits.models import Household
 
 from .choices import ViolationKind
-from .models import CardDistribution, ReportJob, Violation
+from .models import CardDistribution, ReportJob, SummaryDocument, Talk, Violation
 
 OUTSIDE_CAMPAIGN = "该单位不在本次活动范围内"
 
@@ -55,8 +57,14 @@ class ChildFiguresSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     level = serializers.CharField()
-    households_total = serializers.IntegerField()
-    households_visited = serializers.IntegerField()
+    level_name = serializers.CharField(help_text="该单位层级在本系统中的名称（如 镇、村、村民小组、楼组）")
+    households_total = serializers.IntegerField(help_text="农户（家庭户）数，同 households_homes")
+    households_homes = serializers.IntegerField(help_text="农户（家庭户）数：走访覆盖率的分母")
+    households_visited = serializers.IntegerField(help_text="已走访的农户（家庭户）数")
+    targets_total = serializers.IntegerField(help_text="全部走访对象（家庭、企业、学校、商铺、其他）")
+    targets_visited = serializers.IntegerField()
+    focus_households_total = serializers.IntegerField(help_text="重点户（任一重点类别，只计一次）")
+    focus_households_visited = serializers.IntegerField()
     coverage_rate = serializers.FloatField(allow_null=True)
     grievances_total = serializers.IntegerField()
     grievances_solved = serializers.IntegerField()
@@ -67,9 +75,48 @@ class ChildFiguresSerializer(serializers.Serializer):
     problems_in_progress = serializers.IntegerField()
     suggestions_total = serializers.IntegerField()
     suggestions_adopted = serializers.IntegerField()
+    followed_up = serializers.IntegerField(help_text="已回访（记录了群众评价）")
+    satisfied = serializers.IntegerField(help_text="满意（不含基本满意）")
+    basically_satisfied = serializers.IntegerField(help_text="基本满意")
+    not_satisfied = serializers.IntegerField(help_text="不满意")
     resolution_rate = serializers.FloatField(allow_null=True)
     response_rate = serializers.FloatField(allow_null=True)
     satisfaction_rate = serializers.FloatField(allow_null=True)
+    answer_rate = serializers.FloatField(allow_null=True)
+    focus_coverage_rate = serializers.FloatField(allow_null=True)
+    adoption_rate = serializers.FloatField(allow_null=True)
+
+
+# Each rate's numerator and denominator beside it (docs/figures.md).
+for _rate in (
+    "coverage_rate",
+    "focus_coverage_rate",
+    "resolution_rate",
+    "answer_rate",
+    "response_rate",
+    "satisfaction_rate",
+    "adoption_rate",
+):
+    for _part in ("numerator", "denominator"):
+        ChildFiguresSerializer._declared_fields[f"{_rate}_{_part}"] = serializers.IntegerField(
+            help_text=f"{_rate} 的{'分子' if _part == 'numerator' else '分母'}"
+        )
+
+
+class OpinionGroupSerializer(serializers.Serializer):
+    code = serializers.CharField(
+        help_text="hardship 生产生活困难；demands 诉求；government 对党委政府；conduct 对干部作风"
+    )
+    name = serializers.CharField()
+    grievances_total = serializers.IntegerField()
+    problems_total = serializers.IntegerField()
+    grievances_solved = serializers.IntegerField()
+    problems_explained = serializers.IntegerField()
+    problems_in_progress = serializers.IntegerField()
+    grievances_overdue = serializers.IntegerField()
+    suggestions_total = serializers.IntegerField()
+    suggestions_adopted = serializers.IntegerField()
+    resolution_rate = serializers.FloatField(allow_null=True)
 
 
 class StatsSerializer(ChildFiguresSerializer):
@@ -78,7 +125,13 @@ class StatsSerializer(ChildFiguresSerializer):
     id = None
     name = None
     level = None
+    level_name = None
     children = ChildFiguresSerializer(many=True)
+    generated_at = serializers.DateTimeField(help_text="统计时间")
+    rolled_up_at = serializers.DateTimeField(
+        allow_null=True, help_text="汇总表更新时间（每分钟更新；为空表示实时统计，如指定了日期范围）"
+    )
+    opinion_groups = OpinionGroupSerializer(many=True, help_text="群众意见四类（seeds/000），合计等于问题建议总数")
 
 
 class ReportJobSerializer(serializers.ModelSerializer):
@@ -90,6 +143,7 @@ class ReportJobSerializer(serializers.ModelSerializer):
         model = ReportJob
         fields = [
             "id",
+            "kind",
             "campaign",
             "campaign_name",
             "org_unit",
@@ -155,8 +209,20 @@ class ViolationSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     # Evidence is uploaded here but read back only through the access-checked download view.
-    evidence_file = serializers.FileField(write_only=True, required=False)
+    evidence_file = serializers.FileField(
+        write_only=True,
+        required=False,
+        validators=[UploadValidator("violation", field="evidence_file", label="佐证材料")],
+    )
     evidence_url = serializers.SerializerMethodField()
+    cites_url = serializers.SerializerMethodField(help_text="所依据的问题或走访对象页面")
+
+    def get_cites_url(self, obj) -> str | None:
+        if obj.grievance_id:
+            return reverse("grievances:detail", args=[obj.grievance_id])
+        if obj.household_id:
+            return reverse("visits:household", args=[obj.household_id])
+        return None
 
     class Meta:
         model = Violation
@@ -176,6 +242,7 @@ class ViolationSerializer(serializers.ModelSerializer):
             "detector_key",
             "household",
             "grievance",
+            "cites_url",
             "visitor",
             "recorded_by",
             "reviewed_by",
@@ -226,9 +293,13 @@ class DetectResultSerializer(serializers.Serializer):
 class ScoreSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
+    level = serializers.CharField(help_text="street（街道/镇，计其全部辖区）或 community（社区/村）")
+    level_name = serializers.CharField(help_text="该层级在本系统中的名称")
     confirmed = serializers.IntegerField()
     candidates = serializers.IntegerField()
-    score = serializers.IntegerField()
+    weight = serializers.IntegerField(help_text="本活动在年度千分制考核中的分值")
+    deducted = serializers.IntegerField(help_text="已扣分（扣完为止）")
+    score = serializers.IntegerField(help_text="得分：分值减确认违规数，最低为0")
     talk = serializers.BooleanField(help_text="确认违规3起及以上：约谈")
 
 
@@ -297,3 +368,100 @@ class CardQuerySerializer(serializers.Serializer):
     def validate(self, attrs):
         check_in_campaign(attrs, "org_unit")
         return attrs
+
+
+class SummaryCaseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    unit_name = serializers.CharField(source="unit.name")
+    category_name = serializers.CharField(source="category.name")
+    content = serializers.CharField()
+
+
+class SummaryDocumentSerializer(serializers.ModelSerializer):
+    """A summary document: the narrative (placeholders such as 【已解决】 are filled in the PDF),
+    the 落款, and the typical cases chosen from the ledger."""
+
+    org_unit_name = serializers.CharField(source="org_unit.name", read_only=True)
+    campaign_name = serializers.CharField(source="campaign.name", read_only=True)
+    cases = SummaryCaseSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = SummaryDocument
+        fields = [
+            "id",
+            "campaign",
+            "campaign_name",
+            "org_unit",
+            "org_unit_name",
+            "start",
+            "end",
+            "title",
+            "issuing_body",
+            "signed_on",
+            "basic_situation",
+            "practices",
+            "results",
+            "cases",
+            "problems",
+            "next_steps",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class SummaryDocumentUpdateSerializer(serializers.Serializer):
+    title = serializers.CharField(required=False, max_length=120)
+    issuing_body = serializers.CharField(required=False, max_length=80)
+    signed_on = serializers.DateField(required=False)
+    basic_situation = serializers.CharField(required=False, allow_blank=True)
+    practices = serializers.CharField(required=False, allow_blank=True)
+    results = serializers.CharField(required=False, allow_blank=True)
+    problems = serializers.CharField(required=False, allow_blank=True)
+    next_steps = serializers.CharField(required=False, allow_blank=True)
+    cases = ScopedRelatedField(
+        queryset=Grievance.objects.all(), many=True, required=False, help_text="典型案例：本单位已答复问题的ID"
+    )
+
+    def validate(self, attrs):
+        unknown = set(self.initial_data) - set(self.fields)
+        if unknown:
+            raise serializers.ValidationError({k: ["不可修改的字段"] for k in sorted(unknown)})
+        return attrs
+
+
+class TalkPersonSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(source="display_name")
+
+
+class TalkSerializer(serializers.ModelSerializer):
+    """A 约谈 of a community: who it names (包村居干部, “两委” members) and its holding."""
+
+    campaign = campaign_field()
+    unit = ScopedRelatedField(queryset=OrgUnit.objects.all(), action="inspect", help_text="社区/村ID")
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    people = TalkPersonSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Talk
+        fields = [
+            "id",
+            "campaign",
+            "unit",
+            "unit_name",
+            "people",
+            "confirmed",
+            "held_on",
+            "held_by",
+            "notes",
+            "recorded_by",
+            "created_at",
+        ]
+        read_only_fields = ["confirmed", "recorded_by", "created_at"]
+
+
+class TalkHeldSerializer(serializers.Serializer):
+    held_on = serializers.DateField(help_text="约谈日期")
+    held_by = serializers.CharField(max_length=100, help_text="约谈人")
+    notes = serializers.CharField(required=False, allow_blank=True, default="", help_text="约谈情况")

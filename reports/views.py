@@ -1,25 +1,26 @@
 """Browser pages: leader dashboard, summary jobs, Excel tables, scoring, service cards."""
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_POST
 
 from campaigns.access import can, get_for, holds
 from campaigns.errors import DomainError
 from campaigns.filters import query_id
-from campaigns.lib.xlsx import xlsx_response
 from campaigns.models import Campaign, OrgUnit
+from campaigns.throttling import throttle_page
 from campaigns.views import redirect_back
 
 from . import cards, pdf, selectors, services
 from .detectors import detect_all
-from .forms import DetectForm, DistributeForm, FigureForm, ViolationForm
-from .models import ReportJob, Violation
+from .forms import DetectForm, DistributeForm, FigureForm, SummaryForm, ViolationForm
+from .models import ReportJob, SummaryDocument, Talk, Violation
 
 
 def _reader(request):
@@ -72,7 +73,14 @@ def dashboard(request):
     context = {"form": form}
     if f is not None:
         figures = selectors.campaign_figures(f)
-        context.update({"f": figures, "charts": pdf.chart_set(figures), "crumbs": _breadcrumbs(request, f.unit)})
+        context.update(
+            {
+                "f": figures,
+                "charts": pdf.chart_set(figures),
+                "crumbs": _breadcrumbs(request, f.unit),
+                "columns": selectors.UNIT_COLUMNS,
+            }
+        )
     return render(request, "reports/dashboard.html", context)
 
 
@@ -80,13 +88,20 @@ def dashboard(request):
 def report_list(request):
     _reader(request)
     jobs = ReportJob.objects.visible_to(request.user).select_related("campaign", "org_unit")[:50]
+    docs = SummaryDocument.objects.visible_to(request.user).select_related("campaign", "org_unit")[:20]
     campaign, unit = _defaults(request.user)
-    form = FigureForm(initial={"campaign": campaign, "org_unit": unit}, user=request.user)
-    return render(request, "reports/report_list.html", {"jobs": jobs, "form": form})
+    initial = {"campaign": campaign, "org_unit": unit}
+    # Opened from a dashboard: keep the campaign, unit and dates being viewed.
+    shown = FigureForm(request.GET, user=request.user) if request.GET.get("org_unit") else None
+    if shown is not None and shown.is_valid():
+        initial = {k: v for k, v in shown.cleaned_data.items() if v is not None}
+    form = FigureForm(initial=initial, user=request.user)
+    return render(request, "reports/report_list.html", {"jobs": jobs, "docs": docs, "form": form})
 
 
 @login_required
 @require_POST
+@throttle_page("pdf")
 def report_create(request):
     _reader(request)
     form = FigureForm(request.POST, user=request.user)
@@ -97,9 +112,47 @@ def report_create(request):
     f = selectors.resolve_filters(
         user=request.user, campaign_id=d["campaign"].pk, unit_id=d["org_unit"].pk, start=d["start"], end=d["end"]
     )
-    services.create_report_job(actor=request.user, filters=f)
-    messages.success(request, "已开始生成总结报告，完成后可下载")
-    return redirect("reports:report-list")
+    doc = services.draft_summary(actor=request.user, filters=f)
+    messages.success(request, "已按统计数据起草工作总结，请修改后生成PDF")
+    return redirect("reports:summary-edit", pk=doc.pk)
+
+
+def _summary_form(doc, data=None):
+    candidates = services.typical_candidates(filters=services.doc_filters(doc))[:60]
+    ids = [g.pk for g in candidates]
+    qs = services.typical_candidates(filters=services.doc_filters(doc)).filter(pk__in=ids)
+    initial = {k: getattr(doc, k) for k in services.SUMMARY_FIELDS}
+    initial["cases"] = list(doc.cases.values_list("pk", flat=True))
+    return SummaryForm(data, initial=initial, candidates=qs)
+
+
+@login_required
+def summary_edit(request, pk):
+    """The office edits the narrative (placeholders keep the figures live) and generates the PDF."""
+    doc = get_for(request.user, SummaryDocument.objects.select_related("campaign", "org_unit"), action="edit", pk=pk)
+    status = 200
+    if request.method == "POST":
+        form = _summary_form(doc, request.POST)
+        if form.is_valid():
+            try:
+                services.update_summary(actor=request.user, document_id=doc.pk, **form.cleaned_data)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                status = exc.status
+            else:
+                if "generate" in request.POST:
+                    services.generate_summary_pdf(actor=request.user, document_id=doc.pk)
+                    messages.success(request, "已保存并开始生成PDF，完成后可下载")
+                    return redirect("reports:report-list")
+                messages.success(request, "已保存")
+                return redirect("reports:summary-edit", pk=doc.pk)
+        else:
+            status = 400
+    else:
+        form = _summary_form(doc)
+    jobs = doc.jobs.select_related("campaign", "org_unit")[:10]
+    context = {"doc": doc, "form": form, "jobs": jobs, "placeholders": list(pdf.PLACEHOLDERS)}
+    return render(request, "reports/summary_edit.html", context, status=status)
 
 
 @login_required
@@ -110,14 +163,31 @@ def report_row(request, pk):
 
 
 @login_required
+@require_POST
+def report_retry(request, pk):
+    """重试: render a failed summary again."""
+    job = get_object_or_404(ReportJob.objects.visible_to(request.user).select_related("org_unit"), pk=pk)
+    try:
+        services.retry_report_job(actor=request.user, job=job)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("reports:report-list")
+    messages.success(request, "已重新开始生成总结报告")
+    return redirect("reports:report-list")
+
+
+@login_required
 def report_download(request, pk):
     job = get_object_or_404(ReportJob.objects.visible_to(request.user).select_related("campaign", "org_unit"), pk=pk)
     if job.status != ReportJob.State.DONE or not job.file:
         return HttpResponse("报告尚未生成完成，请稍后再下载", status=409, content_type="text/plain; charset=utf-8")
-    return FileResponse(job.file.open("rb"), as_attachment=True, filename=job.file_name, content_type="application/pdf")
+    from audit.exports import pdf_download
+
+    return pdf_download(request, job, kind=f"reports.{job.kind}", filename=job.file_name)
 
 
 @login_required
+@throttle_page("export")
 def excel_monthly(request):
     _reader(request)
     from . import excel
@@ -134,8 +204,7 @@ def excel_monthly(request):
     form, f = figure_filters(request)
     if f is None:
         raise Http404
-    file, _figures = excel.statistics_workbook(f)
-    return xlsx_response(file, *excel.file_names(f), stream=False)
+    return excel.download(request, f)
 
 
 # --- Scoring ----------------------------------------------------------------------------
@@ -154,7 +223,7 @@ def _violations_page(request, *, record_form=None, status=200):
         qs = (
             Violation.objects.visible_to(request.user)
             .filter(campaign=f.campaign, unit__path__startswith=f.unit.path)
-            .select_related("unit")
+            .select_related("unit", "grievance", "household", "visitor")
         )
         status_filter = request.GET.get("status", "candidate")
         if status_filter in Violation.State.values:
@@ -176,6 +245,13 @@ def _violations_page(request, *, record_form=None, status=200):
                 "scores": rows,
                 "talks": [r for r in rows if r["talk"]],
                 "status_filter": status_filter,
+                "undoable": services.campaign_running(f.campaign),
+                "talk_records": {
+                    t.unit_id: t
+                    for t in Talk.objects.visible_to(request.user)
+                    .filter(campaign=f.campaign, unit__path__startswith=f.unit.path)
+                    .prefetch_related("people")
+                },
                 "states": Violation.State.choices,
                 "record_form": record_form or ViolationForm(user=request.user, initial={"campaign": f.campaign}),
             }
@@ -214,14 +290,46 @@ def violation_record(request):
 @login_required
 @require_POST
 def violation_review(request, pk, decision):
-    if decision not in ("confirm", "dismiss"):
+    if decision not in ("confirm", "dismiss", "undo"):
         raise Http404
     v = get_for(request.user, Violation, action="review", pk=pk)
     try:
-        services.review_violation(
-            actor=request.user, violation_id=v.pk, confirm=decision == "confirm", note=request.POST.get("note", "")
+        if decision == "undo":
+            services.undo_review(actor=request.user, violation_id=v.pk)
+            messages.success(request, "已撤销，恢复为待核实")
+        else:
+            services.review_violation(
+                actor=request.user, violation_id=v.pk, confirm=decision == "confirm", note=request.POST.get("note", "")
+            )
+            messages.success(request, "已确认" if decision == "confirm" else "已排除")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return _back(request)
+
+
+@login_required
+@require_POST
+def talk_record(request):
+    """Open a community's 约谈 (naming its people) or record its holding."""
+    unit = get_for(request.user, OrgUnit, action="inspect", pk=query_id(request.POST, "unit"))
+    campaign = get_for(request.user, Campaign, pk=query_id(request.POST, "campaign"))
+    held_on = None
+    if request.POST.get("held_on"):
+        try:
+            held_on = date.fromisoformat(request.POST["held_on"])
+        except ValueError:
+            messages.error(request, "约谈日期格式不正确")
+            return _back(request)
+    try:
+        services.record_talk(
+            actor=request.user,
+            campaign=campaign,
+            unit=unit,
+            held_on=held_on,
+            held_by=request.POST.get("held_by", ""),
+            notes=request.POST.get("notes", ""),
         )
-        messages.success(request, "已确认" if decision == "confirm" else "已排除")
+        messages.success(request, "已记录约谈" if held_on else "已提出约谈")
     except DomainError as exc:
         messages.error(request, exc.message)
     return _back(request)
@@ -269,13 +377,23 @@ def _cards_page(request, *, status=200):
 
 
 @login_required
+@throttle_page("pdf", methods=("POST",))
 def cards_sheet(request):
-    campaign = get_for(request.user, Campaign.objects.select_related("territory"), pk=query_id(request.GET, "campaign"))
-    unit = get_for(request.user, OrgUnit, pk=query_id(request.GET, "org_unit"))
+    """The unit's service-card sheets: generated by a task (POST queues one), listed with progress."""
+    params = request.POST if request.method == "POST" else request.GET
+    campaign = get_for(request.user, Campaign.objects.select_related("territory"), pk=query_id(params, "campaign"))
+    unit = get_for(request.user, OrgUnit, pk=query_id(params, "org_unit"))
     cards.check_unit(request.user, campaign, unit)
-    response = HttpResponse(cards.card_sheet_pdf(campaign, unit), content_type="application/pdf")
-    response["Content-Disposition"] = content_disposition_header(False, f"{unit.name}_连心卡.pdf")
-    return response
+    here = f"{reverse('reports:cards-sheet')}?campaign={campaign.pk}&org_unit={unit.pk}"
+    if request.method == "POST":
+        services.create_card_job(actor=request.user, campaign=campaign, unit=unit)
+        messages.success(request, "已开始生成连心卡，完成后可下载")
+        return redirect(here)
+    jobs = ReportJob.objects.visible_to(request.user).filter(
+        kind=ReportJob.Kind.CARDS, campaign=campaign, org_unit=unit
+    )
+    context = {"campaign": campaign, "unit": unit, "jobs": jobs.select_related("campaign", "org_unit")[:20]}
+    return render(request, "reports/cards_sheet.html", context)
 
 
 @login_required

@@ -30,7 +30,8 @@ _zoufang_bootstrap() (
         dev)
             req="$root/requirements-dev.txt"
             # Browser tests drive Debian's Chromium through Playwright; never `playwright install`.
-            debs+=(chromium)
+            # The PDF tests read fonts and pages back with poppler's pdffonts and pdftoppm.
+            debs+=(chromium poppler-utils)
             ;;
         *)
             echo "usage: scripts/bootstrap.sh runtime|dev" >&2

@@ -34,7 +34,9 @@ cat <<TABLE
   ----------  ----------------------------------------
   账号        角色
   ----------  ----------------------------------------
-  admin       系统管理员 (superuser)
+  admin       系统管理员 system administrator (动态口令 TOTP)
+  security    安全管理员 security administrator (动态口令 TOTP)
+  auditor     审计管理员 audit administrator (动态口令 TOTP)
   leader      区领导 district leader
   office      第一个街道的活动办 office staff, 1st street
   cadre       第一个街道下某社区的走访干部 cadre
@@ -42,6 +44,10 @@ cat <<TABLE
   handler     职能部门办理人员 functional unit staff
   inspector   督导 inspector
   ----------  ----------------------------------------
+  admin / security / auditor 登录须输入动态口令 (two factors): 在身份验证器中
+  添加密钥 add this TOTP key (30 s, 6 digits, SHA-1, demo only):
+      ZOUFANGDEMOTOTPSECRETAAAAAAAAAAA
+  或 or: .venv/bin/python -c "import base64;from django_otp.oath import totp;print('%06d' % totp(base64.b32decode('ZOUFANGDEMOTOTPSECRETAAAAAAAAAAA')))"
 
 TABLE
 

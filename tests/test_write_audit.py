@@ -34,6 +34,7 @@ import pytest
 import time_machine
 from django import forms
 from django.apps import apps
+from django.conf import settings
 from django.contrib import messages
 from django.db import connection, transaction
 from django.forms import BaseForm, ModelChoiceField
@@ -48,15 +49,29 @@ from rest_framework.test import APIClient
 from campaigns.access import forget_scope
 from campaigns.lib.imports import ImportStatus
 from campaigns.models import Campaign, FocusCategory, Level, OrgUnit, Role, Team, User
+from evaluations.models import Questionnaire
 from grievances.models import FollowUp, FollowUpKind, Grievance, GrievanceCategory
 from grievances.models import ImportJob as LedgerImportJob
 from notifications.models import Notification
-from reports.models import ReportJob, Violation
+from reports.models import ReportJob, SummaryDocument, Violation
 from tests.conftest import FROZEN_NOW
 from tests.factories import OrgUnitFactory, UserFactory, make_campaign, member
 from tests.grievances.factories import category
+from tests.twofactor import verified
 from tests.visits.factories import HouseholdFactory
-from visits.models import Assignment, AssignmentKind, EventReport, Household, ImportJob, Visit
+from visits.models import (
+    Assignment,
+    AssignmentKind,
+    EventReport,
+    HardshipPlan,
+    Household,
+    ImportJob,
+    Pairing,
+    PlanReview,
+    SupportRecord,
+    Visit,
+    VisitImportJob,
+)
 
 # The tests read the audit's report; the database is set up for the module fixture that makes it.
 pytestmark = pytest.mark.django_db
@@ -76,6 +91,8 @@ ALLOW_LISTED = {
     "PUT login": "logs the caller in (FormView answers PUT like POST)",
     "POST logout": "logs the caller out",
     "POST password_change": "changes the caller's own password",
+    "POST two-factor": "enrols or verifies the caller's own second factor",
+    "POST auth_token_revoke_create": "revokes the caller's own API tokens",
     "PUT password_change": "changes the caller's own password",
     "POST auth_token_create": "exchanges the caller's own credentials for a token",
     "POST notifications:read-all": "marks all of the caller's own messages read",
@@ -83,11 +100,17 @@ ALLOW_LISTED = {
     "POST sweep_runs_run_create": "starts the global deadline sweep, admins only",
     # An upload always creates the uploader's own preview job, whatever its rows say: the rows'
     # units are checked in the preview (tests/visits/test_roster_import.py,
-    # tests/grievances/test_excel_import.py) and a job with errors cannot be confirmed.
+    # tests/grievances/test_excel_import.py, tests/visits/test_visit_import.py) and a job with
+    # errors cannot be confirmed.
     "POST households_import_create": "creates the uploader's own roster preview",
     "POST grievances_import_create": "creates the uploader's own ledger preview",
     "POST visits:import": "creates the uploader's own roster preview",
     "POST grievances:import": "creates the uploader's own ledger preview",
+    "POST visits_import_create": "creates the uploader's own preview of past visits",
+    "POST visits:visit-import": "creates the uploader's own preview of past visits",
+    # Open311 answers an external system's API key, never a session: sessions get 401. The key's
+    # unit bounds what it reads and writes (tests/grievances/test_open311.py).
+    "POST open311:requests": "an external system's API key, scoped to its unit, not a session",
 }
 
 # Shared reference data, the same for every unit: an id of it is never out of scope.
@@ -99,10 +122,16 @@ ID_ALIASES = {
     "sources": Grievance,  # the entries merged into this one
     "g1_category": GrievanceCategory,  # the visit form's two inline grievances
     "g2_category": GrievanceCategory,
+    "review": PlanReview,  # a scheduled review of a 一户一策 plan
 }
 # Ids of the route's own model: the viewset's model for the API, given here for pages.
 OWN_MODEL_FIELDS = {"ids"}
-PAGE_MODELS = {"grievances:bulk": Grievance, "notifications:read-all": Notification}
+PAGE_MODELS = {
+    "grievances:bulk": Grievance,
+    "notifications:read-all": Notification,
+    # A district campaign's questionnaire is visible to every street: refusing its form is no tell.
+    "evaluations:results": Questionnaire,
+}
 # Numbers in bodies that are not ids.
 NOT_IDS = {"version", "days", "members_count", "duration_minutes", "page", "page_size", "min_visit_minutes"}
 
@@ -115,10 +144,28 @@ HAND_PAYLOADS = {
         {"name": "set_case_owner", "case_owner": w.cast.leader_a.pk},
         {"name": "merge", "into": w.home_of_field["into"].pk},
     ],
+    "households_hardship_plan_review_create": lambda w: [{"review": HOME_PK, "outcome": "措施已落实"}],
     # The edit needs the entry's current version.
     "grievances_partial_update": lambda w: [{"version": w.grievance.version, "content": "路灯坏了，请尽快修"}],
     # A photo must be a real image.
     "visits_photos_create": lambda w: [{"image": _png}],
+    # The home campaign has its residents' questionnaire already: one per rater kind.
+    "questionnaires_create": lambda w: [
+        {
+            "campaign": w.home[Campaign].pk,
+            "title": "社区评支部",
+            "rater_kind": "community_branch",
+            "questions": [{"text": "满意度", "scale": "five"}],
+        }
+    ],
+    # The answers are keyed by the questionnaire's question ids; the rater kind names the target field.
+    "evaluations_create": lambda w: [
+        {
+            "questionnaire": w.home[Questionnaire].pk,
+            "target_team": w.home[Team].pk,
+            "answers": {str(w.home[Questionnaire].questions.get().pk): 3},
+        }
+    ],
 }
 # Page bodies by URL name, where the rendered form's defaults choose a variant without ids.
 PAGE_PAYLOADS = {
@@ -210,6 +257,9 @@ def _build_world():
     team_b = Team.objects.create(campaign=campaign_b, name="西城工作组", unit=t.street_b, paired_unit=t.community_c)
     team_x = Team.objects.create(campaign=campaign_x, name="外区工作组", unit=t.street_x, paired_unit=t.community_x)
 
+    # The probes fill required fields only: a campaign that asks no content of a visit.
+    campaign.visit_content = []
+    campaign.save(update_fields=["visit_content"])
     h = HouseholdFactory(grid=t.grid_a1, pk=HOME_PK, head_name="东城户主")
     h2 = HouseholdFactory(grid=t.grid_a1, head_name="东城邻居")
     h_b = HouseholdFactory(grid=t.grid_c1, head_name="西城户主")
@@ -254,6 +304,15 @@ def _build_world():
         due_at=timezone.now() + timedelta(days=3),
     )
     ReportJob.objects.create(pk=HOME_PK, campaign=campaign, org_unit=t.street_a, created_by=c.office)
+    SummaryDocument.objects.create(
+        pk=HOME_PK,
+        campaign=campaign,
+        org_unit=t.street_a,
+        title="东城街道工作总结",
+        issuing_body="东城街道办公室",
+        signed_on=timezone.localdate(),
+        created_by=c.office,
+    )
     Violation.objects.create(
         pk=HOME_PK,
         campaign=campaign,
@@ -267,6 +326,49 @@ def _build_world():
     LedgerImportJob.objects.create(
         pk=HOME_PK, created_by=c.office, file="grievances/imports/x.xlsx", status=ImportStatus.DONE
     )
+    from grievances.models import BoardPoster, Publication
+
+    # On the board already (the entry beside the home one, which the probes publish), with a text to approve.
+    Publication.objects.create(
+        pk=HOME_PK, grievance=g2, unit=t.community_a, published_at=timezone.now(), summary="反映路灯损坏"
+    )
+    BoardPoster.objects.create(pk=HOME_PK, unit=t.community_a, created_by=c.office)
+    VisitImportJob.objects.create(
+        pk=HOME_PK, created_by=c.office, file="imports/visits/x.xlsx", status=ImportStatus.DONE
+    )
+
+    def pairing(household, **kw):
+        return Pairing.objects.create(
+            household=household,
+            supporter_kind="branch",
+            supporter_name="党支部",
+            goal="增收",
+            start_date=timezone.localdate(),
+            created_by=c.office,
+            **kw,
+        )
+
+    p = pairing(h, pk=HOME_PK)
+    p_b, p_x = pairing(h_b), pairing(h_x)
+    from evaluations.models import Question
+
+    def questionnaire(campaign_of, **kw):
+        qn = Questionnaire.objects.create(campaign=campaign_of, title="居民评团队", rater_kind="residents_team", **kw)
+        Question.objects.create(questionnaire=qn, text="满意度", scale="satisfaction")
+        return qn
+
+    qn = questionnaire(campaign, pk=HOME_PK)
+    qn_b, qn_x = questionnaire(campaign_b), questionnaire(campaign_x)
+    SupportRecord.objects.create(pk=HOME_PK, pairing=p, date=timezone.localdate(), kind="visit", created_by=c.office)
+
+    def plan_review(household, **kw):
+        plan = HardshipPlan.objects.create(
+            household=household, situation="因病致贫", measures="低保", responsible="钱主任"
+        )
+        return PlanReview.objects.create(plan=plan, due_date=timezone.localdate(), **kw)
+
+    review = plan_review(h, pk=HOME_PK)
+    review_b, review_x = plan_review(h_b), plan_review(h_x)
     for user in vars(c).values():
         forget_scope(user)
 
@@ -280,6 +382,9 @@ def _build_world():
         Grievance: g,
         Notification: n,
         GrievanceCategory: cat,
+        Pairing: p,
+        Questionnaire: qn,
+        PlanReview: review,
     }
     home_of_field = {"grid": t.grid_a1, "case_owner": c.leader_a, "sources": g2, "into": g2}
     # The same object in another street and in another district.
@@ -299,6 +404,9 @@ def _build_world():
         g: (g_b, g_x),
         g2: (g_b, g_x),
         n: (n_b, n_x),
+        p: (p_b, p_x),
+        qn: (qn_b, qn_x),
+        review: (review_b, review_x),
     }
     # What a page or an answer shows of a foreign person or household: it must never show it.
     markers = {h_b: h_b.head_name, h_x: h_x.head_name}
@@ -390,7 +498,7 @@ def _template(route):
 
 
 def _url(route, pk):
-    kwargs = {"pk": pk, "user_id": pk, "decision": "confirm"}
+    kwargs = {"pk": pk, "user_id": pk, "decision": "confirm", "code": pk}
     path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(kwargs[m.group(1)]), route)
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), path)
     return "/" + path.replace("^", "").replace("$", "").replace("\\.", ".")
@@ -587,8 +695,7 @@ class Prober:
         for who, user in vars(world.cast).items():
             api = APIClient()
             api.force_authenticate(user)
-            page = Client()
-            page.force_login(user)
+            page = verified(Client(), user)  # administrators pass the second factor
             self.clients[(who, True)], self.clients[(who, False)] = api, page
         self.before = snapshot()
         self.sent = 0
@@ -871,7 +978,8 @@ def _visible(model, pk, user):
 
 def _problem(out, missing, *, marker=None, visible=False):
     """What is wrong with a probe's answer (None: nothing), given the answer to the same request
-    naming nothing. An object the caller may read may answer 403 where a missing one is a 404."""
+    naming nothing. An object the caller may read may answer 403 where a missing one is a 404, or
+    400 when the body is what is refused: its existence is no secret to them."""
     problems = []
     if out.verdict == "error":
         problems.append(f"crashed: {out.text[:160]}")
@@ -883,7 +991,7 @@ def _problem(out, missing, *, marker=None, visible=False):
         problems.append(f"wrote {', '.join(out.changed)}")
     if marker and out.status < 400 and marker in out.text:
         problems.append(f"shows “{marker}”")
-    if not problems and out.status != missing.status and not (visible and out.status in (403, 404)):
+    if not problems and out.status != missing.status and not (visible and out.status in (400, 403, 404)):
         problems.append(f"refused, but a missing one gets {missing.status}: tells it exists")
     return "; ".join(problems) or None
 
@@ -1099,7 +1207,7 @@ class Auditor:
             url, body = first
             match = resolve(url)
             missing_url = reverse(match.view_name, kwargs={**match.kwargs, "pk": MISSING})
-            self.outsiders(route, False, url, missing_url, body)
+            self.outsiders(route, False, url, missing_url, body, model=PAGE_MODELS.get(route.name))
         for url, body, _form, ids in variants:
             for name, model in ids.items():
                 by_code = isinstance(body.get(name), str) and body[name] and not body[name].isdigit()
@@ -1161,6 +1269,9 @@ def audit(django_db_setup, django_db_blocker, tmp_path_factory):
             MEDIA_ROOT=media,
             STORAGES=storages,
             CACHES=caches,
+            # The same callers make hundreds of probes: this audit is about scope, not rates
+            # (tests/campaigns/test_throttling.py holds the rates).
+            REST_FRAMEWORK={**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {}},
         ),
         transaction.atomic(),
     ):

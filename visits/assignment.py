@@ -2,10 +2,12 @@
 
 `propose_assignments(campaign=...)` fills in what is missing, community by community, in the
 order the plan gives its duties:
-1. each street cadre group paired with the community takes at least 30 % of its households,
-   petitioners and hardship households first, then the campaign's other focus households;
+1. each street cadre group paired with the community takes at least 30 % of its households of the
+   家庭 kind (shops, schools and enterprises are not part of the quota), petitioners and hardship
+   households first, then the campaign's other focus households;
 2. each paired department team takes its listed quota (in address order: neighbours together);
-3. the community party leader gets a 户户到 visit (kind party_leader) to every household;
+3. the community party leader gets a 户户到 visit (kind party_leader) to every household of the
+   家庭 kind (户户到 is about homes; shops and enterprises are visited by the others);
 4. committee members and social workers (cadres of the community who are in no team) take whole
    address blocks (same building or village group) up to an even share;
 5. grid cadres take everything left in their grid (兜底).
@@ -23,10 +25,19 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 
 from campaigns.access import can
+from campaigns.choices import HOUSEHOLD_LEVELS
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.models import Level, Membership, OrgUnit, Role, Team, TeamMember
 
-from .models import FIELD_ROLES, OUT_OF_SCOPE, Assignment, AssignmentKind, Household, assignable_visitors
+from .models import (
+    FIELD_ROLES,
+    OUT_OF_SCOPE,
+    Assignment,
+    AssignmentKind,
+    Household,
+    HouseholdKind,
+    assignable_visitors,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
@@ -91,22 +102,28 @@ def _propose_for_community(
     team_people: set[int],
     focus_ids: set[int],
 ) -> list[Assignment]:
-    households = list(
+    households = []
+    homes = set()
+    for hid, grid_id, address, hardship, kind in (
         Household.objects.filter(grid__path__startswith=community.path)
         .order_by("grid_id", "address", "id")
-        .values_list("id", "grid_id", "address", "is_hardship")
-    )
+        .values_list("id", "grid_id", "address", "is_hardship", "kind")
+    ):
+        households.append((hid, grid_id, address, hardship))
+        if kind == HouseholdKind.HOUSEHOLD:
+            homes.add(hid)
     if not households:
         return []
     ids = [h[0] for h in households]
     rank = _priority(ids, focus_ids)
-    leader_done, taken, team_count = _existing(campaign, ids)
+    leader_done, taken, team_count, team_homes = _existing(campaign, ids, homes)
     free = [h for h in households if h[0] not in taken]
     paired = [t for t in teams if t.paired_unit_id == community.pk and members[t.id]]
-    # 1. Street cadre groups: at least 30 % each, petitioners and hardship households first.
+    # 1. Street cadre groups: at least 30 % of the homes each, petitioners and hardship households
+    # first; a shop or enterprise is neither counted nor picked.
     street_groups = [t for t in paired if t.unit and t.unit.level == Level.STREET]
-    share = math.ceil(len(households) * STREET_GROUP_SHARE)
-    new, free = _street_groups(campaign, street_groups, members, team_count, free, share, rank)
+    share = math.ceil(len(homes) * STREET_GROUP_SHARE)
+    new, free = _street_groups(campaign, street_groups, members, team_homes, free, share, rank, homes)
     # 2. Paired department teams: their listed quota.
     departments = [t for t in paired if t.unit and t.unit.level == Level.DEPARTMENT]
     quotas, free = _department_teams(campaign, departments, members, team_count, free)
@@ -114,7 +131,7 @@ def _propose_for_community(
     # 3. The community party leader visits every household (户户到), apart from the rules above.
     leader = _party_leader(community)
     if leader:
-        unvisited = [h for h in households if h[0] not in leader_done]
+        unvisited = [h for h in households if h[0] in homes and h[0] not in leader_done]
         new += _spread(campaign, unvisited, [leader], AssignmentKind.PARTY_LEADER)
     # 4. Committee members: whole address blocks, up to an even share with the grid cadres.
     committee = _committee(community, team_people, leader)
@@ -145,12 +162,15 @@ def _priority(ids: list[int], focus_ids: set[int]) -> Callable[[Row], int]:
     return rank
 
 
-def _existing(campaign: Campaign, ids: list[int]) -> tuple[set[int], set[int], defaultdict[int, int]]:
+def _existing(
+    campaign: Campaign, ids: list[int], homes: set[int]
+) -> tuple[set[int], set[int], defaultdict[int, int], defaultdict[int, int]]:
     """What is already assigned: households with a party-leader visit, households with a regular
-    visitor, and how many households each team has."""
+    visitor, how many households each team has, and how many of them are homes."""
     leader_done = set()
     taken = set()
     team_count = defaultdict(int)
+    team_homes = defaultdict(int)
     for hid, kind, team_id in Assignment.objects.filter(campaign=campaign, household_id__in=ids).values_list(
         "household_id", "kind", "team_id"
     ):
@@ -160,7 +180,8 @@ def _existing(campaign: Campaign, ids: list[int]) -> tuple[set[int], set[int], d
             taken.add(hid)
             if team_id:
                 team_count[team_id] += 1
-    return leader_done, taken, team_count
+                team_homes[team_id] += hid in homes
+    return leader_done, taken, team_count, team_homes
 
 
 def _spread(
@@ -177,19 +198,20 @@ def _street_groups(
     campaign: Campaign,
     teams: list[Team],
     members: defaultdict[int, list[int]],
-    team_count: defaultdict[int, int],
+    team_homes: defaultdict[int, int],
     free: list[Row],
     share: int,
     rank: Callable[[Row], int],
+    homes: set[int],
 ) -> tuple[list[Assignment], list[Row]]:
-    """Each street group tops up to `share` households, best ranked first; returns the new
+    """Each street group tops up to `share` homes, best ranked first; returns the new
     assignments and the households still free."""
     new = []
     for team in teams:
-        need = share - team_count[team.id]
+        need = share - team_homes[team.id]
         if need <= 0:
             continue
-        picked = sorted(free, key=rank)[:need]
+        picked = sorted((h for h in free if h[0] in homes), key=rank)[:need]
         new += _spread(campaign, picked, members[team.id], AssignmentKind.STREET_GROUP, team)
         picked_ids = {h[0] for h in picked}
         free = [h for h in free if h[0] not in picked_ids]
@@ -236,15 +258,26 @@ def _committee(community: OrgUnit, team_people: set[int], leader: int | None) ->
 
 
 def _grid_cadres(community: OrgUnit, team_people: set[int]) -> defaultdict[int, list[int]]:
-    """Per grid of the community: its cadres who are in no team."""
-    grid_cadres = defaultdict(list)
-    for grid_id, user_id in (
-        Membership.objects.filter(unit__parent=community, unit__level=Level.GRID, role=Role.CADRE, user__is_active=True)
+    """Per grid or 楼组 of the community: its cadres who are in no team (a 楼组 with none of its
+    own: its grid's)."""
+    own = defaultdict(list)
+    for unit_id, user_id in (
+        Membership.objects.filter(
+            unit__path__startswith=community.path,
+            unit__level__in=HOUSEHOLD_LEVELS,
+            role=Role.CADRE,
+            user__is_active=True,
+        )
         .exclude(user_id__in=team_people)
         .order_by("id")
         .values_list("unit_id", "user_id")
     ):
-        grid_cadres[grid_id].append(user_id)
+        own[unit_id].append(user_id)
+    grid_cadres = defaultdict(list)
+    for pk, level, parent_id in OrgUnit.objects.filter(
+        path__startswith=community.path, level__in=HOUSEHOLD_LEVELS
+    ).values_list("pk", "level", "parent_id"):
+        grid_cadres[pk] = own.get(pk) or (own.get(parent_id, []) if level == Level.BLOCK else [])
     return grid_cadres
 
 
@@ -256,7 +289,7 @@ def _committee_blocks(
     blocks = defaultdict(list)
     for h in free:
         blocks[(h[1], address_block(h[2]))].append(h)
-    people = len(committee) + sum(len(v) for v in grid_cadres.values())
+    people = len(committee) + len({u for v in grid_cadres.values() for u in v})
     share = math.ceil(len(free) / people) if people else 0
     load = defaultdict(int)
     new = []

@@ -13,12 +13,23 @@ from django.utils import timezone
 
 from campaigns.choices import Phase
 from campaigns.demo import district_data
+from campaigns.lib.crypto import hmac_of
 from campaigns.models import FocusCategory
 from campaigns.services import ensure_focus_categories
 
 from .assignment import propose_assignments
 from .choices import AssignmentKind, HouseholdKind
-from .models import Assignment, HardshipPlan, Household, Visit
+from .models import (
+    Assignment,
+    HardshipPlan,
+    Household,
+    Pairing,
+    PlanChange,
+    PlanChangeKind,
+    PlanReview,
+    SupportRecord,
+    Visit,
+)
 from .validators import id_check_digit
 
 NAMESPACE = uuid.UUID("6f1c3c1e-8a43-4f0c-9d1e-6a7a2f5b1c00")
@@ -72,6 +83,9 @@ def seed(ctx):
     rnd = random.Random(20240601)
     ensure_focus_categories()
     grids = {g.code: g for g in ctx.grids}
+    blocks = {}  # grid code -> its 楼组, which hold the grid's households
+    for b in ctx.blocks:
+        blocks.setdefault(b.code.rsplit("-", 1)[0], []).append(b)
     specs = [s for s in _grid_specs() if s[2]["code"] in grids]
     weight = sum(s[2]["households"] for s in specs) or 1
     names = district_data()["person_names"]
@@ -90,8 +104,12 @@ def seed(ctx):
             )
             households.append(
                 Household(
-                    grid=grids[spec["code"]],
-                    key=f"id:{id_number}",
+                    grid=(
+                        blocks[spec["code"]][n % len(blocks[spec["code"]])]
+                        if spec["code"] in blocks
+                        else grids[spec["code"]]
+                    ),
+                    key=f"id:{hmac_of(id_number)}",
                     head_name=head,
                     id_number=id_number,
                     phone=f"1{rnd.choice('3578')}{rnd.randrange(10**9):09d}",
@@ -123,20 +141,120 @@ def seed(ctx):
                 situation=PLANS[i % len(PLANS)][0],
                 measures=PLANS[i % len(PLANS)][1],
                 responsible=names[(i + 3) % len(names)],
-                review_date=ctx.today + timedelta(days=30 + i % 30),
             )
             for i, h in enumerate(households)
             if h.is_hardship
         ],
         ignore_conflicts=True,
     )
+    reviews = _plan_reviews(ctx, [by_key[h.key] for h in households if h.is_hardship])
     created = propose_assignments(campaign=ctx.campaign)
+    paired = _pairings(ctx, [by_key[h.key] for h in households if h.is_hardship])
     visits = _visits(ctx, rnd)
     ctx.log.append(
         f"走访：{len(households)}户农户，新增分配{sum(created.values())}条，新增走访记录{visits}条"
         f"（cadre {Assignment.objects.filter(visitor=ctx.users['cadre'], campaign=ctx.campaign).count()}户，"
-        f"cadre2 {Assignment.objects.filter(visitor=ctx.users['cadre2'], campaign=ctx.campaign).count()}户）"
+        f"cadre2 {Assignment.objects.filter(visitor=ctx.users['cadre2'], campaign=ctx.campaign).count()}户），"
+        f"新增结对帮扶{paired}对，一户一策复核日期{reviews}个"
     )
+
+
+def _plan_reviews(ctx, hardship_ids):
+    """Each plan: a review done a month ago (and the plan changed after it), one due in two days
+    (the next sweep reminds of it) and one in three months; the history says who did what.
+    Plans that have reviews already are left alone."""
+    office = ctx.users.get("office")
+    now = timezone.now()
+    plans = list(HardshipPlan.objects.filter(household_id__in=hardship_ids, reviews__isnull=True).order_by("pk"))
+    reviews, changes = [], []
+    for i, plan in enumerate(plans):
+        past, soon, later = (
+            ctx.today - timedelta(days=30),
+            ctx.today + timedelta(days=2),
+            ctx.today + timedelta(days=90),
+        )
+        outcome = "措施已落实，低保已发放，家庭医生按月随访。"
+        reviews += [
+            PlanReview(plan=plan, due_date=past, done_at=now - timedelta(days=29), done_by=office, outcome=outcome),
+            PlanReview(plan=plan, due_date=soon),
+            PlanReview(plan=plan, due_date=later),
+        ]
+        fields = {
+            "situation": [None, plan.situation],
+            "measures": [None, plan.measures],
+            "responsible": [None, plan.responsible],
+        }
+        added = now - timedelta(days=60)
+        changes += [
+            PlanChange(plan=plan, at=added, actor=office, kind=PlanChangeKind.CREATED, changes=fields),
+            *(
+                PlanChange(
+                    plan=plan,
+                    at=added,
+                    actor=office,
+                    kind=PlanChangeKind.REVIEW_ADDED,
+                    changes={"due_date": d.isoformat()},
+                )
+                for d in (past, soon, later)
+            ),
+            PlanChange(
+                plan=plan,
+                at=now - timedelta(days=29),
+                actor=office,
+                kind=PlanChangeKind.REVIEW_DONE,
+                changes={"due_date": past.isoformat(), "outcome": outcome},
+            ),
+        ]
+        if i % 2 == 0:
+            measures = plan.measures + "增加每季度一次心理疏导。"
+            changes.append(
+                PlanChange(
+                    plan=plan,
+                    at=now - timedelta(days=28),
+                    actor=office,
+                    kind=PlanChangeKind.UPDATED,
+                    changes={"measures": [plan.measures, measures]},
+                )
+            )
+            plan.measures = measures
+    HardshipPlan.objects.bulk_update(plans, ["measures"])
+    PlanReview.objects.bulk_create(reviews, ignore_conflicts=True)
+    PlanChange.objects.bulk_create(changes)
+    return len(reviews)
+
+
+SUPPORTERS = [("branch", "幸福社区第一党支部"), ("enterprise", "鲁中纺织有限公司"), ("cadre", "区教育局 王干部")]
+
+
+def _pairings(ctx, hardship_ids):
+    """Two of three hardship households paired, each with a visit and a second act of support.
+    Households paired already are left alone: running it twice adds nothing."""
+    done = set(Pairing.objects.filter(household_id__in=hardship_ids).values_list("household_id", flat=True))
+    todo = [hid for i, hid in enumerate(hardship_ids) if i % 3 != 2 and hid not in done]
+    office = ctx.users["office"]
+    start = ctx.today - timedelta(days=120)
+    pairings = Pairing.objects.bulk_create(
+        [
+            Pairing(
+                household_id=hid,
+                supporter_kind=SUPPORTERS[i % 3][0],
+                supporter_name=SUPPORTERS[i % 3][1],
+                goal="稳定增收，解决实际困难",
+                start_date=start,
+                created_by=office,
+            )
+            for i, hid in enumerate(todo)
+        ]
+    )
+    records = []
+    for i, p in enumerate(Pairing.objects.filter(household_id__in=todo)):
+        records.append(SupportRecord(pairing=p, date=start + timedelta(days=14), kind="visit", created_by=office))
+        kind, amount = [("funds", 500), ("goods", None), ("employment", None)][i % 3]
+        records.append(
+            SupportRecord(pairing=p, date=start + timedelta(days=60), kind=kind, amount=amount, created_by=office)
+        )
+    SupportRecord.objects.bulk_create(records)
+    return len(pairings)
 
 
 # A visitor's day: at most six visits, each slot 75-90 minutes after the previous one (a visit of

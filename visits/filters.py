@@ -9,10 +9,12 @@ from django.db.models import Q
 
 from campaigns.access import get_for
 from campaigns.api_base import MAX_ID
-from campaigns.filters import FilterForm, FlagFilter, IdFilter, PickerCharFilter, YesNoFilter, parse_id
-from campaigns.models import Campaign, FocusCategory, Level, OrgUnit
+from campaigns.filters import CHOICE_ERRORS, FilterForm, FlagFilter, IdFilter, PickerCharFilter, YesNoFilter, parse_id
+from campaigns.models import Campaign, FocusCategory, OrgUnit
+from campaigns.selectors import current_campaign
 
 from . import selectors
+from .choices import HouseholdKind
 from .models import Household
 
 
@@ -49,6 +51,32 @@ class HouseholdFilter(django_filters.FilterSet):
         help_text="本次活动是否已走访",
         widget=forms.Select(choices=[("", "全部"), ("1", "已走访"), ("0", "未走访")], attrs={"aria-label": "走访情况"}),
     )
+    visits_from = django_filters.DateFilter(
+        method="filter_nothing", label="走访日期起", help_text="“已走访”只计此日起的走访（含当日）"
+    )
+    visits_to = django_filters.DateFilter(
+        method="filter_nothing", label="走访日期止", help_text="“已走访”只计此日前的走访（含当日）"
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=HouseholdKind.choices,
+        label="对象类型",
+        help_text="走访对象类型（家庭即农户）",
+        widget=forms.Select(attrs={"aria-label": "对象类型"}),
+        empty_label="全部类型",
+        error_messages=CHOICE_ERRORS,
+    )
+    focus = YesNoFilter(
+        method="filter_focus",
+        label="重点户",
+        help_text="是否在本次活动的重点走访类别中",
+        widget=forms.Select(choices=[("", "全部"), ("1", "重点户"), ("0", "非重点户")], attrs={"aria-label": "重点户"}),
+    )
+    assigned = YesNoFilter(
+        method="filter_assigned",
+        label="已分配",
+        help_text="本次活动是否已分配走访人（不含包户党员领导）",
+        widget=forms.Select(choices=[("", "全部"), ("1", "已分配"), ("0", "未分配")], attrs={"aria-label": "分配情况"}),
+    )
     mine = FlagFilter(narrow="only_mine", label="只看分配给我的", help_text="只看分配给我的")
     assigned_to_me = FlagFilter(narrow="only_mine", label="只看分配给我的", help_text="同 mine")
     campaign = IdFilter(method="filter_campaign", max_value=MAX_ID, label="活动", help_text="活动ID（默认当前活动）")
@@ -76,16 +104,24 @@ class HouseholdFilter(django_filters.FilterSet):
         """The campaign the list is about: whose visits and assignments it marks."""
         pk = self.form.cleaned_data.get("campaign") if self.is_valid() else None
         if pk is None:
-            return selectors.current_campaign(self.user)
+            return current_campaign(self.request)
         return get_for(self.user, Campaign, pk=pk)
 
     def filter_queryset(self, queryset):
-        return super().filter_queryset(selectors.households(self.user, base=queryset, campaign=self.campaign_shown))
+        data = self.form.cleaned_data
+        rows = selectors.households(
+            self.user,
+            base=queryset,
+            campaign=self.campaign_shown,
+            visits_from=data.get("visits_from"),
+            visits_to=data.get("visits_to"),
+        )
+        return super().filter_queryset(rows)
 
     # --- what the page's pickers offer
     @cached_property
     def grids(self):
-        return OrgUnit.objects.visible_to(self.user).filter(level=Level.GRID).order_by("code")
+        return OrgUnit.objects.visible_to(self.user).household_units().order_by("code")
 
     @cached_property
     def categories(self):
@@ -104,6 +140,15 @@ class HouseholdFilter(django_filters.FilterSet):
         if pk is None:
             return qs.filter(categories__code=value)
         return qs.filter(categories=pk) if pk <= MAX_ID else qs.none()
+
+    def filter_nothing(self, qs, name, value):
+        return qs  # narrows which visits `is_visited` counts (filter_queryset), not the rows
+
+    def filter_focus(self, qs, name, value):
+        return qs.filter(in_focus=value) if "in_focus" in qs.query.annotations else qs
+
+    def filter_assigned(self, qs, name, value):
+        return qs.filter(is_assigned=value) if "is_assigned" in qs.query.annotations else qs
 
     def filter_visited(self, qs, name, value):
         # Without a campaign there is no visit to have made: the flag filters nothing.

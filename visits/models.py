@@ -1,5 +1,6 @@
 """Households, who visits whom, and the visit records (DOMAIN.md: Households, Assignment, Visit record)."""
 
+import math
 import uuid
 
 from django.conf import settings
@@ -9,10 +10,11 @@ from django.db.models.functions import Now
 
 from campaigns.access import Rule, ScopedQuerySet, scope
 from campaigns.choices import Phase, Role, VisitMode
+from campaigns.lib.crypto import EncryptedCharField, hmac_of
 from campaigns.lib.imports import ImportJobBase
 from campaigns.models import Campaign, FocusCategory, Membership, OrgUnit, TeamMember, User
 
-from .choices import AssignmentKind, EventKind, HouseholdKind
+from .choices import AssignmentKind, EventKind, HouseholdKind, SupporterKind, SupportKind
 
 # Who keeps the roster of a subtree: office staff (活动办) and admins register, import and edit its
 # households, write their plans and decide who visits them.
@@ -32,6 +34,37 @@ def _live_visitor(user):
     return Q(Exists(Assignment.objects.own(user, live=True).filter(household=OuterRef("pk"))))
 
 
+# Standing work outside campaigns (民情联络, seeds/004): an app that keeps a network of people who
+# visit households at any date registers, in its AppConfig.ready(), a function `user -> queryset
+# of the ids of the villages (社区/村) whose network the user belongs to`. Its members see the
+# households of those villages, visit them outside any campaign and file their 十必报.
+_standing_networks = []
+
+
+def register_standing_network(villages_of):
+    if villages_of not in _standing_networks:
+        _standing_networks.append(villages_of)
+
+
+def standing_village_q(user, field="pk"):
+    """A Q matching rows whose `field` (an OrgUnit id lookup) is a village of the user's network."""
+    if not getattr(user, "is_authenticated", False) or not _standing_networks:
+        return Q(pk__in=[])
+    q = Q(pk__in=[])
+    for villages_of in _standing_networks:
+        q |= Q(**{f"{field}__in": villages_of(user)})
+    return q
+
+
+def _standing_visitor(user):
+    """Households in a village of the user's liaison network."""
+    return standing_village_q(user, "grid__parent_id")
+
+
+def _any_visitor(user):
+    return _live_visitor(user) | _standing_visitor(user)
+
+
 class HouseholdQuerySet(ScopedQuerySet):
     rules = {
         # Register a household in a grid, or change its data (the API and the household forms).
@@ -44,8 +77,17 @@ class HouseholdQuerySet(ScopedQuerySet):
         "assign": Rule(ROSTER_KEEPERS, "grid", label="分配走访"),
         # Read the whole ID number and phone: to make contact, not to browse.
         "reveal": Rule(ROSTER_KEEPERS, "grid", also=_live_visitor, label="查看完整身份证号和电话"),
-        # Log a visit, file a 十必报 report or a ledger entry at it.
-        "visit": Rule(ROSTER_KEEPERS, "grid", also=_live_visitor, label="走访、十必报"),
+        # Log a visit, file a 十必报 report or a ledger entry at it: in a campaign, or as a
+        # member of the liaison network of its village (a standing visit, outside any campaign).
+        "visit": Rule(ROSTER_KEEPERS, "grid", also=_any_visitor, label="走访、十必报"),
+        # Log a visit that counts for a campaign: the 活动办 or the household's assigned visitor.
+        "campaign_visit": Rule(ROSTER_KEEPERS, "grid", also=_live_visitor, label="活动走访"),
+        # Log a standing visit: a member of the liaison network of the household's village.
+        "standing_visit": Rule(also=_standing_visitor, label="日常走访（民情联络）"),
+        # Enter visits made before the system was used, from a cadre's spreadsheet (补录).
+        "backfill": Rule(ROSTER_KEEPERS, "grid", label="补录走访记录"),
+        # Pair it with a supporter (帮扶千千结): a branch, an enterprise or a cadre.
+        "pair": Rule(ROSTER_KEEPERS, "grid", label="结对帮扶"),
     }
 
     def visible_to(self, user):
@@ -58,7 +100,7 @@ class HouseholdQuerySet(ScopedQuerySet):
         if not s.is_authenticated:
             return self.none()
         mine = Assignment.objects.own(user).filter(household=OuterRef("pk"))
-        return self.filter(s.subtree_q("grid") | Q(Exists(mine)))
+        return self.filter(s.subtree_q("grid") | Q(Exists(mine)) | _standing_visitor(user))
 
     def with_personal_access(self, user):
         """Annotate `personal_ok`: may the user read the whole ID number and phone (rule "reveal")?
@@ -92,13 +134,16 @@ class Household(models.Model):
     grid = models.ForeignKey(
         OrgUnit, verbose_name="所属网格", on_delete=models.PROTECT, related_name="households", db_index=False
     )
-    # Match key of the roster import: the ID number when there is one, else grid + address + head.
+    # Match key of the roster import: the ID number's HMAC when there is one, else grid + address + head.
     # Unique through Meta.constraints, not unique=True: on PostgreSQL that would add a second,
     # varchar_pattern_ops index for LIKE that no query uses and every import pays for.
     key = models.CharField("匹配键", max_length=200, editable=False)
     head_name = models.CharField("户主姓名", max_length=50)
-    id_number = models.CharField("身份证号", max_length=18, blank=True)
-    phone = models.CharField("联系电话", max_length=20, blank=True)
+    # Stored AES-GCM encrypted; the HMAC beside each is for exact-match lookups (campaigns/lib/crypto.py).
+    id_number = EncryptedCharField("身份证号", max_length=18, blank=True, hmac_field="id_number_hmac")
+    id_number_hmac = models.CharField("身份证号HMAC", max_length=64, blank=True, editable=False, default="")
+    phone = EncryptedCharField("联系电话", max_length=20, blank=True, hmac_field="phone_hmac")
+    phone_hmac = models.CharField("联系电话HMAC", max_length=64, blank=True, editable=False, default="")
     address = models.CharField("地址", max_length=200)
     members_count = models.PositiveSmallIntegerField("家庭人数", default=1)
     kind = models.CharField("类型", max_length=20, choices=HouseholdKind.choices, default=HouseholdKind.HOUSEHOLD)
@@ -129,12 +174,16 @@ class Household(models.Model):
             self.key = self.make_key(
                 id_number=self.id_number, grid_code=self.grid.code, address=self.address, head_name=self.head_name
             )
+        if (fields := kwargs.get("update_fields")) is not None:
+            fields = set(fields)
+            fields |= {f"{f}_hmac" for f in ("id_number", "phone") if f in fields}
+            kwargs["update_fields"] = fields
         super().save(*args, **kwargs)
 
     @staticmethod
     def make_key(*, id_number, grid_code, address, head_name):
         if id_number:
-            return f"id:{id_number.upper()}"
+            return f"id:{hmac_of(id_number.upper())}"
         return f"addr:{grid_code}|{address.strip()}|{head_name.strip()}"
 
 
@@ -158,7 +207,6 @@ class HardshipPlan(models.Model):
     responsible_user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="责任人账号", null=True, blank=True, on_delete=models.SET_NULL
     )
-    review_date = models.DateField("复核日期", null=True, blank=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = HardshipPlanQuerySet.as_manager()
@@ -168,6 +216,96 @@ class HardshipPlan(models.Model):
 
     def __str__(self):
         return f"一户一策：{self.household}"
+
+    @property
+    def next_review(self):
+        """The earliest review not yet done (reviews are usually prefetched, so no query)."""
+        open_ = [r for r in self.reviews.all() if r.done_at is None]
+        return min(open_, key=lambda r: r.due_date, default=None)
+
+
+class PlanReview(models.Model):
+    """A date on which the plan is to be reviewed (复核); the deadline sweep reminds about each
+    review date once, and the review is done when someone records its outcome."""
+
+    plan = models.ForeignKey(HardshipPlan, verbose_name="一户一策", on_delete=models.CASCADE, related_name="reviews")
+    due_date = models.DateField("复核日期")
+    done_at = models.DateTimeField("复核完成时间", null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="复核人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    outcome = models.TextField("复核情况", blank=True)
+    # Set by the sweep in the same statement that claims the reminder: once per review date.
+    reminded_at = models.DateTimeField("提醒时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "一户一策复核"
+        ordering = ["due_date"]
+        constraints = [models.UniqueConstraint(fields=["plan", "due_date"], name="plan_review_date_uniq")]
+
+    def __str__(self):
+        return f"{self.plan.household}：{self.due_date}复核"
+
+
+class PlanChangeKind(models.TextChoices):
+    CREATED = "created", "制定"
+    UPDATED = "updated", "修改"
+    REVIEW_ADDED = "review_added", "新增复核日期"
+    REVIEW_REMOVED = "review_removed", "取消复核日期"
+    REVIEW_DONE = "review_done", "完成复核"
+
+
+class PlanChange(models.Model):
+    """One change of a plan, kept for its history: who, when, which fields from what to what."""
+
+    plan = models.ForeignKey(HardshipPlan, verbose_name="一户一策", on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField("时间")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="操作人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    kind = models.CharField("类型", max_length=20, choices=PlanChangeKind.choices)
+    # {field: [before, after]} with dates as ISO strings; for a review, {"due_date": ..., "outcome": ...}.
+    changes = models.JSONField("变更内容", default=dict, blank=True)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "一户一策变更记录"
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.plan.household}：{self.get_kind_display()}"
+
+    LABELS = {
+        "situation": "困难情况",
+        "measures": "帮扶措施",
+        "responsible": "责任人",
+        "responsible_user": "责任人账号",
+    }
+
+    def lines(self):
+        """The change in words, one per field: 帮扶措施：A → B."""
+
+        def shown(value):
+            if value in (None, ""):
+                return "（空）"
+            if isinstance(value, dict):
+                return str(value.get("name", ""))
+            text = str(value)
+            return text if len(text) <= 60 else text[:59] + "…"
+
+        out = []
+        for name, value in self.changes.items():
+            if name == "due_date":
+                out.append(f"复核日期 {value}")
+            elif name == "outcome":
+                out.append(f"复核情况：{shown(value)}")
+            elif isinstance(value, list) and len(value) == 2:
+                out.append(f"{self.LABELS.get(name, name)}：{shown(value[0])} → {shown(value[1])}")
+        return out
 
 
 class AssignmentQuerySet(ScopedQuerySet):
@@ -264,9 +402,14 @@ class VisitQuerySet(ScopedQuerySet):
 
 
 class Visit(models.Model):
-    """One visit to a household (入户走访记录). `client_id` makes a double submit harmless."""
+    """One visit to a household (入户走访记录). `client_id` makes a double submit harmless.
 
-    campaign = models.ForeignKey(Campaign, verbose_name="活动", on_delete=models.PROTECT, related_name="visits")
+    Without a campaign it is a standing visit (日常走访) of the liaison network: it counts in the
+    standing figures and never in a campaign's coverage, which filters on the campaign."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="活动", null=True, blank=True, on_delete=models.PROTECT, related_name="visits"
+    )
     household = models.ForeignKey(Household, verbose_name="农户", on_delete=models.PROTECT, related_name="visits")
     visitor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="走访人", on_delete=models.PROTECT, related_name="visits"
@@ -282,7 +425,14 @@ class Visit(models.Model):
     answers = models.JSONField("入户必问回答", default=dict, blank=True)
     notes = models.TextField("民情日记", blank=True)
     too_short = models.BooleanField("时长不足", default=False)
+    # The phone's position when the cadre agreed to give it (WGS-84); null when not given.
+    latitude = models.FloatField("纬度", null=True, blank=True)
+    longitude = models.FloatField("经度", null=True, blank=True)
+    accuracy_m = models.FloatField("定位精度（米）", null=True, blank=True)
     is_followup = models.BooleanField("回头看走访", default=False)
+    # Photos sent with the visit that the file store refused (full, read-only): the visit is kept
+    # and the phone sends them again through the photos endpoint, which counts this down.
+    photos_pending = models.PositiveSmallIntegerField("待补传照片", default=0)
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
 
     objects = VisitQuerySet.as_manager()
@@ -305,6 +455,25 @@ class Visit(models.Model):
 
     def __str__(self):
         return f"{self.household} {self.visited_at:%Y-%m-%d}"
+
+    @property
+    def is_standing(self):
+        return self.campaign_id is None
+
+    def distance_from_grid_m(self) -> float | None:
+        """Metres from the household's grid centre to where the visit was logged, when both are known."""
+        grid = self.household.grid
+        if None in (self.latitude, self.longitude, grid.latitude, grid.longitude):
+            return None
+        return haversine_m(self.latitude, self.longitude, grid.latitude, grid.longitude)
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres (a sphere is plenty for the few hundred metres of a grid)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6_371_000 * math.asin(math.sqrt(a))
 
 
 class VisitPhotoQuerySet(ScopedQuerySet):
@@ -330,7 +499,8 @@ class VisitPhoto(models.Model):
 
 
 class EventReportQuerySet(ScopedQuerySet):
-    # Filed at a household under its "visit" rule; a report is never edited afterwards.
+    # Filed at a household under its "visit" rule, or for an area under the unit's "register" rule
+    # or by its village's liaison network; a report is never edited afterwards.
     rules = {}
 
     def visible_to(self, user):
@@ -339,14 +509,19 @@ class EventReportQuerySet(ScopedQuerySet):
             return self
         if not s.is_authenticated:
             return self.none()
-        return self.filter(s.subtree_q("household__grid") | Q(reporter=user))
+        return self.filter(s.subtree_q("unit") | Q(reporter=user))
 
 
 class EventReport(models.Model):
+    """A 十必报 report: at a household, or for an area (`unit`, no household) for the events that
+    concern the area (环境不洁无序, 新的违章建筑, 不稳定因素, 人员流动)."""
+
     campaign = models.ForeignKey(Campaign, verbose_name="活动", null=True, blank=True, on_delete=models.SET_NULL)
     household = models.ForeignKey(
-        Household, verbose_name="农户", on_delete=models.PROTECT, related_name="event_reports"
+        Household, verbose_name="农户", null=True, blank=True, on_delete=models.PROTECT, related_name="event_reports"
     )
+    # The household's grid for a report at a household; the area reported on otherwise.
+    unit = models.ForeignKey(OrgUnit, verbose_name="所属单位", on_delete=models.PROTECT, related_name="event_reports")
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报告人", on_delete=models.PROTECT)
     kind = models.CharField("事项", max_length=30, choices=EventKind.choices)
     description = models.TextField("情况说明")
@@ -359,7 +534,12 @@ class EventReport(models.Model):
         ordering = ["-reported_at"]
 
     def __str__(self):
-        return f"{self.get_kind_display()}：{self.household}"
+        return f"{self.get_kind_display()}：{self.household or self.unit}"
+
+    def save(self, *args, **kwargs):
+        if self.unit_id is None and self.household_id is not None:
+            self.unit_id = Household.objects.filter(pk=self.household_id).values_list("grid_id", flat=True).first()
+        super().save(*args, **kwargs)
 
 
 def _own_jobs_while_importing(user):
@@ -393,6 +573,139 @@ class ImportJob(ImportJobBase):
         verbose_name = verbose_name_plural = "花名册导入"
 
 
+def _own_jobs_while_backfilling(user):
+    """The user's own uploads, while they may still enter past visits somewhere."""
+    return Q(created_by=user) & Q(Exists(Household.objects.units_for(user, "backfill")))
+
+
+class VisitImportJobQuerySet(ScopedQuerySet):
+    rules = {
+        # Write the previewed visits. Which households they are at was settled by the preview.
+        "confirm": Rule(also=_own_jobs_while_backfilling, label="确认补录走访"),
+    }
+
+    def visible_to(self, user):
+        s = scope(user)
+        if s.is_superuser:
+            return self
+        return self.filter(created_by=user) if s.is_authenticated else self.none()
+
+
+class VisitImportJob(ImportJobBase):
+    """A spreadsheet of past visits (补录): preview first (every row matched to a household or
+    reported), then confirm in one transaction."""
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="导入人", on_delete=models.PROTECT, related_name="visit_import_jobs"
+    )
+    rows = models.JSONField("校验后数据", default=list, blank=True)  # the visits a confirm writes
+    unchanged = models.PositiveIntegerField("已导入过", default=0)
+    to_register = models.PositiveIntegerField("登记问题", default=0)
+
+    objects = VisitImportJobQuerySet.as_manager()
+
+    class Meta(ImportJobBase.Meta):
+        verbose_name = verbose_name_plural = "走访补录导入"
+
+    @property
+    def to_update(self) -> int:
+        """A past visit is never changed by an import: new or already there."""
+        return 0
+
+
+class PairingQuerySet(ScopedQuerySet):
+    rules = {
+        # Change the pairing (goal, dates, supporter) and record support under it.
+        "edit": Rule(ROSTER_KEEPERS, "household__grid", label="维护结对帮扶"),
+    }
+
+    def visible_to(self, user):
+        """Pairings of the households in the user's subtree: every role there reads them."""
+        s = scope(user)
+        if s.is_superuser:
+            return self
+        if not s.is_authenticated:
+            return self.none()
+        return self.filter(s.subtree_q("household__grid"))
+
+    def active_on(self, day):
+        return self.filter(Q(start_date__lte=day), Q(end_date__isnull=True) | Q(end_date__gte=day))
+
+
+class Pairing(models.Model):
+    """A supporter paired with a household (帮扶千千结): a party branch, an enterprise or a cadre."""
+
+    household = models.ForeignKey(Household, verbose_name="农户", on_delete=models.CASCADE, related_name="pairings")
+    supporter_kind = models.CharField("帮扶方类型", max_length=20, choices=SupporterKind.choices)
+    supporter_name = models.CharField("帮扶方", max_length=100)
+    supporter_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="帮扶干部账号",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pairings",
+    )
+    supporter_unit = models.ForeignKey(
+        OrgUnit, verbose_name="帮扶单位", null=True, blank=True, on_delete=models.SET_NULL, related_name="pairings"
+    )
+    goal = models.TextField("帮扶目标")
+    start_date = models.DateField("开始日期")
+    end_date = models.DateField("结束日期", null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = PairingQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "结对帮扶"
+        ordering = ["household_id", "start_date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="pairing_end_after_start",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.supporter_name} ↔ {self.household}"
+
+
+class SupportRecordQuerySet(ScopedQuerySet):
+    # Recorded under the pairing's "edit" rule; a record is never changed afterwards.
+    rules = {}
+
+    def visible_to(self, user):
+        return self.filter(pairing__in=Pairing.objects.visible_to(user))
+
+
+class SupportRecord(models.Model):
+    """One act of support under a pairing: a visit, funds, goods, a job, school help."""
+
+    pairing = models.ForeignKey(Pairing, verbose_name="结对", on_delete=models.CASCADE, related_name="records")
+    date = models.DateField("日期")
+    kind = models.CharField("帮扶方式", max_length=20, choices=SupportKind.choices)
+    amount = models.DecimalField("金额（元）", max_digits=12, decimal_places=2, null=True, blank=True)
+    note = models.TextField("说明", blank=True)
+    evidence = models.FileField("佐证材料", upload_to="visits/support/%Y/%m/", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    objects = SupportRecordQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "帮扶记录"
+        ordering = ["-date", "-id"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.date}"
+
+
 # --- people a write may name ------------------------------------------------------------------------
 def assignable_visitors(actor, campaign=None):
     """The people `actor` may give households to: field staff of the units where the actor assigns
@@ -409,16 +722,21 @@ def assignable_visitors(actor, campaign=None):
 
 
 def co_visitor_choices(actor, household, campaign):
-    """Who may be named as having gone along on a visit: people the actor can see who hold a role
-    in the household's community or above it, and the members of the campaign's teams."""
+    """Who may be named as having gone along on a visit: the field staff (cadres, office staff) of
+    the household's community, its grids and the units above it, whom the actor can see, and the
+    members of the actor's own teams and of the teams paired with that community in the campaign.
+    Administrators, leaders, inspectors and handling units do not visit, so they are not offered."""
     paths = household.grid.ancestor_paths()
     area = paths[-2] if len(paths) > 1 else paths[-1]
-    local = (
-        User.objects.visible_to(actor)
-        .filter(Q(memberships__unit__path__in=paths) | Q(memberships__unit__path__startswith=area))
-        .values("pk")
+    field = Membership.objects.filter(role__in=FIELD_ROLES, unit__is_active=True).filter(
+        Q(unit__path__in=paths) | Q(unit__path__startswith=area)
     )
-    teams = TeamMember.objects.filter(team__campaign=campaign).values("user_id") if campaign else []
+    local = User.objects.visible_to(actor).filter(pk__in=field.values("user_id")).values("pk")
+    teams = []
+    if campaign:
+        own = TeamMember.objects.filter(team__campaign=campaign, user=actor).values("team_id")
+        paired = Q(team__paired_unit__path=area) | Q(team__paired_unit__path__in=paths)
+        teams = TeamMember.objects.filter(Q(team__in=own) | paired, team__campaign=campaign).values("user_id")
     return (
         User.objects.filter(Q(pk__in=local) | Q(pk__in=teams), is_active=True)
         .exclude(pk=actor.pk)

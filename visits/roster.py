@@ -2,7 +2,9 @@
 
 The job, its statuses and its tasks follow the shared import design (`campaigns.lib.imports`);
 this module is the roster's `Importer`. Design (bench/roster_import.py):
-- Reading uses python-calamine, row by row (`iter_rows`), so Python never holds the whole sheet.
+- Reading: the sheet's extent is checked against `SHEET_LIMITS["roster"]`, then python-calamine
+  parses it in a child process under a memory cap (`campaigns.lib.sheet_reader`), which hands the
+  rows back one at a time, so neither process holds the whole sheet as Python objects.
 - calamine yields cached values, not formulas. Formula cells are found by a cheap pass over the
   worksheet's XML inside the zip: a byte search for an `<f>` element over the decompressed
   stream (C-speed regex); only when one is there does a streaming ElementTree parse collect the
@@ -17,36 +19,52 @@ this module is the roster's `Importer`. Design (bench/roster_import.py):
 """
 
 import csv
+import functools
 import io
 import re
 import tempfile
 import uuid
-import zipfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from operator import mul
 from typing import IO
-from xml.etree import ElementTree
 
-import python_calamine
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection
 from django.utils import timezone
 
-from campaigns.choices import Level
+from campaigns.lib import imports
+from campaigns.lib.crypto import encrypt_many, hmac_of
 from campaigns.lib.imports import Importer, ImportErrors
+from campaigns.lib.sheet_reader import ParsedSheet
 from campaigns.lib.xlsx import Sheet, write_xlsx
 from campaigns.models import FocusCategory
 
 from .choices import HouseholdKind
 from .models import UNREGISTRABLE, Household, ImportJob
-from .validators import _CHECK, _WEIGHTS, _ZERO, _valid_birth_date, id_number_error, normalize_id_number, phone_error
+from .validators import (
+    _CHECK,
+    _WEIGHTS,
+    _ZERO,
+    _valid_birth_date,
+    id_number_error,
+    members_count_error,
+    normalize_id_number,
+    phone_error,
+)
 
 # Fixed point: the template's headers, in this order.
 HEADERS = ["户主姓名", "身份证号", "联系电话", "地址", "所属网格", "家庭人数", "类型", "重点类别", "困难户"]
 COL_LETTERS = "ABCDEFGHI"
-KIND_BY_LABEL = {label: value for value, label in HouseholdKind.choices}
+
+
+@functools.cache
+def kind_by_label() -> dict[str, str]:
+    """Household kind by its Chinese label. Plain strings as keys: a lazy label as a dict key
+    makes every lookup a translation call (a few seconds per 20,000 rows)."""
+    return {str(label): value for value, label in HouseholdKind.choices}
+
+
 CATEGORY_SPLIT = re.compile(r"[、,，;；\s]+")
 LOOKUP_CHUNK = 5000
 PROGRESS_EVERY = 20000
@@ -77,82 +95,9 @@ def template_file() -> IO[bytes]:
         [
             Sheet(name="花名册", headers=HEADERS, rows=[], widths=widths, text_columns=[1, 2]),
             Sheet(name="填写说明", headers=["列", "说明"], rows=TEMPLATE_HELP, widths={0: 10, 1: 70}),
-        ]
+        ],
+        trace=None,  # a blank template: no data to trace, and its first row must stay the headers
     )
-
-
-# --- formula detection -------------------------------------------------------------------------
-def _first_sheet_member(zf):
-    """The zip member of the first worksheet (what calamine reads as sheet 0)."""
-    ns_main = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
-    ns_rel = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
-    try:
-        wb = ElementTree.fromstring(zf.read("xl/workbook.xml"))
-        sheet = wb.find(f"{ns_main}sheets/{ns_main}sheet")
-        rid = sheet.get(f"{ns_rel}id")
-        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
-        for rel in rels:
-            if rel.get("Id") == rid:
-                target = rel.get("Target")
-                return target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    except (KeyError, AttributeError, ElementTree.ParseError):
-        pass
-    names = sorted(n for n in zf.namelist() if n.startswith("xl/worksheets/sheet"))
-    return names[0] if names else None
-
-
-def formula_cells(fileobj):
-    """References (row, column letters) of cells holding a formula in the first sheet."""
-    fileobj.seek(0)
-    with zipfile.ZipFile(fileobj) as zf:
-        member = _first_sheet_member(zf)
-        if member is None:
-            return []
-        found = False
-        with zf.open(member) as stream:
-            first = stream.read(1 << 20)
-            # Most writers use the default namespace (<f>); some prefix it (<x:f>): then a regex.
-            prefixed = b"<worksheet" not in first[:2048]
-            tail, chunk = b"", first
-            while chunk:
-                if _has_formula(tail + chunk, prefixed):
-                    found = True
-                    break
-                tail = chunk[-32:]
-                chunk = stream.read(1 << 22)
-        if not found:
-            return []
-        refs = []
-        with zf.open(member) as stream:
-            for _event, elem in ElementTree.iterparse(stream, events=("end",)):
-                tag = elem.tag.rsplit("}", 1)[-1]
-                if tag == "c":
-                    if any(child.tag.rsplit("}", 1)[-1] == "f" for child in elem):
-                        m = _REF.match(elem.get("r", ""))
-                        if m:
-                            refs.append((int(m.group(2)), m.group(1)))
-                    elem.clear()
-                elif tag == "row":
-                    elem.clear()
-        return refs
-
-
-def _formula_cells_of(data):
-    try:
-        return formula_cells(io.BytesIO(data))
-    except zipfile.BadZipFile:
-        return []
-
-
-def _has_formula(buf, prefixed):
-    if prefixed:
-        return _FORMULA_TAG.search(buf) is not None
-    i = buf.find(b"<f")
-    while i != -1:
-        if buf[i + 2 : i + 3] in (b">", b" ", b"/", b"\t", b"\n", b"\r"):
-            return True
-        i = buf.find(b"<f", i + 2)
-    return False
 
 
 # --- cell helpers --------------------------------------------------------------------------------
@@ -169,7 +114,7 @@ def _text(value):
 def _grid_index(user):
     """Grid code -> id for the grids the user may import into (rule "import"). Any other code reads
     as unknown: a roster must not tell which grids exist outside the user's scope."""
-    units = Household.objects.units_for(user, "import").filter(level=Level.GRID)
+    units = Household.objects.units_for(user, "import").household_units()
     return dict(units.values_list("code", "id"))
 
 
@@ -209,6 +154,7 @@ class RosterImporter(Importer):
 
     model = ImportJob
     noun = "花名册"
+    kind = "roster"
     storage_dir = "imports"
     refused = "只有活动办工作人员可以导入花名册"
     wrong_format = "请上传Excel（.xlsx）格式的花名册"
@@ -219,17 +165,14 @@ class RosterImporter(Importer):
 
     def preview(self, job: ImportJob, errors: ImportErrors, progress: Callable[[float], None]) -> None:
         """Validate every row; stage the rows to create or update and count them. Writes no household."""
-        with default_storage.open(job.file, "rb") as f:
-            opened = _open_sheet(f.read())
-        if opened is None:
+        sheet = imports.read_upload(self, job, formulas=True)
+        if sheet is None:
             errors.add(1, "", self.unreadable)
             return
-        wb, sheet, formulas = opened
         stage = Stage()
         try:
             counts = _check_rows(sheet, _grid_index(job.created_by), errors, stage, progress)
-            wb.close()
-            for r, letter in formulas:
+            for r, letter in sheet.formulas():
                 col = COL_LETTERS.find(letter)
                 errors.add(
                     r, HEADERS[col] if col >= 0 else letter, f"{letter}{r}单元格是公式，请复制后“粘贴为数值”再导入"
@@ -239,6 +182,7 @@ class RosterImporter(Importer):
                 job.staged = stage.save()
         finally:
             stage.close()
+            sheet.close()
         job.total_rows = counts["total"]
         job.to_create, job.to_update, job.unchanged = counts["create"], counts["update"], counts["same"]
 
@@ -266,22 +210,8 @@ class RosterImporter(Importer):
                 default_storage.delete(f"{job.staged}-{part}.csv")
 
 
-def _open_sheet(data: bytes) -> tuple[python_calamine.CalamineWorkbook, python_calamine.CalamineSheet, list] | None:
-    """(workbook, its first sheet, formula cells), or None for a file calamine cannot read."""
-    # The formula scan runs in a thread while calamine parses the sheet: zlib releases the GIL,
-    # so the scan's decompression overlaps the parse instead of adding to it.
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        scan = pool.submit(_formula_cells_of, data)
-        try:
-            wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-            sheet = wb.get_sheet_by_index(0)
-        except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
-            return None
-        return wb, sheet, scan.result()
-
-
 def _check_rows(
-    sheet: python_calamine.CalamineSheet,
+    sheet: ParsedSheet,
     grids: dict[str, int],
     errors: ImportErrors,
     stage: Stage,
@@ -354,6 +284,7 @@ class _RowParser:
         self.grids = grids
         self.categories = categories
         self.seen = seen  # key -> excel row of its first occurrence
+        self.kinds = kind_by_label()
         self.ok = True
 
     def __call__(self, row: list, r: int) -> tuple | None:
@@ -368,15 +299,19 @@ class _RowParser:
         grid_code = grid_code.strip() if type(grid_code) is str else _text(grid_code)
         grid_id = self._grid(grid_code, r)
         members = self._members(members, r)
-        kind = KIND_BY_LABEL.get(kind_label.strip() if type(kind_label) is str and kind_label else "家庭")
+        kind = self.kinds.get(kind_label.strip() if type(kind_label) is str and kind_label else "家庭")
         if kind is None:
             self._bad(r, "类型", "类型应为家庭、企业、学校、商铺或其他")
         cat_ids = self._categories(cats, r) if cats else ()
         hardship = self._hardship(hardship, r)
-        key = self._key(id_number, grid_code, address, head, r)
+        id_hmac = hmac_of(id_number)
+        key = self._key(id_number, id_hmac, grid_code, address, head, r)
         if key is None or not self.ok:
             return None
-        return (r, key, grid_id, head, id_number, phone, address, members, kind, hardship, cat_ids)
+        # The HMACs stand where the values are compared; the values themselves come last, to be
+        # encrypted in one batch per chunk, and only for the rows that are staged.
+        return (r, key, grid_id, head, id_hmac, hmac_of(phone), address, members, kind, hardship, cat_ids,
+                id_number, phone)  # fmt: skip
 
     def _bad(self, r: int, column: str, message: str) -> None:
         self.add(r, column, message)
@@ -429,6 +364,9 @@ class _RowParser:
     def _members(self, members: object, r: int) -> int:
         if members == "" or members is None:
             return 1
+        if msg := members_count_error(members):
+            self._bad(r, "家庭人数", msg)
+            return -1
         try:
             f = float(members)
             count = int(f) if f.is_integer() else -1
@@ -460,10 +398,10 @@ class _RowParser:
             self._bad(r, "困难户", "困难户一栏应填“是”或“否”")
         return value == "是"
 
-    def _key(self, id_number: str, grid_code: str, address: str, head: str, r: int) -> str | None:
+    def _key(self, id_number: str, id_hmac: str, grid_code: str, address: str, head: str, r: int) -> str | None:
         """The match key; None without one, or when an earlier row of the file has it too."""
         if id_number:
-            key = f"id:{id_number}"
+            key = f"id:{id_hmac}"
         elif grid_code and address and head:
             key = f"addr:{grid_code}|{address}|{head}"
         else:
@@ -480,7 +418,7 @@ class _RowParser:
 
 
 _LOOKUP_SQL = (
-    "SELECT h.key, h.id, h.grid_id, h.head_name, h.id_number, h.phone, h.address, h.members_count, h.kind, "
+    "SELECT h.key, h.id, h.grid_id, h.head_name, h.id_number_hmac, h.phone_hmac, h.address, h.members_count, h.kind, "
     "h.is_hardship, COALESCE(array_agg(c.focuscategory_id ORDER BY c.focuscategory_id) "
     "FILTER (WHERE c.focuscategory_id IS NOT NULL), '{{}}') "
     "FROM {household} h LEFT JOIN {through} c ON c.household_id = h.id WHERE h.key = ANY(%s) GROUP BY h.id"
@@ -497,7 +435,16 @@ def _existing(keys):
             return {row[0]: (*row[1:10], tuple(row[10])) for row in cur.fetchall()}
     found = {}
     for rec in Household.objects.filter(key__in=keys).values_list(
-        "key", "id", "grid_id", "head_name", "id_number", "phone", "address", "members_count", "kind", "is_hardship"
+        "key",
+        "id",
+        "grid_id",
+        "head_name",
+        "id_number_hmac",
+        "phone_hmac",
+        "address",
+        "members_count",
+        "kind",
+        "is_hardship",
     ):
         found[rec[0]] = [*rec[1:], []]
     if found:
@@ -509,6 +456,11 @@ def _existing(keys):
         ):
             by_id[hid][9].append(cid)
     return {k: (*v[:9], tuple(v[9])) for k, v in found.items()}
+
+
+def _encrypted(rows):
+    """(row, encrypted ID number, encrypted phone) for staged rows: staged files hold no clear text."""
+    return zip(rows, encrypt_many([row[11] for row in rows]), encrypt_many([row[12] for row in rows]), strict=True)
 
 
 def _classify(rows, errors, grids, stage, counts):
@@ -527,7 +479,7 @@ def _classify(rows, errors, grids, stage, counts):
             elif old[1] not in allowed:
                 # Held by a household the user may not import into: say nothing about where it is.
                 errors.add(row[0], "身份证号" if row[4] else "地址", UNREGISTRABLE)
-            elif old[1:] == row[2:]:
+            elif old[1:] == row[2:11]:
                 counts["same"] += 1
             else:
                 changed.append(row)
@@ -535,22 +487,31 @@ def _classify(rows, errors, grids, stage, counts):
         stage.write(
             "upd",
             (
-                (key, grid_id, head, id_number, phone, address, members, kind, "t" if hardship else "f",
-                 "{" + ",".join(map(str, cat_ids)) + "}")
-                for _r, key, grid_id, head, id_number, phone, address, members, kind, hardship, cat_ids in changed
+                (key, grid_id, head, id_enc, id_hmac, phone_enc, phone_hmac, address, members, kind,
+                 "t" if hardship else "f", "{" + ",".join(map(str, cat_ids)) + "}")
+                for (_r, key, grid_id, head, id_hmac, phone_hmac, address, members, kind, hardship, cat_ids, _id,
+                     _phone), id_enc, phone_enc in _encrypted(changed)
             ),
         )  # fmt: skip
     if not new:
         return
     counts["create"] += len(new)
-    stage.write("new", (row[1:9] + ("t" if row[9] else "f",) for row in new))
+    stage.write(
+        "new",
+        (
+            (row[1], row[2], row[3], id_enc, row[4], phone_enc, row[5], *row[6:9], "t" if row[9] else "f")
+            for row, id_enc, phone_enc in _encrypted(new)
+        ),
+    )
     stage.write("cats", ((row[1], cid) for row in new if row[10] for cid in row[10]))
 
 
 # --- confirm ---------------------------------------------------------------------------------------
-_COLUMNS = "key, grid_id, head_name, id_number, phone, address, members_count, kind, is_hardship"
+_COLUMNS = (
+    "key, grid_id, head_name, id_number, id_number_hmac, phone, phone_hmac, address, members_count, kind, is_hardship"
+)
 # Empty text is "", not NULL (CSV's unquoted empty field would be NULL).
-_NOT_NULL = "FORCE_NOT_NULL (key, head_name, id_number, phone, address, kind)"
+_NOT_NULL = "FORCE_NOT_NULL (key, head_name, id_number, id_number_hmac, phone, phone_hmac, address, kind)"
 
 
 def _write_postgres(parts):
@@ -575,17 +536,19 @@ def _write_postgres(parts):
         cur.execute("DROP TABLE IF EXISTS pg_temp.roster_stage")
         cur.execute(
             "CREATE TEMP TABLE roster_stage (key varchar(200), grid_id bigint, head_name varchar(50), "
-            "id_number varchar(18), phone varchar(20), address varchar(200), members_count smallint, "
+            "id_number varchar(200), id_number_hmac varchar(64), phone varchar(200), phone_hmac varchar(64), "
+            "address varchar(200), members_count smallint, "
             "kind varchar(20), is_hardship boolean, categories bigint[]) ON COMMIT DROP"
         )
         _copy_in(cur, f"COPY roster_stage FROM STDIN WITH (FORMAT csv, {_NOT_NULL})", parts["upd"])
         cur.execute(
             f"UPDATE {household} h SET grid_id = s.grid_id, head_name = s.head_name, id_number = s.id_number, "
-            "phone = s.phone, address = s.address, members_count = s.members_count, kind = s.kind, "
+            "id_number_hmac = s.id_number_hmac, phone = s.phone, phone_hmac = s.phone_hmac, address = s.address, "
+            "members_count = s.members_count, kind = s.kind, "
             "is_hardship = s.is_hardship, updated_at = %s FROM roster_stage s WHERE h.key = s.key "
-            "AND (h.grid_id, h.head_name, h.id_number, h.phone, h.address, h.members_count, h.kind, h.is_hardship) "
-            "IS DISTINCT FROM (s.grid_id, s.head_name, s.id_number, s.phone, s.address, s.members_count, s.kind, "
-            "s.is_hardship)",
+            "AND (h.grid_id, h.head_name, h.id_number_hmac, h.phone_hmac, h.address, h.members_count, h.kind, "
+            "h.is_hardship) IS DISTINCT FROM (s.grid_id, s.head_name, s.id_number_hmac, s.phone_hmac, s.address, "
+            "s.members_count, s.kind, s.is_hardship)",
             [now],
         )
         cur.execute(
@@ -610,17 +573,20 @@ def _write_generic(parts, chunk=2000):
     """Any other database (SQLite in development and tests): bulk ORM writes in chunks."""
     through = Household.categories.through
     now = timezone.now()
-    fields = ["grid_id", "head_name", "id_number", "phone", "address", "members_count", "kind", "is_hardship"]
+    fields = ["grid_id", "head_name", "id_number", "id_number_hmac", "phone", "phone_hmac", "address"]
+    fields += ["members_count", "kind", "is_hardship"]
+    encrypted = {"id_number", "phone"}  # compared through their HMACs
 
     def values(rec):
-        key, grid_id, head, id_number, phone, address, members, kind, hardship = rec[:9]
+        key, grid_id, head, id_enc, id_hmac, phone_enc, phone_hmac, address, members, kind, hardship = rec[:11]
         return key, dict(
             zip(
                 fields,
-                (int(grid_id), head, id_number, phone, address, int(members), kind, hardship == "t"),
+                (int(grid_id), head, id_enc, id_hmac, phone_enc, phone_hmac, address, int(members), kind,
+                 hardship == "t"),
                 strict=True,
             )
-        )
+        )  # fmt: skip
 
     reader = csv.reader(parts["new"])
     while rows := [r for _, r in zip(range(chunk), reader, strict=False)]:
@@ -643,12 +609,12 @@ def _write_generic(parts, chunk=2000):
         for r in rows:
             key, v = values(r)
             h = existing[key]
-            if any(getattr(h, k) != x for k, x in v.items()):
+            if any(getattr(h, k) != x for k, x in v.items() if k not in encrypted):
                 for k, x in v.items():
                     setattr(h, k, x)
                 h.updated_at = now
                 changed.append(h)
-            wanted = {int(c) for c in r[9].strip("{}").split(",") if c}
+            wanted = {int(c) for c in r[11].strip("{}").split(",") if c}
             have = set(through.objects.filter(household_id=h.pk).values_list("focuscategory_id", flat=True))
             if wanted != have:
                 through.objects.filter(household_id=h.pk, focuscategory_id__in=have - wanted).delete()

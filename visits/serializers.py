@@ -6,20 +6,23 @@ shapes are separate wherever a model serializer would let a client set more than
 """
 
 from collections.abc import Mapping
+from datetime import date
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
 from campaigns.api_base import MAX_ID, ScopedRelatedField
-from campaigns.choices import Level, VisitMode
+from campaigns.choices import HOUSEHOLD_LEVELS, VisitMode
 from campaigns.lib.masking import mask_id_number, mask_phone
+from campaigns.lib.uploads import UploadValidator
 from campaigns.models import Campaign, FocusCategory, OrgUnit, Team, User
 from grievances.models import GrievanceCategory
 from grievances.models import Kind as GrievanceKind
 
-from .choices import EventKind
+from .choices import EventKind, RevealReason, SupporterKind, SupportKind
 from .models import (
     OUT_OF_SCOPE,
     Assignment,
@@ -29,9 +32,16 @@ from .models import (
     Household,
     HouseholdKind,
     ImportJob,
+    Pairing,
+    PlanChange,
+    PlanReview,
+    SupportRecord,
     Visit,
+    VisitImportJob,
     assignable_visitors,
+    standing_village_q,
 )
+from .validators import members_count_error
 
 
 def may_see_personal(obj):
@@ -108,10 +118,15 @@ class GridField(serializers.SlugRelatedField):
     }
 
     def __init__(self, **kwargs):
-        super().__init__(slug_field="code", queryset=OrgUnit.objects.filter(level=Level.GRID), **kwargs)
+        super().__init__(slug_field="code", queryset=OrgUnit.objects.filter(level__in=HOUSEHOLD_LEVELS), **kwargs)
 
     def get_queryset(self):
         return super().get_queryset().visible_to(_request_user(self))
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or "\x00" in data:  # PostgreSQL refuses NUL in a query
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 def _team(attrs):
@@ -125,15 +140,63 @@ def _team(attrs):
     return team
 
 
+class PlanReviewSerializer(serializers.ModelSerializer):
+    done_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = PlanReview
+        fields = ["id", "due_date", "done_at", "done_by", "outcome", "reminded_at"]
+        read_only_fields = fields
+
+
+class PlanChangeSerializer(serializers.ModelSerializer):
+    actor = serializers.StringRelatedField()
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+
+    class Meta:
+        model = PlanChange
+        fields = ["at", "actor", "kind", "kind_display", "changes"]
+        read_only_fields = fields
+
+
 class HardshipPlanSerializer(serializers.ModelSerializer):
     responsible_user = ScopedRelatedField(
         queryset=User.objects.filter(is_active=True), required=False, allow_null=True, help_text="责任人账号ID"
     )
+    review_dates = serializers.ListField(
+        child=serializers.DateField(),
+        required=False,
+        write_only=True,
+        max_length=24,
+        help_text="复核日期（尚未复核的日期以此为准；已复核的保留）",
+    )
+    next_review_date = serializers.SerializerMethodField()
+    reviews = PlanReviewSerializer(many=True, read_only=True)
+    history = PlanChangeSerializer(source="changes", many=True, read_only=True)
 
     class Meta:
         model = HardshipPlan
-        fields = ["situation", "measures", "responsible", "responsible_user", "review_date", "updated_at"]
+        fields = [
+            "situation",
+            "measures",
+            "responsible",
+            "responsible_user",
+            "review_dates",
+            "next_review_date",
+            "reviews",
+            "history",
+            "updated_at",
+        ]
         read_only_fields = ["updated_at"]
+
+    def get_next_review_date(self, plan) -> date | None:
+        review = plan.next_review
+        return review.due_date if review else None
+
+
+class PlanReviewDoneSerializer(serializers.Serializer):
+    review = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="复核日期ID（reviews 中的 id）")
+    outcome = serializers.CharField(max_length=2000, help_text="复核情况")
 
 
 class HouseholdSerializer(serializers.ModelSerializer):
@@ -144,7 +207,8 @@ class HouseholdSerializer(serializers.ModelSerializer):
     categories = serializers.SerializerMethodField()
     is_visited = serializers.SerializerMethodField()
     is_mine = serializers.SerializerMethodField()
-    personal_masked = serializers.SerializerMethodField()
+    personal_masked = serializers.SerializerMethodField(help_text="号码是否已隐藏（始终隐藏，完整号码经 reveal 查看）")
+    can_reveal = serializers.SerializerMethodField(help_text="是否可说明原因后查看完整身份证号和电话")
     kind = serializers.ChoiceField(choices=HouseholdKind.choices, read_only=True)
 
     class Meta:
@@ -164,13 +228,16 @@ class HouseholdSerializer(serializers.ModelSerializer):
             "is_visited",
             "is_mine",
             "personal_masked",
+            "can_reveal",
         ]
 
+    # Masked for everyone, as the pages show them: the whole values come from POST …/reveal/ with a
+    # reason, which is audited (`can_reveal` says whether the caller may ask).
     def get_id_number(self, obj) -> str:
-        return obj.id_number if may_see_personal(obj) else mask_id_number(obj.id_number)
+        return mask_id_number(obj.id_number)
 
     def get_phone(self, obj) -> str:
-        return obj.phone if may_see_personal(obj) else mask_phone(obj.phone)
+        return mask_phone(obj.phone)
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_categories(self, obj):
@@ -183,7 +250,26 @@ class HouseholdSerializer(serializers.ModelSerializer):
         return bool(getattr(obj, "is_mine", False))
 
     def get_personal_masked(self, obj) -> bool:
-        return not may_see_personal(obj)
+        return True
+
+    def get_can_reveal(self, obj) -> bool:
+        return may_see_personal(obj)
+
+
+class MembersCountField(serializers.IntegerField):
+    def to_internal_value(self, data):
+        if msg := members_count_error(data):
+            raise serializers.ValidationError(msg)
+        return super().to_internal_value(data)
+
+
+class HalfWidthIntegerField(serializers.IntegerField):
+    """int() takes "１２"; the product refuses full-width digits everywhere (campaigns.validators)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not data.strip().isascii():
+            raise serializers.ValidationError("请使用半角数字（不要使用全角字符）")
+        return super().to_internal_value(data)
 
 
 class HouseholdWriteSerializer(serializers.Serializer):
@@ -192,7 +278,7 @@ class HouseholdWriteSerializer(serializers.Serializer):
     id_number = serializers.CharField(max_length=18, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=20, required=False, allow_blank=True)
     address = serializers.CharField(max_length=200)
-    members_count = serializers.IntegerField(min_value=1, max_value=99, default=1)
+    members_count = MembersCountField(min_value=1, max_value=99, default=1)
     kind = serializers.ChoiceField(choices=HouseholdKind.choices, default=HouseholdKind.HOUSEHOLD)
     categories = serializers.ListField(child=serializers.CharField(), required=False, help_text="重点类别编码或名称")
     is_hardship = serializers.BooleanField(default=False)
@@ -236,6 +322,20 @@ class RosterImportJobSerializer(serializers.ModelSerializer):
             "created_at",
             "finished_at",
         ]
+        read_only_fields = fields
+
+
+class VisitImportJobSerializer(serializers.ModelSerializer):
+    """The roster job's fields, plus how many ledger entries the confirm registers."""
+
+    errors = ImportErrorSerializer(many=True, read_only=True)
+    to_update = serializers.IntegerField(read_only=True, help_text="补录从不修改已有走访记录，始终为0")
+    unchanged = serializers.IntegerField(read_only=True, help_text="已导入过（同一农户同一走访时间）的行数")
+    to_register = serializers.IntegerField(read_only=True, help_text="确认后登记为问题台账的条数")
+
+    class Meta:
+        model = VisitImportJob
+        fields = [*RosterImportJobSerializer.Meta.fields[:-2], "to_register", "created_at", "finished_at"]
         read_only_fields = fields
 
 
@@ -337,23 +437,45 @@ class VisitInputSerializer(serializers.Serializer):
     household = ScopedRelatedField(queryset=Household.objects.select_related("grid"))
     client_id = serializers.UUIDField()
     visited_at = serializers.DateTimeField()
-    duration_minutes = serializers.IntegerField(min_value=1, max_value=600)
+    duration_minutes = HalfWidthIntegerField(min_value=1, max_value=600)
     mode = serializers.ChoiceField(choices=VisitMode.choices, default=VisitMode.IN_PERSON)
     mode_reason = serializers.CharField(required=False, allow_blank=True, default="")
     answers = serializers.DictField(child=serializers.CharField(allow_blank=True), required=False, default=dict)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     campaign = ScopedRelatedField(queryset=Campaign.objects.all(), required=False, allow_null=True)
+    standing = serializers.BooleanField(
+        required=False, default=False, help_text="日常走访（民情联络网络成员，不计入活动覆盖）"
+    )
     # Who may go along depends on the household and campaign: the visit service checks them.
     co_visitors = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, default=list
     )
     grievances = InlineGrievanceSerializer(many=True, required=False, default=list)
+    latitude = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-90, max_value=90)
+    longitude = serializers.FloatField(required=False, allow_null=True, default=None, min_value=-180, max_value=180)
+    accuracy_m = serializers.FloatField(required=False, allow_null=True, default=None, min_value=0)
+    confirm_repeat = serializers.BooleanField(
+        required=False, default=False, help_text="确认同一走访人一小时内再次登记同一户（否则答 409 repeat_visit）"
+    )
+
+
+class RegisteredEntrySerializer(serializers.Serializer):
+    """A ledger entry a visit registered, with the deadlines the save message names."""
+
+    id = serializers.IntegerField()
+    content = serializers.CharField()
+    status = serializers.CharField()
+    plan_due_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
 
 
 class VisitSerializer(serializers.ModelSerializer):
+    is_standing = serializers.BooleanField(read_only=True, help_text="日常走访：不属于任何活动")
     photos = serializers.SerializerMethodField()
     grievances = serializers.SerializerMethodField()
+    registered_entries = serializers.SerializerMethodField(help_text="本次走访登记到台账的问题及其期限")
     visitor_name = serializers.CharField(source="visitor.display_name", read_only=True)
+    distance_from_grid_m = serializers.FloatField(read_only=True, allow_null=True, help_text="与网格中心点的距离（米）")
 
     class Meta:
         model = Visit
@@ -373,8 +495,15 @@ class VisitSerializer(serializers.ModelSerializer):
             "notes",
             "too_short",
             "is_followup",
+            "latitude",
+            "longitude",
+            "accuracy_m",
+            "distance_from_grid_m",
+            "is_standing",
             "photos",
+            "photos_pending",
             "grievances",
+            "registered_entries",
             "created_at",
         ]
         read_only_fields = fields
@@ -389,13 +518,36 @@ class VisitSerializer(serializers.ModelSerializer):
     def get_grievances(self, obj):
         return [g.pk for g in obj.grievances.all()]
 
+    @extend_schema_field(RegisteredEntrySerializer(many=True))
+    def get_registered_entries(self, obj):
+        rows = sorted(obj.grievances.all(), key=lambda g: g.pk)
+        return RegisteredEntrySerializer(rows, many=True).data
+
 
 class PhotoUploadSerializer(serializers.Serializer):
-    image = serializers.ImageField()
+    image = serializers.FileField(validators=[UploadValidator("photo", field="image", label="照片")])
+
+
+class ReportUnitField(ScopedRelatedField):
+    """The unit of a 十必报 report: one the user sees, or a village (and its resident groups) of
+    their liaison network."""
+
+    def get_queryset(self):
+        user = _request_user(self)
+        network = OrgUnit.objects.filter(standing_village_q(user, "pk") | standing_village_q(user, "parent_id"))
+        return OrgUnit.objects.filter(Q(pk__in=OrgUnit.objects.visible_to(user).values("pk")) | Q(pk__in=network))
 
 
 class EventReportSerializer(serializers.ModelSerializer):
-    household = ScopedRelatedField(queryset=Household.objects.select_related("grid"))
+    household = ScopedRelatedField(
+        queryset=Household.objects.select_related("grid"),
+        required=False,
+        allow_null=True,
+        help_text="农户（区域事项可不填）",
+    )
+    unit = ReportUnitField(
+        queryset=OrgUnit.objects.all(), required=False, help_text="所属单位：区域事项必填；填写农户时为其网格"
+    )
     kind = serializers.ChoiceField(choices=EventKind.choices)
     to_grievance = serializers.BooleanField(write_only=True, default=False)
     category = CategoryField(write_only=True)
@@ -403,7 +555,7 @@ class EventReportSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = EventReport
-        fields = ["id", "campaign", "household", "reporter", "kind", "description", "reported_at"]
+        fields = ["id", "campaign", "household", "unit", "reporter", "kind", "description", "reported_at"]
         fields += ["to_grievance", "category", "grievance"]
         read_only_fields = ["campaign", "reporter", "reported_at"]
 
@@ -415,14 +567,17 @@ class EventReportSerializer(serializers.ModelSerializer):
 class CoverageRowSerializer(serializers.Serializer):
     unit = serializers.IntegerField(source="unit.pk")
     unit_name = serializers.CharField(source="unit.name")
+    level_name = serializers.CharField(help_text="该单位层级的名称（如 居民区、村民小组、楼组）")
     total = serializers.IntegerField()
     assigned = serializers.IntegerField()
     visited = serializers.IntegerField()
     focus_total = serializers.IntegerField()
     focus_visited = serializers.IntegerField()
     too_short = serializers.IntegerField()
-    rate = serializers.FloatField()
-    focus_rate = serializers.FloatField()
+    targets_total = serializers.IntegerField(help_text="走访对象（全部类型）")
+    targets_visited = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text="农户（家庭户）覆盖率，无户数时为空")
+    focus_rate = serializers.FloatField(allow_null=True)
 
 
 class CoverageTeamSerializer(serializers.Serializer):
@@ -432,7 +587,7 @@ class CoverageTeamSerializer(serializers.Serializer):
     assigned = serializers.IntegerField()
     visited = serializers.IntegerField()
     too_short = serializers.IntegerField()
-    rate = serializers.FloatField()
+    rate = serializers.FloatField(allow_null=True)
 
 
 class CoverageTotalSerializer(serializers.Serializer):
@@ -442,14 +597,75 @@ class CoverageTotalSerializer(serializers.Serializer):
     focus_total = serializers.IntegerField()
     focus_visited = serializers.IntegerField()
     too_short = serializers.IntegerField()
-    rate = serializers.FloatField()
-    focus_rate = serializers.FloatField()
+    targets_total = serializers.IntegerField(help_text="走访对象（全部类型）")
+    targets_visited = serializers.IntegerField()
+    rate = serializers.FloatField(allow_null=True, help_text="农户（家庭户）覆盖率，无户数时为空")
+    focus_rate = serializers.FloatField(allow_null=True)
 
 
 class CoverageSerializer(serializers.Serializer):
     campaign = serializers.IntegerField(source="campaign.pk")
     unit = serializers.IntegerField(source="unit.pk", allow_null=True)
     unit_name = serializers.CharField(source="unit.name", allow_null=True)
+    level_name = serializers.CharField(help_text="该单位层级的名称")
     total = CoverageTotalSerializer()
     rows = CoverageRowSerializer(many=True)
     teams = CoverageTeamSerializer(many=True)
+
+
+class RevealSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=RevealReason.choices, help_text="查看原因")
+    text = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="原因说明（“其他”必填）")
+
+    def validate(self, attrs):
+        if attrs["reason"] == RevealReason.OTHER and not attrs.get("text", "").strip():
+            raise serializers.ValidationError({"text": "选择“其他”时请说明原因"})
+        return attrs
+
+
+class RevealedSerializer(serializers.Serializer):
+    id_number = serializers.CharField()
+    phone = serializers.CharField()
+
+
+class PairingSerializer(serializers.ModelSerializer):
+    """A 帮扶千千结 pairing. The household is chosen through its "pair" rule (office of its grid)."""
+
+    household = ScopedRelatedField(queryset=Household.objects.all(), action="pair")
+    household_name = serializers.CharField(source="household.head_name", read_only=True)
+    supporter_kind = serializers.ChoiceField(choices=SupporterKind.choices)
+    supporter_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    supporter_user = ScopedRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+    supporter_unit = ScopedRelatedField(queryset=OrgUnit.objects.all(), required=False, allow_null=True)
+    records_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Pairing
+        fields = ["id", "household", "household_name", "supporter_kind", "supporter_name", "supporter_user"]
+        fields += ["supporter_unit", "goal", "start_date", "end_date", "records_count", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+
+    def get_records_count(self, obj) -> int:
+        return getattr(obj, "records_count", None) or obj.records.count()
+
+
+class PairingUpdateSerializer(PairingSerializer):
+    household = serializers.PrimaryKeyRelatedField(read_only=True)
+
+
+class SupportRecordSerializer(serializers.ModelSerializer):
+    pairing = ScopedRelatedField(queryset=Pairing.objects.all(), action="edit")
+    kind = serializers.ChoiceField(choices=SupportKind.choices)
+    amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True)
+    evidence = serializers.FileField(required=False, allow_null=True)
+
+    class Meta:
+        model = SupportRecord
+        fields = ["id", "pairing", "date", "kind", "amount", "note", "evidence", "created_at"]
+        read_only_fields = ["created_at"]
+
+
+class PairingCoverageSerializer(serializers.Serializer):
+    total = serializers.IntegerField()
+    paired = serializers.IntegerField()
+    rate = serializers.FloatField()

@@ -1,15 +1,18 @@
-"""Personal data rules: ID numbers (GB 11643-1999) and phone numbers. Masking is in campaigns.lib.masking."""
+"""Personal data rules: ID numbers (GB 11643-1999); phone numbers are the foundation's
+(campaigns.validators), the ledger checks reporters' phones too. Masking is in campaigns.lib.masking."""
 
 import re
 from datetime import date
 from functools import lru_cache
 from operator import mul
 
+from campaigns.validators import FULL_WIDTH, FULL_WIDTH_MESSAGE, phone_error
+
+__all__ = ["FULL_WIDTH_MESSAGE", "id_check_digit", "id_number_error", "members_count_error", "phone_error"]
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 _ID_RE = re.compile(r"^\d{17}[\dX]$", re.ASCII)  # not full-width digits
-# Mobile numbers (1[3-9] + 9 digits) or landlines with area code (010-12345678, 0531-1234567).
-_PHONE_RE = re.compile(r"^(?:1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 
 _ZERO = ord("0") * sum(_WEIGHTS)
@@ -24,6 +27,8 @@ def id_check_digit(first17: str) -> str:
 def id_number_error(value: str) -> str | None:
     """None when `value` is a valid 18-character resident ID number, else a Chinese message."""
     if not _ID_RE.match(value):
+        if FULL_WIDTH.search(value):
+            return f"身份证号{FULL_WIDTH_MESSAGE}"
         return "身份证号应为18位，前17位为数字，最后一位为数字或X"
     if not _valid_birth_date(value[6:14]):
         return "身份证号中的出生日期无效"
@@ -33,6 +38,7 @@ def id_number_error(value: str) -> str | None:
 
 
 def normalize_id_number(value: str) -> str:
+    """Spaces out and a final x upper-cased, in the API, the pages and every import alike."""
     return value.strip().replace(" ", "").upper()
 
 
@@ -45,7 +51,9 @@ def _valid_birth_date(yyyymmdd: str) -> bool:
     return born.year >= 1900
 
 
-def phone_error(value: str) -> str | None:
-    if not _PHONE_RE.match(value):
-        return "联系电话格式不正确（应为11位手机号或带区号的固定电话）"
+def members_count_error(value: object) -> str | None:
+    """Text with a digit Python's int() would accept but a person would not type as one (full-width
+    or other scripts' digits) is refused, not converted."""
+    if isinstance(value, str) and not value.strip().isascii():
+        return f"家庭人数{FULL_WIDTH_MESSAGE}" if FULL_WIDTH.search(value) else "家庭人数应为1到99之间的整数"
     return None

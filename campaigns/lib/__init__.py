@@ -6,4 +6,5 @@
   preview, confirm.
 - xlsx: the one .xlsx writer (templates, exports) and its download response.
 - charts: SVG charts for the report pages and PDFs.
+- pdf: HTML → PDF (WeasyPrint) with the vendored fonts and a URL fetcher that reads only static and media files.
 """

@@ -6,6 +6,8 @@ Each function returns safe SVG markup; every label is escaped.
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from .figures import percent
+
 FONT = 'font-family="&quot;ZF Sans&quot;, &quot;Noto Sans CJK SC&quot;, sans-serif"'
 COLORS = ["#1f6feb", "#2da44e", "#bf8700", "#cf222e", "#8250df", "#0a7ea4"]
 NO_DATA = '<text x="10" y="25" fill="#888">无数据</text>'
@@ -59,7 +61,8 @@ def hbar(
         if minor and minor[0]:
             m = max(1.0, span * minor[0] / top)
             parts.append(f'<rect x="{label_width}" y="{y + 20}" width="{m:.1f}" height="5" fill="{colors[1]}"/>')
-        parts.append(f'<text x="{label_width + w + 4:.1f}" y="{y + 15}">{value:g}{suffix}</text>')
+        shown = percent(value) if suffix == "%" else f"{value:g}{suffix}"
+        parts.append(f'<text x="{label_width + w + 4:.1f}" y="{y + 15}">{shown}</text>')
     if not items:
         parts.append(NO_DATA)
     return svg(width, height, "".join(parts), title, fluid=fluid)

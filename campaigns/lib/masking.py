@@ -18,3 +18,11 @@ def mask_phone(value: str) -> str:
     if len(value) <= 7:
         return value[:1] + "*" * (len(value) - 1)
     return value[:3] + "*" * (len(value) - 7) + value[-4:]
+
+
+def mask_personal(value: str) -> str:
+    """An ID number or a phone, masked as lists show it (the audit trail's masking of both)."""
+    value = str(value or "")
+    if len(value) >= 15 and value[:6].isdigit():
+        return mask_id_number(value)
+    return mask_phone(value)

@@ -17,6 +17,8 @@ from urllib.parse import quote
 import xlsxwriter
 from django.http import FileResponse, HttpResponse
 
+from .trace import Trace
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _BORDER = {"border": 1, "border_color": "#999999"}
@@ -36,6 +38,7 @@ class Sheet:
     freeze_columns: int = 0  # columns kept in view beside the frozen title and header rows
     boxed: bool = False  # thin borders around every cell, as a printed statistics table has
     missing: str = ""  # written where a value is None
+    written: int = field(default=0, init=False)  # data rows written (set by write_xlsx)
 
 
 def neutralise(value):
@@ -45,8 +48,12 @@ def neutralise(value):
     return value
 
 
-def write_xlsx(sheets: Iterable[Sheet]) -> IO[bytes]:
-    """Write the sheets to a temporary .xlsx file; return it open, positioned at its start."""
+def write_xlsx(sheets: Iterable[Sheet], *, trace: Trace | None) -> IO[bytes]:
+    """Write the sheets to a temporary .xlsx file; return it open, positioned at its start. Each
+    sheet's `written` is then its number of data rows.
+
+    `trace` is required: every download of data carries one (use `audit.exports`, which makes
+    it and records the export); only a blank template, which holds no data, passes None."""
     out = tempfile.TemporaryFile()
     try:
         wb = xlsxwriter.Workbook(
@@ -59,8 +66,12 @@ def write_xlsx(sheets: Iterable[Sheet]) -> IO[bytes]:
             },
         )
         formats = _formats(wb)
+        if trace is not None:
+            wb.set_properties(
+                {"author": trace.user, "company": trace.unit, "comments": trace.line, "keywords": trace.keywords}
+            )
         for sheet in sheets:
-            _write_sheet(wb, sheet, formats)
+            _write_sheet(wb, sheet, formats, trace)
         wb.close()
     except BaseException:
         out.close()
@@ -72,6 +83,9 @@ def write_xlsx(sheets: Iterable[Sheet]) -> IO[bytes]:
 def _formats(wb):
     return {
         "title": wb.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"}),
+        "title lines": wb.add_format(
+            {"bold": True, "font_size": 12, "align": "center", "valign": "vcenter", "text_wrap": True}
+        ),
         "header": wb.add_format(
             {"bold": True, "bg_color": "#F1E4E2", "align": "center", "valign": "vcenter", "text_wrap": True, **_BORDER}
         ),
@@ -83,8 +97,8 @@ def _formats(wb):
     }
 
 
-def _write_sheet(wb, sheet: Sheet, formats) -> None:
-    """Rows go down in order, as constant_memory needs: title, headers, rows, totals."""
+def _write_sheet(wb, sheet: Sheet, formats, trace: Trace | None = None) -> None:
+    """Rows go down in order, as constant_memory needs: trace, title, headers, rows, totals."""
     ws = wb.add_worksheet(sheet_name(sheet.name))
     width = len(sheet.headers)
     for c, w in sheet.widths.items():
@@ -92,12 +106,18 @@ def _write_sheet(wb, sheet: Sheet, formats) -> None:
     for c in sheet.text_columns:
         ws.set_column(c, c, sheet.widths.get(c), formats["text"])
     r = 0
+    if trace is not None:
+        ws.write_string(r, 0, neutralise(trace.line))
+        r += 1
     if sheet.title:
-        ws.set_row(0, 28)
+        # A title of several lines (the name, then what the table covers) wraps in its merged row.
+        lines = sheet.title.count("\n") + 1
+        fmt = formats["title lines" if lines > 1 else "title"]
+        ws.set_row(r, 28 if lines == 1 else 18 * lines + 4)
         if width > 1:
-            ws.merge_range(0, 0, 0, width - 1, "", formats["title"])
-        ws.write_string(0, 0, neutralise(sheet.title), formats["title"])
-        r = 1
+            ws.merge_range(r, 0, r, width - 1, "", fmt)
+        ws.write_string(r, 0, neutralise(sheet.title), fmt)
+        r += 1
     for c, header in enumerate(sheet.headers):
         ws.write_string(r, c, neutralise(header), formats["header"])
     ws.freeze_panes(r + 1, sheet.freeze_columns)
@@ -106,6 +126,7 @@ def _write_sheet(wb, sheet: Sheet, formats) -> None:
     last = r
     for last, row in enumerate(sheet.rows, start=r + 1):
         _write_row(ws, last, row, cell, sheet.missing)
+    sheet.written = last - r
     if sheet.totals is not None:
         _write_row(ws, last + 1, sheet.totals, formats[prefix + "total"], sheet.missing)
 

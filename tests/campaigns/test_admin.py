@@ -3,6 +3,8 @@
 import pytest
 from auditlog.models import LogEntry
 
+from tests.twofactor import verified
+
 pytestmark = pytest.mark.django_db
 
 
@@ -19,21 +21,21 @@ pytestmark = pytest.mark.django_db
     ],
 )
 def test_admin_pages_are_in_chinese(client, cast, campaign, path, text):
-    client.force_login(cast.admin)
+    verified(client, cast.admin)
     response = client.get(path)
     assert response.status_code == 200
     assert text in response.content.decode()
 
 
 def test_campaign_edit_page_shows_phases_checklist_and_tiers(client, cast, campaign):
-    client.force_login(cast.admin)
+    verified(client, cast.admin)
     html = client.get(f"/admin/campaigns/campaign/{campaign.pk}/change/").content.decode()
     for text in ["活动阶段", "入户必问", "办理时限", "每户最少走访时长"]:
         assert text in html
 
 
 def test_changes_to_campaigns_are_audited_with_the_actor(client, cast, campaign):
-    client.force_login(cast.admin)
+    verified(client, cast.admin)
     from campaigns.models import Campaign
 
     # The admin middleware sets the actor; a model change through a request is attributed.

@@ -6,6 +6,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 from django_celery_beat.schedulers import DatabaseScheduler
 
 from config.celery import app as celery_app
+from tests.twofactor import verified
 
 SWEEP = "期限扫描：到期提醒、预警与督办"
 PHASES = "活动阶段按日期切换"
@@ -51,7 +52,7 @@ def test_beat_start_writes_the_schedule_into_the_admin_tables():
 @pytest.mark.django_db(transaction=True)
 def test_admin_switching_a_task_off_survives_a_beat_restart(client, cast):
     _start_beat()
-    client.force_login(cast.admin)
+    verified(client, cast.admin)
     sweep = PeriodicTask.objects.get(name=SWEEP)
     response = client.post(
         "/admin/django_celery_beat/periodictask/", {"action": "disable_tasks", "_selected_action": [sweep.pk]}

@@ -15,6 +15,7 @@ from grievances.models import FollowUp, Status
 from notifications.models import Notification
 from tests.factories import UserFactory, make_campaign, member
 from tests.grievances.factories import lighting_entry, set_status
+from tests.twofactor import verified
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -47,7 +48,7 @@ def test_street_admin_cannot_switch_the_district_campaign_through_the_api(api, s
 def test_street_admin_cannot_switch_the_district_campaign_on_the_operations_page(
     client, street_admin, campaign, answered
 ):
-    client.force_login(street_admin)
+    verified(client, street_admin)
     r = client.post("/grievances/ops/", {"action": "switch", "campaign": campaign.pk, "phase": "lookback"})
     assert r.status_code == 400
     assert "所选对象不存在或不在您的管辖范围内" in r.content.decode()
@@ -56,7 +57,7 @@ def test_street_admin_cannot_switch_the_district_campaign_on_the_operations_page
 
 def test_the_operations_page_offers_the_street_admin_only_the_streets_campaign(client, tree, street_admin, campaign):
     own = make_campaign(tree.street_a, name="东城街道2026年大走访")
-    client.force_login(street_admin)
+    verified(client, street_admin)
     page = client.get("/grievances/ops/").content.decode()
     assert own.name in page and campaign.name not in page
 
@@ -72,7 +73,7 @@ def test_street_admin_cannot_lock_the_district_campaign_with_the_admin_action(cl
     street_admin.is_staff = True
     street_admin.save()
     street_admin.user_permissions.add(*Permission.objects.filter(codename__in=["view_campaign", "change_campaign"]))
-    client.force_login(street_admin)
+    verified(client, street_admin)
     r = client.post(
         "/admin/campaigns/campaign/",
         {"action": "switch_phase_to_lookback", "_selected_action": [campaign.pk]},

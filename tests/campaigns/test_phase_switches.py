@@ -14,6 +14,7 @@ from campaigns.tasks import sync_campaign_phases
 from grievances.models import SweepRun
 from notifications.models import Notification
 from tests.grievances.factories import assign, household_with_phone, visit
+from tests.twofactor import verified
 
 
 def end_visiting_today(campaign):
@@ -77,7 +78,7 @@ def test_ops_page_shows_runs_to_admins_only(client, cast, tree):
     sweep_deadlines()
     client.force_login(cast.cadre)
     assert client.get("/grievances/ops/").status_code == 403
-    client.force_login(cast.admin)
+    verified(client, cast.admin)
     page = client.get("/grievances/ops/").content.decode()
     assert "期限扫描" in page and "最近运行" in page
     assert client.get("/api/sweep-runs/").status_code == 200
@@ -89,7 +90,7 @@ def test_admin_action_switches_to_lookback_and_creates_followups(client, tree, c
     from tests.grievances.factories import lighting_entry, set_status
 
     g = set_status(lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign), Status.EXPLAINED)
-    client.force_login(cast.admin)
+    verified(client, cast.admin)
     response = client.post(
         "/admin/campaigns/campaign/",
         {"action": "switch_phase_to_lookback", "_selected_action": [campaign.pk]},

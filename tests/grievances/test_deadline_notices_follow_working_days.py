@@ -64,7 +64,8 @@ def test_territorial_entry_notifies_community_staff_and_street_office_when_overd
     assert kinds(cast.office) == []
     run = sweep_deadlines(now=at("2026-10-12"))
     assert run.counts["supervision"] == 1
-    assert kinds(cast.cadre) == ["supervision", "warning"]
+    # Overdue, and a working day after the deadline day (Sat 10 Oct is a make-up workday): 催办 too.
+    assert kinds(cast.cadre) == ["supervision", "urge", "warning"]
     assert kinds(cast.office) == ["supervision"]  # the parent unit's office
     assert kinds(cast.office_b) == []
     notice = Notification.objects.get(recipient=cast.office)

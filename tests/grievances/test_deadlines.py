@@ -73,7 +73,13 @@ def test_reopen_gives_a_fresh_deadline_counted_from_the_reopen_day(cast, tree, c
 
     g = GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=local(2026, 9, 28))
     run(cast.office, g, "assign", handling_unit=tree.community_a)
-    run(cast.office, g, "resolve", result="已修复", evidence=SimpleUploadedFile("a.jpg", b"x"))
+    run(
+        cast.office,
+        g,
+        "resolve",
+        result="已修复",
+        evidence=SimpleUploadedFile("a.jpg", b"\xff\xd8\xff\xe0 photo of the repair"),
+    )
     run(cast.cadre, g, "follow_up", satisfaction="not_satisfied")
     time_machine.move_to(local(2026, 11, 2, 10))
     g = run(cast.office, g, "reopen", note="群众不满意")

@@ -4,7 +4,7 @@ import io
 
 from openpyxl import Workbook
 
-from grievances.models import Grievance
+from grievances.models import Grievance, ImportJob
 
 HEAD = [
     "序号",
@@ -86,20 +86,44 @@ def test_preview_lists_every_error_with_row_and_column_and_confirm_is_refused(ca
 
 
 def test_confirm_is_atomic_when_a_row_fails_at_write_time(cast, tree, campaign, api):
-    # A cadre may register but not backdate: row 1 (today) is written, row 2 (backdated) fails,
-    # and the whole import rolls back.
+    # Row 1 is written, row 2 is refused by the ledger itself (longer than an entry may be, which
+    # only registration checks), and the whole import rolls back.
     from django.utils import timezone
 
     today = timezone.localtime().strftime("%Y-%m-%d %H:%M")
     rows = [
         [1, "", today, "张三", "", "幸福社区一网格", "路灯坏了", "问题", "路灯照明", "入户走访", "一般问题"],
-        [2, "", "2026-01-05", "李四", "", "幸福社区一网格", "井盖缺失", "问题", "路灯照明", "入户走访", "一般问题"],
+        [2, "", today, "李四", "", "幸福社区一网格", "井盖缺失" * 501, "问题", "路灯照明", "入户走访", "一般问题"],
     ]
-    job = api(cast.cadre).post("/api/grievances/import/", {"file": _xlsx(rows)}, format="multipart").json()
+    job = api(cast.office).post("/api/grievances/import/", {"file": _xlsx(rows)}, format="multipart").json()
     assert job["state"] == "preview"
-    r = api(cast.cadre).post(f"/api/grievances/import/{job['id']}/confirm/")
+    r = api(cast.office).post(f"/api/grievances/import/{job['id']}/confirm/")
     assert r.status_code == 400 and r.json()["detail"].startswith("第4行")
     assert Grievance.objects.count() == 0
+
+
+def test_a_cadre_may_not_import_a_ledger_and_the_page_says_so_before_any_upload(cast, tree, campaign, api, client):
+    rows = [
+        [
+            1,
+            "",
+            "2026-11-18 09:00",
+            "张三",
+            "",
+            "幸福社区一网格",
+            "路灯坏了",
+            "问题",
+            "路灯照明",
+            "入户走访",
+            "一般问题",
+        ]
+    ]
+    r = api(cast.cadre).post("/api/grievances/import/", {"file": _xlsx(rows)}, format="multipart")
+    assert r.status_code == 403 and r.json()["detail"] == "只有办公室工作人员可以导入台账"
+    client.force_login(cast.cadre)
+    page = client.get("/grievances/import/")
+    assert page.status_code == 403 and "只有办公室工作人员可以导入台账" in page.content.decode()
+    assert ImportJob.objects.count() == 0
 
 
 def test_an_unreadable_file_gets_a_clear_chinese_error(cast, tree, campaign, api):

@@ -5,6 +5,7 @@ refusal is a 400 with the Chinese message on the field, and nothing is written."
 from campaigns.models import Role
 from grievances.models import Grievance, GrievanceEvent
 from tests.factories import UserFactory, make_campaign, member
+from tests.twofactor import verified
 from tests.visits.factories import HouseholdFactory
 
 from .factories import category, other_district
@@ -66,7 +67,7 @@ def test_an_entry_cannot_be_filed_on_a_department(cast, tree, campaign, api, cli
     r = api(cast.admin).post("/api/grievances/", _body(unit=tree.department.pk), format="json")
     assert r.status_code == 400
     assert r.json()["errors"] == {"unit": [OUT_OF_SCOPE]}
-    client.force_login(cast.admin)
+    verified(client, cast.admin)
     r = client.post("/grievances/new/", _body(unit=tree.department.pk, source="visit"))
     assert r.status_code == 400
     assert r.context["form"].errors["unit"]

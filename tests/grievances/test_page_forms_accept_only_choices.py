@@ -68,3 +68,14 @@ def test_the_api_refuses_a_free_text_tier_too(cast, tree, campaign, api):
     r = api(cast.cadre).post("/api/grievances/", body, format="json")
     assert r.status_code == 400 and "tier" in r.json()["errors"]
     assert not Grievance.objects.exists()
+
+
+def test_the_registration_form_has_no_default_source(cast, tree, campaign, client):
+    client.force_login(cast.cadre)
+    page = client.get("/grievances/new/").content.decode()
+    assert '<option value="" selected>请选择来源</option>' in page
+    assert 'value="visit" selected' not in page
+    r = _post(client, source="")
+    assert r.status_code == 400
+    assert r.context["form"].errors["source"] == ["请选择来源"]
+    assert not Grievance.objects.exists()

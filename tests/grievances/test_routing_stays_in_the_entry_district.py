@@ -3,6 +3,7 @@ one of the district's departments, or a unit on the entry's own line that the of
 another district's department, through the API, the page or the bulk action."""
 
 from grievances.models import Grievance, GrievanceEvent
+from tests.twofactor import verified
 
 from .factories import GrievanceFactory, other_district, run
 
@@ -56,7 +57,7 @@ def test_bulk_assigning_to_another_districts_department_is_refused_for_all(cast,
     assert MESSAGE in r.content.decode()
     assert _state(a, b) == before
     # The superuser's picker spans every district; the service still holds each entry to its own.
-    client.force_login(cast.admin)
+    verified(client, cast.admin)
     r = client.post("/grievances/bulk/", {"ids": [a.pk, b.pk], "name": "assign", "handling_unit": other.department.pk})
     assert r.status_code == 400 and MESSAGE in r.content.decode()
     assert _state(a, b) == before

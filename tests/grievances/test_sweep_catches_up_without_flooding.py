@@ -28,21 +28,25 @@ def test_first_sweep_after_a_gap_sends_supervision_not_stale_reminders(tree, cas
         g: sorted(NoticeLog.objects.filter(grievance_id=g).values_list("kind", flat=True))
         for g in (late.pk, soon.pk, later.pk)
     }
-    assert by_entry[late.pk] == ["listed", "supervision"]  # overdue 7 working days: no reminder, no warning
+    # Overdue 7 working days: no reminder, no warning; the 催办 and the 通报 (1 + 5 working days on).
+    assert by_entry[late.pk] == ["bulletin", "listed", "supervision", "urge"]
     assert by_entry[soon.pk] == ["reminder"]  # one working day left
     assert by_entry[later.pk] == []
     assert sorted(Notification.objects.filter(recipient=cast.cadre).values_list("kind", flat=True)) == [
         "reminder",
         "supervision",
+        "urge",  # the 通报 goes to the level above, not to the unit's staff
     ]
     assert run.counts["reminder"] == 1 and run.counts["supervision"] == 1 and run.counts["listed"] == 1
 
-    # The next days only add what is new: the warning on the due day, then supervision.
+    # The next days only add what is new: the warning on the due day, then supervision and, the
+    # working day after the deadline day, the 催办.
     sweep_deadlines(now=at("2026-10-21"))
     sweep_deadlines(now=at("2026-10-22"))
     assert sorted(NoticeLog.objects.filter(grievance=soon).values_list("kind", flat=True)) == [
         "reminder",
         "supervision",
+        "urge",
         "warning",
     ]
 

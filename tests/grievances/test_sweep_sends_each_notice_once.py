@@ -63,8 +63,8 @@ def test_two_sweeps_at_once_send_each_notice_once(tree, cast, campaign):
         call_command("sweep_deadlines", "--now", when)
     assert SweepRun.objects.filter(kind="deadlines").count() == 2
     keys = list(NoticeLog.objects.values_list("grievance_id", "deadline", "kind"))
-    assert len(keys) == len(set(keys)) == 4  # the latest stage of each entry, once
-    assert sorted(k for _g, _d, k in keys) == ["reminder", "supervision", "supervision", "warning"]
+    assert len(keys) == len(set(keys)) == 6  # the latest stage of each entry, and the 催办 of the overdue, once
+    assert sorted(k for _g, _d, k in keys) == ["reminder", "supervision", "supervision", "urge", "urge", "warning"]
     pairs = list(Notification.objects.values_list("notice_id", "recipient_id"))
     assert len(pairs) == len(set(pairs))
     total = sum(r.counts["notifications"] for r in SweepRun.objects.filter(kind="deadlines"))

@@ -7,6 +7,7 @@ from campaigns.models import Role
 from grievances.models import SweepRun
 from grievances.sweep import sweep_deadlines
 from tests.factories import UserFactory, member
+from tests.twofactor import verified
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def test_street_admin_neither_lists_nor_starts_sweep_runs(api, street_admin, tre
 
 
 def test_street_admin_cannot_start_a_sweep_or_the_phase_sync_from_the_page(client, street_admin, tree):
-    client.force_login(street_admin)
+    verified(client, street_admin)
     page = client.get("/grievances/ops/")
     assert page.status_code == 200 and "运行期限扫描" not in page.content.decode()
     for action in ("sweep", "phases"):

@@ -28,8 +28,8 @@ def test_export_shows_the_tier_with_its_campaigns_working_days(cast, tree, campa
     GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="当场修好", tier="on_spot")
     response = api(cast.office).get("/api/grievances/export/?ordering=id")
     ws = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    assert ws.cell(2, 11).value == "层级"
-    assert [ws.cell(r, 11).value for r in (3, 4)] == ["一般问题（20个工作日）", "即知即办"]
+    assert ws.cell(3, 11).value == "层级"  # below the exporter's trace and the title
+    assert [ws.cell(r, 11).value for r in (4, 5)] == ["一般问题（20个工作日）", "即知即办"]
 
 
 def test_import_reads_a_tier_as_the_export_writes_it(cast, tree, campaign, api):

@@ -2,12 +2,13 @@
 shows on the entry and its history, and a guarded row refuses, with its own message, an entry
 whose state rules it out, even for someone who may run it."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from campaigns.calendar import working_days_between
 from grievances.models import Grievance, GrievanceEvent
 from grievances.workflow import BY_NAME, TRANSITIONS
 
@@ -46,6 +47,19 @@ REFUSED_BY_STATE = {
         "admin",
         "已是最高一级，无法继续上报",
     ),
+    "sign_for": ([*ASSIGNED, ("sign_for", {})], {}, "handler", "该条目已签收"),
+    "return": ([*ASSIGNED, ("sign_for", {})], {"note": "不属本单位职责"}, "handler", "已签收的条目不能退单"),
+    "arbitrate": (ASSIGNED, {"note": "属教育局职责"}, "office", "没有待裁定的退单"),
+    "request_pause": (
+        [*ASSIGNED, ("request_pause", {"note": "等待司法鉴定", "until": "2026-12-01"})],
+        {"note": "再次申请", "until": "2026-12-02"},
+        "handler",
+        "已有待审批的中止申请",
+    ),
+    "approve_pause": (ASSIGNED, {}, "office", "没有待审批的中止申请"),
+    "reject_pause": (ASSIGNED, {"note": "理由不充分"}, "office", "没有待审批的中止申请"),
+    "resume": (ASSIGNED, {}, "handler", "该条目未在中止计时中"),
+    "mark_urgent": ([("mark_urgent", {})], {}, "office", "该条目已标记为急难险重"),
 }
 
 
@@ -62,6 +76,8 @@ def _value(value, tree, cast=None, other=None):
 
 
 RESOLVED = [*ASSIGNED, ("resolve", {"result": "已解决", "evidence": "FILE"})]
+RETURNED = [*ASSIGNED, ("return", {"note": "不属本单位职责"})]
+PAUSE_REQUESTED = [*ASSIGNED, ("request_pause", {"note": "等待法院判决", "until": "2026-11-25"})]
 TO_COMMUNITY = [("assign", {"handling_unit": "community_a"})]
 REQUESTED = [*ASSIGNED, ("request_extension", {"note": "需协调", "days": 5})]
 
@@ -219,6 +235,84 @@ EFFECTS = {
             and s.g.due_at > s.before.due_at
             and s.event.data == {"from_tier": "general", "to_tier": "major"}
         ),
+    ),
+    "sign_for": (
+        ASSIGNED,
+        {},
+        "handler",
+        lambda s: s.g.signed_for_at is not None and s.event.data == {"in_time": True} and s.g.due_at == s.before.due_at,
+    ),
+    "return": (
+        ASSIGNED,
+        {"note": "属住建部门职责"},
+        "handler",
+        lambda s: (
+            (s.g.return_count, s.g.return_reason, s.g.handling_unit) == (1, "属住建部门职责", s.tree.department)
+            and s.g.returned_at is not None
+            and s.event.data == {"unit": s.tree.department.pk, "count": 1, "escalated": False}
+        ),
+    ),
+    "arbitrate": (
+        RETURNED,
+        {"note": "属社区职责，改派", "handling_unit": "community_a"},
+        "office",
+        lambda s: (
+            (s.g.handling_unit, s.g.returned_at, s.g.signed_for_at) == (s.tree.community_a, None, None)
+            and s.g.dispatched_at > s.before.dispatched_at
+            and s.g.due_at == s.before.due_at
+            and s.event.data["ruling"] == "reroute"
+        ),
+    ),
+    "request_pause": (
+        ASSIGNED,
+        {"note": "等待第三方鉴定", "until": "2026-11-30"},
+        "handler",
+        lambda s: (
+            (s.g.pause_state, s.g.pause_reason, str(s.g.pause_until)) == ("requested", "等待第三方鉴定", "2026-11-30")
+            and s.g.due_at == s.before.due_at
+        ),
+    ),
+    "approve_pause": (
+        PAUSE_REQUESTED,
+        {},
+        "office",
+        # Thu 19 – Wed 25 Nov: five working days after the approval day (Wed 18 Nov).
+        lambda s: (
+            (s.g.pause_state, s.g.paused_working_days, s.event.data["days"]) == ("active", 5, 5)
+            and working_days_between(s.before.due_at, s.g.due_at).working_days == 5
+            and datetime.fromisoformat(s.event.data["due_at"]) == s.g.due_at
+        ),
+    ),
+    "reject_pause": (
+        PAUSE_REQUESTED,
+        {"note": "可先行办理"},
+        "office",
+        lambda s: (s.g.pause_state, s.g.paused_working_days, s.g.due_at) == ("none", 0, s.before.due_at),
+    ),
+    "resume": (
+        [*PAUSE_REQUESTED, ("approve_pause", {})],
+        {},
+        "handler",
+        # Resumed on the approval day itself: nothing was paused, the deadline comes back.
+        lambda s: (
+            (s.g.pause_state, s.g.paused_working_days, s.event.data["days"]) == ("none", 0, 0)
+            and s.g.due_at < s.before.due_at
+        ),
+    ),
+    "interim_reply": (
+        ASSIGNED,
+        {"note": "已联系供电公司，预计下周更换线路"},
+        "handler",
+        lambda s: (
+            (s.g.status, s.g.due_at, s.event.note) == ("assigned", s.before.due_at, "已联系供电公司，预计下周更换线路")
+            and "told_at" in s.event.data
+        ),
+    ),
+    "mark_urgent": (
+        [],
+        {},
+        "office",
+        lambda s: s.g.urgent and s.g.plan_due_at is None and s.g.due_at == s.g.registered_at + timedelta(hours=24),
     ),
     "set_case_owner": (
         [],

@@ -20,14 +20,14 @@ def _retry_eagerly(settings):
 class FlakySms:
     """Fails twice, then works (a gateway with a bad minute)."""
 
-    def send(self, phone, text):
+    def send(self, phone, text, idempotency_key=""):
         CALLS.append(phone)
         if len(CALLS) <= 2:
             raise ConnectionError("短信网关超时")
 
 
 class BrokenSms:
-    def send(self, phone, text):
+    def send(self, phone, text, idempotency_key=""):
         raise ConnectionError("短信网关不可用")
 
 

@@ -43,3 +43,17 @@ def test_every_page_shows_the_unread_badge_and_the_inbox_marks_read(client, cast
     assert '消息 <span class="badge">1</span>' in client.get("/").content.decode()
     client.post("/grievances/notifications/read/")
     assert 'class="badge"' not in client.get("/").content.decode()
+
+
+def test_a_plan_supervision_notice_shows_the_plan_deadline_not_the_resolution_deadline(client, tree, cast, campaign):
+    from grievances.sweep import sweep_deadlines
+    from tests.grievances.factories import at, due_on, lighting_entry
+
+    g = lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01"))
+    due_on(g, "2026-10-09", plan=True, status="assigned", due_at=at("2026-10-30", 17))
+    sweep_deadlines(now=at("2026-10-20"))
+    client.force_login(cast.cadre)
+    page = client.get("/grievances/notifications/").content.decode()
+    assert "【督办】方案提交已超期" in page
+    assert "方案期限 2026-10-09" in page
+    assert "办结期限 2026-10-30" not in page

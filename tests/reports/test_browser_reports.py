@@ -14,7 +14,7 @@ def test_leader_sees_dashboard_and_a_summary_job_turn_downloadable(browser_page,
     GrievanceFactory(campaign=campaign, unit=tree.grid_a1, status="assigned")
     login(page, base, "t_leader")
     page.goto(f"{base}/reports/?campaign={campaign.pk}&org_unit={tree.district.pk}")
-    assert page.locator("svg[aria-label='各单位走访覆盖率']").count() == 1
+    assert page.locator("svg[aria-label='各单位农户走访覆盖率']").count() == 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.click("table a:text-is('东城街道')")  # drill down to the street
     page.wait_for_selector("table a:text-is('幸福社区')")

@@ -21,7 +21,7 @@ def test_dashboard_shows_coverage_chart_and_drills_down_with_fixed_queries(clien
     response, few = _get(client, campaign, tree.district)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "<svg" in html and "各单位走访覆盖率" in html and "台账办理漏斗" in html
+    assert "<svg" in html and "各单位农户走访覆盖率" in html and "台账办理漏斗" in html
     assert f"org_unit={tree.street_a.pk}" in html  # drill-down link to the street
     # Much more data, in more units: the same number of queries.
     for grid, visitor in ((tree.grid_a2, cast.cadre), (tree.grid_b1, cast.office), (tree.grid_c1, cast.cadre_c)):

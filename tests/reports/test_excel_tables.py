@@ -28,19 +28,21 @@ def test_monthly_table_has_title_units_and_a_totals_row_that_sums(api, cast, tre
     assert response.status_code == 200
     wb = load_workbook(io.BytesIO(response.content))
     ws = wb["走访统计月报表"]
-    assert "A1:O1" in [str(r) for r in ws.merged_cells.ranges]
-    assert "走访工作统计表" in ws["A1"].value
-    header = [c.value for c in ws[2]]
-    assert header[:4] == ["单位", "走访次数", "总户数", "已走访户数"]
-    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=3)]
+    assert ws["A1"].value.startswith(f"导出人：{cast.leader.full_name}")  # the trace row
+    assert "A2:V2" in [str(r) for r in ws.merged_cells.ranges]
+    assert "走访工作统计表" in ws["A2"].value
+    header = [c.value for c in ws[3]]
+    assert header[:4] == ["单位", "走访次数", "农户（家庭户）", "已走访农户"]
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
     units, totals = rows[:-1], rows[-1]
     assert [r[0] for r in units] == ["东城街道", "西城街道"] and totals[0] == "合计"
-    for col in (1, 2, 3, 5, 7):  # visits, households, visited, entries, solved
+    for col in (1, 2, 3, 7, 10):  # visits, homes, visited, entries, solved
         assert sum(r[col] for r in units) == totals[col]
     assert totals[1:4] == [5, 6, 5]
-    assert (totals[5], totals[7]) == (3, 2)
+    assert (totals[7], totals[10]) == (3, 2)
+    assert totals[header.index("走访覆盖率")] == "83.3%"  # rates written as the pages write them
     ledger = wb["问题台账汇总"]
-    lrows = [[c.value for c in row] for row in ledger.iter_rows(min_row=3)]
+    lrows = [[c.value for c in row] for row in ledger.iter_rows(min_row=4)]
     assert lrows[-1][0] == "合计" and sum(r[1] for r in lrows[:-1]) == lrows[-1][1] == 3
 
 

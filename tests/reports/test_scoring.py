@@ -106,7 +106,7 @@ def test_inspector_records_a_violation_with_evidence(api, cast, tree, campaign):
     assert (v.unit, v.status, v.source, v.recorded_by) == (tree.community_c, "confirmed", "manual", cast.inspector)
     assert api(cast.office_b).post("/api/violations/", body, format="json").status_code == 400
     assert api(cast.office).post("/api/violations/", body, format="json").status_code == 400
-    bad = api(cast.inspector).post("/api/violations/", {**body, "unit": tree.street_a.pk}, format="json")
+    bad = api(cast.inspector).post("/api/violations/", {**body, "unit": tree.district.pk}, format="json")
     assert bad.status_code == 400 and Violation.objects.count() == 1
 
 
@@ -135,10 +135,18 @@ def test_score_floors_at_zero_and_three_confirmed_cases_mean_a_talk(api, cast, t
     ViolationFactory.create_batch(5, campaign=campaign, unit=tree.community_c, status="candidate")
     body = api(cast.leader).get("/api/scores/", {"campaign": campaign.pk, "org_unit": tree.district.pk}).json()
     scores = {s["name"]: (s["confirmed"], s["score"], s["talk"]) for s in body["results"]}
-    assert scores == {"幸福社区": (1001, 0, True), "和谐社区": (3, 997, True), "长安社区": (2, 998, False)}
-    assert [t["name"] for t in body["talks"]] == ["幸福社区", "和谐社区"]
+    # A street/town answers for its whole territory: its communities' cases count against it too.
+    assert scores == {
+        "东城街道": (1004, 0, True),
+        "西城街道": (2, 998, False),
+        "幸福社区": (1001, 0, True),
+        "和谐社区": (3, 997, True),
+        "长安社区": (2, 998, False),
+    }
+    assert [t["name"] for t in body["talks"]] == ["东城街道", "幸福社区", "和谐社区"]
     stats = api(cast.leader).get("/api/stats/", {"campaign": campaign.pk, "org_unit": tree.district.pk}).json()
-    assert [t["name"] for t in stats["talks"]] == ["幸福社区", "和谐社区"]  # the dashboard and summary list them too
+    # the dashboard and summary list them too
+    assert [t["name"] for t in stats["talks"]] == ["东城街道", "幸福社区", "和谐社区"]
 
 
 def test_inspector_reviews_candidates_on_the_scoring_page(client, cast, tree, campaign):

@@ -9,7 +9,9 @@ from tests.factories import TeamFactory, UserFactory, member
 from tests.visits.factories import HouseholdFactory
 
 
-def test_card_sheet_lists_each_household_with_its_liaison_group(api, cast, tree, campaign):
+def test_card_sheet_lists_each_household_with_its_liaison_group(
+    api, cast, tree, campaign, django_capture_on_commit_callbacks
+):
     HouseholdFactory.create_batch(2, grid=tree.grid_a1)
     grid_member = member(
         UserFactory(full_name="网格员小陈", phone="13800000001", post="专职网格员"), tree.grid_a1, Role.CADRE
@@ -20,9 +22,14 @@ def test_card_sheet_lists_each_household_with_its_liaison_group(api, cast, tree,
         paired_unit=tree.community_a,
         members=[UserFactory(full_name="挂包干部老何", phone="13800000002")],
     )
-    response = api(cast.office).get("/api/cards/sheet/", {"campaign": campaign.pk, "org_unit": tree.grid_a1.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        queued = api(cast.office).post("/api/cards/sheet/", {"campaign": campaign.pk, "org_unit": tree.grid_a1.pk})
+    assert queued.status_code == 202, queued.json()
+    job = api(cast.office).get(f"/api/reports/{queued.json()['id']}/").json()
+    assert job["kind"] == "cards" and job["status"] == "done" and job["progress"] == 100
+    response = api(cast.office).get(job["download_url"])
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(b"".join(response.streaming_content))).pages)
     assert text.count("连心卡") >= 2
     for expected in (
         grid_member.full_name,
@@ -34,7 +41,7 @@ def test_card_sheet_lists_each_household_with_its_liaison_group(api, cast, tree,
     ):
         assert expected in text
     assert (
-        api(cast.office_b).get("/api/cards/sheet/", {"campaign": campaign.pk, "org_unit": tree.grid_a1.pk}).status_code
+        api(cast.office_b).post("/api/cards/sheet/", {"campaign": campaign.pk, "org_unit": tree.grid_a1.pk}).status_code
         == 400
     )
 

@@ -105,6 +105,7 @@ class VisitFactory(factory.django.DjangoModelFactory):
     client_id = factory.LazyFunction(uuid.uuid4)
     visited_at = factory.LazyFunction(lambda: timezone.now() - timedelta(hours=2))
     duration_minutes = 40
+    notes = "入户了解家庭近况，一切正常。"  # a visit carries content (Campaign.visit_content)
 
     @classmethod
     def _create(cls, model_class, *, campaign, household, visitor, **fields):

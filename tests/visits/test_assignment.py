@@ -6,7 +6,7 @@ import pytest
 
 from campaigns.models import Role
 from tests.factories import TeamFactory, UserFactory, member
-from visits.models import Assignment, AssignmentKind
+from visits.models import Assignment, AssignmentKind, HouseholdKind
 
 from .factories import AssignmentFactory, HouseholdFactory
 
@@ -78,6 +78,27 @@ def test_proposal_follows_the_rules_of_the_plan(api, cast, campaign, setup):
     assert set(grid.values_list("visitor", flat=True)) <= {setup["grid"].pk}
     assert committee.count() + grid.count() == len(homes) - street.count() - 2
     assert all(a.household.grid_id == setup["grid"].memberships.get().unit_id for a in grid)
+
+
+def test_street_quota_and_party_leader_count_only_homes_not_shops_or_enterprises(api, cast, campaign, setup, tree):
+    homes = setup["homes"]
+    # A shop and an enterprise that are petitioners (the street group's first pick were they homes).
+    others = [
+        HouseholdFactory(grid=tree.grid_a1, kind=kind, categories=["petitioner"], address=f"商业街{i}号")
+        for i, kind in enumerate([HouseholdKind.SHOP, HouseholdKind.ENTERPRISE, HouseholdKind.SHOP])
+    ]
+    response = propose(api, cast.office, campaign)
+    assert response.status_code == 200, response.content
+    other_ids = {h.pk for h in others}
+    street = set(Assignment.objects.filter(kind=AssignmentKind.STREET_GROUP).values_list("household_id", flat=True))
+    # 30 % of the 10 homes, not of 13 households, and never a shop or an enterprise.
+    assert len(street) == math.ceil(len(homes) * 0.3)
+    assert not street & other_ids
+    leader = set(Assignment.objects.filter(kind=AssignmentKind.PARTY_LEADER).values_list("household_id", flat=True))
+    assert leader == {h.pk for h in homes}
+    # The shops and the enterprise still get their one regular visitor (兜底全覆盖).
+    regular = Assignment.objects.exclude(kind=AssignmentKind.PARTY_LEADER)
+    assert set(regular.filter(household_id__in=other_ids).values_list("household_id", flat=True)) == other_ids
 
 
 def test_committee_members_take_whole_address_blocks(api, cast, campaign, setup):

@@ -34,6 +34,7 @@ def visit(api, user, h, minutes=40):
         "household": h.pk,
         "client_id": str(uuid.uuid4()),
         "duration_minutes": minutes,
+        "notes": "入户了解家庭近况。",
         "visited_at": (timezone.now() - timedelta(hours=1)).isoformat(),
     }
     response = api(user).post("/api/visits/", data, format="json")

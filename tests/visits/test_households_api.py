@@ -2,7 +2,7 @@
 
 import pytest
 
-from visits.models import AssignmentKind
+from visits.models import AssignmentKind, Household
 
 from .factories import AssignmentFactory, HouseholdFactory, VisitFactory, id_number
 
@@ -27,10 +27,11 @@ def test_items_carry_the_fixed_point_fields(api, cast, homes):
     assert item["categories"] == ["困难户"]
 
 
-def test_office_of_the_subtree_sees_whole_id_number_and_phone(api, cast, homes):
+def test_office_of_the_subtree_may_reveal_the_whole_id_number_and_phone(api, cast, homes):
     item = items(api(cast.office).get("/api/households/?grid=T01-S01-C01-G01"))[0]
-    assert item["id_number"] == id_number(1)
-    assert item["phone"] == "13812345678"
+    assert item["id_number"] == id_number(1)[:6] + "********" + id_number(1)[-4:] and item["can_reveal"]
+    whole = api(cast.office).post(f"/api/households/{item['id']}/reveal/", {"reason": "handling"}, format="json")
+    assert whole.json() == {"id_number": id_number(1), "phone": "13812345678"}
 
 
 @pytest.mark.parametrize("role", ["leader", "inspector", "cadre"])
@@ -43,8 +44,10 @@ def test_roles_that_do_not_need_them_see_masked_values(api, cast, homes, role):
 def test_cadre_assigned_to_the_household_sees_it_whole(api, cast, homes, campaign):
     AssignmentFactory(campaign=campaign, household=homes[0], visitor=cast.cadre, kind=AssignmentKind.GRID)
     rows = {r["id"]: r for r in items(api(cast.cadre).get("/api/households/"))}
-    assert rows[homes[0].pk]["phone"] == "13812345678"
-    assert rows[homes[1].pk]["phone"].count("*") == 4
+    assert rows[homes[0].pk]["phone"] == "138****5678" and rows[homes[0].pk]["can_reveal"]
+    assert rows[homes[1].pk]["phone"].count("*") == 4 and not rows[homes[1].pk]["can_reveal"]
+    whole = api(cast.cadre).post(f"/api/households/{homes[0].pk}/reveal/", {"reason": "return_visit"}, format="json")
+    assert whole.json()["phone"] == "13812345678"
 
 
 def test_filters_by_org_unit_category_visited_and_assigned_to_me(api, cast, homes, campaign, tree):
@@ -83,7 +86,8 @@ def test_office_registers_a_household_with_a_valid_id_number_only(api, cast, tre
     body["id_number"] = id_number(5)
     response = api(cast.office).post("/api/households/", body, format="json")
     assert response.status_code == 201
-    assert response.json()["id_number"] == id_number(5)
+    assert response.json()["id_number"] == id_number(5)[:6] + "********" + id_number(5)[-4:]
+    assert Household.objects.get(pk=response.json()["id"]).id_number == id_number(5)
     assert (
         api(cast.cadre).post("/api/households/", {**body, "id_number": id_number(6)}, format="json").status_code == 403
     )
@@ -107,5 +111,6 @@ def test_household_list_page_masks_for_a_leader(client, cast, homes):
     client.force_login(cast.leader)
     page = client.get("/visits/households/").content.decode()
     assert "138****5678" in page and "13812345678" not in page
-    client.force_login(cast.office)
-    assert "13812345678" in client.get("/visits/households/").content.decode()
+    client.force_login(cast.office)  # masked for the office too, with the reveal button
+    page = client.get("/visits/households/").content.decode()
+    assert "13812345678" not in page and "/reveal/" in page

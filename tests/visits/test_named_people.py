@@ -37,6 +37,7 @@ def body(h, **kw):
         "client_id": str(uuid.uuid4()),
         "visited_at": (timezone.now() - timedelta(hours=1)).isoformat(),
         "duration_minutes": 40,
+        "notes": "入户了解家庭近况。",
         **kw,
     }
 
@@ -50,6 +51,27 @@ def test_co_visitor_picker_lists_only_people_around_the_household_and_in_the_cam
     offered = set(form.fields["co_visitors"].queryset)
     assert {colleague, dept_man} <= offered
     assert not offered & {cast.cadre, cast.cadre_c, cast.office_b, cast.outsider, cast.handler}
+
+
+def test_co_visitor_picker_offers_the_team_and_unit_not_the_administrators_or_leaders(
+    client, cast, home, people, tree, campaign
+):
+    colleague, dept_man = people
+    street_man = member(
+        UserFactory(username="t_street", full_name="街道干部", post="街道组员"), tree.street_a, Role.CADRE
+    )
+    TeamFactory(campaign=campaign, unit=tree.street_a, paired_unit=tree.community_b, members=[street_man, cast.cadre])
+    sysadmin = member(UserFactory(username="t_sysadmin", full_name="系统管理员"), tree.district, Role.ADMIN)
+    other_team = member(UserFactory(username="t_other", full_name="别组干部"), tree.street_b, Role.CADRE)
+    TeamFactory(campaign=campaign, unit=tree.street_b, paired_unit=tree.community_c, members=[other_team])
+    client.force_login(cast.cadre)
+    page = client.get(f"/visits/households/{home.pk}/visit/")
+    offered = set(page.context["form"].fields["co_visitors"].queryset)
+    # The cadre's own team (even one paired elsewhere), the community's people and the team paired with it.
+    assert {street_man, colleague, dept_man} <= offered
+    assert not offered & {sysadmin, cast.leader, cast.inspector, cast.handler, other_team}
+    html = page.content.decode()
+    assert "街道干部（街道组员）" in html and "系统管理员" not in html
 
 
 @pytest.mark.parametrize("who", ["cadre_c", "outsider", "office_b"])

@@ -27,9 +27,17 @@ def last_year(tree, cast):
 
 
 def shown(api, user, h):
+    """What `user` gets to read: the masked values the detail always gives, or, where they may
+    ask, the whole values of a reveal with a reason."""
     response = api(user).get(f"/api/households/{h.pk}/")
     assert response.status_code == 200, response.content
-    return response.json()["id_number"], response.json()["phone"]
+    data = response.json()
+    assert data["personal_masked"] is True and PHONE not in (data["phone"], data["id_number"])
+    if not data["can_reveal"]:
+        return data["id_number"], data["phone"]
+    revealed = api(user).post(f"/api/households/{h.pk}/reveal/", {"reason": "return_visit"}, format="json")
+    assert revealed.status_code == 200, revealed.content
+    return revealed.json()["id_number"], revealed.json()["phone"]
 
 
 def test_a_cadre_keeps_full_access_only_while_his_campaign_runs(api, client, cast, tree, campaign, last_year):

@@ -40,6 +40,7 @@ def test_a_visit_is_the_actors_own(api, cast, tree, campaign):
         "client_id": str(uuid.uuid4()),
         "visited_at": (timezone.now() - timedelta(hours=1)).isoformat(),
         "duration_minutes": 10,
+        "notes": "入户了解家庭近况。",
         "visitor": cast.office.pk,
         "too_short": False,
         "is_followup": True,

@@ -1,6 +1,7 @@
 """Roster import through the API: preview lists every problem and writes nothing; confirm imports
 all rows in one go; re-importing the same file changes nothing."""
 
+from campaigns.lib.crypto import hmac_of
 from campaigns.models import FocusCategory
 from campaigns.services import ensure_focus_categories
 from visits.models import Household, ImportJob
@@ -65,7 +66,7 @@ def test_preview_counts_rows_and_confirm_imports_them_all(api, cast, tree):
     assert response.status_code in (200, 202)
     assert api(cast.office).get(f"/api/households/import/{job_id}/").json()["status"] == "imported"
     assert Household.objects.count() == 3
-    h = Household.objects.get(id_number=id_number(1))
+    h = Household.objects.get(id_number_hmac=hmac_of(id_number(1)))
     assert h.grid == tree.grid_a1 and h.is_hardship and h.members_count == 3
     assert set(h.categories.values_list("name", flat=True)) == {"困难户", "老党员"}
 
@@ -96,8 +97,10 @@ def test_reimport_with_a_changed_phone_updates_only_that_household(api, cast, tr
     body = api(cast.office).get(f"/api/households/import/{job}/").json()
     assert (body["to_create"], body["to_update"], body["unchanged"]) == (0, 2, 1)
     api(cast.office).post(f"/api/households/import/{job}/confirm/")
-    assert Household.objects.get(id_number=id_number(2)).phone == "13912345678"
-    assert list(Household.objects.get(id_number=id_number(3)).categories.values_list("name", flat=True)) == ["困难户"]
+    assert Household.objects.get(id_number_hmac=hmac_of(id_number(2))).phone == "13912345678"
+    assert list(
+        Household.objects.get(id_number_hmac=hmac_of(id_number(3))).categories.values_list("name", flat=True)
+    ) == ["困难户"]
 
 
 def test_preview_reports_every_kind_of_bad_row_with_excel_row_and_column_and_writes_nothing(api, cast, tree):
@@ -229,7 +232,7 @@ def test_id_numbers_with_a_bad_birth_date_or_non_ascii_digits_get_the_validators
     messages = {(e["row"], e["column"]): e["message"] for e in body["errors"]}
     assert messages == {
         (2, "身份证号"): "身份证号中的出生日期无效",
-        (3, "身份证号"): "身份证号应为18位，前17位为数字，最后一位为数字或X",
+        (3, "身份证号"): "身份证号请使用半角数字（不要使用全角字符）",
         (4, "身份证号"): "身份证号应为18位，前17位为数字，最后一位为数字或X",
     }
     assert Household.objects.count() == 0

@@ -175,10 +175,8 @@ def test_a_file_that_is_not_an_image_is_refused_whatever_its_name(api, cast, cam
     assert VisitPhoto.objects.count() == 0
 
 
-def test_an_oversized_photo_is_refused(api, cast, campaign, home, monkeypatch):
-    from visits import services
-
-    monkeypatch.setattr(services, "PHOTO_MAX_BYTES", 1000)
+def test_an_oversized_photo_is_refused(api, cast, campaign, home, settings):
+    settings.UPLOAD_LIMITS = {**settings.UPLOAD_LIMITS, "photo": {"max_bytes": 1000, "types": ["png"]}}
     data = body(home, campaign)
     data["photos"] = SimpleUploadedFile("big.png", png_bytes(), content_type="image/png")
     data["answers"] = "{}"
@@ -186,7 +184,7 @@ def test_an_oversized_photo_is_refused(api, cast, campaign, home, monkeypatch):
         "/api/visits/", {k: v for k, v in data.items() if k != "answers"}, format="multipart"
     )
     assert response.status_code == 400
-    assert "10MB" in response.json()["detail"]
+    assert response.json()["code"] == "file_too_large" and "1KB" in response.json()["detail"]
     assert Visit.objects.count() == 0
 
 

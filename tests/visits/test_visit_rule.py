@@ -28,6 +28,7 @@ def visit_body(h, **kw):
         "client_id": str(uuid.uuid4()),
         "visited_at": (timezone.now() - timedelta(hours=1)).isoformat(),
         "duration_minutes": 40,
+        "notes": "入户了解家庭近况。",
         **kw,
     }
 
@@ -90,7 +91,9 @@ def test_a_paired_departments_cadre_in_the_campaigns_team_visits_his_household(a
     group = TeamFactory(campaign=campaign, unit=tree.department, paired_unit=tree.community_a, members=[dept_man])
     far = HouseholdFactory(grid=tree.grid_a2, phone="13800001111")
     AssignmentFactory(campaign=campaign, household=far, visitor=dept_man, kind=AssignmentKind.DEPARTMENT, team=group)
-    assert api(dept_man).get(f"/api/households/{far.pk}/").json()["phone"] == "13800001111"
+    assert api(dept_man).get(f"/api/households/{far.pk}/").json()["can_reveal"] is True
+    reveal = api(dept_man).post(f"/api/households/{far.pk}/reveal/", {"reason": "return_visit"}, format="json")
+    assert reveal.json()["phone"] == "13800001111"
     assert api(dept_man).post("/api/visits/", visit_body(far), format="json").status_code == 201
     assert api(dept_man).post("/api/event-reports/", {"household": far.pk, **EVENT}, format="json").status_code == 201
     # Out of the team, the same assignment grants nothing.

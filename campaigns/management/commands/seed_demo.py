@@ -1,7 +1,8 @@
 from importlib import import_module
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils.module_loading import module_has_submodule
 
@@ -27,8 +28,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--households", type=int, default=600, help="演示农户数量（默认600）")
+        parser.add_argument("--force", action="store_true", help="在生产设置（DEBUG关闭）下也生成演示数据与演示账户")
 
     def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            # The demo creates accounts with a published password: never by accident in production.
+            raise CommandError(
+                "当前为生产设置（DEBUG关闭），seed_demo 会创建使用公开演示密码的账户，已拒绝执行；确需生成请加 --force"
+            )
         if options["households"] < 0:
             self.stderr.write("农户数量不能为负数")
             return

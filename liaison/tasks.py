@@ -1,0 +1,11 @@
+"""Celery wrappers: take ids, call a service."""
+
+from celery import shared_task
+
+
+@shared_task(name="liaison.render_map")
+def render_map(job_id):
+    from .services import run_map_job
+
+    job = run_map_job(job_id=job_id)
+    return job.status if job else None
