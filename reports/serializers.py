@@ -459,6 +459,9 @@ class TalkSerializer(serializers.ModelSerializer):
             "created_at",
         ]
         read_only_fields = ["confirmed", "recorded_by", "created_at"]
+        # Opening a community's 约谈 twice (a double submit, two inspectors) answers the one
+        # already open: the service finds it under a lock, so no unique-together refusal here.
+        validators = []
 
 
 class TalkHeldSerializer(serializers.Serializer):

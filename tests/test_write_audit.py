@@ -53,7 +53,7 @@ from evaluations.models import Questionnaire
 from grievances.models import FollowUp, FollowUpKind, Grievance, GrievanceCategory
 from grievances.models import ImportJob as LedgerImportJob
 from notifications.models import Notification
-from reports.models import ReportJob, SummaryDocument, Violation
+from reports.models import ReportJob, SummaryDocument, Talk, Violation
 from tests.conftest import FROZEN_NOW
 from tests.factories import OrgUnitFactory, UserFactory, make_campaign, member
 from tests.grievances.factories import category
@@ -167,10 +167,18 @@ HAND_PAYLOADS = {
         }
     ],
 }
+# Routes whose URL object cannot be the home one: undoing a decision needs a decided case, while
+# the home case stays a candidate for the confirm and dismiss probes.
+URL_OBJECTS = {"violations_undo_create": lambda w: w.reviewed.pk}
 # Page bodies by URL name, where the rendered form's defaults choose a variant without ids.
 PAGE_PAYLOADS = {
     "grievances:bulk": lambda w: [
         {"name": "assign", "ids": str(w.grievance.pk), "handling_unit": str(w.tree.community_a.pk)}
+    ],
+    # The reveal form shows once its reason is picked; the 约谈 form only on a listed community.
+    "grievances:reveal-phone": lambda w: [{"reason": "return_visit"}],
+    "reports:talk-record": lambda w: [
+        {"campaign": str(w.home[Campaign].pk), "unit": str(w.tree.community_a.pk)},
     ],
 }
 
@@ -284,7 +292,9 @@ def _build_world():
         description="十必报",
     )
     _next_pk(Grievance, HOME_PK)
-    g = ledger.register_grievance(actor=c.office, content="路灯坏了", category=cat, household=h, campaign=campaign)
+    g = ledger.register_grievance(
+        actor=c.office, content="路灯坏了", category=cat, household=h, campaign=campaign, reporter_phone="13800001111"
+    )
     g2 = ledger.register_grievance(actor=c.office, content="路灯又坏了", category=cat, household=h2, campaign=campaign)
     g_b = ledger.register_grievance(
         actor=c.office_b, content="西城路灯", category=cat, household=h_b, campaign=campaign
@@ -320,6 +330,21 @@ def _build_world():
         kind=Violation._meta.get_field("kind").choices[0][0],
         evidence="抽查未入户",
     )
+    # Three confirmed cases put community_a on the 约谈 list; one of them is the decision to undo.
+    kind_v = Violation._meta.get_field("kind").choices[0][0]
+    reviewed = [
+        Violation.objects.create(
+            campaign=campaign,
+            unit=t.community_a,
+            kind=kind_v,
+            evidence=f"抽查未入户{i}",
+            status=Violation.State.CONFIRMED,
+            reviewed_by=c.inspector,
+            reviewed_at=timezone.now(),
+        )
+        for i in range(3)
+    ]
+    Talk.objects.create(pk=HOME_PK, campaign=campaign, unit=t.community_a, confirmed=3, recorded_by=c.inspector)
     ImportJob.objects.create(
         pk=HOME_PK, created_by=c.office, file="imports/x.xlsx", status=ImportStatus.DONE, message="已导入"
     )
@@ -412,7 +437,14 @@ def _build_world():
     markers = {h_b: h_b.head_name, h_x: h_x.head_name}
     markers |= {u: u.full_name for u in (c.cadre_c, c.cadre_x, c.leader_b, c.leader_x, c.office_b, c.office_x)}
     return SimpleNamespace(
-        tree=t, cast=c, home=home, home_of_field=home_of_field, twins=twins, markers=markers, grievance=g
+        tree=t,
+        cast=c,
+        home=home,
+        home_of_field=home_of_field,
+        twins=twins,
+        markers=markers,
+        grievance=g,
+        reviewed=reviewed[0],
     )
 
 
@@ -1051,7 +1083,7 @@ class Auditor:
                 return who, out, tried
         return None, None, tried
 
-    def outsiders(self, route, api, url, missing_url, body, multipart=False, model=None):
+    def outsiders(self, route, api, url, missing_url, body, multipart=False, model=None, pk=HOME_PK):
         self.report.probed_a.add(route.key)
         label = _label(route, body)
         for who in OUTSIDERS:
@@ -1059,7 +1091,7 @@ class Auditor:
             missing = (
                 out if out.status == 404 else self.prober.send(who, api, route.method, missing_url, body, multipart)
             )
-            visible = model is not None and _visible(model, HOME_PK, getattr(self.w.cast, who))
+            visible = model is not None and _visible(model, pk, getattr(self.w.cast, who))
             self.report.probes_a += 1
             self.report.roles_a.add(who)
             if problem := _problem(out, missing, visible=visible):
@@ -1131,7 +1163,9 @@ class Auditor:
             base = {n: home[n] if n in ids else samples[n] for n in required}
             # The required fields alone, then every field, then each optional id on its own.
             variants = [base, {**samples, **base}, *({**base, n: home[n]} for n in ids if n not in base)]
-        url, missing_url = _url(route.route, HOME_PK), _url(route.route, MISSING)
+        op_id = route.op["operationId"] if route.op else ""
+        pk = URL_OBJECTS[op_id](self.w) if op_id in URL_OBJECTS else HOME_PK
+        url, missing_url = _url(route.route, pk), _url(route.route, MISSING)
         insider = first = None
         tried = []
         for variant in variants:
@@ -1144,7 +1178,7 @@ class Auditor:
             self.report.invalid.append(f"{route.key}: no insider's body accepted ({', '.join(tried)})")
             return
         if route.kwargs:
-            self.outsiders(route, True, url, missing_url, first, multipart, own)
+            self.outsiders(route, True, url, missing_url, first, multipart, own, pk)
         for variant in variants if hand is not None else [first]:
             for name in [n for n in ids if n in variant] if hand is not None else ids:
                 model, prop = ids[name]

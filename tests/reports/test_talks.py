@@ -38,6 +38,14 @@ def test_a_talk_names_the_communitys_liaison_cadre_and_committee_and_records_its
     assert api(cast.leader).get("/api/talks/", {"campaign": campaign.pk}).json()["count"] == 1
 
 
+def test_opening_a_talk_twice_answers_the_one_already_open(api, cast, tree, campaign, named, three_cases):
+    body = {"campaign": campaign.pk, "unit": tree.community_a.pk}
+    first = api(cast.inspector).post("/api/talks/", body, format="json")
+    again = api(cast.inspector).post("/api/talks/", body, format="json")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert first.json()["id"] == again.json()["id"] and Talk.objects.count() == 1
+
+
 def test_no_talk_below_three_cases_nor_by_office_staff_nor_in_the_future(api, cast, tree, campaign, named):
     ViolationFactory(campaign=campaign, unit=tree.community_a, actor=cast.inspector)
     body = {"campaign": campaign.pk, "unit": tree.community_a.pk}
