@@ -4,6 +4,7 @@ kept across a reload and a lost session, uploaded once each when the network com
 import io
 import os
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,16 @@ def _ready_offline(page, base):
     page.wait_for_selector("html[data-offline-ready='1']")
 
 
+def _wait_uploaded(page, timeout=30.0):
+    """Until the phone's queue is empty: every visit uploaded (a fresh page's banner starts hidden,
+    so the banner alone cannot tell whether the upload has run yet)."""
+    deadline = time.monotonic() + timeout
+    while page.evaluate("window.zoufang.field.queued().then(function (items) { return items.length; })"):
+        assert time.monotonic() < deadline, page.text_content("#upload-banner")
+        page.wait_for_timeout(200)
+    page.wait_for_function("document.getElementById('upload-banner').hidden", timeout=timeout * 1000)
+
+
 def _log_offline_visits(page, base, homes):
     for i, h in enumerate(homes):
         page.goto(f"{base}/visits/")
@@ -75,7 +86,7 @@ def test_three_visits_logged_offline_survive_a_reload_and_upload_once(browser_pa
     assert Visit.objects.count() == 0
 
     context.set_offline(False)
-    page.wait_for_function("document.getElementById('upload-banner').hidden", timeout=30000)
+    _wait_uploaded(page)
     assert page.text_content("#upload-banner").strip() == ""
     assert sorted(Visit.objects.values_list("household__head_name", flat=True)) == sorted(NAMES)
     assert VisitPhoto.objects.count() == 1
@@ -99,7 +110,7 @@ def test_visits_queued_offline_go_through_after_the_session_is_lost_and_the_cadr
     assert Visit.objects.count() == 0
 
     login(page, base, "t_cadre")
-    page.wait_for_function("document.getElementById('upload-banner').hidden", timeout=30000)
+    _wait_uploaded(page)
     assert Visit.objects.count() == 3
 
 
