@@ -99,6 +99,16 @@ def register_job_kind(kind: JobKind) -> None:
     _JOB_KINDS[kind.model._meta.label] = kind
 
 
+_REAPERS: list[Callable] = []
+
+
+def register_reaper(close: Callable) -> None:
+    """Called from an app's ready(): something else the reaper closes once its worker is gone (a
+    sweep run): `close(now=, cutoff=)` returns its counts."""
+    if close not in _REAPERS:
+        _REAPERS.append(close)
+
+
 def heartbeat(model: type[models.Model], job_id: int, **fields) -> None:
     """The worker is alive and at work on the job (and maybe a progress figure)."""
     model.objects.filter(pk=job_id).update(heartbeat_at=timezone.now(), **fields)
@@ -133,6 +143,9 @@ def _reap(now, cutoff) -> dict[str, int]:
                 log.warning("%s %s re-queued: no heartbeat since %s", kind.model._meta.label, job.pk, job.heartbeat_at)
                 kind.rerun(job)
                 counts["requeued"] += 1
+    for close in _REAPERS:
+        for key, n in close(now=now, cutoff=cutoff).items():
+            counts[key] = counts.get(key, 0) + n
     return counts
 
 
