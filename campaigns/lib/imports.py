@@ -32,7 +32,7 @@ from django.utils import timezone
 from campaigns.access import can
 from campaigns.errors import DomainError, InvalidInput, NotAllowed, user_message
 from campaigns.lib import uploads
-from campaigns.lib.sheet_reader import ParsedSheet, ParseFailed, parse_in_child
+from campaigns.lib.sheet_reader import ParsedBook, ParsedSheet, ParseFailed, parse_in_child
 
 log = logging.getLogger(__name__)
 
@@ -270,10 +270,12 @@ def _check_upload(importer: Importer, upload: UploadedFile, name: str) -> str:
     return extension
 
 
-def read_upload(importer: Importer, job: ImportJobBase, *, formulas: bool = False) -> ParsedSheet | None:
-    """The first sheet of a job's upload, parsed in a child process under the kind's memory cap
-    after the whole sheet's extent is checked; None when it cannot be read. A file over a limit
-    raises `UploadRefused` (the preview fails with its message)."""
+def read_upload(
+    importer: Importer, job: ImportJobBase, *, formulas: bool = False, all_sheets: bool = False
+) -> ParsedSheet | ParsedBook | None:
+    """The first sheet of a job's upload (every sheet with `all_sheets`), parsed in a child process
+    under the kind's memory and CPU caps after each sheet's whole extent is checked; None when it
+    cannot be read. A file over a limit raises `UploadRefused` (the preview fails with its message)."""
     limits = uploads.SheetLimits.of(importer.kind)
     suffix = "." + job.file.rsplit(".", 1)[-1].lower()
     with tempfile.NamedTemporaryFile(suffix=suffix) as local:
@@ -282,10 +284,14 @@ def read_upload(importer: Importer, job: ImportJobBase, *, formulas: bool = Fals
         local.flush()
         if suffix == ".xlsx":
             local.seek(0)
-            uploads.scan_sheet(local, importer.kind, noun=importer.noun)
+            uploads.scan_sheet(local, importer.kind, noun=importer.noun, all_sheets=all_sheets)
         try:
             return parse_in_child(
-                local.name, memory_bytes=limits.memory_bytes, cpu_seconds=limits.cpu_seconds, formulas=formulas
+                local.name,
+                memory_bytes=limits.memory_bytes,
+                cpu_seconds=limits.cpu_seconds,
+                formulas=formulas,
+                all_sheets=all_sheets,
             )
         except ParseFailed as exc:
             if exc.message is None:
