@@ -530,3 +530,10 @@ class BoardPosterViewSet(
         from audit.exports import pdf_download
 
         return pdf_download(request, job, kind="grievances.board_poster", filename=f"{job.unit.name}公开栏海报.pdf")
+
+    @extend_schema(request=None, responses={202: BoardPosterSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """重试: render a failed poster again (202, then poll)."""
+        job = board.retry_poster(actor=request.user, job=self.get_object())
+        return Response(BoardPosterSerializer(job).data, status=status.HTTP_202_ACCEPTED)

@@ -25,12 +25,19 @@ class GrievancesConfig(AppConfig):
         ):
             if not auditlog.contains(model):
                 auditlog.register(model, mask_fields=masked.get(model, []))
-        from campaigns.lib.imports import register_importer
+        from campaigns.lib.imports import register_importer, register_reaper
 
         from . import tasks
         from .excel import IMPORTER
 
         register_importer(IMPORTER, preview_task=tasks.preview_ledger_import, confirm_task=tasks.confirm_ledger_import)
+
+        from .board import RENDERER as POSTERS
+
+        POSTERS.register()
+        from .sweep import close_interrupted_runs
+
+        register_reaper(close_interrupted_runs)
         post_transition.connect(receivers.on_post_transition, dispatch_uid="grievances_followup_when_answered")
         phase_changed.connect(receivers.start_lookback, dispatch_uid="grievances_start_lookback")
         phases_synced.connect(receivers.record_phase_sync, dispatch_uid="grievances_record_phase_sync")

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 
 from auditlog.context import set_actor
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Case, CharField, Count, F, Q, Value, When
 from django.http import Http404
@@ -28,6 +27,7 @@ from campaigns.access import can
 from campaigns.choices import HOUSEHOLD_LEVELS, Level
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.lib import pdf
+from campaigns.lib.rendered import Rendered, Renderer
 from campaigns.models import OrgUnit
 
 from .choices import ANSWERED_STATUSES, UNCOLLECTED_STATUSES, Status
@@ -312,34 +312,25 @@ def poster_html(board: Board) -> str:
     )
 
 
-def run_poster(*, job_id: int) -> BoardPoster | None:
-    """Render and store one poster. Idempotent: a done or running job is left alone; the row lock
-    makes two workers starting the same job run it once."""
-    from audit.exports import record_rendered, trace_for
+RENDERER = Renderer(BoardPoster, "grievances.tasks.render_board_poster", related=("unit",))
 
-    with transaction.atomic():
-        job = (
-            BoardPoster.objects.select_for_update(of=("self",))
-            .select_related("unit", "created_by")
-            .filter(pk=job_id)
-            .first()
-        )
-        if job is None or job.status in (BoardPoster.State.DONE, BoardPoster.State.RUNNING):
-            return job
-        job.status, job.progress, job.error = BoardPoster.State.RUNNING, 10, ""
-        job.save(update_fields=["status", "progress", "error"])
-    try:
-        board = public_board(job.unit.code, limit=POSTER_ROWS)
-        poster_rows = board.rows[:POSTER_ROWS]
-        BoardPoster.objects.filter(pk=job.pk).update(progress=40)
-        data = pdf.render_pdf(poster_html(board), trace=trace_for(job.created_by, public=True))
-        job.file.save(f"board-{job.unit.code}-{job.pk}.pdf", ContentFile(data), save=False)
-        BoardPoster.objects.filter(pk=job.pk).update(
-            file=job.file.name, status=BoardPoster.State.DONE, progress=100, finished_at=timezone.now()
-        )
-        record_rendered(job, kind="grievances.board_poster", filters={"unit": job.unit_id}, rows=len(poster_rows))
-    except Exception as exc:  # recorded on the job for the user; the worker log keeps the traceback
-        log.exception("board poster %s failed", job.pk)
-        BoardPoster.objects.filter(pk=job.pk).update(status=BoardPoster.State.FAILED, error=f"生成失败：{exc}"[:500])
-    job.refresh_from_db()
-    return job
+
+def run_poster(*, job_id: int, holder: str = "") -> BoardPoster | None:
+    """Render and store one poster (`campaigns.lib.rendered`: idempotent, leased)."""
+    return RENDERER.run(job_id, holder=holder, render=_render_poster)
+
+
+def _render_poster(job: BoardPoster) -> Rendered:
+    from audit.exports import trace_for
+
+    board = public_board(job.unit.code, limit=POSTER_ROWS)
+    RENDERER.progress(job.pk, 40)
+    data = pdf.render_pdf(poster_html(board), trace=trace_for(job.created_by, public=True))
+    rows = len(board.rows[:POSTER_ROWS])
+    return Rendered(f"board-{job.unit.code}-{job.pk}.pdf", data, "grievances.board_poster", {"unit": job.unit_id}, rows)
+
+
+def retry_poster(*, actor: User, job: BoardPoster) -> BoardPoster:
+    """重试: render a failed poster again (who may publish for its community)."""
+    _require(actor, job.unit)
+    return RENDERER.retry(job)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from campaigns.access import Rule, ScopedQuerySet, path_prefixes, scope
 from campaigns.choices import Level, Role, VisitMode
 from campaigns.lib.crypto import EncryptedCharField
-from campaigns.lib.imports import ImportJobBase
+from campaigns.lib.imports import ImportJobBase, LeasedJob
 from campaigns.models import READERS, Campaign, OrgUnit, User
 
 from .choices import (
@@ -567,6 +567,8 @@ class SweepRun(models.Model):
     queries = models.PositiveIntegerField("SQL 查询数", null=True, blank=True)
     failures = models.PositiveIntegerField("失败数", default=0)
     error = models.TextField("错误", blank=True)
+    # Set by the reaper on a run whose worker was gone before it finished (campaigns.reap_stale_jobs).
+    interrupted_at = models.DateTimeField("中断时间", null=True, blank=True)
 
     objects = SweepRunQuerySet.as_manager()
 
@@ -910,7 +912,7 @@ class BoardPosterQuerySet(ScopedQuerySet):
         return scope(user).filter_by_unit(self, "unit")
 
 
-class BoardPoster(models.Model):
+class BoardPoster(LeasedJob):
     """The printable A3 poster of a community's board with a QR code to its page, rendered by Celery."""
 
     class State(models.TextChoices):

@@ -344,7 +344,18 @@ class RecordSerializer(serializers.Serializer):
 class SweepRunSerializer(serializers.ModelSerializer):
     class Meta:
         model = SweepRun
-        fields = ["id", "kind", "as_of", "started_at", "finished_at", "counts", "queries", "failures", "error"]
+        fields = [
+            "id",
+            "kind",
+            "as_of",
+            "started_at",
+            "finished_at",
+            "interrupted_at",
+            "counts",
+            "queries",
+            "failures",
+            "error",
+        ]
         read_only_fields = fields
 
 

@@ -274,8 +274,25 @@ def sweep_deadlines(*, now=None):
         run.counts = counts
         run.finished_at = timezone.now()
         run.queries = counter.count + 1
-        run.save(update_fields=["counts", "finished_at", "queries"])
+        # A run slower than the lease that the reaper took for gone finished after all.
+        run.interrupted_at, run.failures, run.error = None, 0, ""
+        run.save(update_fields=["counts", "finished_at", "queries", "interrupted_at", "failures", "error"])
     return run
+
+
+SWEEP_INTERRUPTED = "扫描中断（处理进程已停止），未完成的部分已由之后的扫描补做"
+
+
+def close_interrupted_runs(*, now, cutoff) -> dict[str, int]:
+    """For the reaper: a deadline sweep started before `cutoff` and never finished lost its worker.
+    It is marked interrupted; every stage is idempotent (each notice is logged once, each message
+    sent once), so the next sweep does what it left undone, and what it did is not done again."""
+    n = SweepRun.objects.filter(finished_at__isnull=True, interrupted_at__isnull=True, started_at__lt=cutoff).update(
+        interrupted_at=now, failures=1, error=SWEEP_INTERRUPTED
+    )
+    if n:
+        logger.warning("%s sweep run(s) interrupted: no finish since before %s", n, cutoff)
+    return {"interrupted_sweeps": n}
 
 
 def _counts_by_kind(run):
@@ -284,4 +301,4 @@ def _counts_by_kind(run):
     return NoticeLog.objects.filter(sweep=run).order_by().values_list("kind").annotate(n=Count("id"))
 
 
-__all__ = ["sweep_deadlines", "Boundaries"]
+__all__ = ["sweep_deadlines", "close_interrupted_runs", "Boundaries"]

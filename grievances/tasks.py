@@ -50,9 +50,9 @@ def confirm_ledger_import(job_id):
     run_confirm(IMPORTER, job_id)
 
 
-@shared_task(name="grievances.render_board_poster")
-def render_board_poster(job_id):
+@shared_task(bind=True, name="grievances.render_board_poster")
+def render_board_poster(self, job_id):
     from .board import run_poster
 
-    job = run_poster(job_id=job_id)
+    job = run_poster(job_id=job_id, holder=self.request.id or "")
     return job.status if job else None

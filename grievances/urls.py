@@ -29,6 +29,7 @@ urlpatterns = [
     path("board/entries/<int:pk>/", views.board_entry, name="board-entry"),
     path("board/poster/", views.board_poster, name="board-poster"),
     path("board/posters/<int:pk>/", views.board_poster_download, name="board-poster-download"),
+    path("board/posters/<int:pk>/retry/", views.board_poster_retry, name="board-poster-retry"),
     path("ops/", views.ops, name="ops"),
     path("ops/supervision/", views.supervision, name="supervision-list"),
 ]

@@ -735,6 +735,22 @@ def board_poster(request):
 
 
 @login_required
+@require_POST
+def board_poster_retry(request, pk):
+    """重试: render a failed poster again."""
+    from . import board as boards
+    from .models import BoardPoster
+
+    job = get_object_or_404(BoardPoster.objects.visible_to(request.user).select_related("unit"), pk=pk)
+    try:
+        boards.retry_poster(actor=request.user, job=job)
+    except DomainError as exc:
+        return _refused_on_board(request, exc, job.unit_id)
+    messages.success(request, "海报重新生成中，完成后可下载")
+    return _back_to_board(job.unit_id)
+
+
+@login_required
 def board_poster_download(request, pk):
     from .models import BoardPoster
 

@@ -6,6 +6,7 @@ from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -244,4 +245,11 @@ class MapJobViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGene
         data.is_valid(raise_exception=True)
         job = services.start_map(actor=request.user, town=data.validated_data["unit"])
         job.refresh_from_db()
+        return Response(MapJobSerializer(job, context=self.get_serializer_context()).data, status=202)
+
+    @extend_schema(request=None, responses={202: MapJobSerializer})
+    @action(detail=True, methods=["post"])
+    def retry(self, request, pk=None):
+        """重试: render a failed map again (202, then poll)."""
+        job = services.retry_map(actor=request.user, job=self.get_object())
         return Response(MapJobSerializer(job, context=self.get_serializer_context()).data, status=202)

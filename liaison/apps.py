@@ -26,3 +26,7 @@ class LiaisonConfig(AppConfig):
                 auditlog.register(model)
         register_standing_network(models.network_village_ids)
         receivers.connect()
+
+        from .services import MAP_RENDERER
+
+        MAP_RENDERER.register()

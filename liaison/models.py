@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from campaigns.access import Rule, ScopedQuerySet, scope
 from campaigns.choices import Role
+from campaigns.lib.imports import LeasedJob
 from campaigns.models import FocusCategory, OrgUnit
 from visits.models import Household
 
@@ -356,7 +357,7 @@ class MapJobQuerySet(ScopedQuerySet):
         )
 
 
-class MapJob(models.Model):
+class MapJob(LeasedJob):
     """The network map (民情联络网络图) of a town as a PDF, rendered by a Celery task."""
 
     class State(models.TextChoices):

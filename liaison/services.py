@@ -13,6 +13,7 @@ from django.utils import timezone
 from campaigns.calendar import add_working_days
 from campaigns.choices import Level
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
+from campaigns.lib.rendered import Rendered, Renderer
 from grievances.choices import Source
 
 from .choices import MeetingKind, ReportKind
@@ -282,47 +283,39 @@ def start_map(*, actor: User, town: OrgUnit) -> MapJob:
     return job
 
 
-def run_map_job(*, job_id: int) -> MapJob | None:
-    """Render and store one map. Idempotent: a done or running job is left alone; the row lock
-    makes two workers starting the same job at once run it only once."""
-    from django.core.files.base import ContentFile
+MAP_RENDERER = Renderer(MapJob, "liaison.tasks.render_map", related=("unit",))
+
+
+def run_map_job(*, job_id: int, holder: str = "") -> MapJob | None:
+    """Render and store one map (`campaigns.lib.rendered`: idempotent, leased)."""
+    return MAP_RENDERER.run(job_id, holder=holder, render=_render_map)
+
+
+def _render_map(job: MapJob) -> Rendered:
     from django.template.loader import render_to_string
 
-    from audit.exports import record_rendered, trace_for
+    from audit.exports import trace_for
     from campaigns.lib.pdf import font_url, render_pdf
 
     from .selectors import network
 
-    with transaction.atomic():
-        job = (
-            MapJob.objects.select_for_update(of=("self",))
-            .select_related("unit", "created_by")
-            .filter(pk=job_id)
-            .first()
-        )
-        if job is None or job.status in (MapJob.State.DONE, MapJob.State.RUNNING):
-            return job
-        job.status, job.progress, job.error = MapJob.State.RUNNING, 5, ""
-        job.save(update_fields=["status", "progress", "error"])
-    try:
-        data = network(job.created_by, job.unit)
-        MapJob.objects.filter(pk=job.pk).update(progress=40)
-        html = render_to_string(
-            "liaison/map_pdf.html", {"net": data, "font_url": font_url(), "today": timezone.localdate()}
-        )
-        pdf = render_pdf(html, trace=trace_for(job.created_by))
-        MapJob.objects.filter(pk=job.pk).update(progress=90)
-        job.file.save(f"network-{job.pk}.pdf", ContentFile(pdf), save=False)
-        MapJob.objects.filter(pk=job.pk).update(
-            file=job.file.name, status=MapJob.State.DONE, progress=100, finished_at=timezone.now()
-        )
-        groups = sum(len(a["groups"]) for a in data["areas"])
-        record_rendered(job, kind="liaison.map", filters={"unit": job.unit_id}, rows=groups)
-    except Exception as exc:  # recorded on the job for the user; the worker log keeps the traceback
-        log.exception("network map job %s failed", job.pk)
-        MapJob.objects.filter(pk=job.pk).update(status=MapJob.State.FAILED, error=f"生成失败：{exc}"[:500])
-    job.refresh_from_db()
-    return job
+    data = network(job.created_by, job.unit)
+    MAP_RENDERER.progress(job.pk, 40)
+    html = render_to_string(
+        "liaison/map_pdf.html", {"net": data, "font_url": font_url(), "today": timezone.localdate()}
+    )
+    pdf = render_pdf(html, trace=trace_for(job.created_by))
+    groups = sum(len(a["groups"]) for a in data["areas"])
+    return Rendered(f"network-{job.pk}.pdf", pdf, "liaison.map", {"unit": job.unit_id}, groups)
+
+
+def retry_map(*, actor: User, job: MapJob) -> MapJob:
+    """重试: render a failed map again (rule "report" over its unit)."""
+    from campaigns.models import OrgUnit
+
+    if not OrgUnit.objects.actionable_by(actor, "report").filter(pk=job.unit_id).exists():
+        raise NotAllowed("您不能生成该乡镇的网络图")
+    return MAP_RENDERER.retry(job)
 
 
 # --- the daily opinion summary --------------------------------------------------------------------

@@ -3,9 +3,9 @@
 from celery import shared_task
 
 
-@shared_task(name="liaison.render_map")
-def render_map(job_id):
+@shared_task(bind=True, name="liaison.render_map")
+def render_map(self, job_id):
     from .services import run_map_job
 
-    job = run_map_job(job_id=job_id)
+    job = run_map_job(job_id=job_id, holder=self.request.id or "")
     return job.status if job else None

@@ -88,6 +88,21 @@ def map_new(request):
 
 
 @login_required
+@require_POST
+def map_retry(request, pk):
+    """重试: render a failed network map again."""
+    job = get_for(request.user, MapJob, pk=pk)
+    try:
+        services.retry_map(actor=request.user, job=job)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已重新开始生成网络图，请稍后刷新下载")
+    town = job.unit if job.unit.level == Level.STREET else job.unit.parent
+    return redirect(f"{reverse('liaison:network')}?town={town.pk}")
+
+
+@login_required
 def map_download(request, pk):
     job = get_for(request.user, MapJob, pk=pk)
     if job.status != MapJob.State.DONE or not job.file:

@@ -18,10 +18,7 @@ class ReportsConfig(AppConfig):
 
         from django.apps import apps
 
-        from campaigns.lib.imports import JobKind, register_job_kind
-
-        from .models import ReportJob
-        from .services import rerun_report_job
+        from .services import RENDERER
 
         if apps.is_installed("liaison"):
             from liaison.selectors import register_ten_one_figure
@@ -30,5 +27,4 @@ class ReportsConfig(AppConfig):
 
             register_ten_one_figure("service_cards", town_card_figure)
 
-        held = (ReportJob.State.PENDING, ReportJob.State.RUNNING)
-        register_job_kind(JobKind(ReportJob, held, ReportJob.State.FAILED, "error", rerun_report_job))
+        RENDERER.register()

@@ -3,21 +3,19 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import TYPE_CHECKING
 
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
 from campaigns.access import can
 from campaigns.choices import HOUSEHOLD_LEVELS, Level
-from campaigns.errors import Conflict, InvalidInput, NotAllowed, user_message
+from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.lib import uploads
 from campaigns.lib.figures import report_title
-from campaigns.lib.imports import heartbeat
+from campaigns.lib.rendered import Rendered, Renderer
 from campaigns.models import OrgUnit
-from campaigns.services import enqueue, enqueue_now
+from campaigns.services import enqueue
 
 from .models import CardDistribution, ReportJob, SummaryDocument, Talk, Violation
 
@@ -57,99 +55,58 @@ def create_card_job(*, actor: User, campaign: Campaign, unit: OrgUnit) -> Report
     return job
 
 
-def _progress(job_id: int, value: int) -> None:
-    heartbeat(ReportJob, job_id, progress=value)
-
-
-def rerun_report_job(job: ReportJob) -> None:
-    """For the reaper: a job whose worker is gone is queued again from the start."""
-    from .tasks import generate_summary
-
-    ReportJob.objects.filter(pk=job.pk, status=ReportJob.State.RUNNING).update(status=ReportJob.State.PENDING)
-    enqueue_now(generate_summary, key=f"reports.generate_summary:{job.pk}:{uuid.uuid4().hex[:8]}", job_id=job.pk)
+RENDERER = Renderer(ReportJob, "reports.tasks.generate_summary", related=("campaign", "org_unit"))
 
 
 def retry_report_job(*, actor: User, job: ReportJob) -> ReportJob:
     """Render a failed summary again (whoever may ask for a report on its unit); a job that has not
     failed (a second tap of 重试) is left as it is."""
-    from .tasks import generate_summary
-
     if not can(actor, "report", job.org_unit):
         raise NotAllowed("您没有为该单位生成报告的权限")
-    if ReportJob.objects.filter(pk=job.pk, status=ReportJob.State.FAILED).update(
-        status=ReportJob.State.PENDING, progress=0, error="", lease_attempts=0, heartbeat_at=None
-    ):
-        enqueue_now(generate_summary, key=f"reports.generate_summary:{job.pk}:{uuid.uuid4().hex[:8]}", job_id=job.pk)
-    job.refresh_from_db()
-    return job
+    return RENDERER.retry(job)
 
 
 def run_report_job(*, job_id: int, holder: str = "") -> ReportJob | None:
-    """Render and store one job. Idempotent: a done job is left alone, and so is a running one unless
-    `holder` (the task message's id) is the one that started it: its worker died and the broker
-    delivered the message again. The row lock makes two workers starting it at once run it once."""
-    from audit.exports import record_rendered, trace_for
+    """Render and store one job (`campaigns.lib.rendered`: idempotent, leased)."""
+    return RENDERER.run(job_id, holder=holder, render=_render_report)
+
+
+def _render_report(job: ReportJob) -> Rendered:
+    from audit.exports import trace_for
 
     from . import pdf, selectors
 
-    with transaction.atomic():
-        job = (
-            ReportJob.objects.select_for_update(of=("self",))
-            .select_related("campaign", "org_unit", "created_by")
-            .filter(pk=job_id)
-            .first()
-        )
-        if job is None or job.status == ReportJob.State.DONE:
-            return job
-        if job.status == ReportJob.State.RUNNING and not (holder and job.lease_holder == holder):
-            return job
-        job.status, job.progress, job.error, job.heartbeat_at = ReportJob.State.RUNNING, 5, "", timezone.now()
-        job.lease_holder = holder
-        job.save(update_fields=["status", "progress", "error", "heartbeat_at", "lease_holder"])
     trace = trace_for(job.created_by)
     filters = {"campaign": job.campaign_id, "unit": job.org_unit_id, "start": job.start or "", "end": job.end or ""}
-    try:
-        if job.kind == ReportJob.Kind.CARDS:
-            from . import cards
+    if job.kind == ReportJob.Kind.CARDS:
+        from . import cards
 
-            _progress(job.pk, 20)
-            data, rows = cards.card_sheet_pdf(job.campaign, job.org_unit, trace=trace)
+        RENDERER.progress(job.pk, 20)
+        data, rows = cards.card_sheet_pdf(job.campaign, job.org_unit, trace=trace)
+    else:
+        f = selectors.Filters(campaign=job.campaign, unit=job.org_unit, start=job.start, end=job.end)
+        figures = selectors.campaign_figures(f)
+        RENDERER.progress(job.pk, 30)
+        doc = job.document
+        if doc is None:
+            # A job queued without a document (the API's one call): the first draft, unsaved.
+            doc = SummaryDocument(
+                campaign=f.campaign, org_unit=f.unit, start=f.start, end=f.end, **summary_defaults(filters=f)
+            )
+            cases = list(typical_candidates(filters=f).filter(is_typical=True).prefetch_related("followups")[:5])
         else:
-            f = selectors.Filters(campaign=job.campaign, unit=job.org_unit, start=job.start, end=job.end)
-            figures = selectors.campaign_figures(f)
-            _progress(job.pk, 30)
-            doc = job.document
-            if doc is None:
-                # A job queued without a document (the API's one call): the first draft, unsaved.
-                doc = SummaryDocument(
-                    campaign=f.campaign, org_unit=f.unit, start=f.start, end=f.end, **summary_defaults(filters=f)
-                )
-                cases = list(typical_candidates(filters=f).filter(is_typical=True).prefetch_related("followups")[:5])
-            else:
-                cases = list(
-                    doc.cases.select_related("unit", "category", "handling_unit")
-                    .prefetch_related("followups")
-                    .order_by("registered_at", "pk")
-                )
-            html = pdf.summary_html(figures, doc, cases)
-            _progress(job.pk, 50)
-            data = pdf.render_pdf(html, trace=trace)
-            rows = len(figures["children"]) + (1 if figures["own"] else 0) + len(cases)
-            if job.document_id:
-                filters["document"] = job.document_id
-        _progress(job.pk, 90)
-        job.file.save(f"{job.kind}-{job.pk}.pdf", ContentFile(data), save=False)
-        ReportJob.objects.filter(pk=job.pk).update(
-            file=job.file.name, status=ReportJob.State.DONE, progress=100, finished_at=timezone.now()
-        )
-        record_rendered(job, kind=f"reports.{job.kind}", filters=filters, rows=rows)
-    except Exception as exc:  # recorded on the job for the user; the worker log keeps the traceback
-        log.exception("summary job %s failed", job.pk)
-        ReportJob.objects.filter(pk=job.pk).update(
-            status=ReportJob.State.FAILED, error=f"生成失败：{user_message(exc)}"[:500]
-        )
-    job.refresh_from_db()
-    return job
+            cases = list(
+                doc.cases.select_related("unit", "category", "handling_unit")
+                .prefetch_related("followups")
+                .order_by("registered_at", "pk")
+            )
+        html = pdf.summary_html(figures, doc, cases)
+        RENDERER.progress(job.pk, 50)
+        data = pdf.render_pdf(html, trace=trace)
+        rows = len(figures["children"]) + (1 if figures["own"] else 0) + len(cases)
+        if job.document_id:
+            filters["document"] = job.document_id
+    return Rendered(f"{job.kind}-{job.pk}.pdf", data, f"reports.{job.kind}", filters, rows)
 
 
 # --- The summary document -------------------------------------------------------------------

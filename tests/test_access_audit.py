@@ -207,6 +207,8 @@ def world(tree, cast, campaign):
             "visit-import-confirm": past_visits.pk,
             "visits:visit-import-detail": past_visits.pk,
             "visits:visit-import-confirm": past_visits.pk,
+            "visit-import-retry": past_visits.pk,
+            "visits:visit-import-retry": past_visits.pk,
             "grievance-import-detail": ledger_import.pk,
             "grievance-import-confirm": ledger_import.pk,
             "grievance-import-retry": ledger_import.pk,
@@ -262,6 +264,8 @@ def world(tree, cast, campaign):
             "grievances:board-poster-download": poster.pk,
             "board-poster-detail": poster.pk,
             "board-poster-download": poster.pk,
+            "board-poster-retry": poster.pk,
+            "grievances:board-poster-retry": poster.pk,
             "liaison-group-detail": group.pk,
             "liaison-detail": liaison.pk,
             "box-opening-detail": box.pk,
@@ -271,6 +275,8 @@ def world(tree, cast, campaign):
             "liaison:summary-print": daily.pk,
             "liaison-map-detail": network_map.pk,
             "liaison:map-download": network_map.pk,
+            "liaison-map-retry": network_map.pk,
+            "liaison:map-retry": network_map.pk,
         },
     )
 

@@ -358,6 +358,9 @@ def _build_world():
         pk=HOME_PK, grievance=g2, unit=t.community_a, published_at=timezone.now(), summary="反映路灯损坏"
     )
     BoardPoster.objects.create(pk=HOME_PK, unit=t.community_a, created_by=c.office)
+    from liaison.models import MapJob
+
+    MapJob.objects.create(pk=HOME_PK, unit=t.street_a, created_by=c.office)
     VisitImportJob.objects.create(
         pk=HOME_PK, created_by=c.office, file="imports/visits/x.xlsx", status=ImportStatus.DONE
     )

@@ -211,7 +211,7 @@ class VisitImportJobViewSet(ScopedGenericViewSet):
     # Routed by hand under visits/import/ (api_urls): "import" must not be taken for a visit id.
     queryset = VisitImportJob.objects.all()
     serializer_class = VisitImportJobSerializer
-    object_actions = {"confirm": "confirm"}
+    object_actions = {"confirm": "confirm", "retry": "confirm"}
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
     @extend_schema(
@@ -242,6 +242,12 @@ class VisitImportJobViewSet(ScopedGenericViewSet):
         job = services.confirm_visit_import(actor=request.user, job=job)
         code = status.HTTP_200_OK if job.status == ImportStatus.DONE else status.HTTP_202_ACCEPTED
         return Response(VisitImportJobSerializer(job).data, status=code)
+
+    @extend_schema(operation_id="visits_import_retry_create", request=None, responses={202: VisitImportJobSerializer})
+    def retry(self, request, pk=None):
+        """重试: check a failed visit import again from its stored file (202, then poll)."""
+        job = services.retry_visit_import(actor=request.user, job=self.get_object())
+        return Response(VisitImportJobSerializer(job).data, status=status.HTTP_202_ACCEPTED)
 
 
 class MayAssign(permissions.BasePermission):

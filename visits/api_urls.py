@@ -26,6 +26,7 @@ urlpatterns = [
     path("visits/import/", visit_imports.as_view({"post": "create"}), name="visit-import"),
     path("visits/import/<int:pk>/", visit_imports.as_view({"get": "retrieve"}), name="visit-import-detail"),
     path("visits/import/<int:pk>/confirm/", visit_imports.as_view({"post": "confirm"}), name="visit-import-confirm"),
+    path("visits/import/<int:pk>/retry/", visit_imports.as_view({"post": "retry"}), name="visit-import-retry"),
     path("coverage/", api.CoverageView.as_view(), name="coverage"),
     *router.urls,
 ]

@@ -618,6 +618,16 @@ def start_visit_import(*, actor: User, upload: UploadedFile) -> VisitImportJob:
     )
 
 
+def retry_visit_import(*, actor: User, job: VisitImportJob) -> VisitImportJob:
+    """重试: check a failed past-visit import's stored file again from the start (rule "confirm")."""
+    from . import tasks
+    from .visit_import import IMPORTER
+
+    return imports.retry(
+        IMPORTER, actor=actor, job=job, queue=imports.queue_step(tasks.preview_visit_import, "preview")
+    )
+
+
 def confirm_visit_import(*, actor: User, job: VisitImportJob) -> VisitImportJob:
     """Queue the write of previewed past visits (rule "confirm": its uploader, still backfilling)."""
     from . import tasks

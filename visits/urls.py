@@ -24,6 +24,7 @@ urlpatterns = [
     path("visit-import/template/", views.visit_import_template, name="visit-import-template"),
     path("visit-import/<int:pk>/", views.visit_import_detail, name="visit-import-detail"),
     path("visit-import/<int:pk>/confirm/", views.visit_import_confirm, name="visit-import-confirm"),
+    path("visit-import/<int:pk>/retry/", views.visit_import_retry, name="visit-import-retry"),
     path("assignments/", views.assignments, name="assignments"),
     path("assignments/check/", views.assignments_check, name="assignments-check"),
     path("coverage/", views.coverage, name="coverage"),

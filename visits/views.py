@@ -494,6 +494,20 @@ def visit_import_confirm(request, pk):
     return redirect("visits:visit-import-detail", pk=job.pk)
 
 
+@login_required
+@require_POST
+def visit_import_retry(request, pk):
+    """重试: check a failed past-visit import again from its stored file."""
+    job = get_for(request.user, VisitImportJob, pk=pk)
+    try:
+        job = services.retry_visit_import(actor=request.user, job=job)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.info(request, "已重新开始校验")
+    return redirect("visits:visit-import-detail", pk=job.pk)
+
+
 # --- assignment ------------------------------------------------------------------------------------
 def _assign_context(request, campaign):
     user = request.user

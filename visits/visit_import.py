@@ -16,7 +16,6 @@ tasks follow the shared import design (`campaigns.lib.imports`); this module is 
   visit as their source; only a visit the import creates registers them.
 """
 
-import io
 import re
 import unicodedata
 import uuid
@@ -25,12 +24,11 @@ from collections.abc import Callable
 from datetime import date, datetime, time
 from typing import IO
 
-import python_calamine
-from django.core.files.storage import default_storage
 from django.db.models import Q
 from django.utils import timezone
 
 from campaigns.calendar import SHANGHAI, local_date
+from campaigns.lib import imports
 from campaigns.lib.imports import Importer, ImportErrors
 from campaigns.lib.xlsx import Sheet, write_xlsx
 from campaigns.models import Campaign, Phase, TeamMember, User, VisitMode
@@ -133,11 +131,16 @@ class VisitImporter(Importer):
 
     def preview(self, job: VisitImportJob, errors: ImportErrors, progress: Callable[[float], None]) -> None:
         """Parse every sheet, match every row; stage the visits to create. Writes no visit."""
-        with default_storage.open(job.file, "rb") as f:
-            sheets = _read_sheets(f.read())
-        if sheets is None:
+        # Parsed in a child process under the kind's memory and CPU caps (a zip bomb or a huge
+        # sheet kills the child, not the worker); a file over a limit fails the job with it.
+        book = imports.read_upload(self, job, all_sheets=True)
+        if book is None:
             errors.add(1, "", self.unreadable)
             return
+        try:
+            sheets = list(book.sheets())
+        finally:
+            book.close()
         rows = _parse(sheets, errors, job.created_by)
         progress(0.4)
         staged, same = _match(rows, errors, job.created_by, progress)
@@ -212,15 +215,6 @@ def _default_category_exists() -> bool:
 
 
 # --- reading -----------------------------------------------------------------------------------
-def _read_sheets(data: bytes) -> list[tuple[str, list[list]]] | None:
-    """Every sheet of the workbook as (name, rows), or None for a file calamine cannot read."""
-    try:
-        wb = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return [(name, wb.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in wb.sheet_names]
-    except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
-        return None
-
-
 def _text(value) -> str:
     if value is None:
         return ""

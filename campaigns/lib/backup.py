@@ -8,6 +8,11 @@ The archive is a tar file holding
 - `manifest.json`: the applied migrations, each table's row count and a SHA-256 over its rows in
   key order, and each media file's size and SHA-256.
 
+A row's checksum is engine-blind: the same data gives the same SHA-256 on SQLite and PostgreSQL.
+Each value is written canonically (`_canonical`): datetimes in UTC with microseconds, decimals
+without trailing zeros, JSON with sorted keys (jsonb reorders them, SQLite keeps them as written),
+and text keys are ordered bytewise (PostgreSQL's collation would sort them otherwise).
+
 A restore goes to an empty installation of the same version (same migrations): it migrates,
 empties the tables (migrations seed some), loads every row with its key, writes the media files
 under their names and, with `verify`, recomputes the manifest there and compares it. Media files
@@ -25,7 +30,7 @@ import os
 import tarfile
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from uuid import UUID
@@ -38,9 +43,13 @@ from django.core.management import call_command
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models import F
+from django.db.models.functions import Collate
 from django.utils import timezone
 
 FORMAT = 1
+# How rows are written for their checksum; an archive without it (older) is compared with "v1".
+CHECKSUM = "v2"
 DATABASE_MEMBER = "database.jsonl.gz"
 MANIFEST_MEMBER = "manifest.json"
 MEDIA_PREFIX = "media/"
@@ -81,32 +90,63 @@ def _models():
         yield model
 
 
-def _canonical(value):
+def _canonical(value, checksum: str = CHECKSUM):
     if isinstance(value, memoryview | bytes | bytearray):
         return bytes(value).hex()
     if isinstance(value, datetime) and timezone.is_aware(value):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, datetime | date | time):
         return value.isoformat()
+    if isinstance(value, Decimal) and checksum != "v1":
+        # 1.5 and 1.50 are one number (a column's scale is the engine's business); never "1E+1".
+        return "0" if value.is_zero() else format(value.normalize(), "f")
+    if isinstance(value, timedelta) and checksum != "v1":
+        return value // timedelta(microseconds=1)
     if isinstance(value, Decimal | UUID):
         return str(value)
     return value
 
 
-def table_manifest() -> dict[str, dict]:
-    """{table: {"rows": n, "sha256": hex}} over every table, rows in key order, each value as
-    Django reads it (so a datetime written by raw SQL and the same one written by the ORM agree)."""
+# The collation that sorts text by its UTF-8 bytes, which both engines then agree on.
+_BYTEWISE = {"postgresql": "C", "sqlite": "BINARY"}
+
+
+def _order(model, names: list[str]) -> list:
+    fields = {f.attname: f for f in model._meta.concrete_fields}
+    collation = _BYTEWISE.get(connection.vendor)
+    out = []
+    for name in names:
+        field = model._meta.pk if name == "pk" else fields[name]
+        text = field.get_internal_type() in ("CharField", "TextField", "SlugField", "EmailField")
+        out.append(Collate(F(field.attname), collation) if text and collation else F(field.attname).asc())
+    return out
+
+
+def row_bytes(row, checksum: str = CHECKSUM) -> bytes:
+    """One row as its checksum reads it."""
+    values = [_canonical(v, checksum) for v in row]
+    if checksum == "v1":
+        return json.dumps(values, default=str).encode()
+    return json.dumps(values, default=str, sort_keys=True, separators=(",", ":")).encode()
+
+
+def table_manifest(checksum: str = CHECKSUM, models=None) -> dict[str, dict]:
+    """{table: {"rows": n, "sha256": hex}} over every table (or those of `models`), rows in key
+    order, each value as Django reads it (so a datetime written by raw SQL and the same one written
+    by the ORM agree) and written canonically, so that SQLite and PostgreSQL agree too."""
     tables = {}
-    for model in _models():
+    for model in models or _models():
         opts = model._meta
         fields = [f.attname for f in opts.concrete_fields]
         order = ["pk"]
         if opts.auto_created:
             # A restore re-creates many-to-many rows with new keys: they compare by the pair they link.
             fields = order = [f.attname for f in opts.concrete_fields if not f.primary_key]
+        if checksum != "v1":
+            order = _order(model, order)
         digest, rows = hashlib.sha256(), 0
         for row in model._base_manager.order_by(*order).values_list(*fields).iterator(chunk_size=CHUNK):
-            digest.update(json.dumps([_canonical(v) for v in row], default=str).encode())
+            digest.update(row_bytes(row, checksum))
             digest.update(b"\n")
             rows += 1
         tables[opts.db_table] = {"rows": rows, "sha256": digest.hexdigest()}
@@ -185,6 +225,7 @@ def backup(path: Path) -> dict:
                     media[name] = {"size": size, "sha256": sha}
                 manifest = {
                     "format": FORMAT,
+                    "checksum": CHECKSUM,
                     "created_at": timezone.now().isoformat(),
                     "engine": connection.vendor,
                     "migrations": migrations,
@@ -279,7 +320,7 @@ def _load(dump: Path) -> None:
 def compare(manifest: dict) -> Comparison:
     """What differs between the archive's manifest and this installation."""
     result = Comparison()
-    here = table_manifest()
+    here = table_manifest(manifest.get("checksum", "v1"))
     for table, expected in sorted(manifest["tables"].items()):
         got = here.get(table)
         if got is None:

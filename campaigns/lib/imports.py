@@ -32,7 +32,7 @@ from django.utils import timezone
 from campaigns.access import can
 from campaigns.errors import DomainError, InvalidInput, NotAllowed, user_message
 from campaigns.lib import uploads
-from campaigns.lib.sheet_reader import ParsedSheet, ParseFailed, parse_in_child
+from campaigns.lib.sheet_reader import ParsedBook, ParsedSheet, ParseFailed, parse_in_child
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,16 @@ def register_job_kind(kind: JobKind) -> None:
     _JOB_KINDS[kind.model._meta.label] = kind
 
 
+_REAPERS: list[Callable] = []
+
+
+def register_reaper(close: Callable) -> None:
+    """Called from an app's ready(): something else the reaper closes once its worker is gone (a
+    sweep run): `close(now=, cutoff=)` returns its counts."""
+    if close not in _REAPERS:
+        _REAPERS.append(close)
+
+
 def heartbeat(model: type[models.Model], job_id: int, **fields) -> None:
     """The worker is alive and at work on the job (and maybe a progress figure)."""
     model.objects.filter(pk=job_id).update(heartbeat_at=timezone.now(), **fields)
@@ -133,6 +143,9 @@ def _reap(now, cutoff) -> dict[str, int]:
                 log.warning("%s %s re-queued: no heartbeat since %s", kind.model._meta.label, job.pk, job.heartbeat_at)
                 kind.rerun(job)
                 counts["requeued"] += 1
+    for close in _REAPERS:
+        for key, n in close(now=now, cutoff=cutoff).items():
+            counts[key] = counts.get(key, 0) + n
     return counts
 
 
@@ -257,10 +270,12 @@ def _check_upload(importer: Importer, upload: UploadedFile, name: str) -> str:
     return extension
 
 
-def read_upload(importer: Importer, job: ImportJobBase, *, formulas: bool = False) -> ParsedSheet | None:
-    """The first sheet of a job's upload, parsed in a child process under the kind's memory cap
-    after the whole sheet's extent is checked; None when it cannot be read. A file over a limit
-    raises `UploadRefused` (the preview fails with its message)."""
+def read_upload(
+    importer: Importer, job: ImportJobBase, *, formulas: bool = False, all_sheets: bool = False
+) -> ParsedSheet | ParsedBook | None:
+    """The first sheet of a job's upload (every sheet with `all_sheets`), parsed in a child process
+    under the kind's memory and CPU caps after each sheet's whole extent is checked; None when it
+    cannot be read. A file over a limit raises `UploadRefused` (the preview fails with its message)."""
     limits = uploads.SheetLimits.of(importer.kind)
     suffix = "." + job.file.rsplit(".", 1)[-1].lower()
     with tempfile.NamedTemporaryFile(suffix=suffix) as local:
@@ -269,10 +284,14 @@ def read_upload(importer: Importer, job: ImportJobBase, *, formulas: bool = Fals
         local.flush()
         if suffix == ".xlsx":
             local.seek(0)
-            uploads.scan_sheet(local, importer.kind, noun=importer.noun)
+            uploads.scan_sheet(local, importer.kind, noun=importer.noun, all_sheets=all_sheets)
         try:
             return parse_in_child(
-                local.name, memory_bytes=limits.memory_bytes, cpu_seconds=limits.cpu_seconds, formulas=formulas
+                local.name,
+                memory_bytes=limits.memory_bytes,
+                cpu_seconds=limits.cpu_seconds,
+                formulas=formulas,
+                all_sheets=all_sheets,
             )
         except ParseFailed as exc:
             if exc.message is None:

@@ -6,7 +6,8 @@ runs this module as a child (`python -m campaigns.lib.sheet_reader SRC DST [--fo
 `resource.setrlimit(RLIMIT_AS)` (`SHEET_LIMITS[kind]["memory_bytes"]`) and a CPU-time limit. The
 child imports no Django: it reads the first sheet with python-calamine and writes it as JSON lines
 to DST (a first line with the used range, then one line per row; dates tagged), and with
-`--formulas` the cells holding a formula to DST.formulas. The parent reads the rows back one at a
+`--formulas` the cells holding a formula to DST.formulas; with `--all` it writes every sheet, each
+after a line naming it with its used range (`ParsedBook`). The parent reads the rows back one at a
 time (`ParsedSheet.iter_rows()`), so neither process holds more than the parser needs.
 
 A child that runs out of memory or time dies alone; the import is refused with the limit named.
@@ -113,18 +114,24 @@ def formula_cells(fileobj) -> Iterator[tuple[int, str]]:
                     elem.clear()
 
 
-def _child(src: str, dst: str, formulas: bool) -> int:
+def _extent(sheet) -> dict:
+    return {"start": list(sheet.start) if sheet.start else None, "height": sheet.height}
+
+
+def _child(src: str, dst: str, formulas: bool, all_sheets: bool = False) -> int:
     import python_calamine
 
     try:
         wb = python_calamine.CalamineWorkbook.from_path(src)
-        sheet = wb.get_sheet_by_index(0)
+        sheets = [wb.get_sheet_by_name(name) for name in wb.sheet_names] if all_sheets else [wb.get_sheet_by_index(0)]
     except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
         return EXIT_UNREADABLE
     with open(dst, "w", encoding="utf-8") as out:
-        out.write(json.dumps({"start": list(sheet.start) if sheet.start else None, "height": sheet.height}) + "\n")
-        for row in sheet.iter_rows():
-            out.write(json.dumps(row, ensure_ascii=False, default=_encode) + "\n")
+        for sheet in sheets:
+            head = {"$sheet": sheet.name, **_extent(sheet)} if all_sheets else _extent(sheet)
+            out.write(json.dumps(head, ensure_ascii=False) + "\n")
+            for row in sheet.iter_rows():
+                out.write(json.dumps(row, ensure_ascii=False, default=_encode) + "\n")
     wb.close()
     if formulas:
         with open(dst + ".formulas", "w", encoding="utf-8") as out, open(src, "rb") as f:
@@ -157,8 +164,7 @@ class ParsedSheet:
     def rows_from_a1(self) -> list[list]:
         """Every row, padded so that index 0 is row 1 and column A (as calamine's
         `to_python(skip_empty_area=False)`)."""
-        top, left = self.start or (0, 0)
-        return [[] for _ in range(top)] + [[""] * left + row for row in self.iter_rows()]
+        return _from_a1(self.start, list(self.iter_rows()))
 
     def formulas(self) -> list[tuple[int, str]]:
         path = self.path + ".formulas"
@@ -173,6 +179,36 @@ class ParsedSheet:
                 os.unlink(p)
 
 
+def _from_a1(start, rows: list[list]) -> list[list]:
+    top, left = start or (0, 0)
+    return [[] for _ in range(top)] + [[""] * left + row for row in rows]
+
+
+class ParsedBook:
+    """Every sheet as the child wrote it (`--all`): `sheets()` gives (name, rows) for each, rows
+    padded from A1. Delete its file with `close()`."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def sheets(self) -> Iterator[tuple[str, list[list]]]:
+        name, start, rows = None, None, []
+        with open(self.path, encoding="utf-8") as f:
+            for line in f:
+                value = json.loads(line, object_hook=_decode)
+                if isinstance(value, dict):  # the next sheet begins
+                    if name is not None:
+                        yield name, _from_a1(start, rows)
+                    name, start, rows = value["$sheet"], value["start"], []
+                else:
+                    rows.append(value)
+        if name is not None:
+            yield name, _from_a1(start, rows)
+
+    def close(self) -> None:
+        _unlink(self.path)
+
+
 class ParseFailed(Exception):
     """The child died: out of memory or time (a message naming the limit) or unreadable (None)."""
 
@@ -181,8 +217,11 @@ class ParseFailed(Exception):
         super().__init__(message or "unreadable")
 
 
-def parse_in_child(src: str, *, memory_bytes: int, cpu_seconds: int, formulas: bool = False) -> ParsedSheet:
-    """Parse the first sheet of the local file `src` in a child process under the given limits."""
+def parse_in_child(
+    src: str, *, memory_bytes: int, cpu_seconds: int, formulas: bool = False, all_sheets: bool = False
+) -> ParsedSheet | ParsedBook:
+    """Parse the first sheet (every sheet with `all_sheets`: a `ParsedBook`) of the local file
+    `src` in a child process under the given limits."""
     import resource
 
     def limit():
@@ -192,7 +231,8 @@ def parse_in_child(src: str, *, memory_bytes: int, cpu_seconds: int, formulas: b
     fd, dst = tempfile.mkstemp(suffix=".jsonl", prefix="sheet-")
     os.close(fd)
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    args = [sys.executable, "-m", "campaigns.lib.sheet_reader", src, dst] + (["--formulas"] if formulas else [])
+    args = [sys.executable, "-m", "campaigns.lib.sheet_reader", src, dst]
+    args += (["--formulas"] if formulas else []) + (["--all"] if all_sheets else [])
     try:
         done = subprocess.run(  # noqa: S603 - our own interpreter and module, paths we made
             args, cwd=root, preexec_fn=limit, capture_output=True, timeout=cpu_seconds * 2 + 30, check=False
@@ -207,7 +247,7 @@ def parse_in_child(src: str, *, memory_bytes: int, cpu_seconds: int, formulas: b
         _unlink(dst)
         mib = memory_bytes // (1024 * 1024)
         raise ParseFailed(f"解析超过{mib}MB的内存上限或{cpu_seconds}秒的时间上限")
-    return ParsedSheet(dst)
+    return ParsedBook(dst) if all_sheets else ParsedSheet(dst)
 
 
 def _unlink(path: str) -> None:
@@ -217,4 +257,4 @@ def _unlink(path: str) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(_child(sys.argv[1], sys.argv[2], "--formulas" in sys.argv[3:]))
+    sys.exit(_child(sys.argv[1], sys.argv[2], "--formulas" in sys.argv[3:], "--all" in sys.argv[3:]))

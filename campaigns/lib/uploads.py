@@ -55,6 +55,7 @@ _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z$]*\d*)(?::\$?([A-Z]+
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="\$?([A-Z]{1,4})\$?(\d{1,9})"')
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
 _REF = re.compile(r"\$?([A-Z]+)\$?(\d+)")
+_WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 SCAN_CHUNK = 1 << 22
 
 
@@ -253,37 +254,44 @@ def _check_extent(kind: str, lim: SheetLimits, rows: int, columns: int, noun: st
         raise _too_big(kind, f"{noun}{what}超过{lim.columns}列的上限（至{column_letters(min(columns, 16384))}列）")
 
 
-def scan_sheet(fileobj: IO[bytes], kind: str, *, noun: str = "表格") -> None:
+def scan_sheet(fileobj: IO[bytes], kind: str, *, noun: str = "表格", all_sheets: bool = False) -> None:
     """The full check, in the task before the parse: `check_sheet`, then one streamed pass over the
-    first worksheet's XML for its real last row and column (C-speed regexes over 4 MB chunks)."""
+    first worksheet's XML (every worksheet's with `all_sheets`) for its real last row and column
+    (C-speed regexes over 4 MB chunks)."""
     check_sheet(fileobj, kind, noun=noun)
     lim = SheetLimits.of(kind)
     fileobj.seek(0)
     try:
         with zipfile.ZipFile(fileobj) as zf:
-            member = first_sheet_member(zf)
-            if member is None:
-                return
-            max_row = max_col = rows_seen = 0
-            tail = b""
-            with zf.open(member) as stream:
-                while chunk := stream.read(SCAN_CHUNK):
-                    buf = tail + chunk
-                    cut = buf.rfind(b"<")  # a tag cut in two is read whole with the next chunk
-                    if cut <= 0:
-                        cut = len(buf)
-                    body, tail = buf[:cut], buf[cut:]
-                    rows_seen += len(_ROW_TAG.findall(body))
-                    cells = _CELL_REF.findall(body)
-                    if cells:
-                        letters, numbers = zip(*cells, strict=True)
-                        max_row = max(max_row, max(map(int, numbers)))
-                        max_col = max(max_col, *(column_number(c.decode()) for c in set(letters)))
-                    _check_extent(kind, lim, max(max_row, rows_seen), max_col, noun, declared=False)
+            if all_sheets:
+                members = sorted(n for n in zf.namelist() if _WORKSHEET.match(n))
+            else:
+                members = [m for m in (first_sheet_member(zf),) if m is not None]
+            for member in members:
+                _scan_member(zf, member, kind, lim, noun)
     except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError):
         return
     finally:
         fileobj.seek(0)
+
+
+def _scan_member(zf: zipfile.ZipFile, member: str, kind: str, lim: SheetLimits, noun: str) -> None:
+    max_row = max_col = rows_seen = 0
+    tail = b""
+    with zf.open(member) as stream:
+        while chunk := stream.read(SCAN_CHUNK):
+            buf = tail + chunk
+            cut = buf.rfind(b"<")  # a tag cut in two is read whole with the next chunk
+            if cut <= 0:
+                cut = len(buf)
+            body, tail = buf[:cut], buf[cut:]
+            rows_seen += len(_ROW_TAG.findall(body))
+            cells = _CELL_REF.findall(body)
+            if cells:
+                letters, numbers = zip(*cells, strict=True)
+                max_row = max(max_row, max(map(int, numbers)))
+                max_col = max(max_col, *(column_number(c.decode()) for c in set(letters)))
+            _check_extent(kind, lim, max(max_row, rows_seen), max_col, noun, declared=False)
 
 
 # --- at the edge: serializer and form fields -----------------------------------------------------

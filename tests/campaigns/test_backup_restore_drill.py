@@ -122,3 +122,67 @@ def test_a_backup_restores_on_an_empty_host_with_every_row_and_file(hosts, tmp_p
     again = target.manage("restore", str(archive), check=False)
     assert again.returncode != 0
     assert "目标数据库不是空的" in again.stderr
+
+
+# --- checksums are engine-blind ----------------------------------------------------------------------
+def test_a_row_reads_the_same_for_its_checksum_whatever_the_engine_gave_back():
+    """The same row as PostgreSQL and SQLite hand it over: jsonb reorders keys, a numeric column
+    gives its scale, a timestamptz may come in the session's zone."""
+    from datetime import UTC, datetime, timedelta, timezone
+    from decimal import Decimal
+
+    from campaigns.lib.backup import row_bytes
+
+    shanghai = timezone(timedelta(hours=8))
+    postgres = (
+        {"b": 1, "aa": [True, None, 1.5], "c": {"z": 0, "y": "中"}},
+        Decimal("12.50"),
+        datetime(2026, 11, 18, 8, 0, 0, 123456, tzinfo=shanghai),
+        True,
+        Decimal("0.00"),
+        timedelta(minutes=40),
+    )
+    sqlite = (
+        {"c": {"y": "中", "z": 0}, "aa": [True, None, 1.5], "b": 1},
+        Decimal("12.5"),
+        datetime(2026, 11, 18, 0, 0, 0, 123456, tzinfo=UTC),
+        True,
+        Decimal("0"),
+        timedelta(seconds=2400),
+    )
+    assert row_bytes(postgres) == row_bytes(sqlite)
+    assert row_bytes(sqlite).decode() == (
+        '[{"aa":[true,null,1.5],"b":1,"c":{"y":"\\u4e2d","z":0}},"12.5",'
+        '"2026-11-18T00:00:00.123456+00:00",true,"0",2400000000]'
+    )
+
+
+def test_the_same_rows_give_the_same_checksum_on_either_engine(db):
+    """Rows written here (SQLite or PostgreSQL, as the suite runs) checksum to the digest of their
+    canonical lines, which no engine enters: the run on the other engine gives the same digest."""
+    import hashlib
+    from datetime import UTC, datetime
+
+    from django.contrib.sessions.models import Session
+
+    from campaigns.lib.backup import table_manifest
+    from grievances.models import SweepRun
+
+    at = datetime(2026, 11, 18, 1, 2, 3, 456789, tzinfo=UTC)
+    SweepRun.objects.create(
+        pk=7, as_of=at, started_at=at, finished_at=at, counts={"warning": 2, "aa": {"z": True, "b": 1.25}}, error="中"
+    )
+    # Upper case, an underscore, lower case: bytewise B < _ < a; a linguistic collation puts a first.
+    for key in ("a" + "0" * 31, "B" + "0" * 31, "_" + "0" * 31):
+        Session.objects.create(session_key=key, session_data="x", expire_date=at)
+    got = table_manifest(models=[SweepRun, Session])
+
+    stamp = '"2026-11-18T01:02:03.456789+00:00"'
+    run = f'[7,"deadlines",{stamp},{stamp},{stamp},{{"aa":{{"b":1.25,"z":true}},"warning":2}},null,0,"\\u4e2d",null]'
+    sessions = [f'["{c}{"0" * 31}","x",{stamp}]' for c in "B_a"]
+
+    def sha(lines):
+        return hashlib.sha256("".join(line + "\n" for line in lines).encode()).hexdigest()
+
+    assert got["grievances_sweeprun"] == {"rows": 1, "sha256": sha([run])}
+    assert got["django_session"] == {"rows": 3, "sha256": sha(sessions)}

@@ -300,3 +300,56 @@ def test_formula_like_unit_names_are_text_in_the_statistics_excel(api, cast, tre
     names = [row[0].value for row in ws.iter_rows(min_row=3)]
     assert '\'=HYPERLINK("http://evil.example","点")' in names and "'@SUM(1)" in names
     assert all(cell.data_type != "f" for row in ws.iter_rows() for cell in row)
+
+
+def _visit_book(far_sheet=False):
+    """A past-visit workbook (one month's sheet); with `far_sheet`, a second sheet holding one cell
+    at XFD1048576 and no <dimension>, which only the task's scan of every sheet finds."""
+    from tests.visits.test_visit_import import visits_xlsx
+
+    buf = visits_xlsx({"2026年11月": [["户主1", "锦绣路1号", "", "入户面谈", "2026-11-12 09:30", 40]]})
+    if not far_sheet:
+        return buf
+    wb = load_workbook(buf)
+    wb.create_sheet("2026年10月")["XFD1048576"] = "x"
+    out = io.BytesIO()
+    wb.save(out)
+    src = zipfile.ZipFile(io.BytesIO(out.getvalue()))
+    stripped = io.BytesIO()
+    with zipfile.ZipFile(stripped, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename.startswith("xl/worksheets/"):
+                data = re.sub(rb"<dimension[^>]*/>", b"", data)
+            dst.writestr(info, data)
+    stripped.name = "走访记录.xlsx"
+    stripped.seek(0)
+    return stripped
+
+
+def _visit_job(api, cast, buf):
+    r = api(cast.office).post("/api/visits/import/", {"file": buf}, format="multipart")
+    assert r.status_code == 202, r.content
+    return api(cast.office).get(f"/api/visits/import/{r.json()['id']}/").json()
+
+
+def test_a_past_visit_parse_over_its_memory_cap_dies_alone_and_fails_the_job(api, cast, tree, settings):
+    settings.SHEET_LIMITS = {
+        **settings.SHEET_LIMITS,
+        "visits": {**settings.SHEET_LIMITS["visits"], "memory_bytes": 8 * MiB},
+    }
+    job = _visit_job(api, cast, _visit_book())
+    assert job["status"] == "failed" and "8MB的内存上限" in job["message"], job
+    assert job["errors"] == [{"row": 0, "column": "", "message": job["message"]}]
+
+
+def test_a_far_cell_on_a_later_sheet_of_past_visits_is_found_by_the_task(api, cast, tree):
+    with Peak() as peak:
+        job = _visit_job(api, cast, _visit_book(far_sheet=True))
+    assert job["status"] == "failed" and "100,000行的上限（至第1,048,576行）" in job["message"], job
+    assert peak.bytes < 30 * MiB
+
+
+def test_past_visits_parse_in_the_child_under_the_real_cap(api, cast, tree):
+    job = _visit_job(api, cast, _visit_book())
+    assert job["status"] == "preview" and job["total_rows"] == 1, job

@@ -87,7 +87,7 @@ def _stale(job, minutes=LEASE_SECONDS // 60 + 1):
 def test_a_report_whose_worker_died_is_queued_again_and_rendered(cast, tree, campaign):
     job = ReportJob.objects.create(campaign=campaign, org_unit=tree.district, created_by=cast.leader, status="running")
     _stale(job)
-    assert reap_stale_jobs.delay().get() == {"requeued": 1, "failed": 0}
+    assert reap_stale_jobs.delay().get() == {"requeued": 1, "failed": 0, "interrupted_sweeps": 0}
     job.refresh_from_db()
     assert (job.status, job.lease_attempts) == ("done", 1)
 
@@ -101,7 +101,7 @@ def test_a_job_that_keeps_dying_fails_with_a_reason_and_retry_starts_it_again(ca
         lease_attempts=MAX_LEASE_ATTEMPTS,
     )
     _stale(job)
-    assert reap_stale_jobs.delay().get() == {"requeued": 0, "failed": 1}
+    assert reap_stale_jobs.delay().get() == {"requeued": 0, "failed": 1, "interrupted_sweeps": 0}
     job.refresh_from_db()
     assert (job.status, job.error) == ("failed", INTERRUPTED)
 
@@ -121,7 +121,7 @@ def test_a_job_that_keeps_dying_fails_with_a_reason_and_retry_starts_it_again(ca
 def test_a_live_job_is_left_alone(cast, tree, campaign):
     job = ReportJob.objects.create(campaign=campaign, org_unit=tree.district, created_by=cast.leader, status="running")
     ReportJob.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
-    assert reap_stale_jobs.delay().get() == {"requeued": 0, "failed": 0}
+    assert reap_stale_jobs.delay().get() == {"requeued": 0, "failed": 0, "interrupted_sweeps": 0}
     assert ReportJob.objects.get().status == "running"
 
 

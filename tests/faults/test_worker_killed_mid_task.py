@@ -107,7 +107,7 @@ def test_a_whole_worker_killed_mid_render_is_queued_again_by_the_reaper(
     # Beat's reaper, once the lease ran out (the clock moved on rather than waiting ten minutes).
     beat_at = ReportJob.objects.get(pk=job.pk).heartbeat_at  # the worker's clock, not the suite's frozen one
     with time_machine.travel(beat_at + timedelta(seconds=LEASE_SECONDS + 5), tick=True):
-        assert reap_stale_jobs() == {"requeued": 1, "failed": 0}
+        assert reap_stale_jobs() == {"requeued": 1, "failed": 0, "interrupted_sweeps": 0}
     done = poll(lambda: ReportJob.objects.get(pk=job.pk), lambda j: j.status in ("done", "failed"), timeout=45)
     assert done.status == "done", done.error
     assert done.lease_attempts == 1
