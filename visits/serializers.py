@@ -429,7 +429,10 @@ class CategoryField(serializers.PrimaryKeyRelatedField):
 
 class InlineGrievanceSerializer(serializers.Serializer):
     content = serializers.CharField()
-    category = CategoryField()
+    # Required here: the ledger refuses an entry without one, and the visit with it.
+    category = CategoryField(
+        required=True, allow_null=False, error_messages={"required": "请选择问题类别", "null": "请选择问题类别"}
+    )
     kind = serializers.ChoiceField(choices=GrievanceKind.choices, default="problem")
 
 
