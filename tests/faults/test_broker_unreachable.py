@@ -13,7 +13,6 @@ from django.db import connection
 from campaigns.choices import Role
 from campaigns.models import Membership, OutboxMessage
 from campaigns.services import send_outbox
-from config.celery import app as celery_app
 from grievances.models import Grievance, NoticeLog, SweepRun
 from notifications.models import Delivery, Notification
 from reports.models import ReportJob
@@ -31,22 +30,6 @@ def _db_now():
     with connection.cursor() as cursor:  # the processes' clock (the suite's is frozen)
         cursor.execute("SELECT now()")
         return cursor.fetchone()[0]
-
-
-@pytest.fixture
-def publish_to():
-    conf = celery_app.conf
-    saved = {k: conf[k] for k in ("broker_url", "task_always_eager")}
-
-    def point(url):
-        conf.update(broker_url=url, task_always_eager=False)
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    yield point
-    conf.update(saved)
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 def test_writes_while_the_broker_is_away_answer_2xx_and_each_effect_happens_once_it_is_back(
