@@ -9,7 +9,13 @@ from grievances.models import Grievance
 
 from .test_followup_recording import answered_entry
 
-BODY = {"mode": "in_person", "solved": True, "satisfaction": "satisfied", "notes": "灯已修好", "new_needs": ["再修下水道"]}
+BODY = {
+    "mode": "in_person",
+    "solved": True,
+    "satisfaction": "satisfied",
+    "notes": "灯已修好",
+    "new_needs": ["再修下水道"],
+}
 
 
 def test_the_same_record_twice_through_the_api_answers_the_recorded_task(tree, cast, campaign, api):

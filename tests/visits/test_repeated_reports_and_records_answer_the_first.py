@@ -23,7 +23,11 @@ def home(tree, campaign, cast):
 @pytest.fixture
 def pairing(home, cast):
     return Pairing.objects.create(
-        household=home, supporter_kind="branch", supporter_name="第一党支部", start_date="2026-11-01", created_by=cast.office
+        household=home,
+        supporter_kind="branch",
+        supporter_name="第一党支部",
+        start_date="2026-11-01",
+        created_by=cast.office,
     )
 
 
