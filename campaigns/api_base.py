@@ -6,7 +6,7 @@ from typing import ClassVar
 import django_filters
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from django.http import Http404
-from rest_framework import exceptions, permissions, serializers, viewsets
+from rest_framework import exceptions, permissions, serializers, status, viewsets
 from rest_framework.relations import MANY_RELATION_KWARGS
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -110,6 +110,19 @@ class ScopedViewSetMixin:
         return obj
 
 
+class ReplayCreateMixin:
+    """A create whose `client_id` made an object already (the service set its `replayed`, see
+    campaigns.lib.idempotency) answers that object with 200 instead of 201."""
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        self.perform_create(serializer)
+        replayed = getattr(serializer.instance, "replayed", False)
+        code = status.HTTP_200_OK if replayed else status.HTTP_201_CREATED
+        return Response(serializer.data, status=code, headers=self.get_success_headers(serializer.data))
+
+
 class ScopedReadOnlyViewSet(ScopedViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass
 
@@ -120,6 +133,17 @@ class ScopedGenericViewSet(ScopedViewSetMixin, viewsets.GenericViewSet):
 
 class ScopedModelViewSet(ScopedViewSetMixin, viewsets.ModelViewSet):
     pass
+
+
+class ClientIdField(serializers.UUIDField):
+    """The key a client makes for a write it may send twice (a phone's queue, a retry after a
+    timeout): the same key again answers the first object (campaigns.lib.idempotency)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault("help_text", "客户端生成的提交编号（UUID）：同一编号再次提交时返回第一次的结果，不重复创建")
+        super().__init__(**kwargs)
 
 
 class ScopedRelatedField(serializers.PrimaryKeyRelatedField):

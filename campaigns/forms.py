@@ -1,3 +1,5 @@
+import uuid
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_login_failed
@@ -120,6 +122,19 @@ class ScopedModelMultipleChoiceField(ScopedChoiceMixin, forms.ModelMultipleChoic
             if not str(pk).isdigit() or not 0 < int(pk) <= MAX_ID:
                 raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
         return super()._check_values(value)
+
+
+class ClientIdField(forms.UUIDField):
+    """A page form's submit key (campaigns.lib.idempotency), made when the form is shown: a second
+    submit of the same page (a double tap, Back, a resend after a timeout) answers the first record.
+    A re-render with errors keeps the posted key; static/js/app.js keeps it on Back."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("initial", uuid.uuid4)
+        super().__init__(**kwargs)
 
 
 class ScopedForm(forms.Form):

@@ -13,7 +13,7 @@ class GrievancesConfig(AppConfig):
         from campaigns.signals import phase_changed, phases_synced
 
         from . import models, receivers
-        from .signals import post_transition
+        from .signals import transition_recorded
 
         masked = {models.Grievance: ["reporter_phone"], models.Reporter: ["phone"]}
         for model in (
@@ -38,7 +38,7 @@ class GrievancesConfig(AppConfig):
         from .sweep import close_interrupted_runs
 
         register_reaper(close_interrupted_runs)
-        post_transition.connect(receivers.on_post_transition, dispatch_uid="grievances_followup_when_answered")
+        transition_recorded.connect(receivers.on_transition_recorded, dispatch_uid="grievances_followup_when_answered")
         phase_changed.connect(receivers.start_lookback, dispatch_uid="grievances_start_lookback")
         phases_synced.connect(receivers.record_phase_sync, dispatch_uid="grievances_record_phase_sync")
         schedule_changed.connect(receivers.recompute_on_schedule_change, dispatch_uid="grievances_recompute_deadlines")

@@ -14,6 +14,7 @@ from django.utils import timezone
 from campaigns import calendar
 from campaigns.access import can
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
+from campaigns.lib.idempotency import first_for_key
 from campaigns.models import Membership, OrgUnit, Phase, Role, VisitMode, path_prefixes
 from notifications.models import NotificationKind
 from notifications.services import notify
@@ -102,7 +103,8 @@ def _notify_assignees(followups):
 
 @transaction.atomic
 def ensure_followup_for(*, grievance_id):
-    """The follow-up of one answered entry (created at most once). Returns it, or None."""
+    """The follow-up of one answered entry (created at most once), with its assignee's notice, in
+    the caller's transaction (the transition's). Returns it, or None."""
     g = Grievance.objects.select_related("visit", "campaign").filter(pk=grievance_id).first()
     if g is None:
         return None
@@ -129,7 +131,7 @@ def ensure_followup_for(*, grievance_id):
             )
             existing.refresh_from_db()
             if reopened:
-                transaction.on_commit(lambda: _notify_assignees([existing]))
+                _notify_assignees([existing])
         return existing
     assignee_id = g.visit.visitor_id if g.visit_id else _office_by_unit([g.unit_id]).get(g.unit_id)
     created = FollowUp.objects.bulk_create(
@@ -147,7 +149,8 @@ def ensure_followup_for(*, grievance_id):
     )
     followup = FollowUp.objects.filter(grievance=g).first()
     if created and followup is not None:
-        transaction.on_commit(lambda: _notify_assignees([followup]))
+        # In the same transaction: the notice and its deliveries (outbox rows) commit with the task.
+        _notify_assignees([followup])
     return followup
 
 
@@ -250,24 +253,33 @@ def _may_record(actor, followup):
 
 
 @transaction.atomic
-def record_followup(*, actor, followup, mode, solved, satisfaction, notes="", new_needs=None):
+def record_followup(*, actor, followup, mode, solved, satisfaction, notes="", new_needs=None, client_id=None):
     """Record a look-back: satisfied → the entry closes; not satisfied → it reopens with a fresh
-    deadline; each new need becomes a new entry."""
+    deadline; each new need becomes a new entry. With `client_id`, the same key again answers the
+    recorded task (its `replayed` is True) and writes nothing; a key used elsewhere is a 409."""
     from .services import register_grievance
 
-    needs = _validate(mode, solved, satisfaction, new_needs)
-    # Lock only the follow-up row: two people may record the same task at once.
+    # Lock only the follow-up row: two people may record the same task at once, and two sends of
+    # one submit wait here for each other.
     fu = (
         FollowUp.objects.select_for_update(of=("self",))
         .select_related("grievance", "household", "campaign")
         .get(pk=followup.pk)
     )
+    first = first_for_key(FollowUp.objects.all(), client_id, actor, owner="recorded_by") if client_id else None
+    if first is not None:
+        if first.pk != fu.pk:
+            raise Conflict("该提交编号已被使用", code="client_id_taken")
+        fu.replayed = True
+        return fu
+    needs = _validate(mode, solved, satisfaction, new_needs)
     if not _may_record(actor, fu):
         raise NotAllowed("只有回访人或所属单位活动办可以记录回访")
     if fu.status != FollowUpStatus.PENDING:
         raise Conflict("该回头看任务已记录，不能重复记录", code="already_recorded")
     fu.mode, fu.solved, fu.satisfaction, fu.notes = mode, solved, satisfaction, (notes or "").strip()
     fu.status, fu.recorded_at, fu.recorded_by = FollowUpStatus.DONE, timezone.now(), actor
+    fu.client_id = client_id
     if fu.grievance_id and fu.grievance.status in (*LOOKBACK_STATUSES, Status.FOLLOWED_UP):
         g = fu.grievance
         if g.status != Status.FOLLOWED_UP:

@@ -4,7 +4,7 @@ what the rule allows, a forged id is refused like a missing one); every choice i
 from django import forms
 from django.apps import apps
 
-from campaigns.forms import ScopedForm, ScopedModelChoiceField, ScopedModelMultipleChoiceField
+from campaigns.forms import ClientIdField, ScopedForm, ScopedModelChoiceField, ScopedModelMultipleChoiceField
 from campaigns.models import Campaign, OrgUnit
 
 from . import workflow
@@ -75,7 +75,7 @@ class GrievanceCreateForm(ScopedForm):
     proposed_solution = forms.CharField(label="拟解决措施", required=False)
     # Rendered once per page: a second submit of the same page (a double tap, the back button,
     # a resend after a timeout) opens the first entry instead of a second one.
-    client_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
+    client_id = ClientIdField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

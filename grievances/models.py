@@ -724,6 +724,9 @@ class FollowUp(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField("创建时间", default=timezone.now)
+    # The key of the submit that recorded it: the same record sent again answers this one.
+    client_id = models.UUIDField("客户端编号", null=True, blank=True, unique=True, editable=False)
+    replayed = False
 
     objects = FollowUpQuerySet.as_manager()
 

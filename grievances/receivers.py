@@ -10,8 +10,9 @@ from .selectors import bump_generation
 from .services import recompute_deadlines
 
 
-def on_post_transition(sender, grievance, name, actor=None, from_status=None, to_status=None, **kwargs):
-    """`post_transition` (sent on commit): an answered entry gets its look-back follow-up."""
+def on_transition_recorded(sender, grievance, name, actor=None, from_status=None, to_status=None, **kwargs):
+    """`transition_recorded` (in the transition's transaction): an answered entry gets its
+    look-back follow-up in the same commit as the answer."""
     if name in LOOKBACK_TRANSITIONS:
         ensure_followup_for(grievance_id=grievance.pk)
 

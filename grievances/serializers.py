@@ -6,7 +6,7 @@ from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from campaigns.api_base import MAX_ID, ScopedRelatedField
+from campaigns.api_base import MAX_ID, ClientIdField, ScopedRelatedField
 from campaigns.lib.imports import ImportStatus
 from campaigns.lib.masking import mask_phone
 from campaigns.lib.uploads import UploadValidator
@@ -152,7 +152,7 @@ class GrievanceCreateSerializer(WriteSerializer):
     registered_at = serializers.DateTimeField(required=False, allow_null=True)
     # A client that may send the same create twice (a phone's queue, a retry after a timeout)
     # names it: the same key again answers the first entry with 200.
-    client_id = serializers.UUIDField(required=False, allow_null=True)
+    client_id = ClientIdField()
 
 
 class GrievanceCreatedSerializer(GrievanceSerializer):
@@ -339,6 +339,7 @@ class RecordSerializer(serializers.Serializer):
     satisfaction = serializers.ChoiceField(choices=Satisfaction.choices)
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     new_needs = serializers.ListField(child=serializers.CharField(allow_blank=True), required=False, default=list)
+    client_id = ClientIdField()
 
 
 class SweepRunSerializer(serializers.ModelSerializer):

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from auditlog.context import set_actor
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -18,6 +18,7 @@ from campaigns import calendar
 from campaigns.access import can
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.lib import uploads
+from campaigns.lib.idempotency import create_once
 from campaigns.models import Campaign, Level, OrgUnit, User
 from campaigns.validators import phone_error
 
@@ -34,7 +35,7 @@ from .models import (
     Status,
     Tier,
 )
-from .signals import post_transition
+from .signals import post_transition, transition_recorded
 from .transitions import Context, InvalidTransition, end_pause, row_id, tell_urgent
 
 # A ledger entry is a person's request in their words, not a document: longer text goes in an
@@ -95,30 +96,13 @@ def _check_campaign(actor: User | None, campaign: Campaign, unit: OrgUnit) -> No
 def register_grievance(*, actor: User | None, client_id: uuid.UUID | None = None, **fields: Any) -> Grievance:
     """Open a ledger entry (see `_register`). With `client_id`, a repeat of the same key answers the
     first entry (its `replayed` is True) and writes nothing; the key of someone else's entry is a 409."""
-    if client_id is None:
-        return _register(actor=actor, **fields)
-    first = _replay(actor, client_id)
-    if first is not None:
-        return first
-    try:
-        with transaction.atomic():
-            return _register(actor=actor, client_id=client_id, **fields)
-    except IntegrityError:
-        # Two submits of the same key raced: the other one won.
-        first = _replay(actor, client_id)
-        if first is None:
-            raise
-        return first
-
-
-def _replay(actor: User | None, client_id: uuid.UUID) -> Grievance | None:
-    first = Grievance.objects.filter(client_id=client_id).first()
-    if first is None:
-        return None
-    if actor is None or first.registered_by_id != actor.pk:
-        raise Conflict("该提交编号已被使用", code="client_id_taken")
-    first.replayed = True
-    return first
+    return create_once(
+        Grievance.objects.all(),
+        client_id,
+        actor,
+        lambda: _register(actor=actor, client_id=client_id, **fields),
+        owner="registered_by",
+    )
 
 
 @transaction.atomic
@@ -293,7 +277,8 @@ def _authorise(actor: User | None, g: Grievance, name: str) -> None:
 
 
 def _record(ctx: Context, name: str, from_status: str) -> None:
-    """The history row now, and the `post_transition` signal once the transaction commits."""
+    """The history row and the `transition_recorded` signal now, in the transition's transaction;
+    the `post_transition` signal once it commits."""
     g, actor, to_status = ctx.grievance, ctx.actor, ctx.grievance.status
     GrievanceEvent.objects.create(
         grievance=g,
@@ -303,6 +288,9 @@ def _record(ctx: Context, name: str, from_status: str) -> None:
         to_status=to_status,
         note=ctx.note,
         data=ctx.data,
+    )
+    transition_recorded.send(
+        sender=Grievance, grievance=g, name=name, actor=actor, from_status=from_status, to_status=to_status
     )
     transaction.on_commit(
         lambda: post_transition.send(

@@ -421,7 +421,7 @@ def create(request):
             "sources": Source.choices,
             "tiers": Tier.choices,
             "post": request.POST,
-            "client_id": request.POST.get("client_id") or uuid.uuid4(),
+            "client_id": form["client_id"].value(),
         },
         status=400 if form.errors else 200,
     )
@@ -498,7 +498,7 @@ def followup_record(request, pk):
         solved = {"yes": True, "no": False}.get(request.POST.get("solved"))
         needs = [line for line in request.POST.get("new_needs", "").splitlines() if line.strip()]
         try:
-            followups.record_followup(
+            recorded = followups.record_followup(
                 actor=request.user,
                 followup=fu,
                 mode=request.POST.get("mode", ""),
@@ -506,12 +506,16 @@ def followup_record(request, pk):
                 satisfaction=request.POST.get("satisfaction", ""),
                 notes=request.POST.get("notes", ""),
                 new_needs=needs,
+                client_id=_client_id(request),
             )
         except DomainError as exc:
             errors, status = exc.fields or {"__all__": [exc.message]}, exc.status
             messages.error(request, exc.message)
         else:
-            messages.success(request, "回访已记录")
+            if recorded.replayed:
+                messages.info(request, "该回访已记录过，未重复提交")
+            else:
+                messages.success(request, "回访已记录")
             return redirect("grievances:followups")
     return render(
         request,
@@ -522,9 +526,19 @@ def followup_record(request, pk):
             "values": values,
             "modes": VisitMode.choices,
             "satisfactions": Satisfaction.choices,
+            # Made when the form is shown, kept through a re-render with errors.
+            "client_id": _client_id(request) or uuid.uuid4(),
         },
         status=status,
     )
+
+
+def _client_id(request):
+    """The posted submit key, or None (none sent, or not a UUID: the record is then not keyed)."""
+    try:
+        return uuid.UUID(request.POST.get("client_id", ""))
+    except ValueError:
+        return None
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.db.models import Q
 from campaigns.api_base import MAX_ID
 from campaigns.choices import Level
 from campaigns.filters import IdField
-from campaigns.forms import ScopedForm, ScopedModelChoiceField
+from campaigns.forms import ClientIdField, ScopedForm, ScopedModelChoiceField
 from campaigns.models import OrgUnit, Team
 from grievances.models import Grievance, GrievanceCategory
 from visits.choices import AREA_EVENT_KINDS, EventKind
@@ -95,6 +95,7 @@ class AreaEventForm(ScopedForm):
     unit = forms.ModelChoiceField(OrgUnit.objects.none(), label="所属单位")
     kind = forms.ChoiceField(label="事项", choices=[(k, EventKind(k).label) for k in AREA_EVENT_KINDS])
     description = forms.CharField(label="情况说明", widget=forms.Textarea(attrs={"rows": 3}))
+    client_id = ClientIdField()
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, user=user, **kwargs)

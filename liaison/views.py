@@ -121,12 +121,16 @@ def _record_page(request, *, form_class, template, list_qs, save, success):
     error = None
     if request.method == "POST" and form.is_valid():
         try:
-            save(form.cleaned_data)
+            saved = save(form.cleaned_data)
         except DomainError as exc:
             error = exc
             messages.error(request, exc.message)
         else:
-            messages.success(request, success)
+            # A form with a submit key sent again: the first record stands, nothing new.
+            if getattr(saved, "replayed", False):
+                messages.info(request, "该记录已提交过，未重复提交")
+            else:
+                messages.success(request, success)
             return redirect(request.path)
     status = _status(request, error) if request.method == "POST" else 200
     return render(request, template, {"form": form, "page": _page(request, list_qs)}, status=status)
@@ -180,7 +184,7 @@ def events(request):
     from visits import services as visit_services
 
     def save(v):
-        visit_services.report_event(actor=request.user, **v)
+        return visit_services.report_event(actor=request.user, **v)
 
     qs = (
         EventReport.objects.visible_to(request.user)

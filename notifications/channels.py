@@ -31,7 +31,7 @@ class InboxChannel:
     name = Channel.INBOX
 
     def send(self, notification, key=""):
-        return None
+        return ""
 
 
 class EmailChannel:
@@ -39,11 +39,12 @@ class EmailChannel:
 
     def send(self, notification, key=""):
         """`key` names the delivery: its Message-ID stays the same when a send is repeated, so the
-        receiving mail system can drop the second copy."""
+        receiving mail system can drop the second copy. Returns that Message-ID."""
         address = notification.recipient.email
         if not address:
             raise ChannelError("收件人没有电子邮箱")
-        headers = {"Message-ID": f"<{key}@{settings.DEFAULT_FROM_EMAIL.rsplit('@', 1)[-1]}>"} if key else {}
+        message_id = f"<{key}@{settings.DEFAULT_FROM_EMAIL.rsplit('@', 1)[-1]}>" if key else ""
+        headers = {"Message-ID": message_id} if key else {}
         EmailMessage(
             subject=f"【大走访】{notification.title}",
             body=_text(notification),
@@ -51,15 +52,36 @@ class EmailChannel:
             to=[address],
             headers=headers,
         ).send()
+        return message_id
 
 
 class LoggingSmsBackend:
-    """An SMS 'provider' that writes the message to the log (development and the embedded mode)."""
+    """An SMS 'provider' that writes the message to the log (development and the embedded mode).
+
+    A backend's `send(phone, text, idempotency_key)` returns the provider's message id.
+    `idempotency_key` is the delivery's: providers that take one (most SMS gateways have an out-id
+    or client reference) send a repeated request only once and answer the first message's id."""
 
     def send(self, phone, text, idempotency_key=""):
-        """`idempotency_key` is the delivery's: providers that take one (most SMS gateways have an
-        out-id or client reference) send a repeated request only once."""
         logger.info("SMS to %s (%s): %s", phone, idempotency_key, text)
+        return idempotency_key
+
+
+# What MemorySmsBackend "sent", oldest first (like django.core.mail.outbox for the locmem backend).
+sms_outbox = []
+
+
+class MemorySmsBackend:
+    """The test SMS gateway: keeps each message in `sms_outbox` and, like a gateway that takes an
+    idempotency key, sends a key it has seen no second time, answering the first message's id."""
+
+    def send(self, phone, text, idempotency_key=""):
+        for message in sms_outbox:
+            if idempotency_key and message["key"] == idempotency_key:
+                return message["id"]
+        message = {"id": f"sms-{len(sms_outbox) + 1}", "key": idempotency_key, "phone": phone, "text": text}
+        sms_outbox.append(message)
+        return message["id"]
 
 
 class SmsChannel:
@@ -70,7 +92,7 @@ class SmsChannel:
         if not phone:
             raise ChannelError("接收人没有手机号")
         backend = import_string(getattr(settings, "ZOUFANG_SMS_BACKEND", DEFAULT_SMS_BACKEND))()
-        backend.send(phone, f"【大走访】{notification.title}", idempotency_key=key)
+        return backend.send(phone, f"【大走访】{notification.title}", idempotency_key=key)
 
 
 CHANNELS = {Channel.INBOX: InboxChannel, Channel.EMAIL: EmailChannel, Channel.SMS: SmsChannel}

@@ -147,6 +147,7 @@ class Channel(models.TextChoices):
 
 class DeliveryStatus(models.TextChoices):
     PENDING = "pending", "待发送"
+    SENDING = "sending", "发送中"
     SENT = "sent", "已发送"
     RETRYING = "retrying", "重试中"
     FAILED = "failed", "发送失败"
@@ -170,6 +171,12 @@ class Delivery(models.Model):
     attempts = models.PositiveSmallIntegerField("尝试次数", default=0)
     last_error = models.TextField("最近错误", blank=True)
     sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+    # Marked "sending" with its key before the channel is called: a worker that dies between the
+    # channel's answer and this row's update leaves it so, and the task sends it again only once
+    # the mark is stale, with the same key (see services.send_pending).
+    claimed_at = models.DateTimeField("开始发送时间", null=True, blank=True)
+    # What the channel answered for the key (a gateway's message id, the e-mail's Message-ID).
+    message_id = models.CharField("渠道消息编号", max_length=200, blank=True, default="", db_default="")
 
     objects = DeliveryQuerySet.as_manager()
 

@@ -25,7 +25,9 @@ def delivery_totals(user: User) -> QuerySet[Delivery, dict[str, Any]]:
         .values("channel")
         .annotate(
             sent=Count("id", filter=Q(status=DeliveryStatus.SENT)),
-            pending=Count("id", filter=Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING])),
+            pending=Count(
+                "id", filter=Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.SENDING, DeliveryStatus.RETRYING])
+            ),
             failed=Count("id", filter=Q(status=DeliveryStatus.FAILED)),
         )
         .order_by("channel")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -22,6 +23,10 @@ if TYPE_CHECKING:
     from grievances.models import Grievance
 
 logger = logging.getLogger(__name__)
+
+# A "sending" mark older than this is a send whose worker died (a channel call is given far less:
+# see the SMS backends' and the mail server's timeouts); younger, a send still in flight.
+SENDING_STALE = timedelta(minutes=10)
 
 
 def delivery_filters(config: ChannelSettings | None = None) -> dict[str, Q]:
@@ -116,7 +121,14 @@ def send_pending(
     final: bool = False,
 ) -> int:
     """Send the channel's pending deliveries (of these notifications or of this sweep); one failure
-    does not stop the others. Returns the number still failing (the task retries them)."""
+    does not stop the others. Returns the number still failing or in flight (the task retries them).
+
+    Each delivery is marked "sending" before its channel is called, always with the same key
+    (`Delivery.idempotency_key`). A mark younger than `SENDING_STALE` is another worker's send in
+    flight: left alone. An older one is a worker that died after calling the channel and before
+    recording its answer: sent again with the same key, which a channel that takes keys answers
+    with the first message id instead of a second message."""
+    now = timezone.now()
     qs = Delivery.objects.filter(channel=channel_name).exclude(status__in=[DeliveryStatus.SENT, DeliveryStatus.FAILED])
     if notification_ids is not None:
         qs = qs.filter(notification_id__in=notification_ids)
@@ -124,9 +136,20 @@ def send_pending(
         qs = qs.filter(notification__sweep_id=sweep_id)
     sender = channel(channel_name)
     failing = 0
+    free = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING]) | Q(
+        status=DeliveryStatus.SENDING, claimed_at__lt=now - SENDING_STALE
+    )
     for delivery in qs.select_related("notification__recipient").iterator(chunk_size=500):
+        claimed = (
+            Delivery.objects.filter(free, pk=delivery.pk)
+            .filter(status=delivery.status, attempts=delivery.attempts)
+            .update(status=DeliveryStatus.SENDING, claimed_at=now)
+        )
+        if not claimed:
+            failing += 1  # in flight elsewhere: looked at again on the task's next try
+            continue
         try:
-            sender.send(delivery.notification, key=delivery.idempotency_key)
+            answer = sender.send(delivery.notification, key=delivery.idempotency_key)
         except Exception as exc:  # a provider may raise anything; record it and go on
             failing += 1
             status = DeliveryStatus.FAILED if final else DeliveryStatus.RETRYING
@@ -136,7 +159,11 @@ def send_pending(
             logger.warning("delivery %s over %s failed: %s", delivery.pk, channel_name, exc)
             continue
         Delivery.objects.filter(pk=delivery.pk).update(
-            status=DeliveryStatus.SENT, attempts=delivery.attempts + 1, last_error="", sent_at=timezone.now()
+            status=DeliveryStatus.SENT,
+            attempts=delivery.attempts + 1,
+            last_error="",
+            sent_at=timezone.now(),
+            message_id=str(answer or "")[:200],
         )
     return failing
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, permissions, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campaigns.access import get_for
-from campaigns.api_base import MAX_ID, ScopedGenericViewSet
+from campaigns.api_base import MAX_ID, ReplayCreateMixin, ScopedGenericViewSet
 from campaigns.errors import InvalidInput
 from campaigns.filters import FlagFilter
 from campaigns.lib.imports import ImportStatus
@@ -472,9 +472,12 @@ class EventReportFilter(django_filters.FilterSet):
 
 
 @extend_schema(tags=["visits"])
+@extend_schema_view(create=extend_schema(responses={201: EventReportSerializer, 200: EventReportSerializer}))
 class EventReportViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedGenericViewSet
+    ReplayCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedGenericViewSet
 ):
+    """十必报. A create with a `client_id` already used answers the first report with 200."""
+
     queryset = EventReport.objects.order_by("-reported_at")
     serializer_class = EventReportSerializer
     filterset_class = EventReportFilter
@@ -489,6 +492,7 @@ class EventReportViewSet(
             description=v["description"],
             to_grievance=v.get("to_grievance", False),
             category=v.get("category"),
+            client_id=v.get("client_id"),
         )
 
 
@@ -576,9 +580,12 @@ class SupportRecordFilter(django_filters.FilterSet):
 
 
 @extend_schema(tags=["pairings"])
+@extend_schema_view(create=extend_schema(responses={201: SupportRecordSerializer, 200: SupportRecordSerializer}))
 class SupportRecordViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedGenericViewSet
+    ReplayCreateMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, ScopedGenericViewSet
 ):
+    """帮扶记录. A create with a `client_id` already used answers the first record with 200."""
+
     queryset = SupportRecord.objects.order_by("-date", "-id")
     serializer_class = SupportRecordSerializer
     filterset_class = SupportRecordFilter

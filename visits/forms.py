@@ -10,6 +10,7 @@ from campaigns.api_base import MAX_ID
 from campaigns.choices import VisitMode
 from campaigns.filters import IdField
 from campaigns.forms import (
+    ClientIdField,
     HalfWidthIntegerField,
     KeyRangeMixin,
     ScopedForm,
@@ -54,7 +55,7 @@ class PeopleChoiceField(KeyRangeMixin, forms.ModelMultipleChoiceField):
 
 
 class VisitForm(forms.Form):
-    client_id = forms.UUIDField(widget=forms.HiddenInput)
+    client_id = ClientIdField(required=True)
     visited_at = forms.DateTimeField(
         label="走访开始时间",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -117,6 +118,7 @@ class VisitForm(forms.Form):
 
 
 class EventReportForm(forms.Form):
+    client_id = ClientIdField()
     kind = forms.ChoiceField(label="十必报事项", choices=[("", "请选择"), *EventKind.choices])
     description = forms.CharField(label="情况说明", widget=forms.Textarea(attrs={"rows": 3}))
     to_grievance = forms.BooleanField(label="同时登记为问题（进入整改台账）", required=False)
@@ -191,6 +193,7 @@ class SupportRecordForm(ScopedForm):
     amount = forms.DecimalField(label="金额（元）", required=False, min_value=0, max_digits=12, decimal_places=2)
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
     evidence = forms.FileField(label="佐证材料", required=False)
+    client_id = ClientIdField()
 
 
 class HardshipPlanForm(ScopedForm):

@@ -526,6 +526,9 @@ class EventReport(models.Model):
     kind = models.CharField("事项", max_length=30, choices=EventKind.choices)
     description = models.TextField("情况说明")
     reported_at = models.DateTimeField("报告时间", auto_now_add=True)
+    # The submit's key (campaigns.lib.idempotency): a retried report is the first one.
+    client_id = models.UUIDField("客户端编号", null=True, blank=True, unique=True, editable=False)
+    replayed = False
 
     objects = EventReportQuerySet.as_manager()
 
@@ -695,6 +698,9 @@ class SupportRecord(models.Model):
         settings.AUTH_USER_MODEL, verbose_name="记录人", on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField("录入时间", auto_now_add=True)
+    # The submit's key (campaigns.lib.idempotency): a retried record is the first one.
+    client_id = models.UUIDField("客户端编号", null=True, blank=True, unique=True, editable=False)
+    replayed = False
 
     objects = SupportRecordQuerySet.as_manager()
 

@@ -14,7 +14,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils import html
 
-from campaigns.api_base import MAX_ID, ScopedRelatedField
+from campaigns.api_base import MAX_ID, ClientIdField, ScopedRelatedField
 from campaigns.choices import HOUSEHOLD_LEVELS, VisitMode
 from campaigns.lib.masking import mask_id_number, mask_phone
 from campaigns.lib.uploads import UploadValidator
@@ -429,7 +429,10 @@ class CategoryField(serializers.PrimaryKeyRelatedField):
 
 class InlineGrievanceSerializer(serializers.Serializer):
     content = serializers.CharField()
-    category = CategoryField()
+    # Required here: the ledger refuses an entry without one, and the visit with it.
+    category = CategoryField(
+        required=True, allow_null=False, error_messages={"required": "请选择问题类别", "null": "请选择问题类别"}
+    )
     kind = serializers.ChoiceField(choices=GrievanceKind.choices, default="problem")
 
 
@@ -552,11 +555,12 @@ class EventReportSerializer(serializers.ModelSerializer):
     to_grievance = serializers.BooleanField(write_only=True, default=False)
     category = CategoryField(write_only=True)
     grievance = serializers.SerializerMethodField()
+    client_id = ClientIdField()
 
     class Meta:
         model = EventReport
         fields = ["id", "campaign", "household", "unit", "reporter", "kind", "description", "reported_at"]
-        fields += ["to_grievance", "category", "grievance"]
+        fields += ["to_grievance", "category", "grievance", "client_id"]
         read_only_fields = ["campaign", "reporter", "reported_at"]
 
     def get_grievance(self, obj) -> int | None:
@@ -658,10 +662,11 @@ class SupportRecordSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=SupportKind.choices)
     amount = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True)
     evidence = serializers.FileField(required=False, allow_null=True)
+    client_id = ClientIdField()
 
     class Meta:
         model = SupportRecord
-        fields = ["id", "pairing", "date", "kind", "amount", "note", "evidence", "created_at"]
+        fields = ["id", "pairing", "date", "kind", "amount", "note", "evidence", "created_at", "client_id"]
         read_only_fields = ["created_at"]
 
 

@@ -21,6 +21,7 @@ from campaigns.access import can
 from campaigns.calendar import local_date
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.lib import imports, uploads
+from campaigns.lib.idempotency import create_once
 from campaigns.models import Campaign, ChecklistItem, Membership, OrgUnit, Phase, Role, User, VisitMode
 from notifications.models import NotificationKind
 from notifications.services import notify
@@ -639,10 +640,23 @@ def confirm_visit_import(*, actor: User, job: VisitImportJob) -> VisitImportJob:
 
 
 # --- 十必报 ------------------------------------------------------------------------------------------
+def report_event(*, actor: User, client_id: uuid.UUID | None = None, **fields: Any) -> EventReport:
+    """`_report_event`; with `client_id`, the same key again answers the first report (its
+    `replayed` is True) and writes nothing, someone else's key is a 409."""
+    return create_once(
+        EventReport.objects.all(),
+        client_id,
+        actor,
+        lambda: _report_event(actor=actor, client_id=client_id, **fields),
+        owner="reporter",
+    )
+
+
 @transaction.atomic
-def report_event(
+def _report_event(
     *,
     actor: User,
+    client_id: uuid.UUID | None = None,
     household: Household | None = None,
     unit: OrgUnit | None = None,
     kind: str,
@@ -680,7 +694,13 @@ def report_event(
         raise InvalidInput("转为问题时请选择问题类别", fields={"category": ["转为问题时请选择问题类别"]})
     campaign = campaign or Campaign.objects.current_for_unit(unit)
     report = EventReport.objects.create(
-        campaign=campaign, household=household, unit=unit, reporter=actor, kind=kind, description=description
+        campaign=campaign,
+        household=household,
+        unit=unit,
+        reporter=actor,
+        kind=kind,
+        description=description,
+        client_id=client_id,
     )
     grievance = None
     if to_grievance:
@@ -857,10 +877,23 @@ def update_pairing(*, actor: User, pairing: Pairing, **fields: Any) -> Pairing:
     return pairing
 
 
+def record_support(*, actor: User, client_id: uuid.UUID | None = None, **fields: Any) -> SupportRecord:
+    """`_record_support`; with `client_id`, the same key again answers the first record (its
+    `replayed` is True) and writes nothing, someone else's key is a 409."""
+    return create_once(
+        SupportRecord.objects.all(),
+        client_id,
+        actor,
+        lambda: _record_support(actor=actor, client_id=client_id, **fields),
+        owner="created_by",
+    )
+
+
 @transaction.atomic
-def record_support(
+def _record_support(
     *,
     actor: User,
+    client_id: uuid.UUID | None = None,
     pairing: Pairing,
     date: date,
     kind: str,
@@ -873,7 +906,9 @@ def record_support(
         raise NotAllowed("只有本辖区活动办工作人员可以记录帮扶")
     if evidence is not None:
         uploads.check_file(evidence, "evidence", field="evidence", label="佐证材料")
-    record = SupportRecord(pairing=pairing, date=date, kind=kind, amount=amount, note=note, created_by=actor)
+    record = SupportRecord(
+        pairing=pairing, date=date, kind=kind, amount=amount, note=note, created_by=actor, client_id=client_id
+    )
     if evidence is not None:
         record.evidence.save(evidence.name, evidence, save=False)
     record.save()

@@ -366,11 +366,15 @@ def event_new(request, pk):
                 description=d["description"],
                 to_grievance=d["to_grievance"],
                 category=next((c for c in cats if str(c.pk) == d.get("category")), None),
+                client_id=d["client_id"],
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
             refusal = exc
         else:
+            if report.replayed:
+                messages.info(request, "该十必报已上报过，未重复提交")
+                return redirect("visits:household", pk=h.pk)
             extra = "，并已登记为问题" if report.grievance else ""
             messages.success(request, f"十必报已上报{extra}")
             return redirect("visits:household", pk=h.pk)
@@ -720,12 +724,15 @@ def pairing_detail(request, pk):
             d = dict(form.cleaned_data)
             d.pop("pairing")
             try:
-                services.record_support(actor=request.user, pairing=p, **d)
+                record = services.record_support(actor=request.user, pairing=p, **d)
             except DomainError as exc:
                 form.add_error(None, exc.message)
                 refusal = exc
             else:
-                messages.success(request, "帮扶记录已保存")
+                if record.replayed:
+                    messages.info(request, "该帮扶记录已保存过，未重复提交")
+                else:
+                    messages.success(request, "帮扶记录已保存")
                 return redirect("visits:pairing", pk=p.pk)
     records = SupportRecord.objects.visible_to(request.user).filter(pairing=p)
     return render(

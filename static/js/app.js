@@ -12,13 +12,15 @@
     return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
   }
   // Back to a form already submitted and submitting it again must send the same key: the key is
-  // kept per page for the tab (sessionStorage) and reused when the page is reached by Back.
+  // kept per page for the tab (sessionStorage) and reused when the page is reached by Back, even
+  // if the server made a new one for the page it sent again. Otherwise the page's own key stands
+  // (made by the server when it showed the form, or the posted one on a re-render with errors).
   function formKey(el) {
     var nav = (performance.getEntriesByType && performance.getEntriesByType("navigation")[0]) || {};
     var slot = "client_id:" + location.pathname;
     var kept = null;
     try { kept = sessionStorage.getItem(slot); } catch (e) { kept = null; }
-    var value = el.value || (nav.type === "back_forward" && kept) || uuid4();
+    var value = (nav.type === "back_forward" && kept) || el.value || uuid4();
     try { sessionStorage.setItem(slot, value); } catch (e) { /* private mode: the key lives in the page */ }
     return value;
   }

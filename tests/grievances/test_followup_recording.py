@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from grievances.followups import ensure_followup_for
 from grievances.models import FollowUp, Grievance, Status
-from grievances.receivers import on_post_transition
+from grievances.receivers import on_transition_recorded
 
 from .factories import household_with_phone, lighting_entry, set_status, visit
 
@@ -56,7 +56,7 @@ def test_dissatisfaction_reopens_with_a_fresh_deadline(tree, cast, campaign, api
 
     # Handled again and answered: the same look-back task comes back for a second round.
     set_status(g, Status.RESOLVED)
-    on_post_transition(sender=None, grievance=g, name="resolve", actor=cast.office)
+    on_transition_recorded(sender=None, grievance=g, name="resolve", actor=cast.office)
     fu = FollowUp.objects.get()
     assert (fu.status, fu.satisfaction) == ("pending", "")
     assert fu.notes.startswith("上次回访（2026-12-01）：不满意")

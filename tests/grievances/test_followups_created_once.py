@@ -9,7 +9,7 @@ from campaigns.models import CampaignPhase, FocusCategory, Phase
 from campaigns.tasks import sync_campaign_phases
 from grievances.followups import ensure_followup_for
 from grievances.models import FollowUp, Status
-from grievances.receivers import on_post_transition
+from grievances.receivers import on_transition_recorded
 from notifications.models import Notification
 
 from .factories import household_with_phone, lighting_entry, set_status, visit
@@ -67,14 +67,14 @@ def test_lookback_phase_start_creates_each_followup_once(tree, cast, campaign, d
 def test_answering_an_entry_creates_its_followup_once(tree, cast, campaign):
     g = lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign)
     set_status(g, Status.RESOLVED)
-    # What the workflow's post_transition signal delivers (sent on commit), twice.
-    on_post_transition(
+    # What the workflow's transition_recorded signal delivers (in the transition's transaction), twice.
+    on_transition_recorded(
         sender=None, grievance=g, name="resolve", actor=cast.office, from_status="planned", to_status="resolved"
     )
-    on_post_transition(
+    on_transition_recorded(
         sender=None, grievance=g, name="resolve", actor=cast.office, from_status="planned", to_status="resolved"
     )
-    on_post_transition(sender=None, grievance=g, name="assign", actor=cast.office, from_status="x", to_status="y")
+    on_transition_recorded(sender=None, grievance=g, name="assign", actor=cast.office, from_status="x", to_status="y")
     assert ensure_followup_for(grievance_id=g.pk) == FollowUp.objects.get()
     assert FollowUp.objects.get().assignee == cast.office
 
