@@ -184,6 +184,20 @@ def petition_cases(user: User, flag: str | None = None) -> QuerySet[Grievance]:
     return flagged(qs, flag).select_related("unit", "handling_unit", "case_owner").order_by("registered_at", "id")
 
 
+def counted_unit(user: User) -> OrgUnit | None:
+    """The unit whose petition counts the page shows: the caller's highest unit where they keep
+    petition records (the tree's root for a superuser)."""
+    from campaigns.access import scope
+
+    from .models import PETITION_ROLES
+
+    s = scope(user)
+    units = OrgUnit.objects.territorial()
+    if not s.is_superuser:
+        units = units.filter(pk__in=s.unit_ids(PETITION_ROLES))
+    return units.order_by("depth", "path").first()
+
+
 RECEPTION_KEYS = {
     ReceptionKind.RECEPTION: "receptions",
     ReceptionKind.APPOINTMENT: "appointments",
@@ -204,7 +218,7 @@ def _reception_rows(unit: OrgUnit, start: date | None, end: date | None):
         yield r["unit__path"], "visitors", r["n"]
 
 
-def _entry_rows(campaign: Campaign, unit: OrgUnit, start: date | None, end: date | None):
+def _entry_rows(campaign: Campaign | None, unit: OrgUnit, start: date | None, end: date | None):
     """(unit path, key, count) of the campaign's entries under `unit` settled in the dates, and
     watched as 积案 and as 越级."""
     tz = timezone.get_current_timezone()
@@ -218,7 +232,9 @@ def _entry_rows(campaign: Campaign, unit: OrgUnit, start: date | None, end: date
         "backlog": Count("pk", filter=FLAGGED["backlog"]),
         "skipped_level": Count("pk", filter=FLAGGED["skipped_level"]),
     }
-    entries = Grievance.objects.filter(campaign=campaign, unit__path__startswith=unit.path, merged_into__isnull=True)
+    entries = Grievance.objects.filter(unit__path__startswith=unit.path, merged_into__isnull=True)
+    if campaign is not None:
+        entries = entries.filter(campaign=campaign)
     for r in entries.order_by().values("unit__path").annotate(**aggregates):
         for key in aggregates:
             if r[key]:
