@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from campaigns.api_base import HoldsRule, ScopedGenericViewSet, ScopedModelChoiceFilter, ScopedReadOnlyViewSet
 from campaigns.errors import InvalidInput
 from campaigns.lib.imports import ImportStatus
-from campaigns.models import Campaign, OrgUnit
+from campaigns.models import Campaign, OrgUnit, User
 from campaigns.pagination import Pagination
 from campaigns.services import enqueue_now
 from visits.serializers import RevealSerializer
@@ -591,6 +591,7 @@ class ReceptionFilter(django_filters.FilterSet):
     unit = ScopedModelChoiceFilter(queryset=OrgUnit.objects.all(), method="filter_unit", help_text="单位（含下级）")
     date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", help_text="日期起")
     date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", help_text="日期止")
+    leader = ScopedModelChoiceFilter(queryset=User.objects.all(), help_text="接访领导")
 
     class Meta:
         model = Reception
@@ -641,6 +642,15 @@ class ReceptionViewSet(
         return self.partial_update(request, *args, **kwargs)
 
 
+class ReceptionVisitorFilter(django_filters.FilterSet):
+    reception = ScopedModelChoiceFilter(queryset=Reception.objects.all(), help_text="接访编号")
+    grievance = ScopedModelChoiceFilter(queryset=Grievance.objects.all(), help_text="台账条目编号")
+
+    class Meta:
+        model = ReceptionVisitor
+        fields = ["reception", "grievance"]
+
+
 @extend_schema(tags=["petitions"])
 class ReceptionVisitorViewSet(
     mixins.ListModelMixin,
@@ -654,7 +664,8 @@ class ReceptionVisitorViewSet(
 
     queryset = ReceptionVisitor.objects.select_related("grievance")
     serializer_class = ReceptionVisitorSerializer
-    filterset_fields = ["reception", "grievance"]
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReceptionVisitorFilter
     permission_classes = [permissions.IsAuthenticated]
     http_method_names = ["get", "post", "patch", "head", "options"]
     object_actions = {"partial_update": "manage", "update": "manage"}

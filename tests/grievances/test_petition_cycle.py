@@ -64,9 +64,10 @@ def test_a_reception_day_its_register_an_appointment_and_a_visit_down_in_the_api
     assert r.status_code == 201
 
     assert set(Reception.objects.values_list("kind", flat=True)) == {"reception", "appointment", "visit_down"}
-    assert r.status_code == 201
     listed = client.get("/api/receptions/", {"kind": "appointment"}).json()["results"]
     assert [x["kind"] for x in listed] == ["appointment"]
+    register = client.get("/api/reception-visitors/", {"grievance": g.pk}).json()["results"]
+    assert len(register) == 3
     # Every write is in the audit trail.
     assert LogEntry.objects.get_for_model(Reception).count() == 3
     assert LogEntry.objects.get_for_model(ReceptionVisitor).count() == 5
@@ -90,6 +91,7 @@ def test_ids_out_of_scope_are_refused(api, tree, cast, campaign):
     )
     assert r.status_code == 400 and "grievance" in r.json()["errors"]
     assert api(cast.office_b).get(f"/api/receptions/{day}/").status_code == 404
+    assert api(cast.office_b).get("/api/reception-visitors/", {"reception": day}).status_code == 400
     assert api(cast.office_b).patch(f"/api/receptions/{day}/", {"place": "别处"}).status_code == 404
     r = api(cast.office_b).post("/api/reception-visitors/", {"reception": day, "name": "甲", "matter": "事项"})
     assert r.status_code == 400 and "reception" in r.json()["errors"]
