@@ -332,6 +332,7 @@ SPECTACULAR_SETTINGS = {
         "GrievanceKindEnum": "grievances.choices.Kind",
         "LevelEnum": "campaigns.choices.Level",
         "JobStatusEnum": "liaison.models.MapJob.State",
+        "ReceptionKindEnum": "grievances.models.ReceptionKind",
     },
 }
 

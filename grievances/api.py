@@ -19,12 +19,12 @@ from rest_framework.response import Response
 from campaigns.api_base import HoldsRule, ScopedGenericViewSet, ScopedModelChoiceFilter, ScopedReadOnlyViewSet
 from campaigns.errors import InvalidInput
 from campaigns.lib.imports import ImportStatus
-from campaigns.models import Campaign, OrgUnit
+from campaigns.models import Campaign, OrgUnit, User
 from campaigns.pagination import Pagination
 from campaigns.services import enqueue_now
 from visits.serializers import RevealSerializer
 
-from . import board, excel, followups, handoff, selectors, services, workflow
+from . import board, excel, followups, handoff, petitions, selectors, services, workflow
 from .filters import LedgerFilter
 from .models import (
     BoardPoster,
@@ -36,6 +36,9 @@ from .models import (
     ImportJob,
     NoticeLog,
     Publication,
+    Reception,
+    ReceptionKind,
+    ReceptionVisitor,
     SweepRun,
 )
 from .serializers import (
@@ -51,10 +54,15 @@ from .serializers import (
     LedgerImportJobSerializer,
     LedgerUploadSerializer,
     MergeRequestSerializer,
+    PetitionFlagsSerializer,
     PublicationCreateSerializer,
     PublicationSerializer,
     PublicationTextSerializer,
     PublicationWithdrawSerializer,
+    ReceptionSerializer,
+    ReceptionVisitorSerializer,
+    ReceptionVisitorWriteSerializer,
+    ReceptionWriteSerializer,
     RecordSerializer,
     ReporterPhoneSerializer,
     SupervisionSerializer,
@@ -116,6 +124,7 @@ class GrievanceViewSet(
         "merge": "merge",
         "reveal": "reveal_phone",
         "typical": "mark_typical",
+        "petition": "flag_petition",
     }
     throttle_scopes = {"export": "export", "handoff": "export"}
 
@@ -249,6 +258,17 @@ class GrievanceViewSet(
         data = TypicalSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         services.mark_typical(actor=request.user, grievance=g, typical=data.validated_data["is_typical"])
+        return Response(GrievanceSerializer(_fresh(request, g.pk)).data)
+
+    @extend_schema(request=PetitionFlagsSerializer, responses=GrievanceSerializer)
+    @action(detail=True, methods=["post"])
+    def petition(self, request, pk=None):
+        """Mark the entry a long-standing (积案) or level-skipping (越级) petition case, or settled
+        (息访); a field left out keeps its mark."""
+        g = self.get_object()
+        data = PetitionFlagsSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        petitions.flag_petition(actor=request.user, grievance=g, **data.validated_data)
         return Response(GrievanceSerializer(_fresh(request, g.pk)).data)
 
     @extend_schema(responses=EventSerializer(many=True))
@@ -418,6 +438,26 @@ class SweepRunViewSet(ScopedReadOnlyViewSet):
         return Response({"queued": True}, status=202)
 
 
+PETITION_FLAGS = [("backlog", "信访积案"), ("skipped_level", "越级信访")]
+
+
+class SupervisionFilter(django_filters.FilterSet):
+    flag = django_filters.ChoiceFilter(
+        choices=PETITION_FLAGS, method="filter_flag", help_text="只列信访积案（backlog）或越级信访（skipped_level）"
+    )
+
+    class Meta:
+        model = NoticeLog
+        fields = ["flag"]
+
+    def filter_flag(self, qs, name, value):
+        return qs.filter(grievance__in=petitions.flagged(Grievance.objects.all(), value))
+
+
+class PetitionCaseQuerySerializer(serializers.Serializer):
+    flag = serializers.ChoiceField(choices=PETITION_FLAGS, required=False, help_text="backlog 积案；skipped_level 越级")
+
+
 class SupervisionListViewSet(ScopedReadOnlyViewSet):
     """The upper level's supervision list (督办清单): entries overdue by M working days or more.
     The same "supervise" rule as the page: who holds none of its roles gets a 403 on both."""
@@ -427,10 +467,24 @@ class SupervisionListViewSet(ScopedReadOnlyViewSet):
     permission_classes = [permissions.IsAuthenticated, HoldsRule]
     required_rule = (NoticeLog, "supervise")
 
+    filterset_class = SupervisionFilter
+    filter_backends = [DjangoFilterBackend]
+
     def get_queryset(self):
         # The selector's rows (listed, still overdue, still open) under the "supervise" rule, which
         # narrows visible_to: exactly what the page lists.
         return selectors.supervision_list(self.request.user)
+
+    @extend_schema(filters=False, parameters=[PetitionCaseQuerySerializer], responses=GrievanceSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="petition-cases", filter_backends=[])
+    def petition_cases(self, request):
+        """Open entries watched as long-standing (积案) or level-skipping (越级) petition cases, overdue
+        or not; `?flag=backlog` or `?flag=skipped_level` keeps one kind."""
+        q = PetitionCaseQuerySerializer(data=request.query_params)
+        q.is_valid(raise_exception=True)
+        qs = selectors.annotate_deadlines(petitions.petition_cases(request.user, q.validated_data.get("flag")))
+        page = self.paginate_queryset(qs)
+        return self.get_paginated_response(GrievanceSerializer(page, many=True).data)
 
 
 class PublicationFilter(django_filters.FilterSet):
@@ -537,3 +591,109 @@ class BoardPosterViewSet(
         """重试: render a failed poster again (202, then poll)."""
         job = board.retry_poster(actor=request.user, job=self.get_object())
         return Response(BoardPosterSerializer(job).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ReceptionFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=ReceptionKind.choices)
+    unit = ScopedModelChoiceFilter(queryset=OrgUnit.objects.all(), method="filter_unit", help_text="单位（含下级）")
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", help_text="日期起")
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", help_text="日期止")
+    leader = ScopedModelChoiceFilter(queryset=User.objects.all(), help_text="接访领导")
+
+    class Meta:
+        model = Reception
+        fields = ["kind", "unit", "leader"]
+
+    def filter_unit(self, qs, name, value):
+        return qs.filter(unit__path__startswith=value.path)
+
+
+@extend_schema(tags=["petitions"])
+class ReceptionViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedGenericViewSet,
+):
+    """Leaders' reception days (接访), appointments (约访) and visits taking a case down (带案下访),
+    each with its register (`visitors`, written through /api/reception-visitors/)."""
+
+    queryset = Reception.objects.select_related("unit", "leader").prefetch_related("visitors__grievance")
+    serializer_class = ReceptionSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReceptionFilter
+    permission_classes = [permissions.IsAuthenticated]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    object_actions = {"partial_update": "manage", "update": "manage"}
+
+    def _answer(self, pk, code=status.HTTP_200_OK):
+        return Response(ReceptionSerializer(self.get_queryset().get(pk=pk)).data, status=code)
+
+    @extend_schema(request=ReceptionWriteSerializer, responses={201: ReceptionSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ReceptionWriteSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        r = petitions.create_reception(actor=request.user, **data.validated_data)
+        return self._answer(r.pk, status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReceptionWriteSerializer(partial=True), responses=ReceptionSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        r = self.get_object()
+        data = ReceptionWriteSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        petitions.update_reception(actor=request.user, reception=r, **data.validated_data)
+        return self._answer(r.pk)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)
+
+
+class ReceptionVisitorFilter(django_filters.FilterSet):
+    reception = ScopedModelChoiceFilter(queryset=Reception.objects.all(), help_text="接访编号")
+    grievance = ScopedModelChoiceFilter(queryset=Grievance.objects.all(), help_text="台账条目编号")
+
+    class Meta:
+        model = ReceptionVisitor
+        fields = ["reception", "grievance"]
+
+
+@extend_schema(tags=["petitions"])
+class ReceptionVisitorViewSet(
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    ScopedGenericViewSet,
+):
+    """The register of a reception: who came (or was booked, or whose case was taken down), about
+    what, the ledger entry of the matter and the outcome."""
+
+    queryset = ReceptionVisitor.objects.select_related("grievance")
+    serializer_class = ReceptionVisitorSerializer
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = ReceptionVisitorFilter
+    permission_classes = [permissions.IsAuthenticated]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+    object_actions = {"partial_update": "manage", "update": "manage"}
+
+    @extend_schema(request=ReceptionVisitorWriteSerializer, responses={201: ReceptionVisitorSerializer})
+    def create(self, request, *args, **kwargs):
+        data = ReceptionVisitorWriteSerializer(data=request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        v = petitions.add_visitor(actor=request.user, **data.validated_data)
+        return Response(ReceptionVisitorSerializer(v).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReceptionVisitorWriteSerializer(partial=True), responses=ReceptionVisitorSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        visitor = self.get_object()
+        data = ReceptionVisitorWriteSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        if "reception" in fields:
+            raise InvalidInput("登记不能移到另一次接访", fields={"reception": ["登记不能移到另一次接访"]})
+        petitions.update_visitor(actor=request.user, visitor=visitor, **fields)
+        return Response(ReceptionVisitorSerializer(self.get_queryset().get(pk=visitor.pk)).data)
+
+    def update(self, request, *args, **kwargs):
+        return self.partial_update(request, *args, **kwargs)

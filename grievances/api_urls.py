@@ -18,5 +18,7 @@ router.register("sweep-runs", api.SweepRunViewSet, basename="sweep-run")
 router.register("publications", api.PublicationViewSet, basename="publication")
 router.register("board-posters", api.BoardPosterViewSet, basename="board-poster")
 router.register("supervision-list", api.SupervisionListViewSet, basename="supervision-list")
+router.register("receptions", api.ReceptionViewSet, basename="reception")
+router.register("reception-visitors", api.ReceptionVisitorViewSet, basename="reception-visitor")
 
 urlpatterns = [*imports.urls, *router.urls]

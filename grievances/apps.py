@@ -22,6 +22,8 @@ class GrievancesConfig(AppConfig):
             models.Reporter,
             models.Attachment,
             models.Publication,
+            models.Reception,
+            models.ReceptionVisitor,
         ):
             if not auditlog.contains(model):
                 auditlog.register(model, mask_fields=masked.get(model, []))

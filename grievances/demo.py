@@ -99,6 +99,7 @@ def seed(ctx):
     seed_handling(ctx)
     seed_notices(ctx)
     seed_board(ctx)
+    seed_petitions(ctx)
 
 
 def _seed_entries(ctx):
@@ -420,3 +421,87 @@ def seed_board(ctx):
             board.approve_text(actor=office, publication=p)
     community = chosen[0].unit.parent
     ctx.log.append(f"公开栏：{community.name}公开 {len(chosen)} 条，页面 /public/{community.code}/")
+
+
+# The petition cycle of seed 001 in the first street: the street leader's weekly reception day with
+# its register, an appointment booked with a petitioner, a case taken down, and entries watched
+# as 积案 and 越级 (both open, so the supervision list shows them) and one settled (息访).
+RECEPTION_VISITORS = [
+    ("赵大爷", "反映楼道灯长期不亮，夜间出行不便", "已登记交办，限期修复"),
+    ("孙阿姨", "咨询城乡居民医疗保险缴费政策", "当场答复，发放政策明白纸"),
+    ("周师傅", "反映宅基地边界纠纷多年未解决", "列为积案，由街道党工委书记包案"),
+]
+
+
+def seed_petitions(ctx):
+    from . import petitions
+    from .choices import ANSWERED_STATUSES
+    from .models import Reception, ReceptionKind
+
+    street = ctx.streets[0] if getattr(ctx, "streets", None) else None
+    leader = User.objects.filter(username=f"ld-{street.code.lower()}").first() if street else None
+    if leader is None:
+        return
+    if Reception.objects.filter(unit__path__startswith=street.path).exists():
+        ctx.log.append("信访接待：已有接访记录，未重复生成")
+        return
+    entries = Grievance.objects.filter(
+        campaign=ctx.campaign, external_ref__startswith="DEMO-", unit__path__startswith=street.path
+    ).order_by("registered_at", "id")
+    open_entries = list(entries.open().filter(kind="problem")[:3])
+    settled = entries.filter(status__in=ANSWERED_STATUSES).first()
+    if len(open_entries) < 2:
+        return
+    backlog, skipped = open_entries[0], open_entries[1]
+    office = User.objects.filter(username="office").first() or leader
+    today = timezone.localdate()
+    # The weekly reception day: this week's Wednesday, or last week's before Wednesday.
+    wednesday = today - timedelta(days=(today.weekday() - 2) % 7)
+    day = petitions.create_reception(
+        actor=office,
+        unit=street,
+        leader=leader,
+        date=wednesday,
+        place=f"{street.name}信访接待室",
+        note="每周三领导接访日",
+    )
+    links = [open_entries[-1] if len(open_entries) > 2 else None, None, backlog]
+    for (name, matter, outcome), g in zip(RECEPTION_VISITORS, links, strict=True):
+        petitions.add_visitor(actor=office, reception=day, name=name, matter=matter, grievance=g, outcome=outcome)
+    booked = petitions.create_reception(
+        actor=leader,
+        kind=ReceptionKind.APPOINTMENT,
+        unit=street,
+        leader=leader,
+        date=today + timedelta(days=2),
+        place=f"{street.name}党群服务中心",
+        note="疑难信访问题，按领导分工主动约访",
+    )
+    petitions.add_visitor(
+        actor=leader, reception=booked, name="钱先生", matter=skipped.content[:200], grievance=skipped
+    )
+    down = petitions.create_reception(
+        actor=leader,
+        kind=ReceptionKind.VISIT_DOWN,
+        unit=backlog.unit,
+        leader=leader,
+        date=today - timedelta(days=1),
+        place=backlog.unit.name,
+        note="包案领导带案下访，实地了解情况",
+    )
+    petitions.add_visitor(
+        actor=leader,
+        reception=down,
+        name="周师傅",
+        matter=backlog.content[:200],
+        grievance=backlog,
+        outcome="现场丈量边界，约定下周召开协调会",
+    )
+    petitions.flag_petition(actor=leader, grievance=backlog, is_backlog=True)
+    petitions.flag_petition(actor=leader, grievance=skipped, skipped_level=True)
+    if settled is not None:
+        petitions.flag_petition(actor=leader, grievance=settled, settled=True)
+    ctx.log.append(
+        f"信访接待：{street.name}接访日（{wednesday:%m-%d}，登记 {len(RECEPTION_VISITORS)} 人）、约访、带案下访各 1 次，"
+        f"积案 #{backlog.pk}、越级 #{skipped.pk}" + (f"、息访 #{settled.pk}" if settled else "")
+    )

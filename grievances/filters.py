@@ -263,7 +263,8 @@ class LedgerFilter(django_filters.FilterSet):
         return qs.filter(in_opinion_group(value))
 
     def filter_figure(self, qs, name, value):
-        return qs.collected().filter(selectors.figure_conditions(self.now)[value])
+        conditions = selectors.figure_conditions(self.now) | selectors.rate_conditions()
+        return qs.collected().filter(conditions[value])
 
     def only_overdue(self, qs):
         return qs.running().filter(due_at__lt=self.now)

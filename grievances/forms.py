@@ -5,11 +5,11 @@ from django import forms
 from django.apps import apps
 
 from campaigns.forms import ClientIdField, ScopedForm, ScopedModelChoiceField, ScopedModelMultipleChoiceField
-from campaigns.models import Campaign, OrgUnit
+from campaigns.models import Campaign, OrgUnit, Role, User
 
 from . import workflow
 from .choices import Kind, Source, Tier
-from .models import Grievance, GrievanceCategory, handling_units_for
+from .models import Grievance, GrievanceCategory, ReceptionKind, handling_units_for
 
 # The ledger points at visits by name only (visits imports the ledger to register what it hears).
 Household = apps.get_model("visits", "Household")
@@ -120,3 +120,44 @@ class BulkForm(ScopedForm):
         if data.get("name") == "set_tier" and not data.get("tier"):
             self.add_error("tier", "调整层级时请选择层级")
         return data
+
+
+class ReceptionForm(ScopedForm):
+    """A reception day, an appointment or a visit down, from the petitions page; the service checks
+    the unit is the caller's to record in and the leader leads it or a unit above."""
+
+    kind = forms.ChoiceField(label="类型", choices=ReceptionKind.choices, error_messages=CHOICE)
+    unit = ScopedModelChoiceField(OrgUnit.objects.filter(is_active=True).order_by("path"), label="单位")
+    leader = ScopedModelChoiceField(
+        User.objects.filter(memberships__role=Role.LEADER).distinct().order_by("id"),
+        label="接访领导",
+        required=False,
+        empty_label="本人",
+    )
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}), error_messages=REQUIRED)
+    place = forms.CharField(label="地点", max_length=100, required=False)
+    note = forms.CharField(label="情况说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReceptionVisitorForm(ScopedForm):
+    """A line of a reception's register: the entry is named by its number (编号)."""
+
+    name = forms.CharField(label="来访人", max_length=50, error_messages=REQUIRED)
+    matter = forms.CharField(label="反映事项", error_messages=REQUIRED)
+    grievance = ScopedModelChoiceField(
+        Grievance.objects.all(), label="台账编号", required=False, widget=forms.NumberInput(attrs={"min": 1})
+    )
+    outcome = forms.CharField(label="处理结果", required=False)
+
+
+class VisitorOutcomeForm(ScopedForm):
+    outcome = forms.CharField(label="处理结果", required=False)
+    grievance = ScopedModelChoiceField(
+        Grievance.objects.all(), label="台账编号", required=False, widget=forms.NumberInput(attrs={"min": 1})
+    )
+
+
+class PetitionFlagsForm(forms.Form):
+    is_backlog = forms.BooleanField(label="信访积案", required=False)
+    skipped_level = forms.BooleanField(label="越级信访", required=False)
+    settled = forms.BooleanField(label="已息访", required=False)

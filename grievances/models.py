@@ -36,6 +36,8 @@ from .choices import (
 # Who works an entry of their subtree: review, route, merge, classify (活动办 and admins).
 OFFICE_ROLES = (Role.OFFICE, Role.ADMIN)
 HANDLING_ROLES = (Role.OFFICE, Role.HANDLER, Role.ADMIN)
+# Who keeps the petition (信访) records: leaders receive, book and go down; the office registers.
+PETITION_ROLES = (Role.OFFICE, Role.LEADER, Role.ADMIN)
 
 
 class GrievanceCategoryQuerySet(ScopedQuerySet):
@@ -101,6 +103,10 @@ class GrievanceQuerySet(ScopedQuerySet):
         "publish": Rule(OFFICE_ROLES, "unit", label="公开栏发布"),
         # Read the reporter's whole phone number to call back (a reveal, audited with its reason).
         "reveal_phone": Rule(OFFICE_ROLES, "unit", label="查看反映人电话"),
+        # Mark an entry as a long-standing (积案) or level-skipping (越级) petition case, or settled (息访).
+        "flag_petition": Rule(
+            PETITION_ROLES, "unit", also=lambda user: Q(case_owner=user), label="标记信访积案越级息访"
+        ),
     }
 
     def visible_to(self, user):
@@ -294,6 +300,11 @@ class Grievance(models.Model):
     paused_from = models.DateField("中止批准日", null=True, blank=True)
     pause_planned_days = models.PositiveSmallIntegerField("本次中止工作日", default=0)
     paused_working_days = models.PositiveSmallIntegerField("中止工作日合计", default=0)
+    # The petition practice of seed 001: cases watched as long-standing (积案) or level-skipping
+    # (越级, taken to the province or Beijing), and the day the petitioner settled (息访).
+    is_backlog = models.BooleanField("信访积案", default=False)
+    skipped_level = models.BooleanField("越级信访", default=False)
+    petition_settled_at = models.DateTimeField("息访时间", null=True, blank=True)
     version = models.PositiveIntegerField("版本", default=1)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -943,3 +954,98 @@ class BoardPoster(LeasedJob):
 
     def __str__(self):
         return f"{self.unit} 公开栏海报"
+
+
+# --- The petition cycle of seed 001 (信访): 接访, 约访, 带案下访 ---------------------------------
+
+
+class ReceptionKind(models.TextChoices):
+    RECEPTION = "reception", "领导接访日"
+    APPOINTMENT = "appointment", "领导约访"
+    VISIT_DOWN = "visit_down", "带案下访"
+
+
+class ReceptionQuerySet(ScopedQuerySet):
+    rules = {
+        # Record a reception day, an appointment or a visit down, and its register: the office and
+        # leaders over the unit, and the leader who holds it.
+        "manage": Rule(PETITION_ROLES, "unit", also=lambda user: Q(leader=user), label="登记接访约访下访"),
+    }
+
+    def visible_to(self, user):
+        s = scope(user)
+        if s.is_superuser:
+            return self
+        if not s.is_authenticated:
+            return self.none()
+        return self.filter(s.subtree_q("unit", READERS) | Q(leader=user))
+
+
+class Reception(models.Model):
+    """A leader meeting petitioners: a regular reception day (接访, e.g. weekly: 每周至少1次接待群众
+    来访), an appointment booked with a petitioner (约访), or a case taken down to where it
+    arose (带案下访). Who came, or who was booked, is its register (`ReceptionVisitor`)."""
+
+    kind = models.CharField("类型", max_length=20, choices=ReceptionKind.choices, default=ReceptionKind.RECEPTION)
+    unit = models.ForeignKey(OrgUnit, verbose_name="单位", on_delete=models.PROTECT, related_name="receptions")
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="接访领导", on_delete=models.PROTECT, related_name="receptions"
+    )
+    date = models.DateField("日期")
+    place = models.CharField("地点", max_length=100, blank=True)
+    note = models.TextField("情况说明", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="登记人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ReceptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "接访约访下访"
+        ordering = ["-date", "-id"]
+        indexes = [models.Index(fields=["unit", "date"], name="reception_unit_date_idx")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
+
+
+class ReceptionVisitorQuerySet(ScopedQuerySet):
+    rules = {
+        "manage": Rule(
+            PETITION_ROLES, "reception__unit", also=lambda user: Q(reception__leader=user), label="登记来访人员"
+        ),
+    }
+
+    def visible_to(self, user):
+        return self.filter(reception__in=Reception.objects.visible_to(user))
+
+
+class ReceptionVisitor(models.Model):
+    """One line of the register: who came (or was booked, or was called on), about what, the
+    ledger entry of the matter when there is one, and the outcome."""
+
+    reception = models.ForeignKey(Reception, verbose_name="接访", on_delete=models.CASCADE, related_name="visitors")
+    name = models.CharField("来访人", max_length=50)
+    matter = models.TextField("反映事项")
+    grievance = models.ForeignKey(
+        Grievance,
+        verbose_name="台账条目",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="receptions",
+    )
+    outcome = models.TextField("处理结果", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    objects = ReceptionVisitorQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = verbose_name_plural = "来访登记"
+        ordering = ["reception", "id"]
+
+    def __str__(self):
+        return f"{self.reception} {self.name}"

@@ -6,7 +6,7 @@ from campaigns.access import scope
 from campaigns.choices import Role
 from campaigns.models import OrgUnit
 
-from .models import Grievance
+from .models import PETITION_ROLES, Grievance
 
 
 def _unit_rule(action):
@@ -50,6 +50,10 @@ def items(request):
                 "order": 45,
                 "roles": [Role.OFFICE, Role.LEADER, Role.INSPECTOR, Role.ADMIN],
             }
+        )
+    if s.has_role(*PETITION_ROLES):
+        result.append(
+            {"label": "信访接待", "url": reverse("grievances:petitions"), "order": 47, "roles": list(PETITION_ROLES)}
         )
     importers = _unit_rule("backdate")
     if s.has_role(*importers):

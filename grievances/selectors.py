@@ -102,6 +102,11 @@ FIGURE_LABELS = {
     "not_satisfied": "不满意",
     "reopened": "重新办理",
     "typical": "典型案例",
+    # The 三率 of receive-and-answer (`handling_rates`): what each rate counts, listed the same way.
+    "routed": "已交办（响应率分母）",
+    "signed_in_time": "按时签收（响应率分子）",
+    "answered": "已答复（按时办结率分母）",
+    "answered_on_time": "按时办结（按时办结率分子）",
 }
 
 
@@ -141,6 +146,19 @@ def figure_conditions(now: datetime) -> dict[str, Q]:
         "not_satisfied": Q(satisfaction=Satisfaction.NOT_SATISFIED),
         "reopened": was_reopened(),
         "typical": Q(is_typical=True),
+    }
+
+
+def rate_conditions() -> dict[str, Q]:
+    """The entries each count of the 三率 (`handling_rates`) counts, as conditions on collected
+    entries: the ledger's `?figure=` lists them with the same definitions."""
+    routed = Q(dispatched_at__isnull=False, sign_for_due_at__isnull=False)
+    answered = Q(resolved_at__isnull=False, status__in=ANSWERED_STATUSES)
+    return {
+        "routed": routed,
+        "signed_in_time": routed & Q(signed_for_at__lte=F("sign_for_due_at")),
+        "answered": answered,
+        "answered_on_time": answered & Q(resolved_at__lte=F("due_at")),
     }
 
 
@@ -463,16 +481,12 @@ def _rates_qs(campaign: Campaign, unit_path: str, window: Q) -> QuerySet[Grievan
 def _rate_aggregates() -> dict:
     from django.db.models import Count, Sum
 
-    routed = Q(dispatched_at__isnull=False, sign_for_due_at__isnull=False)
-    answered = Q(resolved_at__isnull=False, status__in=ANSWERED_STATUSES)
+    conditions = rate_conditions()
     return {
-        "routed": Count("pk", filter=routed),
-        "signed_in_time": Count("pk", filter=routed & Q(signed_for_at__lte=F("sign_for_due_at"))),
-        "answered": Count("pk", filter=answered),
-        "answered_on_time": Count("pk", filter=answered & Q(resolved_at__lte=F("due_at"))),
+        **{key: Count("pk", filter=q) for key, q in conditions.items()},
         "returns": Sum("return_count"),
         "paused_entries": Count("pk", filter=Q(paused_working_days__gt=0)),
-        "_days": Sum("_answer_days", filter=answered),
+        "_days": Sum("_answer_days", filter=conditions["answered"]),
     }
 
 
@@ -487,8 +501,9 @@ def _rates_row(row: dict) -> dict:
 
 def handling_rates(*, campaign: Campaign, unit: OrgUnit, window: Q | None = None) -> dict:
     """The 三率 of a campaign under `unit`: `by_handling_unit` (the units entries were routed to:
-    the time lost to a return or a late sign-for counts against the unit holding the entry) and
-    `by_unit` (the unit's territorial children, by where entries belong; "本级" for the unit's own).
+    the time lost to a return or a late sign-for counts against the unit holding the entry),
+    `by_unit` (the unit's territorial children, by where entries belong; "本级" for the unit's own)
+    and `totals` (the `by_unit` rows together).
     Two grouped SELECTs."""
     qs = _rates_qs(campaign, unit.path, window or Q())
     aggregates = _rate_aggregates()
@@ -509,10 +524,14 @@ def handling_rates(*, campaign: Campaign, unit: OrgUnit, window: Q | None = None
         acc = folded.setdefault(child, dict.fromkeys((*RATE_KEYS, "_days"), 0))
         for key, value in row.items():
             acc[key] += value or 0
+    totals = dict.fromkeys((*RATE_KEYS, "_days"), 0)
+    for acc in folded.values():
+        for key, value in acc.items():
+            totals[key] += value
     by_unit = [{"unit": pk, "name": name, **_rates_row(dict(folded[pk]))} for _p, pk, name in children if pk in folded]
     if None in folded:
         by_unit.append({"unit": unit.pk, "name": "本级", **_rates_row(dict(folded[None]))})
     for r in by_handler:
         r["name"] = names.get(r["unit"], "")
     by_handler.sort(key=lambda r: (r["response_rate"] is None, r["response_rate"] or 0, r["name"]))
-    return {"by_handling_unit": by_handler, "by_unit": by_unit}
+    return {"by_handling_unit": by_handler, "by_unit": by_unit, "totals": _rates_row(totals)}

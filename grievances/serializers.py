@@ -10,7 +10,7 @@ from campaigns.api_base import MAX_ID, ClientIdField, ScopedRelatedField
 from campaigns.lib.imports import ImportStatus
 from campaigns.lib.masking import mask_phone
 from campaigns.lib.uploads import UploadValidator
-from campaigns.models import Campaign, OrgUnit, VisitMode
+from campaigns.models import Campaign, OrgUnit, User, VisitMode
 
 from .choices import Kind, Source, Tier
 from .models import (
@@ -22,6 +22,9 @@ from .models import (
     ImportJob,
     NoticeLog,
     Publication,
+    Reception,
+    ReceptionKind,
+    ReceptionVisitor,
     Satisfaction,
     SweepRun,
 )
@@ -109,6 +112,9 @@ class GrievanceSerializer(serializers.ModelSerializer):
             "pause_until",
             "paused_working_days",
             "is_typical",
+            "is_backlog",
+            "skipped_level",
+            "petition_settled_at",
             "reporter_phone_masked",
             "version",
         ]
@@ -388,6 +394,8 @@ class SupervisionSerializer(serializers.ModelSerializer):
     due_overdue_days = serializers.IntegerField(read_only=True, allow_null=True, help_text="办结期限超期工作日")
     overdue_working_days = serializers.IntegerField(read_only=True, help_text="超期工作日（两个期限中较多者）")
     bulletined = serializers.BooleanField(read_only=True, help_text="已向上一级通报")
+    is_backlog = serializers.BooleanField(source="grievance.is_backlog", read_only=True, help_text="信访积案")
+    skipped_level = serializers.BooleanField(source="grievance.skipped_level", read_only=True, help_text="越级信访")
     url = serializers.SerializerMethodField(help_text="问题详情页")
 
     class Meta:
@@ -406,6 +414,8 @@ class SupervisionSerializer(serializers.ModelSerializer):
             "due_overdue_days",
             "overdue_working_days",
             "bulletined",
+            "is_backlog",
+            "skipped_level",
             "created_at",
             "url",
         ]
@@ -480,3 +490,67 @@ class BoardPosterCreateSerializer(WriteSerializer):
     unit = ScopedRelatedField(
         queryset=OrgUnit.objects.filter(level="community"), action="publish", help_text="社区/村编号"
     )
+
+
+# --- The petition cycle (信访): 接访, 约访, 带案下访, and the entry's 积案/越级/息访 marks ------------
+
+
+class ReceptionVisitorSerializer(serializers.ModelSerializer):
+    grievance_content = serializers.CharField(source="grievance.content", default="", read_only=True)
+
+    class Meta:
+        model = ReceptionVisitor
+        fields = ["id", "reception", "name", "matter", "grievance", "grievance_content", "outcome", "created_at"]
+        read_only_fields = fields
+
+
+class ReceptionSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    unit_name = serializers.CharField(source="unit.name", read_only=True)
+    leader_name = serializers.CharField(source="leader.display_name", read_only=True)
+    visitors = ReceptionVisitorSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Reception
+        fields = [
+            "id",
+            "kind",
+            "kind_label",
+            "unit",
+            "unit_name",
+            "leader",
+            "leader_name",
+            "date",
+            "place",
+            "note",
+            "visitors",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+# A reception day, an appointment or a visit down. Ids resolve through the caller's scope; the
+# service checks the caller may record it in the unit and the leader leads the unit or one above.
+class ReceptionWriteSerializer(WriteSerializer):
+    kind = serializers.ChoiceField(choices=ReceptionKind.choices, default=ReceptionKind.RECEPTION)
+    unit = ScopedRelatedField(queryset=OrgUnit.objects.all(), help_text="单位编号")
+    leader = ScopedRelatedField(queryset=User.objects.all(), required=False, help_text="接访领导（默认本人）")
+    date = serializers.DateField()
+    place = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class ReceptionVisitorWriteSerializer(WriteSerializer):
+    reception = ScopedRelatedField(queryset=Reception.objects.all(), action="manage", help_text="接访编号")
+    name = serializers.CharField(max_length=50, help_text="来访人（约访对象）")
+    matter = serializers.CharField(help_text="反映事项")
+    grievance = ScopedRelatedField(
+        queryset=Grievance.objects.all(), required=False, allow_null=True, help_text="关联的台账条目（带案下访必填）"
+    )
+    outcome = serializers.CharField(required=False, allow_blank=True, help_text="处理结果")
+
+
+class PetitionFlagsSerializer(WriteSerializer):
+    is_backlog = serializers.BooleanField(required=False, help_text="信访积案")
+    skipped_level = serializers.BooleanField(required=False, help_text="越级信访")
+    settled = serializers.BooleanField(required=False, help_text="息访（true 记为今日息访，false 撤销）")

@@ -37,7 +37,15 @@ from . import excel, followups, selectors, services, workflow
 from .api import export_response, handoff_response
 from .choices import SOLVED_STATUSES, Kind, Satisfaction, Source, Status, Tier
 from .filters import LedgerFilter
-from .forms import BulkForm, GrievanceCreateForm, MergeForm
+from .forms import (
+    BulkForm,
+    GrievanceCreateForm,
+    MergeForm,
+    PetitionFlagsForm,
+    ReceptionForm,
+    ReceptionVisitorForm,
+    VisitorOutcomeForm,
+)
 from .models import (
     Attachment,
     FollowUp,
@@ -280,6 +288,8 @@ def _detail_page(request, pk, *, status=200, revealed=None):
             "reveal_reasons": RevealReason.choices,
             "revealed": revealed,
             "may_mark_typical": g.status in SOLVED_STATUSES and can(request.user, "mark_typical", g),
+            "may_flag_petition": can(request.user, "flag_petition", g),
+            "petition_visits": g.receptions.select_related("reception__leader").order_by("-reception__date")[:20],
         },
         status=status,
     )
@@ -313,6 +323,24 @@ def typical(request, pk):
         messages.error(request, exc.message)
         return _detail_page(request, pk, status=exc.status)
     messages.success(request, "已标记为典型案例" if g.is_typical else "已取消典型案例标记")
+    return redirect("grievances:detail", pk=pk)
+
+
+@login_required
+@require_POST
+def petition_flags(request, pk):
+    """积案 / 越级 / 息访 marks of an entry from its page (the checkboxes say the marks as they should be)."""
+    from . import petitions
+
+    g = get_object_or_404(Grievance.objects.visible_to(request.user), pk=pk)
+    form = PetitionFlagsForm(request.POST)
+    form.is_valid()  # three checkboxes: unticked is False, never an error
+    try:
+        petitions.flag_petition(actor=request.user, grievance=g, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return _detail_page(request, pk, status=exc.status)
+    messages.success(request, "已更新信访标记")
     return redirect("grievances:detail", pk=pk)
 
 
@@ -602,13 +630,124 @@ def _ops_page(request, switch_form, status=200):
     )
 
 
+SUPERVISION_FLAGS = {"backlog": "信访积案", "skipped_level": "越级信访"}
+
+
 @login_required
 def supervision(request):
+    """The supervision list (overdue entries), and the petition cases watched as 积案 or 越级;
+    `?flag=` keeps one kind in both."""
+    from . import petitions
+
     if not holds(request.user, NoticeLog, "supervise"):
         raise PermissionDenied
+    flag = request.GET.get("flag") or None
+    if flag is not None and flag not in SUPERVISION_FLAGS:
+        flag = None
     rows = selectors.supervision_list(request.user)
+    if flag:
+        rows = rows.filter(grievance__in=petitions.flagged(Grievance.objects.all(), flag))
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    return render(request, "grievances/ops_supervision.html", {"page": page})
+    cases = petitions.petition_cases(request.user, flag)[:200]
+    context = {"page": page, "cases": cases, "flag": flag, "flags": SUPERVISION_FLAGS}
+    return render(request, "grievances/ops_supervision.html", context)
+
+
+# --- The petition cycle (信访: 接访, 约访, 带案下访) -------------------------------------------------
+
+
+def _petitions_page(request, *, form=None, visitor_forms=None, status=200):
+    from . import petitions
+    from .models import Reception, ReceptionKind
+
+    if not holds(request.user, Reception, "manage"):
+        raise PermissionDenied
+    kind = request.GET.get("kind") or ""
+    receptions = Reception.objects.visible_to(request.user).select_related("unit", "leader")
+    if kind in ReceptionKind.values:
+        receptions = receptions.filter(kind=kind)
+    receptions = list(receptions.prefetch_related("visitors__grievance")[:50])
+    for r in receptions:
+        r.may_manage = can(request.user, "manage", r)
+        r.visitor_form = (visitor_forms or {}).get(r.pk) or ReceptionVisitorForm(user=request.user, prefix=f"r{r.pk}")
+    unit = petitions.counted_unit(request.user)
+    counts = petitions.petition_counts(campaign=None, unit=unit) if unit is not None else None
+    return render(
+        request,
+        "grievances/petitions.html",
+        {
+            "form": form or ReceptionForm(user=request.user, initial={"date": timezone.localdate()}),
+            "receptions": receptions,
+            "kinds": ReceptionKind.choices,
+            "kind": kind,
+            "unit": unit,
+            "counts": counts,
+        },
+        status=status,
+    )
+
+
+@login_required
+def petitions_page(request):
+    return _petitions_page(request)
+
+
+@login_required
+@require_POST
+def reception_create(request):
+    from . import petitions
+
+    form = ReceptionForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _petitions_page(request, form=form, status=400)
+    try:
+        petitions.create_reception(actor=request.user, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, _domain_errors(exc))
+        return _petitions_page(request, form=form, status=exc.status)
+    messages.success(request, "已登记")
+    return redirect("grievances:petitions")
+
+
+@login_required
+@require_POST
+def reception_visitor_add(request, pk):
+    from . import petitions
+    from .models import Reception
+
+    r = get_for(request.user, Reception, action="manage", pk=pk)
+    form = ReceptionVisitorForm(request.POST, user=request.user, prefix=f"r{r.pk}")
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _petitions_page(request, visitor_forms={r.pk: form}, status=400)
+    try:
+        petitions.add_visitor(actor=request.user, reception=r, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, _domain_errors(exc))
+        return _petitions_page(request, visitor_forms={r.pk: form}, status=exc.status)
+    messages.success(request, "已登记来访人员")
+    return redirect("grievances:petitions")
+
+
+@login_required
+@require_POST
+def reception_visitor_outcome(request, pk):
+    from . import petitions
+    from .models import ReceptionVisitor
+
+    v = get_for(request.user, ReceptionVisitor, action="manage", pk=pk)
+    form = VisitorOutcomeForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return _petitions_page(request, status=400)
+    try:
+        petitions.update_visitor(actor=request.user, visitor=v, **form.cleaned_data)
+    except DomainError as exc:
+        messages.error(request, _domain_errors(exc))
+        return _petitions_page(request, status=exc.status)
+    messages.success(request, "已记录处理结果")
+    return redirect("grievances:petitions")
 
 
 # --- The public board (公开栏) -------------------------------------------------------------

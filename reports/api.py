@@ -14,6 +14,7 @@ from campaigns.api_base import ScopedModelChoiceFilter, ScopedViewSetMixin
 from campaigns.errors import Conflict, NotAllowed
 from campaigns.lib.xlsx import XLSX
 from campaigns.models import Campaign, OrgUnit
+from grievances.petitions import petition_counts
 from grievances.selectors import handling_rates
 
 from . import cards, excel, selectors, services
@@ -68,6 +69,8 @@ class StatsView(APIView):
         figures = selectors.campaign_figures(f, detail=d.get("detail", True))
         # 三率 of receive-and-answer per handling unit and per territorial unit (the ledger's own).
         figures["handling_rates"] = handling_rates(campaign=f.campaign, unit=f.unit, window=f.window("registered_at"))
+        # The petition cycle (信访): reception days, appointments, visits down, 息访, 积案, 越级.
+        figures["petitions"] = petition_counts(campaign=f.campaign, unit=f.unit, start=f.start, end=f.end)
         return Response(figures)
 
 

@@ -9,6 +9,12 @@ from campaigns.lib.xlsx import Sheet
 
 from . import selectors
 
+# The 三率 of receive-and-answer beside the resolution and satisfaction rates (docs/figures.md).
+RATE_COLUMNS = [
+    ("响应率", "signing_rate", True),
+    ("按时办结率", "on_time_rate", True),
+    ("平均办理工作日", "avg_working_days_to_answer", False),
+]
 # The per-unit table of the dashboard and the summary (selectors.UNIT_COLUMNS), with the visits
 # made and the adopted suggestions that only the monthly table shows.
 MONTHLY_COLUMNS = [
@@ -17,6 +23,7 @@ MONTHLY_COLUMNS = [
     *selectors.UNIT_COLUMNS,
     ("建议采纳", "suggestions_adopted", False),
     ("回应率", "response_rate", True),
+    *RATE_COLUMNS,
 ]
 LEDGER_COLUMNS = [
     ("问题类别", "name", False),
@@ -64,16 +71,26 @@ def _period(f):
 
 
 def statistics_sheets(f) -> tuple[list[Sheet], dict]:
-    """Three sheets: the monthly table per unit, the ledger summary by category and by seeds/000's
-    four groups of opinions (for `audit.exports.xlsx_download`); and the figures they show."""
+    """Three sheets: the monthly table per unit (with the 三率), the ledger summary by category and
+    by seeds/000's four groups of opinions (for `audit.exports.xlsx_download`); and the figures
+    they show."""
     figures = selectors.campaign_figures(f, visits_by_unit=True)
-    rows = list(figures["children"]) + ([figures["own"]] if figures["own"] else [])
+    three = selectors.three_rates(f, figures)
+    rated = {r["id"]: r for r in three["rows"]}
+    keys = [key for _label, key, _rate in RATE_COLUMNS]
+
+    def with_rates(row, rates):
+        return {**row, **{k: (rates or {}).get(k) for k in keys}}
+
+    rows = [with_rates(c, rated.get(c["id"])) for c in figures["children"]]
+    if figures["own"]:
+        rows.append(with_rates(figures["own"], three["own"]))
     monthly = _sheet(
         "走访统计月报表",
         report_title(f.unit.name, f.campaign.name, f"走访工作统计表（{_period(f)}）"),
         MONTHLY_COLUMNS,
         rows,
-        {**figures, "name": "合计"},
+        with_rates({**figures, "name": "合计"}, three["totals"]),
     )
     categories = figures["categories"]
     totals = {"name": "合计"}

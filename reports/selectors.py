@@ -374,6 +374,59 @@ def figure_list_url(
     return ""
 
 
+# --- 三率 per unit: the dashboard's and the monthly table's rows (docs/figures.md, "三率") ------
+# Here, as on every page, the rates are percents; /api/stats/ `handling_rates` gives the same
+# counts and its rates as fractions (0–1). 响应率 is named `signing_rate` in these rows so that it
+# never reads as the campaign's 回应率 (`response_rate`) beside it.
+THREE_RATE_COLUMNS = [
+    ("交办", "routed", False),
+    ("按时签收", "signed_in_time", False),
+    ("响应率", "signing_rate", True),
+    ("解决率", "resolution_rate", True),
+    ("满意率", "satisfaction_rate", True),
+    ("已答复", "answered", False),
+    ("按时办结", "answered_on_time", False),
+    ("按时办结率", "on_time_rate", True),
+    ("平均办理工作日", "avg_working_days_to_answer", False),
+]
+
+
+def _three_rate_row(base: Mapping[str, Any], handled: Mapping[str, Any] | None) -> dict[str, Any]:
+    handled = handled or {}
+    routed, answered = handled.get("routed", 0), handled.get("answered", 0)
+    return {
+        "id": base.get("id"),
+        "name": base.get("name"),
+        "level_name": base.get("level_name", ""),
+        "routed": routed,
+        "signed_in_time": handled.get("signed_in_time", 0),
+        "signing_rate": rate(handled.get("signed_in_time", 0), routed),
+        "resolution_rate": base.get("resolution_rate"),
+        "satisfaction_rate": base.get("satisfaction_rate"),
+        "answered": answered,
+        "answered_on_time": handled.get("answered_on_time", 0),
+        "on_time_rate": rate(handled.get("answered_on_time", 0), answered),
+        "avg_working_days_to_answer": handled.get("avg_working_days_to_answer"),
+    }
+
+
+def three_rates(f: Filters, figures: Mapping[str, Any]) -> dict[str, Any]:
+    """响应率, 解决率, 满意率, 按时办结率 and the working days to answer of each child unit of
+    `figures` (`campaign_figures(f)`), of the unit's own entries (`own`) and in total, from the
+    figures and `grievances.selectors.handling_rates()` (two grouped SELECTs)."""
+    from grievances.selectors import handling_rates
+
+    handled = handling_rates(campaign=f.campaign, unit=f.unit, window=f.window("registered_at"))
+    by_unit = {r["unit"]: r for r in handled["by_unit"] if r["unit"] != f.unit.pk}
+    own = next((r for r in handled["by_unit"] if r["unit"] == f.unit.pk), None)
+    rows = [_three_rate_row(c, by_unit.get(c["id"])) for c in figures["children"]]
+    own_row = None
+    if own is not None or figures.get("own"):
+        own_row = _three_rate_row({**(figures.get("own") or {}), "id": f.unit.pk, "name": "本级"}, own)
+    totals = _three_rate_row({**figures, "id": f.unit.pk, "name": "合计"}, handled["totals"])
+    return {"rows": rows, "own": own_row, "totals": totals}
+
+
 # Each rate: the figures summed into its numerator, and its denominator (docs/figures.md).
 RATES = {
     "coverage_rate": (("households_visited",), "households_total"),

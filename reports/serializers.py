@@ -119,6 +119,45 @@ class OpinionGroupSerializer(serializers.Serializer):
     resolution_rate = serializers.FloatField(allow_null=True)
 
 
+class HandlingRateRowSerializer(serializers.Serializer):
+    unit = serializers.IntegerField(required=False)
+    name = serializers.CharField(required=False)
+    routed = serializers.IntegerField(help_text="交办（有签收时限）")
+    signed_in_time = serializers.IntegerField(help_text="按时签收")
+    answered = serializers.IntegerField(help_text="已答复")
+    answered_on_time = serializers.IntegerField(help_text="按期答复")
+    returns = serializers.IntegerField(help_text="退单次数")
+    paused_entries = serializers.IntegerField(help_text="中止过计时的条目")
+    response_rate = serializers.FloatField(
+        allow_null=True, help_text="响应率 = 按时签收 ÷ 交办（0–1 的小数；不同于顶层的回应率 response_rate）"
+    )
+    on_time_rate = serializers.FloatField(allow_null=True, help_text="按时办结率 = 按期答复 ÷ 已答复（0–1 的小数）")
+    avg_working_days_to_answer = serializers.FloatField(allow_null=True, help_text="平均办理工作日（不计中止）")
+
+
+class HandlingRatesSerializer(serializers.Serializer):
+    by_handling_unit = HandlingRateRowSerializer(many=True, help_text="按责任单位")
+    by_unit = HandlingRateRowSerializer(many=True, help_text="按下级单位（本级为该单位自身）")
+    totals = HandlingRateRowSerializer(help_text="合计")
+
+
+class PetitionCountsRowSerializer(serializers.Serializer):
+    unit = serializers.IntegerField(required=False)
+    name = serializers.CharField(required=False)
+    receptions = serializers.IntegerField(help_text="领导接访日")
+    appointments = serializers.IntegerField(help_text="领导约访")
+    visits_down = serializers.IntegerField(help_text="带案下访")
+    visitors = serializers.IntegerField(help_text="登记人次")
+    settled = serializers.IntegerField(help_text="息访")
+    backlog = serializers.IntegerField(help_text="信访积案")
+    skipped_level = serializers.IntegerField(help_text="越级信访")
+
+
+class PetitionCountsSerializer(serializers.Serializer):
+    by_unit = PetitionCountsRowSerializer(many=True)
+    totals = PetitionCountsRowSerializer()
+
+
 class StatsSerializer(ChildFiguresSerializer):
     """The dashboard figures (documented subset; the body carries every figure of the selector)."""
 
@@ -132,6 +171,8 @@ class StatsSerializer(ChildFiguresSerializer):
         allow_null=True, help_text="汇总表更新时间（每分钟更新；为空表示实时统计，如指定了日期范围）"
     )
     opinion_groups = OpinionGroupSerializer(many=True, help_text="群众意见四类（seeds/000），合计等于问题建议总数")
+    handling_rates = HandlingRatesSerializer(help_text="接诉即办三率（docs/figures.md）")
+    petitions = PetitionCountsSerializer(help_text="信访工作：接访、约访、带案下访、息访、积案、越级")
 
 
 class ReportJobSerializer(serializers.ModelSerializer):

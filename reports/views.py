@@ -79,6 +79,7 @@ def dashboard(request):
                 "charts": pdf.chart_set(figures),
                 "crumbs": _breadcrumbs(request, f.unit),
                 "columns": selectors.UNIT_COLUMNS,
+                "rates": selectors.three_rates(f, figures),
             }
         )
     return render(request, "reports/dashboard.html", context)

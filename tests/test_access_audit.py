@@ -169,6 +169,12 @@ def world(tree, cast, campaign):
         evidence=default_storage.save("visits/support/secret.pdf", ContentFile(b"%PDF")),
         created_by=cast.office,
     )
+    from grievances.models import Reception, ReceptionVisitor
+
+    reception = Reception.objects.create(
+        unit=tree.street_a, leader=cast.leader, date=timezone.localdate(), note="接访秘密", created_by=cast.office
+    )
+    register = ReceptionVisitor.objects.create(reception=reception, name="来访秘密", matter="十必报秘密", grievance=g)
     return SimpleNamespace(
         household=h,
         visit=visit,
@@ -218,6 +224,12 @@ def world(tree, cast, campaign):
             "grievance-typical": g.pk,
             "grievances:reveal-phone": g.pk,
             "grievances:typical": g.pk,
+            "grievance-petition": g.pk,
+            "grievances:petition-flags": g.pk,
+            "reception-detail": reception.pk,
+            "reception-visitor-detail": register.pk,
+            "grievances:reception-visitor-add": reception.pk,
+            "grievances:reception-visitor-outcome": register.pk,
             "grievance-merge": g.pk,
             "grievance-timeline": g.pk,
             "grievance-transitions": g.pk,

@@ -397,6 +397,14 @@ def _build_world():
 
     review = plan_review(h, pk=HOME_PK)
     review_b, review_x = plan_review(h_b), plan_review(h_x)
+    from grievances.models import Reception, ReceptionVisitor
+
+    def reception(unit, leader, **kw):
+        return Reception.objects.create(unit=unit, leader=leader, date=timezone.localdate(), created_by=c.office, **kw)
+
+    rec = reception(t.street_a, c.leader_a, pk=HOME_PK)
+    rec_b, rec_x = reception(t.street_b, c.leader_b), reception(t.street_x, c.leader_x)
+    ReceptionVisitor.objects.create(pk=HOME_PK, reception=rec, name="东城来访人", matter="路灯", grievance=g)
     for user in vars(c).values():
         forget_scope(user)
 
@@ -413,8 +421,9 @@ def _build_world():
         Pairing: p,
         Questionnaire: qn,
         PlanReview: review,
+        Reception: rec,
     }
-    home_of_field = {"grid": t.grid_a1, "case_owner": c.leader_a, "sources": g2, "into": g2}
+    home_of_field = {"grid": t.grid_a1, "case_owner": c.leader_a, "sources": g2, "into": g2, "leader": c.leader_a}
     # The same object in another street and in another district.
     twins = {
         campaign: (campaign_b, campaign_x),
@@ -435,6 +444,7 @@ def _build_world():
         p: (p_b, p_x),
         qn: (qn_b, qn_x),
         review: (review_b, review_x),
+        rec: (rec_b, rec_x),
     }
     # What a page or an answer shows of a foreign person or household: it must never show it.
     markers = {h_b: h_b.head_name, h_x: h_x.head_name}
