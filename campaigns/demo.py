@@ -4,6 +4,7 @@ Feature apps add their part in their own `demo.py` (`seed(ctx)`), called in app 
 Everything is get-or-create on stable keys, so running it twice changes nothing.
 """
 
+import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
@@ -77,7 +78,15 @@ def _level_names(ctx, data):
             LevelName.objects.get_or_create(level=level, branch=town, defaults={"label": label})
 
 
+def demo_phone(username):
+    """A mobile number for a demo account, the same on every run (seeded by the username): the
+    service cards print the liaison group's phones, so nobody on them may be without one."""
+    rnd = random.Random(f"demo-phone:{username}")
+    return f"1{rnd.choice('3578')}{rnd.choice('0123456789')}{rnd.randrange(10**8):08d}"
+
+
 def _user(username, full_name, *, post="", phone="", superuser=False, staff=False):
+    phone = phone or demo_phone(username)
     user = User.objects.filter(username=username).first()
     if user is None:
         user = User(username=username, full_name=full_name, post=post, phone=phone)
@@ -85,6 +94,9 @@ def _user(username, full_name, *, post="", phone="", superuser=False, staff=Fals
         user.is_staff = staff or superuser
         user.set_password(settings.ZOUFANG["DEMO_PASSWORD"])
         user.save()
+    elif not user.phone:  # a demo database from before every account had a phone
+        user.phone = phone
+        user.save(update_fields=["phone"])
     return user
 
 

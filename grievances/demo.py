@@ -16,17 +16,21 @@ from django.utils import timezone
 from PIL import Image
 
 from campaigns import calendar
-from campaigns.choices import Role
+from campaigns.choices import Role, VisitMode
 from campaigns.datafiles import read_toml
 from campaigns.demo import district_data
 from campaigns.models import Membership, User
 
 from . import services, taxonomy
-from .followups import LOOKBACK_STATUSES, ensure_followup_for
-from .models import FollowUp, Grievance, GrievanceCategory
+from .choices import Satisfaction
+from .followups import LOOKBACK_STATUSES, ensure_followup_for, record_followup
+from .models import FollowUp, FollowUpStatus, Grievance, GrievanceCategory
 from .sweep import sweep_deadlines
 
 TOTAL = 156
+# What the handling unit writes when the demo has no story of its own for the entry's category.
+PLAN = "制定整改方案，明确责任人和完成时限"
+RESULT = "已按方案整改完毕，现场验收合格"
 # The life an entry has lived so far, cycled over the ledger (every status appears).
 PROBLEM_PATHS = [
     "closed",
@@ -187,13 +191,14 @@ def _live(g, path, *, office, handlers, leader, previous, i):
     actor = _route(g, run, path, office=office, handlers=handlers, leader=leader, i=i)
     if _settled_by_handler(run, path, actor=actor, leader=leader):
         return
-    run(actor, "propose_plan", proposed_solution="制定整改方案，明确责任人和完成时限")
+    case = ledger_data()["cases"].get(g.category.code, {})
+    run(actor, "propose_plan", proposed_solution=case.get("plan", PLAN))
     if path == "planned":
         return
-    _answer(g, run, path, actor=actor)
+    _answer(g, run, path, actor=actor, result=case.get("result", RESULT))
     if path == "resolved" or path == "explained":
         return
-    _look_back(run, path, office=office, i=i)
+    _look_back(g, run, path, office=office, i=i, notes=case.get("lookback", ""))
 
 
 def _settled_at_intake(run, path, *, office, previous):
@@ -235,13 +240,13 @@ def _settled_by_handler(run, path, *, actor, leader):
     return True
 
 
-def _answer(g, run, path, *, actor):
+def _answer(g, run, path, *, actor, result):
     """Answer a planned problem: an explanation, or a resolution with its evidence."""
     if path == "explained":
         run(actor, "explain", result="经核查不符合政策规定，已当面解释说明")
     else:
         evidence = ContentFile(_evidence_pdf(), name=f"佐证-{g.pk}.pdf")
-        run(actor, "resolve", result="已按方案整改完毕，现场验收合格", evidence=[evidence])
+        run(actor, "resolve", result=result, evidence=[evidence])
 
 
 def _evidence_pdf() -> bytes:
@@ -252,14 +257,46 @@ def _evidence_pdf() -> bytes:
     return buf.getvalue()
 
 
-def _look_back(run, path, *, office, i):
-    """The office's follow-up call, then reopen or close."""
-    satisfaction = "not_satisfied" if path == "reopened" else ("satisfied" if i % 3 else "basically_satisfied")
-    run(office, "follow_up", satisfaction=satisfaction, notes="电话回访")
+# The look-back's ways of reaching the resident, most of them by phone, and what they said.
+LOOKBACK_MODES = [VisitMode.PHONE, VisitMode.PHONE, VisitMode.IN_PERSON, VisitMode.WECHAT]
+LOOKBACK_NOTES = {
+    Satisfaction.SATISFIED: "群众表示问题已解决，对办理结果满意",
+    Satisfaction.BASICALLY_SATISFIED: "群众表示问题基本解决，希望今后多来看看",
+    Satisfaction.NOT_SATISFIED: "群众反映问题没有根本解决，对办理结果不满意",
+}
+
+
+def _look_back(g, run, path, *, office, i, notes):
+    """The look-back (回头看), recorded as its task: satisfied closes the entry, not satisfied
+    reopens it (`record_followup`). On the path "followed_up" the answer is in, and the office
+    has still to close the entry, or to reopen it on a 不满意."""
+    sat, basically, not_sat = Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED, Satisfaction.NOT_SATISFIED
     if path == "reopened":
-        run(office, "reopen", note="群众不满意，重新办理")
-    elif path == "closed":
-        run(office, "close", note="群众满意，予以销号")
+        satisfaction = not_sat
+    elif path == "followed_up":
+        satisfaction = [sat, not_sat, basically, sat, not_sat, basically, sat][i % 7]
+    else:
+        satisfaction = basically if i % 7 in (2, 5) else sat
+    fu = ensure_followup_for(grievance_id=g.pk)
+    mode = LOOKBACK_MODES[i % len(LOOKBACK_MODES)]
+    notes = (notes if satisfaction != Satisfaction.NOT_SATISFIED else "") or LOOKBACK_NOTES[satisfaction]
+    solved = satisfaction != Satisfaction.NOT_SATISFIED
+    if path != "followed_up":
+        record_followup(
+            actor=fu.assignee or office, followup=fu, mode=mode, solved=solved, satisfaction=satisfaction, notes=notes
+        )
+        return
+    run(office, "follow_up", satisfaction=satisfaction, notes=notes)
+    # The demo's own bookkeeping: the task recorded without the close that record_followup does.
+    FollowUp.objects.filter(pk=fu.pk).update(
+        status=FollowUpStatus.DONE,
+        mode=mode,
+        solved=solved,
+        satisfaction=satisfaction,
+        notes=notes,
+        recorded_at=timezone.now(),
+        recorded_by=office,
+    )
 
 
 # --- receive-and-answer (接诉即办): sign-for, return and ruling, pause, urgent ----------------

@@ -124,6 +124,12 @@ def was_reopened() -> Q:
     )
 
 
+def overdue_problems(now: datetime) -> Q:
+    """The 超期 figure: problems still in work whose answer deadline has passed at `now`. A
+    suggestion is decided, not answered against a deadline, so it is never overdue here."""
+    return Q(kind=Kind.PROBLEM, status__in=RUNNING_STATUSES, due_at__lt=now)
+
+
 def figure_conditions(now: datetime) -> dict[str, Q]:
     """Each ledger figure as a condition on collected entries (merged and withdrawn excluded by the
     caller): explained counts as answered, never as solved; overdue is judged at `now`."""
@@ -137,7 +143,7 @@ def figure_conditions(now: datetime) -> dict[str, Q]:
         "problems_explained": problem & (Q(status=Status.EXPLAINED) | (Q(status__in=SOLVED_STATUSES) & explained_step)),
         "problems_answered": problem & Q(status__in=ANSWERED_STATUSES),
         "problems_in_progress": problem & Q(status__in=RUNNING_STATUSES),
-        "grievances_overdue": Q(status__in=RUNNING_STATUSES, due_at__lt=now),
+        "grievances_overdue": overdue_problems(now),
         "suggestions_adopted": suggestion & Q(status=Status.ADOPTED),
         "suggestions_decided": suggestion & Q(status__in=DECIDED_STATUSES),
         "followed_up": ~Q(satisfaction=""),

@@ -72,10 +72,12 @@ def seed(ctx):
     )
 
 
-def _typical_cases(campaign, n=3):
-    """Three solved and closed problems with a result and a satisfied resident, of different
-    categories, marked as typical cases (the seeds' cases are solved ones). Once per campaign."""
+def _typical_cases(campaign, n=5):
+    """Five solved and closed problems with a result and a satisfied resident, of different
+    categories, marked as typical cases (the seeds' cases are solved ones), those the demo tells
+    a story of first (a plan and a result of their own). Once per campaign."""
     from grievances.choices import Kind, Satisfaction, Status
+    from grievances.demo import PLAN
     from grievances.models import Grievance
 
     entries = Grievance.objects.filter(campaign=campaign)
@@ -85,7 +87,8 @@ def _typical_cases(campaign, n=3):
     solved = entries.filter(
         kind=Kind.PROBLEM, status=Status.CLOSED, satisfaction=Satisfaction.SATISFIED, merged_into__isnull=True
     ).exclude(result="")
-    for pk, category in solved.order_by("pk").values_list("pk", "category_id"):
+    told = solved.exclude(proposed_solution=PLAN).order_by("pk").values_list("pk", "category_id")
+    for pk, category in [*told, *solved.filter(proposed_solution=PLAN).order_by("pk").values_list("pk", "category_id")]:
         if category not in categories:
             picked.append(pk)
             categories.add(category)

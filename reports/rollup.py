@@ -9,7 +9,7 @@ Exact by construction:
 - database triggers record every unit whose households, categories, visits, entries or events are
   written (`StaleUnit`), in the writing transaction, COPY and set-based updates included;
 - `rebuild()` (the beat task `reports.rebuild_figure_rollup`, every minute) recounts those units,
-  plus the units where a running entry's deadline passed since the last run (the overdue figure
+  plus the units where a running problem's deadline passed since the last run (the overdue figure
   moves with the clock), and sums their ancestors again;
 - the figures use the rollup only when it was rebuilt within `MAX_AGE`, and say when
   (`rolled_up_at`); otherwise, and for any date range, they are counted live.
@@ -27,8 +27,8 @@ from django.utils import timezone
 
 from campaigns.choices import Level
 from campaigns.models import Campaign, OrgUnit
-from grievances.choices import RUNNING_STATUSES
 from grievances.models import Grievance
+from grievances.selectors import overdue_problems
 
 from . import selectors
 from .models import FigureRollup, FigureRollupState, StaleUnit
@@ -158,9 +158,11 @@ def rebuild(*, now: datetime | None = None) -> dict[str, int]:
             if state is None or FULL in stale or sorted(state.focus) != focus_ids:
                 done[campaign.pk] = _build(campaign, now, focus_ids, None)
             else:
-                crossed = Grievance.objects.filter(
-                    campaign=campaign, status__in=RUNNING_STATUSES, due_at__gte=state.built_at, due_at__lt=now
-                ).values_list("unit_id", flat=True)
+                crossed = (
+                    Grievance.objects.filter(campaign=campaign, due_at__gte=state.built_at)
+                    .filter(overdue_problems(now))
+                    .values_list("unit_id", flat=True)
+                )
                 changed = stale | set(crossed.distinct().order_by())
                 done[campaign.pk] = _build(campaign, now, focus_ids, changed) if changed else 0
             FigureRollupState.objects.update_or_create(

@@ -32,7 +32,7 @@ Definitions (docs/figures.md holds the full table; DOMAIN.md: Grievance ledger, 
   after an `explained` step in its history. Explained counts as answered, never as solved [002].
 - solved (grievances_solved): a problem in a solved status (resolved, followed_up, closed) never explained.
 - answered (problems_answered) = solved + explained; in_progress = problems still running.
-- overdue: a running entry (problem or suggestion) whose due date has passed now.
+- overdue: a running problem whose due date has passed now (a suggestion is never overdue).
 - followed_up: entries with a look-back answer recorded; satisfied = 满意 only, basically_satisfied
   = 基本满意, not_satisfied = 不满意.
 - Rates (`RATES`, each with `<rate>_numerator` and `<rate>_denominator`): coverage = visited homes /
@@ -70,7 +70,7 @@ from grievances.choices import (
 )
 from grievances.models import Grievance, GrievanceCategory
 from grievances.selectors import figure_conditions as ledger_figures
-from grievances.selectors import was_explained
+from grievances.selectors import overdue_problems, was_explained
 from grievances.taxonomy import OPINION_GROUPS, opinion_group
 from visits.choices import HouseholdKind
 from visits.models import Household, Visit
@@ -486,7 +486,7 @@ def _cube_rows(f: Filters, now: datetime, *, by_unit: bool = False) -> QuerySet:
         .annotate(
             n=Count("pk"),
             explained=Count("pk", filter=was_explained()),
-            overdue=Count("pk", filter=Q(status__in=RUNNING_STATUSES, due_at__lt=now)),
+            overdue=Count("pk", filter=overdue_problems(now)),
         )
         .order_by()
     )

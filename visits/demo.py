@@ -10,11 +10,12 @@ import uuid
 from datetime import date, datetime, time, timedelta
 
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
-from campaigns.choices import Phase
+from campaigns.choices import Phase, Role, VisitMode
 from campaigns.demo import district_data
 from campaigns.lib.crypto import hmac_of
-from campaigns.models import FocusCategory
+from campaigns.models import FocusCategory, Membership, TeamMember
 from campaigns.services import ensure_focus_categories
 
 from .assignment import propose_assignments
@@ -29,7 +30,9 @@ from .models import (
     PlanReview,
     SupportRecord,
     Visit,
+    VisitPhoto,
 )
+from .services import store_photo
 from .validators import id_check_digit
 
 NAMESPACE = uuid.UUID("6f1c3c1e-8a43-4f0c-9d1e-6a7a2f5b1c00")
@@ -43,6 +46,7 @@ NOTES = [
     "夫妻二人务工，收入基本稳定，暂无困难。",
     "老党员，积极参加社区志愿服务，建议多组织学习活动。",
 ]
+SCHOOLS = ["小学", "中心幼儿园", "初级中学", "实验小学"]
 FOCUS_MIX = ["hardship", "old_party_member", "elderly_alone", "left_behind_child", "petitioner", "party_member"]
 PLANS = [
     ("户主患重病长期治疗，家庭因病致贫。", "落实低保和医疗救助，协调家庭医生每月随访。"),
@@ -100,8 +104,14 @@ def seed(ctx):
             kind = (
                 HouseholdKind.SHOP
                 if n % 41 == 7
-                else (HouseholdKind.ENTERPRISE if n % 97 == 13 else HouseholdKind.HOUSEHOLD)
+                else HouseholdKind.ENTERPRISE
+                if n % 97 == 13
+                else HouseholdKind.SCHOOL
+                if n % 53 == 31
+                else HouseholdKind.HOUSEHOLD
             )
+            if kind == HouseholdKind.SCHOOL:  # a school is visited too; its head is its name
+                head = f"{community['name']}{SCHOOLS[n % len(SCHOOLS)]}"
             households.append(
                 Household(
                     grid=(
@@ -116,7 +126,7 @@ def seed(ctx):
                     address=_address(community, rnd, gi),
                     members_count=rnd.randint(1, 6),
                     kind=kind,
-                    is_hardship=n % 29 == 3,
+                    is_hardship=n % 29 == 3 and kind != HouseholdKind.SCHOOL,
                 )
             )
             n += 1
@@ -308,6 +318,8 @@ def _visits(ctx, rnd):
             if planted and visitor_id == planted.pk and k == 1 and previous is not None:
                 start = previous + timedelta(minutes=10)  # planted: two households at once (虚假入户)
             previous = start
+            # Someone not at home is reached by phone or WeChat; the planted pair stays in person.
+            mode, reason = _mode(i) if not (planted and visitor_id == planted.pk and k < 2) else (IN_PERSON, "")
             new.append(
                 Visit(
                     campaign=campaign,
@@ -316,6 +328,8 @@ def _visits(ctx, rnd):
                     client_id=uuid.uuid5(NAMESPACE, f"{campaign.pk}:{a.household.key}"),
                     visited_at=start,
                     duration_minutes=minutes,
+                    mode=mode,
+                    mode_reason=reason,
                     answers={str(q): "情况正常，无特殊需求" for q in checklist[: 3 + i % 4]},
                     notes=NOTES[i % len(NOTES)],
                     too_short=minutes < campaign.min_visit_minutes,
@@ -323,4 +337,85 @@ def _visits(ctx, rnd):
             )
     before = Visit.objects.filter(campaign=campaign).count()
     Visit.objects.bulk_create(new, ignore_conflicts=True, batch_size=500)
+    _co_visitors(ctx, new)
+    _photos(new, rnd)
     return Visit.objects.filter(campaign=campaign).count() - before
+
+
+IN_PERSON = VisitMode.IN_PERSON
+NOT_IN_PERSON = [
+    (VisitMode.PHONE, "户主在外地务工，电话联系了解家中情况"),
+    (VisitMode.WECHAT, "子女在外地，通过微信视频与老人交流"),
+    (VisitMode.PHONE, "老人住院陪护，家中无人，电话联系"),
+    (VisitMode.WECHAT, "户主上夜班白天休息，约在微信上沟通"),
+]
+
+
+def _mode(i):
+    """About one visit in five by phone or WeChat (the reason a visit was not in person is kept)."""
+    if i % 9 == 4 or i % 13 == 6:
+        return NOT_IN_PERSON[(i // 9) % len(NOT_IN_PERSON)]
+    return IN_PERSON, ""
+
+
+def _co_visitors(ctx, visits):
+    """One in-person visit in four with a colleague along: the community's party secretary, or a
+    member of a team paired with the community (who `co_visitor_choices` offers the visitor)."""
+    community_of = {g.pk: g.parent_id for g in ctx.grids}
+    community_of |= {b.pk: community_of[b.parent_id] for b in ctx.blocks}
+    secretaries = dict(
+        Membership.objects.filter(unit__in=ctx.communities, role=Role.CADRE, is_party_leader=True)
+        .order_by("-id")
+        .values_list("unit_id", "user_id")
+    )
+    teams = {}
+    for unit_id, user_id in (
+        TeamMember.objects.filter(team__campaign=ctx.campaign)
+        .order_by("id")
+        .values_list("team__paired_unit_id", "user_id")
+    ):
+        teams.setdefault(unit_id, []).append(user_id)
+    ids = dict(Visit.objects.filter(client_id__in=[v.client_id for v in visits]).values_list("client_id", "pk"))
+    through = Visit.co_visitors.through
+    rows = []
+    for n, v in enumerate(v for v in visits if v.mode == IN_PERSON):
+        community = community_of.get(v.household.grid_id)
+        if n % 4 != 1 or community is None or v.client_id not in ids:
+            continue
+        people = [secretaries.get(community)] if n % 8 == 1 else teams.get(community, [])[:1]
+        rows += [through(visit_id=ids[v.client_id], user_id=u) for u in people if u and u != v.visitor_id]
+    through.objects.bulk_create(rows, ignore_conflicts=True)
+
+
+def _photos(visits, rnd):
+    """Photos of about one in-person visit in five (one or two each), stored like a phone's upload;
+    a visit that has photos already is left alone."""
+    picked = [v for n, v in enumerate(v for v in visits if v.mode == IN_PERSON) if n % 5 == 3]
+    done = set(
+        VisitPhoto.objects.filter(visit__client_id__in=[v.client_id for v in picked]).values_list(
+            "visit__client_id", flat=True
+        )
+    )
+    by_client = {v.client_id: v for v in Visit.objects.filter(client_id__in=[v.client_id for v in picked])}
+    for n, v in enumerate(picked):
+        visit = by_client.get(v.client_id)
+        if visit is None or v.client_id in done:
+            continue
+        for _ in range(1 + n % 2):
+            store_photo(visit, _photo(rnd))
+
+
+def _photo(rnd):
+    """A small picture of a visit: a house front under the sky, each in its own colours."""
+    sky = tuple(rnd.randint(150, 220) for _ in range(3))
+    wall = tuple(rnd.randint(120, 240) for _ in range(3))
+    image = Image.new("RGB", (320, 240), sky)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((0, 170, 320, 240), fill=(rnd.randint(60, 120), rnd.randint(110, 160), rnd.randint(50, 90)))
+    left = rnd.randint(30, 120)
+    draw.rectangle((left, 90, left + 150, 190), fill=wall)
+    draw.polygon([(left - 10, 95), (left + 75, rnd.randint(35, 60)), (left + 160, 95)], fill=(150, 50, 40))
+    draw.rectangle((left + 60, 130, left + 90, 190), fill=(90, 60, 40))
+    for x in (left + 15, left + 110):
+        draw.rectangle((x, 110, x + 25, 135), fill=(200, 225, 240))
+    return image
