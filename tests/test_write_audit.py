@@ -74,8 +74,7 @@ from visits.models import (
 )
 
 # The tests read the audit's report; the database is set up for the module fixture that makes it.
-# Under xdist the module's tests stay together on one worker, which builds the report once.
-pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("write-audit")]
+pytestmark = pytest.mark.django_db
 
 # Every object a URL may name in the home branch has this primary key, in its own table: a
 # route's `<pk>` then names the home object of whatever model its view loads, and no table from
