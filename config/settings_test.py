@@ -37,3 +37,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": f"test_{DATABASES['default']['NAME']}_{hashlib.sha1(str(BASE_DIR).encode()).hexdigest()[:8]}"  # noqa: F405
     }
+
+# Hashing is not what the suite tests: the fastest hasher, here and in the manage.py processes that
+# tests start under these settings (they inherit DJANGO_SETTINGS_MODULE: the restore drill's
+# seed_demo sets the password of a hundred demo accounts). `_test_settings` sets it for every test.
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

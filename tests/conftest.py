@@ -111,8 +111,11 @@ class DemoRows:
 
     # Tables are named by their model's label: the rows travel between xdist workers as a pickle,
     # and the models of many-to-many tables cannot be pickled.
-    def __init__(self, before, after, media):
+    def __init__(self, before, after, media, context):
         self.media = media
+        # The DemoContext that `demo.build` returns on these rows (it only reads once they are
+        # there), pickled: each test gets its own copy without querying for it again.
+        self.context = pickle.dumps(context)
         touched = [m for m in before if before[m] or after[m]]
         self.keys = {m._meta.label_lower: set(before[m]) for m in touched}
         self.new = {m._meta.label_lower: [after[m][pk] for pk in after[m].keys() - before[m].keys()] for m in touched}
@@ -162,9 +165,9 @@ class DemoRows:
                 model._base_manager.filter(pk=values.pop(model._meta.pk.attname)).update(**values)
 
 
-def _seed_demo_rows(django_db_blocker, media):
-    with (
-        django_db_blocker.unblock(),
+def _seeding(media):
+    """The settings and the clock seed_demo runs with outside a test: those of `_test_settings`."""
+    return (
         time_machine.travel(FROZEN_NOW, tick=True),
         override_settings(
             CELERY_TASK_ALWAYS_EAGER=True,
@@ -176,13 +179,18 @@ def _seed_demo_rows(django_db_blocker, media):
             },
             CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "demo"}},
         ),
-        transaction.atomic(),
-    ):
+    )
+
+
+def _seed_demo_rows(django_db_blocker, media):
+    clock, test_settings = _seeding(media)
+    with django_db_blocker.unblock(), clock, test_settings, transaction.atomic():
         before = {m: _rows(m) for m in _tables()}
         call_command("seed_demo", "--force", households=DEMO_HOUSEHOLDS, stdout=io.StringIO())
+        context = demo.build(households=DEMO_HOUSEHOLDS)
         after = {m: _rows(m) for m in _tables()}
         transaction.set_rollback(True)
-    return DemoRows(before, after, media)
+    return DemoRows(before, after, media, context)
 
 
 @pytest.fixture(scope="session")
@@ -208,14 +216,44 @@ def _demo_rows(django_db_setup, django_db_blocker, tmp_path_factory, worker_id):
     return rows
 
 
+def _write_demo(rows):
+    """Write the demo district into the current transaction; True when it is the snapshot's rows
+    (ids and all), False when seed_demo had to run here instead."""
+    if rows.fits():
+        rows.restore()
+        return True
+    call_command("seed_demo", "--force", households=DEMO_HOUSEHOLDS, stdout=io.StringIO())
+    return False
+
+
+@pytest.fixture(scope="module")
+def demo_module(django_db_setup, django_db_blocker, _demo_rows, tmp_path_factory):
+    """The demo district written once for a whole module, in a transaction around all its tests.
+
+    For modules whose every test reads the demo district (`pytestmark =
+    pytest.mark.usefixtures("demo_module")`): each test's own transaction is then a savepoint
+    inside this one and rolls back to the demo as it was written, so tests stay as independent as
+    with `demo_district` alone, without the rows being written again for each. Not for modules
+    with transactional tests (they cannot run inside an open transaction) or tests that must not
+    see the demo."""
+    clock, test_settings = _seeding(tmp_path_factory.mktemp("demo_module_media"))
+    with django_db_blocker.unblock(), transaction.atomic():
+        with clock, test_settings:
+            snapshot = _write_demo(_demo_rows)
+        yield snapshot
+        transaction.set_rollback(True)
+
+
 @pytest.fixture
-def demo_district(db, _demo_rows, settings):
+def demo_district(request, db, _demo_rows, settings):
     """The demo district of `seed_demo` in this test's database; returns its DemoContext."""
-    if _demo_rows.fits():
-        _demo_rows.restore()
+    if "demo_module" in request.fixturenames:
+        snapshot = request.getfixturevalue("demo_module")
     else:
-        call_command("seed_demo", "--force", households=DEMO_HOUSEHOLDS, stdout=io.StringIO())
+        snapshot = _write_demo(_demo_rows)
     shutil.copytree(_demo_rows.media, settings.MEDIA_ROOT, dirs_exist_ok=True)
+    if snapshot:
+        return pickle.loads(_demo_rows.context)
     return demo.build(households=DEMO_HOUSEHOLDS)
 
 

@@ -15,6 +15,10 @@ from grievances.models import Grievance
 from tests.twofactor import verified
 from visits.models import Household
 
+# Every test reads the demo district: it is written once for the module (each test still rolls
+# back to it).
+pytestmark = pytest.mark.usefixtures("demo_module")
+
 LIST_BUDGET = 16
 DETAIL_BUDGET = 24
 PAGE_BUDGET = 40

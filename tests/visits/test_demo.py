@@ -2,10 +2,14 @@
 
 import io
 
+import pytest
 from django.core.management import call_command
 
 from visits.models import Assignment, HardshipPlan, Household, PlanChange, PlanReview, Visit
 from visits.validators import id_number_error
+
+# Every test reads the demo district, written once for the module.
+pytestmark = pytest.mark.usefixtures("demo_module")
 
 
 def counts():
