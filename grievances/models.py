@@ -13,7 +13,8 @@ from django.utils import timezone
 from campaigns.access import Rule, ScopedQuerySet, path_prefixes, scope
 from campaigns.choices import Level, Role, VisitMode
 from campaigns.lib.crypto import EncryptedCharField
-from campaigns.lib.imports import ImportJobBase, LeasedJob
+from campaigns.lib.imports import ImportJobBase
+from campaigns.lib.rendered import RenderedJob
 from campaigns.models import READERS, Campaign, OrgUnit, User
 
 from .choices import (
@@ -926,31 +927,16 @@ class BoardPosterQuerySet(ScopedQuerySet):
         return scope(user).filter_by_unit(self, "unit")
 
 
-class BoardPoster(LeasedJob):
+class BoardPoster(RenderedJob):
     """The printable A3 poster of a community's board with a QR code to its page, rendered by Celery."""
 
-    class State(models.TextChoices):
-        PENDING = "pending", "排队中"
-        RUNNING = "running", "生成中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
-
     unit = models.ForeignKey(OrgUnit, verbose_name="社区/村", on_delete=models.CASCADE, related_name="board_posters")
-    status = models.CharField("状态", max_length=20, choices=State.choices, default=State.PENDING)
-    progress = models.PositiveSmallIntegerField("进度", default=0)
     file = models.FileField("文件", upload_to="grievances/posters/%Y/%m/", blank=True)
-    error = models.TextField("错误信息", blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     objects = BoardPosterQuerySet.as_manager()
 
-    class Meta:
+    class Meta(RenderedJob.Meta):
         verbose_name = verbose_name_plural = "公开栏海报"
-        ordering = ["-created_at", "-id"]
 
     def __str__(self):
         return f"{self.unit} 公开栏海报"

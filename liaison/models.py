@@ -12,7 +12,7 @@ from django.db.models import Q
 
 from campaigns.access import Rule, ScopedQuerySet, scope
 from campaigns.choices import Role
-from campaigns.lib.imports import LeasedJob
+from campaigns.lib.rendered import RenderedJob
 from campaigns.models import FocusCategory, OrgUnit
 from visits.models import Household
 
@@ -357,31 +357,16 @@ class MapJobQuerySet(ScopedQuerySet):
         )
 
 
-class MapJob(LeasedJob):
+class MapJob(RenderedJob):
     """The network map (民情联络网络图) of a town as a PDF, rendered by a Celery task."""
 
-    class State(models.TextChoices):
-        PENDING = "pending", "排队中"
-        RUNNING = "running", "生成中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
-
     unit = models.ForeignKey(OrgUnit, verbose_name="乡镇（街道）", on_delete=models.CASCADE, related_name="+")
-    status = models.CharField("状态", max_length=20, choices=State.choices, default=State.PENDING)
-    progress = models.PositiveSmallIntegerField("进度", default=0)
     file = models.FileField("文件", upload_to="liaison/maps/%Y/%m/", blank=True)
-    error = models.TextField("错误信息", blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     objects = MapJobQuerySet.as_manager()
 
-    class Meta:
+    class Meta(RenderedJob.Meta):
         verbose_name = verbose_name_plural = "民情联络网络图"
-        ordering = ["-created_at", "-id"]
 
     def __str__(self):
         return f"{self.unit}民情联络网络图"

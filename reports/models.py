@@ -6,7 +6,7 @@ from django.db import models
 from campaigns.access import Rule, ScopedQuerySet, scope
 from campaigns.choices import Role
 from campaigns.lib.figures import report_title
-from campaigns.lib.imports import LeasedJob
+from campaigns.lib.rendered import RenderedJob
 from campaigns.models import READERS, Campaign, OrgUnit
 
 from .choices import ViolationKind
@@ -83,19 +83,13 @@ class SummaryDocument(models.Model):
         return self.title
 
 
-class ReportJob(LeasedJob):
+class ReportJob(RenderedJob):
     """A PDF generated in the background (Celery), stored through default_storage: a campaign
     summary, or the service-card sheet of a grid or community."""
 
     class Kind(models.TextChoices):
         SUMMARY = "summary", "总结报告"
         CARDS = "cards", "连心卡"
-
-    class State(models.TextChoices):
-        PENDING = "pending", "排队中"
-        RUNNING = "running", "生成中"
-        DONE = "done", "已完成"
-        FAILED = "failed", "失败"
 
     kind = models.CharField("类型", max_length=20, choices=Kind.choices, default=Kind.SUMMARY)
     campaign = models.ForeignKey(Campaign, verbose_name="活动", on_delete=models.CASCADE, related_name="report_jobs")
@@ -105,21 +99,12 @@ class ReportJob(LeasedJob):
     document = models.ForeignKey(
         SummaryDocument, verbose_name="工作总结", null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
-    status = models.CharField("状态", max_length=20, choices=State.choices, default=State.PENDING)
-    progress = models.PositiveSmallIntegerField("进度", default=0)
     file = models.FileField("文件", upload_to="reports/summaries/%Y/%m/", blank=True)
-    error = models.TextField("错误信息", blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField("创建时间", auto_now_add=True)
-    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
 
     objects = ReportJobQuerySet.as_manager()
 
-    class Meta:
+    class Meta(RenderedJob.Meta):
         verbose_name = verbose_name_plural = "总结报告"
-        ordering = ["-created_at", "-id"]
 
     def __str__(self):
         return f"{self.org_unit} {self.campaign} 总结报告"

@@ -1,8 +1,9 @@
 """Files a user waits for, rendered by a Celery task: a summary, a service-card sheet, a board
 poster, a network map. One design for all of them, on the lease of `campaigns.lib.imports`:
 
-- The job model derives `LeasedJob` and has `status` (its `State`: pending, running, done,
-  failed), `progress`, `file`, `error`, `created_by` and `finished_at`.
+- The job model derives `RenderedJob` (status with its `State`: pending, running, done, failed;
+  `progress`, `error`, `created_by`, `created_at`, `finished_at`) and adds its `file` (where it is
+  stored) and what it renders.
 - The task calls `Renderer.run(job_id, holder=<task message id>, render=...)`: the job is taken
   under its row lock (a running one only by the message that started it: its worker died and the
   broker delivered the message again), each progress step is a heartbeat, the file is stored and
@@ -19,6 +20,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import models, transaction
 from django.utils import timezone
@@ -26,9 +28,32 @@ from django.utils.module_loading import import_string
 
 from campaigns.errors import user_message
 
-from .imports import JobKind, heartbeat, register_job_kind
+from .imports import JobKind, LeasedJob, heartbeat, register_job_kind
 
 log = logging.getLogger(__name__)
+
+
+class RenderedJob(LeasedJob):
+    """The fields every rendered file's job shares; subclasses add `file` and what they render."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "排队中"
+        RUNNING = "running", "生成中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    status = models.CharField("状态", max_length=20, choices=State.choices, default=State.PENDING)
+    progress = models.PositiveSmallIntegerField("进度", default=0)
+    error = models.TextField("错误信息", blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="创建人", null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta(LeasedJob.Meta):
+        abstract = True
+        ordering = ["-created_at", "-id"]
 
 
 @dataclass(frozen=True)
