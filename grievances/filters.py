@@ -249,7 +249,8 @@ class LedgerFilter(django_filters.FilterSet):
 
     # --- filters that need more than a lookup
     def filter_q(self, qs, name, value):
-        return selectors.search(qs, value)
+        ordering = [key for key in self.form.cleaned_data.get("ordering") or () if key] or ["-registered_at"]
+        return selectors.search(qs, value, newest_first=ordering == ["-registered_at"])
 
     def filter_registered_from(self, qs, name, value):
         return qs.filter(registered_at__gte=datetime.combine(value, time.min, tzinfo=calendar.SHANGHAI))

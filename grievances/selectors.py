@@ -3,6 +3,7 @@ the supervision list."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -205,17 +206,32 @@ def bigram_query(text: str) -> str:
     return " & ".join("'" + g.replace("\\", "\\\\").replace("'", "''") + "'" for g in grams)
 
 
-def search(qs: QuerySet[Grievance], text: str) -> QuerySet[Grievance]:
+def search(qs: QuerySet[Grievance], text: str, *, newest_first: bool = False) -> QuerySet[Grievance]:
     """Entries whose content contains `text` (Chinese full-text), or whose external reference is `text`.
 
     On PostgreSQL a term of two characters or more is served by the bigram GIN index (migration
-    0014): rows holding all of the term's bigrams, rechecked by the LIKE. (content OR external_ref)
-    lets PostgreSQL BitmapOr it with the external reference's btree index.
+    0014): rows holding all of the term's bigrams (OR the external reference's btree index, a
+    BitmapOr), then checked by the LIKE. The index condition stands apart from the LIKE so that
+    PostgreSQL does not compute each fetched row's bigrams again as a filter.
+
+    `qs` carries every other filter. Listed `newest_first` (the ledger's default order), a search
+    matching more than COUNT_CAP of those rows walks the registration index instead, checking the
+    LIKE row by row: one match in fewer than (rows in the ledger / COUNT_CAP) rows, so a page stops
+    after a bounded walk rather than fetching and sorting every match. Both find the same rows (a
+    row whose content holds the term holds its bigrams), so the total counted once serves both.
     """
-    contains = Q(content__icontains=text)
-    if connection.vendor == "postgresql" and len(text) >= 2:
-        contains &= Q(_HasBigrams(F("content"), Value(bigram_query(text))))
-    return qs.filter(contains | Q(external_ref=text))
+    contains = Q(content__icontains=text) | Q(external_ref=text)
+    if connection.vendor != "postgresql" or len(text) < 2:
+        return qs.filter(contains)
+    indexed = qs.filter(Q(_HasBigrams(F("content"), Value(bigram_query(text)))) | Q(external_ref=text)).filter(contains)
+    if not newest_first:
+        return indexed
+    total = cached_count(indexed)
+    if total <= COUNT_CAP:
+        return indexed
+    walked = qs.filter(contains)
+    cached_count(walked, known=total)
+    return walked
 
 
 def own_unit(user: User) -> OrgUnit | None:
@@ -345,9 +361,10 @@ def bump_generation() -> None:
 COUNT_CAP = 10_000
 
 
-def cached_count(qs: QuerySet, *, cap: int | None = None) -> int:
+def cached_count(qs: QuerySet, *, cap: int | None = None, known: int | None = None) -> int:
     """`qs.count()` (at most `cap + 1`, default COUNT_CAP + 1, which means "more than the cap"),
-    cached per SQL text until the next write to the ledger."""
+    cached per SQL text until the next write to the ledger. `known` stores a total already counted
+    for the same rows under another SQL text."""
     import hashlib
 
     from django.core.cache import cache
@@ -360,23 +377,33 @@ def cached_count(qs: QuerySet, *, cap: int | None = None) -> int:
         return qs.order_by().values("pk")[: limit + 1].count()
 
     if not COUNT_CACHE_SECONDS:
-        return count()
+        return count() if known is None else known
     try:
         sql, params = qs.order_by().query.sql_with_params()
     except EmptyResultSet:  # qs.none(): an unknown unit, or `routed` for a user with no handling unit
         return 0
     digest = hashlib.sha1(f"{sql}|{params!r}".encode()).hexdigest()
     key = f"grievances:count:{ledger_generation()}:{limit}:{digest}"
-    value = cache.get(key)
-    if value is None:
-        value = count()
+    value = known if known is not None else cache.get(key)
+    if value is None or known is not None:
+        value = count() if value is None else value
         cache.set(key, value, COUNT_CACHE_SECONDS)
     return value
 
 
 class CountCachingPaginator:
     """Mixin for django Paginator: the total comes from `cached_count`, capped at COUNT_CAP + 1
-    (`capped` then says the true total is larger; the pages reach that far)."""
+    (`capped` then says the true total is larger; the pages reach that far). A page is found as
+    its ids alone (the filters, the order and the limit, without the joins and the deadline
+    columns), then its rows are read by id: the plan for the filters never carries the joins."""
+
+    def _get_page(self, object_list, *args, **kwargs):
+        if isinstance(object_list, QuerySet):
+            ids = list(object_list.values_list("pk", flat=True))
+            rank = {pk: i for i, pk in enumerate(ids)}
+            rows = sorted(self.object_list.filter(pk__in=ids), key=lambda row: rank[row.pk]) if ids else []
+            return super()._get_page(rows, *args, **kwargs)
+        return super()._get_page(object_list, *args, **kwargs)
 
     @property
     def count(self) -> int:
@@ -465,15 +492,21 @@ def _rate(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def _rates_qs(campaign: Campaign, unit_path: str, window: Q) -> QuerySet[Grievance]:
+def rates_in(unit_path: str) -> Q:
+    """The entries the 三率 under a unit count: those belonging to its subtree, and those routed to
+    a unit in it (the time a handling unit took counts against it wherever the entry came from)."""
+    return Q(unit__path__startswith=unit_path) | Q(handling_unit__path__startswith=unit_path)
+
+
+def rates_qs(campaign: Campaign, where: Q) -> QuerySet[Grievance]:
+    """The campaign's collected entries matching `where`, annotated for `rate_aggregates()`."""
     from django.db.models import ExpressionWrapper, IntegerField
 
     answered_day = TruncDate("resolved_at", tzinfo=calendar.SHANGHAI)
     start_day = TruncDate(Coalesce("clock_started_at", "registered_at"), tzinfo=calendar.SHANGHAI)
     qs = (
         Grievance.objects.collected()
-        .filter(window, campaign=campaign)
-        .filter(Q(unit__path__startswith=unit_path) | Q(handling_unit__path__startswith=unit_path))
+        .filter(where, campaign=campaign)
         .order_by()
         .annotate(_start_day=start_day, _answer_day=answered_day)
     )
@@ -484,7 +517,7 @@ def _rates_qs(campaign: Campaign, unit_path: str, window: Q) -> QuerySet[Grievan
     return qs.annotate(_answer_days=days)
 
 
-def _rate_aggregates() -> dict:
+def rate_aggregates() -> dict:
     from django.db.models import Count, Sum
 
     conditions = rate_conditions()
@@ -506,22 +539,35 @@ def _rates_row(row: dict) -> dict:
 
 
 def handling_rates(*, campaign: Campaign, unit: OrgUnit, window: Q | None = None) -> dict:
-    """The 三率 of a campaign under `unit`: `by_handling_unit` (the units entries were routed to:
-    the time lost to a return or a late sign-for counts against the unit holding the entry),
-    `by_unit` (the unit's territorial children, by where entries belong; "本级" for the unit's own)
-    and `totals` (the `by_unit` rows together).
+    """The 三率 of a campaign under `unit`, counted live (`fold_rates` says what it holds).
     Two grouped SELECTs."""
-    qs = _rates_qs(campaign, unit.path, window or Q())
-    aggregates = _rate_aggregates()
+    qs = rates_qs(campaign, rates_in(unit.path) & (window or Q()))
+    aggregates = rate_aggregates()
+    return fold_rates(
+        unit,
+        qs.filter(handling_unit__isnull=False).values("handling_unit_id").annotate(**aggregates),
+        qs.values("unit__path").annotate(**aggregates),
+    )
+
+
+def fold_rates(unit: OrgUnit, by_handler_rows: Iterable[dict], by_path_rows: Iterable[dict]) -> dict:
+    """The 三率 under `unit` from the counts (`rate_aggregates()`'s keys) of its entries grouped by
+    handling unit and by the path of the unit they belong to: `by_handling_unit` (the units
+    entries were routed to: the time lost to a return or a late sign-for counts against the unit
+    holding the entry), `by_unit` (the unit's territorial children, by where entries belong;
+    "本级" for the unit's own) and `totals` (the `by_unit` rows together). The live count and the
+    maintained rollup (reports.rollup) give the same rows."""
     names = {}
     by_handler = []
-    for row in qs.filter(handling_unit__isnull=False).values("handling_unit_id").annotate(**aggregates):
+    for row in by_handler_rows:
+        row = dict(row)
         by_handler.append({"unit": row.pop("handling_unit_id"), **_rates_row(row)})
     names.update(OrgUnit.objects.filter(pk__in=[r["unit"] for r in by_handler]).values_list("pk", "name"))
     children = list(OrgUnit.objects.filter(parent=unit).territorial().values_list("path", "pk", "name"))
     child_of_path = {p: pk for p, pk, _n in children}
     folded: dict[int | None, dict] = {}
-    for row in qs.values("unit__path").annotate(**aggregates):
+    for row in by_path_rows:
+        row = dict(row)
         path = row.pop("unit__path")
         # The child holding `path` is its prefix one segment below the unit: a dict lookup, not a
         # scan of every child for each of a city's 20,000 unit rows.

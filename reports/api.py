@@ -15,9 +15,8 @@ from campaigns.errors import Conflict, NotAllowed
 from campaigns.lib.xlsx import XLSX
 from campaigns.models import Campaign, OrgUnit
 from grievances.petitions import petition_counts
-from grievances.selectors import handling_rates
 
-from . import cards, excel, selectors, services
+from . import cards, excel, rollup, selectors, services
 from .detectors import detect_all
 from .models import ReportJob, SummaryDocument, Talk, Violation
 from .serializers import (
@@ -68,7 +67,7 @@ class StatsView(APIView):
         f, d = _filters(request)
         figures = selectors.campaign_figures(f, detail=d.get("detail", True))
         # 三率 of receive-and-answer per handling unit and per territorial unit (the ledger's own).
-        figures["handling_rates"] = handling_rates(campaign=f.campaign, unit=f.unit, window=f.window("registered_at"))
+        figures["handling_rates"] = rollup.rates(f)
         # The petition cycle (信访): reception days, appointments, visits down, 息访, 积案, 越级.
         figures["petitions"] = petition_counts(campaign=f.campaign, unit=f.unit, start=f.start, end=f.end)
         return Response(figures)

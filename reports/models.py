@@ -290,6 +290,35 @@ class FigureRollup(models.Model):
         return f"{self.campaign_id}/{self.unit_id}"
 
 
+class HandlingRollup(models.Model):
+    """The 三率 counts (`grievances.selectors.rate_aggregates()`) of a campaign's collected entries
+    that belong to `unit` and are routed to `handling_unit` (none: not routed), kept exact with
+    the figures' rollup: `reports.rollup.rebuild()` recounts the pairs of every unit written to."""
+
+    campaign = models.ForeignKey(
+        Campaign, verbose_name="活动", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    unit = models.ForeignKey(OrgUnit, verbose_name="所属单位", on_delete=models.CASCADE, related_name="+")
+    handling_unit = models.ForeignKey(
+        OrgUnit, verbose_name="承办单位", on_delete=models.CASCADE, null=True, related_name="+", db_index=False
+    )
+    routed = models.PositiveIntegerField("交办", default=0)
+    signed_in_time = models.PositiveIntegerField("按时签收", default=0)
+    answered = models.PositiveIntegerField("已答复", default=0)
+    answered_on_time = models.PositiveIntegerField("按时办结", default=0)
+    returns = models.PositiveIntegerField("退回次数", default=0)
+    paused_entries = models.PositiveIntegerField("暂停过的件数", default=0)
+    answer_days = models.BigIntegerField("答复用时合计（工作日）", default=0)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "三率汇总"
+        # (campaign, unit) serves the recount's delete and the reads by the entries' units.
+        indexes = [models.Index(fields=["campaign", "unit"], name="handling_rollup_unit_idx")]
+
+    def __str__(self):
+        return f"{self.campaign_id}/{self.unit_id}→{self.handling_unit_id}"
+
+
 class FigureRollupState(models.Model):
     """When a campaign's rollup was last rebuilt, and with which focus categories."""
 

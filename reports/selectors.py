@@ -413,10 +413,10 @@ def _three_rate_row(base: Mapping[str, Any], handled: Mapping[str, Any] | None) 
 def three_rates(f: Filters, figures: Mapping[str, Any]) -> dict[str, Any]:
     """响应率, 解决率, 满意率, 按时办结率 and the working days to answer of each child unit of
     `figures` (`campaign_figures(f)`), of the unit's own entries (`own`) and in total, from the
-    figures and `grievances.selectors.handling_rates()` (two grouped SELECTs)."""
-    from grievances.selectors import handling_rates
+    figures and the handling rates (`reports.rollup.rates()`, two grouped SELECTs)."""
+    from .rollup import rates
 
-    handled = handling_rates(campaign=f.campaign, unit=f.unit, window=f.window("registered_at"))
+    handled = rates(f)
     by_unit = {r["unit"]: r for r in handled["by_unit"] if r["unit"] != f.unit.pk}
     own = next((r for r in handled["by_unit"] if r["unit"] == f.unit.pk), None)
     rows = [_three_rate_row(c, by_unit.get(c["id"])) for c in figures["children"]]

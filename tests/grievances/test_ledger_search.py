@@ -64,3 +64,44 @@ def test_a_two_character_term_is_served_by_the_bigram_index_where_it_exists(cast
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "grievance_content_bigram_idx" in plan, plan
+
+
+def test_a_common_term_listed_newest_first_finds_the_same_pages_by_walking_the_registrations(
+    api, cast, tree, campaign, monkeypatch
+):
+    """Over COUNT_CAP matches, newest first, the page walks the registration index with the LIKE
+    instead of the bigram index: the same rows in the same order on every page, the same total,
+    and any other order (or a term under the cap) still uses the bigram index."""
+    from django.test.utils import CaptureQueriesContext
+
+    from grievances import selectors
+
+    for i in range(7):
+        GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content=f"楼道漏水第{i}次")
+    GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content="屋顶漏了，水顺墙流")
+
+    def pages(ordering=None):
+        found, sql = [], []
+        for page in (1, 2):
+            params = {"q": "漏水", "page_size": 2, "page": page} | ({"ordering": ordering} if ordering else {})
+            with CaptureQueriesContext(connection) as queries:
+                body = api(cast.office).get("/api/grievances/", params).json()
+            found.append([g["id"] for g in body["results"]])
+            # The page's ids: the one SELECT of the ledger that carries the search and a LIMIT.
+            sql += [q["sql"] for q in queries.captured_queries if "LIMIT 2" in q["sql"] and "LIKE" in q["sql"]]
+        return body["count"], found, sql
+
+    count, indexed, _sql = pages()
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    capped, walked, sql = pages()
+    assert count == 7 and capped == 4  # "more than 3": the pages reach the first 4
+    assert walked == indexed and sum(len(p) for p in walked) == 4
+    newest = list(
+        Grievance.objects.filter(content__contains="漏水").order_by("-registered_at", "-id").values_list("pk", flat=True)
+    )
+    assert [pk for page in walked for pk in page] == newest[:4]
+    if connection.vendor == "postgresql":
+        assert sql and not any("zf_bigrams" in s for s in sql), sql
+        _count, oldest, sql = pages("registered_at")
+        assert [pk for page in oldest for pk in page] == newest[::-1][:4]
+        assert sql and all("zf_bigrams" in s for s in sql), sql

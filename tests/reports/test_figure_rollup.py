@@ -8,12 +8,14 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db.models import Q
 from django.utils import timezone
 
-from campaigns.models import FocusCategory
-from grievances.choices import Kind
+from campaigns.models import CalendarDay, FocusCategory
+from grievances.choices import FINAL_STATUSES, Kind
+from grievances.selectors import handling_rates, rates_qs
 from reports.models import StaleUnit
-from reports.rollup import rebuild
+from reports.rollup import rates, rebuild
 from reports.selectors import Filters, campaign_figures
 from tests.grievances.factories import GrievanceFactory
 from tests.visits.factories import HouseholdFactory, VisitFactory, roster_xlsx
@@ -47,6 +49,12 @@ def _agree(campaign, tree):
                 live = campaign_figures(f, rollup=False, **shape)
                 assert rolled["rolled_up_at"] is not None and live["rolled_up_at"] is None
                 assert _without_clock(rolled) == _without_clock(live), (unit.name, shape)
+            # The 三率: summed from the (unit, handling unit) rows, equal to the live count.
+            assert rates(f) == handling_rates(campaign=campaign, unit=unit), unit.name
+
+
+def on_line(a, b):
+    return a.path.startswith(b.path) or b.path.startswith(a.path)
 
 
 def _write(rng, api, campaign, tree, cast, round_no):
@@ -74,6 +82,14 @@ def _write(rng, api, campaign, tree, cast, round_no):
         g = GrievanceFactory(
             campaign=campaign,
             unit=unit,
+            # Routed to its own unit, a department, or a unit above or below it on its line (a
+            # street handling the district's own entry counts in that street's 三率 too).
+            handling_unit=rng.choice(
+                [None, tree.department, *(u for u in units if on_line(u, unit)), tree.street_a, tree.community_a]
+                if unit == tree.district
+                else [None, tree.department, *(u for u in units if on_line(u, unit))]
+            ),
+            resolved_at=timezone.now() - timedelta(days=rng.randint(0, 20)) if rng.random() < 0.3 else None,
             kind=kind,
             status=status,
             overdue=status in ("registered", "assigned") and rng.random() < 0.5,
@@ -87,7 +103,7 @@ def _write(rng, api, campaign, tree, cast, round_no):
         if i % 4 == 3:
             # Found unsolved on the look-back: sent back to work.
             GrievanceFactory(campaign=campaign, unit=unit, path=["assign", "resolve", "follow_up", "reopen"])
-    GrievanceFactory(campaign=campaign, unit=rng.choice(units), status="merged", merged_into=survivors[0])
+    GrievanceFactory(campaign=campaign, unit=rng.choice(units), status="merged", merged_into=next(g for g in survivors if g.status not in FINAL_STATUSES))
     GrievanceFactory(campaign=campaign, unit=rng.choice(units), status="withdrawn")
     if round_no == 1:
         response = upload(api, cast.office, roster_xlsx(good_rows(tree, n=5)))
@@ -110,6 +126,36 @@ def test_the_rollup_equals_the_live_count_after_random_writes(api, campaign, tre
         _agree(campaign, tree)
     # A changed set of focus categories is counted whole again.
     campaign.focus_categories.set(FocusCategory.objects.order_by("pk")[:3])
+    _agree(campaign, tree)
+    # A holiday declared inside an answered entry's working time: its working days to the answer
+    # change, so the 三率 are counted again (the calendar's trigger asks for a full rebuild).
+    now = timezone.now()
+    GrievanceFactory(
+        campaign=campaign,
+        unit=tree.grid_a1,
+        handling_unit=tree.street_a,
+        registered_at=now - timedelta(days=20),
+        status="resolved",
+        resolved_at=now - timedelta(days=1),
+    )
+    rebuild()
+    f = Filters(campaign=campaign, unit=tree.street_a)
+    before = rates(f)
+    entry = (
+        rates_qs(campaign, Q(resolved_at__isnull=False))
+        .values("_start_day", "_answer_day")
+        .order_by("_start_day")
+        .first()
+    )
+    day = next(
+        entry["_start_day"] + timedelta(days=n)
+        for n in range(1, (entry["_answer_day"] - entry["_start_day"]).days)
+        if (entry["_start_day"] + timedelta(days=n)).weekday() < 5
+        and not CalendarDay.objects.filter(date=entry["_start_day"] + timedelta(days=n)).exists()
+    )
+    CalendarDay.objects.create(date=day, is_workday=False, name="测试假日")
+    assert StaleUnit.objects.filter(unit_id=0).exists()
+    assert handling_rates(campaign=campaign, unit=tree.street_a) != before
     _agree(campaign, tree)
     # Deadlines pass with no write at all: the units where one passed are counted again.
     traveller = time_machine.travel(timezone.now() + timedelta(days=30), tick=True)
