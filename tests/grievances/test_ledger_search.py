@@ -97,7 +97,9 @@ def test_a_common_term_listed_newest_first_finds_the_same_pages_by_walking_the_r
     assert count == 7 and capped == 4  # "more than 3": the pages reach the first 4
     assert walked == indexed and sum(len(p) for p in walked) == 4
     newest = list(
-        Grievance.objects.filter(content__contains="漏水").order_by("-registered_at", "-id").values_list("pk", flat=True)
+        Grievance.objects.filter(content__contains="漏水")
+        .order_by("-registered_at", "-id")
+        .values_list("pk", flat=True)
     )
     assert [pk for page in walked for pk in page] == newest[:4]
     if connection.vendor == "postgresql":

@@ -103,7 +103,12 @@ def _write(rng, api, campaign, tree, cast, round_no):
         if i % 4 == 3:
             # Found unsolved on the look-back: sent back to work.
             GrievanceFactory(campaign=campaign, unit=unit, path=["assign", "resolve", "follow_up", "reopen"])
-    GrievanceFactory(campaign=campaign, unit=rng.choice(units), status="merged", merged_into=next(g for g in survivors if g.status not in FINAL_STATUSES))
+    GrievanceFactory(
+        campaign=campaign,
+        unit=rng.choice(units),
+        status="merged",
+        merged_into=next(g for g in survivors if g.status not in FINAL_STATUSES),
+    )
     GrievanceFactory(campaign=campaign, unit=rng.choice(units), status="withdrawn")
     if round_no == 1:
         response = upload(api, cast.office, roster_xlsx(good_rows(tree, n=5)))
