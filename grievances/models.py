@@ -327,6 +327,14 @@ class Grievance(models.Model):
             models.Index(
                 fields=["campaign", "-registered_at"], condition=models.Q(is_typical=True), name="grievance_typical_idx"
             ),
+            # The petition figures: the few entries settled (息访) or watched as 积案 or 越级.
+            models.Index(
+                fields=["campaign"],
+                condition=models.Q(petition_settled_at__isnull=False)
+                | models.Q(is_backlog=True)
+                | models.Q(skipped_level=True),
+                name="grievance_petition_marked_idx",
+            ),
         ]
 
     def __str__(self):

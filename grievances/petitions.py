@@ -19,7 +19,7 @@ from django.utils import timezone
 from campaigns.access import can
 from campaigns.choices import Role
 from campaigns.errors import InvalidInput, NotAllowed
-from campaigns.models import OrgUnit, User
+from campaigns.models import OrgUnit, User, child_path
 
 from .models import Grievance, Reception, ReceptionKind, ReceptionVisitor
 
@@ -206,20 +206,21 @@ RECEPTION_KEYS = {
 
 
 def _reception_rows(unit: OrgUnit, start: date | None, end: date | None):
-    """(unit path, key, count) of the receptions under `unit` by their date."""
+    """(child path, key, count) of the receptions under `unit` by their date."""
     receptions = Reception.objects.filter(unit__path__startswith=unit.path).order_by()
     if start:
         receptions = receptions.filter(date__gte=start)
     if end:
         receptions = receptions.filter(date__lte=end)
-    for r in receptions.values("unit__path", "kind").annotate(n=Count("pk", distinct=True)):
-        yield r["unit__path"], RECEPTION_KEYS[r["kind"]], r["n"]
-    for r in receptions.values("unit__path").annotate(n=Count("visitors")):
-        yield r["unit__path"], "visitors", r["n"]
+    receptions = receptions.annotate(child=child_path(unit.path, "unit__path"))
+    for r in receptions.values("child", "kind").annotate(n=Count("pk", distinct=True)):
+        yield r["child"], RECEPTION_KEYS[r["kind"]], r["n"]
+    for r in receptions.values("child").annotate(n=Count("visitors")):
+        yield r["child"], "visitors", r["n"]
 
 
 def _entry_rows(campaign: Campaign | None, unit: OrgUnit, start: date | None, end: date | None):
-    """(unit path, key, count) of the campaign's entries under `unit` settled in the dates, and
+    """(child path, key, count) of the campaign's entries under `unit` settled in the dates, and
     watched as 积案 and as 越级."""
     tz = timezone.get_current_timezone()
     settled = Q(petition_settled_at__isnull=False)
@@ -232,13 +233,16 @@ def _entry_rows(campaign: Campaign | None, unit: OrgUnit, start: date | None, en
         "backlog": Count("pk", filter=FLAGGED["backlog"]),
         "skipped_level": Count("pk", filter=FLAGGED["skipped_level"]),
     }
-    entries = Grievance.objects.filter(unit__path__startswith=unit.path, merged_into__isnull=True)
+    # Only entries carrying one of the marks can count (the partial index of grievances/0022).
+    marked = Q(petition_settled_at__isnull=False) | FLAGGED["backlog"] | FLAGGED["skipped_level"]
+    entries = Grievance.objects.filter(marked, unit__path__startswith=unit.path, merged_into__isnull=True)
     if campaign is not None:
         entries = entries.filter(campaign=campaign)
-    for r in entries.order_by().values("unit__path").annotate(**aggregates):
+    entries = entries.order_by().annotate(child=child_path(unit.path, "unit__path"))
+    for r in entries.values("child").annotate(**aggregates):
         for key in aggregates:
             if r[key]:
-                yield r["unit__path"], key, r[key]
+                yield r["child"], key, r[key]
 
 
 def petition_counts(*, campaign: Campaign, unit: OrgUnit, start: date | None = None, end: date | None = None) -> dict:
@@ -250,9 +254,7 @@ def petition_counts(*, campaign: Campaign, unit: OrgUnit, start: date | None = N
     child_of_path = {p: pk for p, pk, _n in children}
     rows: dict[int | None, dict] = {}
     for path, key, n in (*_reception_rows(unit, start, end), *_entry_rows(campaign, unit, start, end)):
-        rest = path[len(unit.path) :]
-        child = child_of_path.get(unit.path + rest.split("/", 1)[0] + "/") if rest else None
-        rows.setdefault(child, dict.fromkeys(COUNT_KEYS, 0))[key] += n
+        rows.setdefault(child_of_path.get(path), dict.fromkeys(COUNT_KEYS, 0))[key] += n
     by_unit = [{"unit": pk, "name": name, **rows[pk]} for _p, pk, name in children if pk in rows]
     if None in rows:
         by_unit.append({"unit": unit.pk, "name": "本级", **rows[None]})

@@ -15,7 +15,7 @@ from django.utils import timezone
 from campaigns import calendar
 from campaigns.access import path_prefixes, scope
 from campaigns.choices import HOUSEHOLD_LEVELS, Level, Role
-from campaigns.models import OrgUnit, User
+from campaigns.models import OrgUnit, User, child_path
 
 from .choices import (
     ANSWERED_STATUSES,
@@ -546,13 +546,14 @@ def handling_rates(*, campaign: Campaign, unit: OrgUnit, window: Q | None = None
     return fold_rates(
         unit,
         qs.filter(handling_unit__isnull=False).values("handling_unit_id").annotate(**aggregates),
-        qs.values("unit__path").annotate(**aggregates),
+        qs.annotate(child=child_path(unit.path, "unit__path")).values("child").annotate(**aggregates),
     )
 
 
-def fold_rates(unit: OrgUnit, by_handler_rows: Iterable[dict], by_path_rows: Iterable[dict]) -> dict:
+def fold_rates(unit: OrgUnit, by_handler_rows: Iterable[dict], by_child_rows: Iterable[dict]) -> dict:
     """The 三率 under `unit` from the counts (`rate_aggregates()`'s keys) of its entries grouped by
-    handling unit and by the path of the unit they belong to: `by_handling_unit` (the units
+    handling unit and by the child unit they belong to (`child`: `campaigns.models.child_path`,
+    '' for the unit's own and those from outside it): `by_handling_unit` (the units
     entries were routed to: the time lost to a return or a late sign-for counts against the unit
     holding the entry), `by_unit` (the unit's territorial children, by where entries belong;
     "本级" for the unit's own) and `totals` (the `by_unit` rows together). The live count and the
@@ -566,13 +567,10 @@ def fold_rates(unit: OrgUnit, by_handler_rows: Iterable[dict], by_path_rows: Ite
     children = list(OrgUnit.objects.filter(parent=unit).territorial().values_list("path", "pk", "name"))
     child_of_path = {p: pk for p, pk, _n in children}
     folded: dict[int | None, dict] = {}
-    for row in by_path_rows:
+    for row in by_child_rows:
         row = dict(row)
-        path = row.pop("unit__path")
-        # The child holding `path` is its prefix one segment below the unit: a dict lookup, not a
-        # scan of every child for each of a city's 20,000 unit rows.
-        rest = path[len(unit.path) :] if path.startswith(unit.path) else ""
-        child = child_of_path.get(unit.path + rest.split("/", 1)[0] + "/") if rest else None
+        # A functional unit's entries, like the unit's own, are 本级.
+        child = child_of_path.get(row.pop("child"))
         acc = folded.setdefault(child, dict.fromkeys((*RATE_KEYS, "_days"), 0))
         for key, value in row.items():
             acc[key] += value or 0

@@ -23,10 +23,11 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
+from django.db.models.fields.json import KeyTransform
 from django.utils import timezone
 
 from campaigns.choices import Level
-from campaigns.models import Campaign, OrgUnit
+from campaigns.models import Campaign, OrgUnit, child_path
 from grievances.models import Grievance
 from grievances.selectors import fold_rates, handling_rates, overdue_problems, rate_aggregates, rates_in, rates_qs
 
@@ -78,13 +79,19 @@ def _dump(part: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _load_row(row: dict[str, Any] | None) -> dict[str, Any]:
+    result = selectors._empty()
+    if row:
+        result.update(row)
+        result["_avg_sum"] = timedelta(microseconds=row["_avg_sum"])
+    return result
+
+
 def _load(data: dict[str, Any] | None) -> dict[str, Any]:
     result = _empty()
     if not data:
         return result
-    row = dict(data["row"])
-    row["_avg_sum"] = timedelta(microseconds=row["_avg_sum"])
-    result["row"].update(row)
+    result["row"] = _load_row(data["row"])
     result["focus"] = {int(pk): list(v) for pk, v in data["focus"].items()}
     result["cube"] = {tuple(c[:4]): list(c[4:]) for c in data["cube"]}
     for w, n in data["entries"].items():
@@ -100,23 +107,27 @@ def rolled_up(f: selectors.Filters, now: datetime, focus_ids: list[int]) -> sele
     if state is None:
         return None
     kids = list(OrgUnit.objects.filter(parent_id=f.unit.pk).values("pk", "name", "level", "path", "parent_id"))
-    stored = dict(
-        FigureRollup.objects.filter(campaign=f.campaign, unit_id__in=[f.unit.pk, *(k["pk"] for k in kids)]).values_list(
-            "unit_id", "data"
+    departments = [k["pk"] for k in kids if k["level"] == Level.DEPARTMENT]
+    # The unit's own and its functional units' rows whole; of the listed children only the
+    # accumulated row of their subtree, cut out by the database (not their cubes and weeks).
+    stored = FigureRollup.objects.filter(campaign=f.campaign)
+    whole = dict(stored.filter(unit_id__in=[f.unit.pk, *departments]).values_list("unit_id", "data"))
+    if f.unit.pk not in whole:
+        return None
+    child_rows = dict(
+        stored.filter(unit_id__in=[k["pk"] for k in kids if k["level"] != Level.DEPARTMENT]).values_list(
+            "unit_id", KeyTransform("row", KeyTransform("tree", "data"))
         )
     )
-    if f.unit.pk not in stored:
-        return None
-    unit = stored[f.unit.pk]
+    unit = whole[f.unit.pk]
     own = _load(unit["self"])
     rows, children = {}, []
     for kid in kids:
-        tree = _load((stored.get(kid["pk"]) or {}).get("tree"))
         if kid["level"] == Level.DEPARTMENT:
-            _merge(own, tree)  # a functional unit's rows are the unit's own (本级)
+            _merge(own, _load((whole.get(kid["pk"]) or {}).get("tree")))  # a functional unit's rows are 本级
         else:
             children.append(kid)
-            rows[kid["path"]] = tree["row"]
+            rows[kid["path"]] = _load_row(child_rows.get(kid["pk"]))
     rows[""] = own["row"]
     tree = _load(unit["tree"])
     cube = [
@@ -163,7 +174,7 @@ def rates(f: selectors.Filters, now: datetime | None = None) -> dict[str, Any]:
     return fold_rates(
         f.unit,
         rows.filter(handling_unit__isnull=False).values("handling_unit_id").annotate(**sums),
-        rows.values("unit__path").annotate(**sums),
+        rows.annotate(child=child_path(f.unit.path, "unit__path")).values("child").annotate(**sums),
     )
 
 
