@@ -65,12 +65,17 @@ class StatsView(APIView):
     @extend_schema(parameters=[FigureQuerySerializer], responses=StatsSerializer, tags=["stats"])
     def get(self, request):
         f, d = _filters(request)
-        figures = selectors.campaign_figures(f, detail=d.get("detail", True))
-        # 三率 of receive-and-answer per handling unit and per territorial unit (the ledger's own).
-        figures["handling_rates"] = rollup.rates(f)
-        # The petition cycle (信访): reception days, appointments, visits down, 息访, 积案, 越级.
-        figures["petitions"] = petition_counts(campaign=f.campaign, unit=f.unit, start=f.start, end=f.end)
-        return Response(figures)
+        detail = d.get("detail", True)
+
+        def compute():
+            figures = selectors.campaign_figures(f, detail=detail)
+            # 三率 of receive-and-answer per handling unit and per territorial unit (the ledger's own).
+            figures["handling_rates"] = rollup.rates(f)
+            # The petition cycle (信访): reception days, appointments, visits down, 息访, 积案, 越级.
+            figures["petitions"] = petition_counts(campaign=f.campaign, unit=f.unit, start=f.start, end=f.end)
+            return figures
+
+        return Response(rollup.served(f, f"stats:{int(detail)}", compute))
 
 
 class ReportNotReady(Conflict):

@@ -28,3 +28,15 @@ class ReportsConfig(AppConfig):
             register_ten_one_figure("service_cards", town_card_figure)
 
         RENDERER.register()
+
+        from django.db.models.signals import post_delete, post_save
+
+        from campaigns.models import LevelName, OrgUnit
+        from grievances.models import Reception, ReceptionVisitor
+
+        from .rollup import bump_figures_generation
+
+        # What the cached figures read live besides the rollup and the ledger (reports.rollup.served).
+        for model in (models.Violation, Reception, ReceptionVisitor, OrgUnit, LevelName):
+            for signal in (post_save, post_delete):
+                signal.connect(bump_figures_generation, sender=model, dispatch_uid=f"figures_gen_{model.__name__}")

@@ -18,6 +18,7 @@ Exact by construction:
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -154,6 +155,55 @@ def _fresh(campaign: Campaign, now: datetime, focus_ids: list[int] | None = None
     if focus_ids is not None and sorted(state.focus) != sorted(focus_ids):
         return None
     return state
+
+
+_FIGURES_GEN = "reports:figures-generation"
+
+
+def figures_generation() -> int:
+    from django.core.cache import cache
+
+    return cache.get_or_set(_FIGURES_GEN, 1, None)
+
+
+def bump_figures_generation(*args, **kwargs) -> None:
+    """A write the figures read live besides the ledger (violations, receptions, the org tree's
+    names and level names): every cached set of figures is stale once it commits."""
+    from django.core.cache import cache
+
+    def bump():
+        try:
+            cache.incr(_FIGURES_GEN)
+        except ValueError:
+            cache.set(_FIGURES_GEN, 2, None)
+
+    transaction.on_commit(bump)
+
+
+def served(f: selectors.Filters, what: str, compute: Callable[[], Any]) -> Any:
+    """`compute()`, cached while the rollup it is summed from stays the same: keyed by the time of
+    the rebuild, the ledger's generation (the typical cases, the petition marks) and the figures'
+    generation (the scores, the receptions, the names), and never kept over MAX_AGE, so nothing in
+    it is older than the rollup's own minute. Figures counted live (a date range, or a rollup over
+    a minute old) are never cached."""
+    from django.core.cache import cache
+
+    from grievances.selectors import ledger_generation
+
+    if f.start is not None or f.end is not None or f.unit_ids is not None:
+        return compute()
+    state = _fresh(f.campaign, timezone.now())
+    if state is None:
+        return compute()
+    key = (
+        f"reports:figures:{what}:{f.campaign.pk}:{f.unit.pk}:{state.built_at.timestamp()}"
+        f":{ledger_generation()}:{figures_generation()}"
+    )
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, int(MAX_AGE.total_seconds()))
+    return value
 
 
 RATE_COUNTS = ("routed", "signed_in_time", "answered", "answered_on_time", "returns", "paused_entries")

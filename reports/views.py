@@ -17,7 +17,7 @@ from campaigns.models import Campaign, OrgUnit
 from campaigns.throttling import throttle_page
 from campaigns.views import redirect_back
 
-from . import cards, pdf, selectors, services
+from . import cards, pdf, rollup, selectors, services
 from .detectors import detect_all
 from .forms import DetectForm, DistributeForm, FigureForm, SummaryForm, ViolationForm
 from .models import ReportJob, SummaryDocument, Talk, Violation
@@ -72,16 +72,13 @@ def dashboard(request):
     form, f = figure_filters(request)
     context = {"form": form}
     if f is not None:
-        figures = selectors.campaign_figures(f)
-        context.update(
-            {
-                "f": figures,
-                "charts": pdf.chart_set(figures),
-                "crumbs": _breadcrumbs(request, f.unit),
-                "columns": selectors.UNIT_COLUMNS,
-                "rates": selectors.three_rates(f, figures),
-            }
-        )
+
+        def compute():
+            figures = selectors.campaign_figures(f)
+            return {"f": figures, "rates": selectors.three_rates(f, figures), "charts": pdf.chart_set(figures)}
+
+        context.update(rollup.served(f, "dashboard", compute))
+        context.update({"crumbs": _breadcrumbs(request, f.unit), "columns": selectors.UNIT_COLUMNS})
     return render(request, "reports/dashboard.html", context)
 
 
