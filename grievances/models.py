@@ -322,6 +322,8 @@ class Grievance(models.Model):
             models.Index(fields=["unit", "status"], name="grievance_unit_status_idx"),
             models.Index(fields=["handling_unit", "status"], name="grievance_handler_status_idx"),
             models.Index(fields=["-registered_at", "-id"], name="grievance_registered_idx"),
+            # On PostgreSQL it also carries the scope and filter columns (grievances/0022), so a
+            # status-filtered page walks it index-only.
             models.Index(fields=["status", "-registered_at", "-id"], name="grievance_status_reg_idx"),
             # The summary's typical cases: a handful of rows, found without scanning the ledger.
             models.Index(

@@ -183,8 +183,18 @@ def ledger(user: User, *, qs: QuerySet[Grievance] | None = None, now: datetime |
     from what they may export).
     """
     qs = annotate_deadlines(Grievance.objects.visible_to(user) if qs is None else qs, ledger_clock(now))
-    qs = qs.select_related("unit", "handling_unit", "category", "category__parent", "case_owner", "household")
-    return qs.order_by(*ORDERINGS["-registered_at"])
+    return qs.select_related(*LEDGER_RELATED).order_by(*ORDERINGS["-registered_at"])
+
+
+LEDGER_RELATED = ("unit", "handling_unit", "category", "category__parent", "case_owner", "household")
+
+
+def ledger_rows(ids: list[int], now: datetime | None = None) -> list[Grievance]:
+    """The ledger's rows of `ids` (found by a scoped query), deadlines annotated, in that order:
+    read by primary key without the filters and the scope that found them."""
+    rank = {pk: i for i, pk in enumerate(ids)}
+    rows = annotate_deadlines(Grievance.objects.filter(pk__in=ids), ledger_clock(now)).select_related(*LEDGER_RELATED)
+    return sorted(rows, key=lambda row: rank[row.pk]) if ids else []
 
 
 class _HasBigrams(Func):
@@ -392,18 +402,31 @@ def cached_count(qs: QuerySet, *, cap: int | None = None, known: int | None = No
 
 
 class CountCachingPaginator:
-    """Mixin for django Paginator: the total comes from `cached_count`, capped at COUNT_CAP + 1
-    (`capped` then says the true total is larger; the pages reach that far). A page is found as
-    its ids alone (the filters, the order and the limit, without the joins and the deadline
-    columns), then its rows are read by id: the plan for the filters never carries the joins."""
+    """Mixin for django Paginator over `ledger()`: the total comes from `cached_count`, capped at
+    COUNT_CAP + 1 (`capped` then says the true total is larger; the pages reach that far). A page
+    is found as its ids alone (the scope, the filters, the order and the limit, without the joins
+    and the deadline columns), then its rows are read by id (`ledger_rows`): the plan for the
+    filters never carries the joins, and the rows' read never carries the filters."""
 
     def _get_page(self, object_list, *args, **kwargs):
         if isinstance(object_list, QuerySet):
-            ids = list(object_list.values_list("pk", flat=True))
-            rank = {pk: i for i, pk in enumerate(ids)}
-            rows = sorted(self.object_list.filter(pk__in=ids), key=lambda row: rank[row.pk]) if ids else []
-            return super()._get_page(rows, *args, **kwargs)
+            object_list = ledger_rows(self._page_ids(object_list))
         return super()._get_page(object_list, *args, **kwargs)
+
+    def _page_ids(self, page: QuerySet) -> list[int]:
+        ids = page.values_list("pk", flat=True)
+        newest_first = tuple(page.query.order_by) == ORDERINGS["-registered_at"]
+        if connection.vendor != "postgresql" or not (newest_first and self.capped):
+            return list(ids)
+        # More than COUNT_CAP rows match, so at least one row in (ledger size / COUNT_CAP) does:
+        # walking the registration index newest first finds a page within a bounded walk, where
+        # sorting every match costs them all. PostgreSQL cannot know that of a LIKE '%…%' and may
+        # pick the sort; it is ruled out for this one statement.
+        from django.db import transaction
+
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_sort = off")
+            return list(ids)
 
     @property
     def count(self) -> int:

@@ -5,7 +5,9 @@ score ("inspect") or hand out cards in ("cards"). An id outside that is refused 
 """
 
 from django import forms
+from django.db.models import Q
 
+from campaigns.access import path_prefixes
 from campaigns.choices import HOUSEHOLD_LEVELS, Level
 from campaigns.forms import ScopedForm, ScopedModelChoiceField, ScopedModelMultipleChoiceField
 from campaigns.lib.uploads import FormUploadValidator
@@ -34,11 +36,33 @@ class _InCampaign:
         return data
 
 
+# A picker over more units than this (a city has 20,000) lists only the way to the chosen unit
+# and its children; any unit in scope is still accepted, and the figures link to every child.
+UNIT_PICKER_MAX = 300
+
+
 class FigureForm(_InCampaign, ScopedForm):
     campaign = _campaign_field()
     org_unit = ScopedModelChoiceField(OrgUnit.objects.territorial(), action="report", label="单位")
     start = forms.DateField(label="开始日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label="结束日期", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields["org_unit"]
+        units = field.queryset
+        if units[UNIT_PICKER_MAX : UNIT_PICKER_MAX + 1].exists():
+            chosen = self.data.get("org_unit") if self.is_bound else self.initial.get("org_unit")
+            chosen = getattr(chosen, "pk", chosen)
+            unit = units.filter(pk=chosen).first() if str(chosen or "").isdigit() else None
+            top = units.order_by("depth").values_list("depth", flat=True).first()
+            near = Q(depth=top)
+            if unit is not None:
+                near |= Q(path__in=path_prefixes(unit.path)) | Q(parent_id=unit.pk)
+            field.widget.choices = [
+                ("", field.empty_label),
+                *((u.pk, field.label_from_instance(u)) for u in units.filter(near).order_by("path")),
+            ]
 
     def clean(self):
         data = super().clean()

@@ -44,6 +44,7 @@ Rates are percentages with one decimal, None when the denominator is 0.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
@@ -357,8 +358,6 @@ def figure_list_url(
     or '' for a figure no list shows (a rate of several figures)."""
     from urllib.parse import urlencode
 
-    from django.urls import reverse
-
     from grievances.selectors import FIGURE_LABELS
 
     key = RATE_LISTS.get(key, key)
@@ -366,12 +365,21 @@ def figure_list_url(
         query = {"campaign": campaign_id, "unit": unit_id, **HOUSEHOLD_LISTS[key]}
         if "visited" in query:
             query.update({k: str(v) for k, v in (("visits_from", start), ("visits_to", end)) if v})
-        return f"{reverse('visits:households')}?{urlencode(query)}"
+        return f"{_list_path('visits:households')}?{urlencode(query)}"
     if key in FIGURE_LABELS:
         query = {"campaign": campaign_id, "home_unit": unit_id, "figure": key}
         query.update({k: str(v) for k, v in (("registered_from", start), ("registered_to", end)) if v})
-        return f"{reverse('grievances:ledger')}?{urlencode(query)}"
+        return f"{_list_path('grievances:ledger')}?{urlencode(query)}"
     return ""
+
+
+@functools.cache
+def _list_path(name: str) -> str:
+    """A list page's path: the URLconf never changes in a running process, and a dashboard links
+    thousands of figures to two of them."""
+    from django.urls import reverse
+
+    return reverse(name)
 
 
 # --- 三率 per unit: the dashboard's and the monthly table's rows (docs/figures.md, "三率") ------

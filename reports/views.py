@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
@@ -74,11 +75,19 @@ def dashboard(request):
     if f is not None:
 
         def compute():
+            # The figures' part of the page holds nothing of the reader's own: rendered once per
+            # rollup and served to every reader of the unit until it changes.
             figures = selectors.campaign_figures(f)
-            return {"f": figures, "rates": selectors.three_rates(f, figures), "charts": pdf.chart_set(figures)}
+            parts = {
+                "f": figures,
+                "rates": selectors.three_rates(f, figures),
+                "charts": pdf.chart_set(figures),
+                "columns": selectors.UNIT_COLUMNS,
+            }
+            return {**parts, "figures_html": render_to_string("reports/_dashboard_figures.html", parts)}
 
         context.update(rollup.served(f, "dashboard", compute))
-        context.update({"crumbs": _breadcrumbs(request, f.unit), "columns": selectors.UNIT_COLUMNS})
+        context["crumbs"] = _breadcrumbs(request, f.unit)
     return render(request, "reports/dashboard.html", context)
 
 

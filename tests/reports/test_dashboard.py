@@ -50,3 +50,24 @@ def test_dashboard_outside_the_subtree_is_404(client, cast, tree, campaign):
     assert client.get("/reports/", {"campaign": campaign.pk, "org_unit": tree.street_a.pk}).status_code == 404
     client.force_login(cast.cadre)
     assert client.get("/reports/").status_code == 404
+
+
+def test_a_large_unit_picker_lists_the_way_to_the_unit_and_its_children(client, cast, tree, campaign, monkeypatch):
+    """Over UNIT_PICKER_MAX units in scope (a city's 20,000) the picker offers the top units, the
+    chosen unit's ancestors, itself and its children; any unit in scope is still accepted."""
+    import re
+
+    from reports import forms
+
+    monkeypatch.setattr(forms, "UNIT_PICKER_MAX", 2)
+    client.force_login(cast.leader)
+    html = client.get("/reports/", {"campaign": campaign.pk, "org_unit": tree.street_a.pk}).content.decode()
+    picker = re.search(r'<select name="org_unit".*?</select>', html, re.S).group(0)
+    offered = {int(v) for v in re.findall(r'value="(\d+)"', picker)}
+    assert {tree.district.pk, tree.street_a.pk, tree.community_a.pk} <= offered
+    assert tree.grid_a1.pk not in offered and tree.street_b.pk not in offered
+    # A grid deep below: shown with its whole way up, and its figures served.
+    page = client.get("/reports/", {"campaign": campaign.pk, "org_unit": tree.grid_a1.pk})
+    assert page.status_code == 200 and page.context["f"]["org_unit"]["id"] == tree.grid_a1.pk
+    offered = {int(v) for v in re.findall(r'value="(\d+)"', page.content.decode().split('name="org_unit"')[1])}
+    assert {tree.district.pk, tree.street_a.pk, tree.community_a.pk, tree.grid_a1.pk} <= offered
