@@ -1,5 +1,6 @@
-"""Request middleware of the foundation: the second-factor gate, bodies refused by their declared
-size before they are read, and what the user sees when infrastructure is away."""
+"""Request middleware of the foundation: the idle session's refresh, the second-factor gate,
+bodies refused by their declared size before they are read, and what the user sees when
+infrastructure is away."""
 
 import logging
 
@@ -26,6 +27,30 @@ def mark_session(request, user) -> None:
     from the session, so ordinary requests cost no query)."""
     if getattr(request, "session", None) is not None:
         request.session[SESSION_FLAG] = twofactor.required_for(user)
+
+
+SESSION_SEEN = "zoufang_seen"
+
+
+class SessionRefreshMiddleware:
+    """A session's idle time counts from its last request: a request more than
+    SESSION_REFRESH_SECONDS after the session was last saved saves it again (a new expiry, a new
+    cookie), so an idle session ends SESSION_COOKIE_AGE after its last use, give or take that
+    minute, for one session write a minute rather than one per request."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is not None and not session.is_empty():
+            import time
+
+            now = int(time.time())
+            if now - session.get(SESSION_SEEN, 0) >= settings.SESSION_REFRESH_SECONDS:
+                session[SESSION_SEEN] = now
+        return response
 
 
 class SecondFactorMiddleware:

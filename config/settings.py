@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "campaigns.middleware.RequestSizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "campaigns.middleware.SessionRefreshMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -155,7 +156,10 @@ SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 
 SESSION_COOKIE_AGE = 30 * 60  # idle sessions end after 30 minutes
-SESSION_SAVE_EVERY_REQUEST = True  # ...counted from the last request, not the login
+# ...counted from the last request, not the login: campaigns.middleware.SessionRefreshMiddleware
+# saves the session again at most once a minute (not a database write on every request).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_REFRESH_SECONDS = 60
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 AUTH_PASSWORD_VALIDATORS = [
