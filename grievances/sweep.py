@@ -25,6 +25,7 @@ from campaigns.models import Membership, OrgUnit, Role, User
 from notifications.models import Notification
 from notifications.services import queue_sweep_deliveries
 
+from .choices import DEADLINE_KINDS
 from .models import (
     FINAL_STATUSES,
     DeadlineKind,
@@ -83,10 +84,12 @@ def open_entries():
 
 
 def watched(deadline):
-    """Entries whose `deadline` still runs: plan while no plan is in; due while not answered."""
+    """Entries whose `deadline` still runs: plan while no plan is in; due while not answered. Only
+    the kinds answered against a deadline: a suggestion is never reminded of or supervised."""
+    entries = open_entries().filter(kind__in=DEADLINE_KINDS)
     if deadline == DeadlineKind.PLAN:
-        return open_entries().filter(plan_due_at__isnull=False, plan_submitted_at__isnull=True).awaiting_plan()
-    return open_entries().filter(due_at__isnull=False).running()
+        return entries.filter(plan_due_at__isnull=False, plan_submitted_at__isnull=True).awaiting_plan()
+    return entries.filter(due_at__isnull=False).running()
 
 
 def _field(deadline):
