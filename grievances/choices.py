@@ -79,6 +79,9 @@ DECIDED_STATUSES = (Status.ADOPTED, Status.NOT_ADOPTED)
 FINAL_STATUSES = (Status.CLOSED, Status.MERGED, Status.WITHDRAWN, Status.ADOPTED, Status.NOT_ADOPTED)
 # Not counted in the figures: merged into another entry (which counts) or withdrawn (`collected()`).
 UNCOLLECTED_STATUSES = (Status.MERGED, Status.WITHDRAWN)
+# The kinds answered against a deadline. A suggestion is decided, not answered against one: it is
+# never overdue (`selectors.overdue_problems`), reminded of or supervised (the deadline sweep).
+DEADLINE_KINDS = (Kind.PROBLEM,)
 
 
 class Satisfaction(models.TextChoices):

@@ -631,9 +631,16 @@ class NoticeLog(models.Model):
     `due_at` is part of the key so that an extended or reopened deadline is watched again.
     """
 
-    # The unique constraint below leads with grievance: no separate index.
+    # The unique constraint below leads with grievance: no separate index. No database constraint:
+    # the sweep inserts these rows from the entries it reads in the same statement, and a deferred
+    # check per row at commit costs more than the insert (the ORM still cascades deletes).
     grievance = models.ForeignKey(
-        Grievance, verbose_name="问题", on_delete=models.CASCADE, related_name="notices", db_index=False
+        Grievance,
+        verbose_name="问题",
+        on_delete=models.CASCADE,
+        related_name="notices",
+        db_index=False,
+        db_constraint=False,
     )
     deadline = models.CharField("期限", max_length=10, choices=DeadlineKind.choices)
     kind = models.CharField("通知类型", max_length=20, choices=NoticeKind.choices)

@@ -20,6 +20,7 @@ from campaigns.models import OrgUnit, User, child_path
 from .choices import (
     ANSWERED_STATUSES,
     AWAITING_PLAN_STATUSES,
+    DEADLINE_KINDS,
     DECIDED_STATUSES,
     RUNNING_STATUSES,
     SOLVED_STATUSES,
@@ -128,7 +129,7 @@ def was_reopened() -> Q:
 def overdue_problems(now: datetime) -> Q:
     """The 超期 figure: problems still in work whose answer deadline has passed at `now`. A
     suggestion is decided, not answered against a deadline, so it is never overdue here."""
-    return Q(kind=Kind.PROBLEM, status__in=RUNNING_STATUSES, due_at__lt=now)
+    return Q(kind__in=DEADLINE_KINDS, status__in=RUNNING_STATUSES, due_at__lt=now)
 
 
 def figure_conditions(now: datetime) -> dict[str, Q]:

@@ -25,6 +25,7 @@ from campaigns.models import Membership, OrgUnit, Role, User
 from notifications.models import Notification
 from notifications.services import queue_sweep_deliveries
 
+from .choices import DEADLINE_KINDS
 from .models import (
     FINAL_STATUSES,
     DeadlineKind,
@@ -83,10 +84,12 @@ def open_entries():
 
 
 def watched(deadline):
-    """Entries whose `deadline` still runs: plan while no plan is in; due while not answered."""
+    """Entries whose `deadline` still runs: plan while no plan is in; due while not answered. Only
+    the kinds answered against a deadline: a suggestion is never reminded of or supervised."""
+    entries = open_entries().filter(kind__in=DEADLINE_KINDS)
     if deadline == DeadlineKind.PLAN:
-        return open_entries().filter(plan_due_at__isnull=False, plan_submitted_at__isnull=True).awaiting_plan()
-    return open_entries().filter(due_at__isnull=False).running()
+        return entries.filter(plan_due_at__isnull=False, plan_submitted_at__isnull=True).awaiting_plan()
+    return entries.filter(due_at__isnull=False).running()
 
 
 def _field(deadline):
@@ -105,14 +108,14 @@ def _stage(qs, run, b, deadline, kind, field):
         _sweep=Value(run.pk, output_field=IntegerField()),
         _at=Value(b.now, output_field=DateTimeField()),
     ).values_list("pk", "_deadline", "_kind", "_due", "_sweep", "_at")
-    insert_select(NoticeLog, COLUMNS, rows)
+    return insert_select(NoticeLog, COLUMNS, rows)
 
 
 def _log_handling_stages(run, b):
     """催办 and 通报 of an overdue answer, and the routed entries not signed for in time."""
     due = watched(DeadlineKind.DUE).filter(due_at__lt=b.now)
-    _stage(due.filter(due_at__lte=b.urge_until), run, b, DeadlineKind.DUE, NoticeKind.URGE, "due_at")
-    _stage(due.filter(due_at__lte=b.bulletin_until), run, b, DeadlineKind.DUE, NoticeKind.BULLETIN, "due_at")
+    n = _stage(due.filter(due_at__lte=b.urge_until), run, b, DeadlineKind.DUE, NoticeKind.URGE, "due_at")
+    n += _stage(due.filter(due_at__lte=b.bulletin_until), run, b, DeadlineKind.DUE, NoticeKind.BULLETIN, "due_at")
     unsigned = open_entries().filter(
         status__in=(Status.ASSIGNED, Status.PLANNED),
         handling_unit__isnull=False,
@@ -120,11 +123,13 @@ def _log_handling_stages(run, b):
         returned_at__isnull=True,
         sign_for_due_at__lt=b.now,
     )
-    _stage(unsigned, run, b, DeadlineKind.SIGN_FOR, NoticeKind.UNSIGNED, "sign_for_due_at")
+    return n + _stage(unsigned, run, b, DeadlineKind.SIGN_FOR, NoticeKind.UNSIGNED, "sign_for_due_at")
 
 
 def _log_notices(run, b):
+    """Log this run's notices; returns how many it logged that become messages (not the listings)."""
     dt = DateTimeField()
+    logged = 0
     for deadline in (DeadlineKind.PLAN, DeadlineKind.DUE):
         field = _field(deadline)
         stage = Case(
@@ -139,7 +144,6 @@ def _log_notices(run, b):
             "_sweep": Value(run.pk, output_field=IntegerField()),
             "_at": Value(b.now, output_field=dt),
         }
-        columns = ["grievance_id", "deadline", "kind", "due_at", "sweep_id", "created_at"]
         # The latest stage only: a run after a gap sends the supervision notice, not old reminders.
         notices = (
             watched(deadline)
@@ -147,15 +151,15 @@ def _log_notices(run, b):
             .annotate(_kind=stage, **common)
             .values_list("pk", "_deadline", "_kind", "_due", "_sweep", "_at")
         )
-        insert_select(NoticeLog, columns, notices)
+        logged += insert_select(NoticeLog, COLUMNS, notices)
         listed = (
             watched(deadline)
             .filter(**{f"{field}__lte": b.listed_until, f"{field}__lt": b.now})
             .annotate(_kind=Value(NoticeKind.LISTED.value, output_field=CharField()), **common)
             .values_list("pk", "_deadline", "_kind", "_due", "_sweep", "_at")
         )
-        insert_select(NoticeLog, columns, listed)
-    _log_handling_stages(run, b)
+        insert_select(NoticeLog, COLUMNS, listed)
+    return logged + _log_handling_stages(run, b)
 
 
 def _title_sql():
@@ -166,7 +170,7 @@ def _title_sql():
     return f"CASE {whens} ELSE '【提醒】' END"
 
 
-def _notify_inserted(run):
+def _notify_inserted(run, notices):
     """Turn this run's notices into inbox messages: the responsible unit's staff; for supervision
     also the parent unit's office and the case owner (包案领导). One statement."""
     q = connection.ops.quote_name
@@ -181,6 +185,11 @@ def _notify_inserted(run):
     staff = ", ".join(f"'{r.value}'" for r in STAFF_ROLES)
     above = ", ".join(f"'{k.value}'" for k in ABOVE_KINDS)
     # INSERT first, then the CTE: SQLite only reports rowcount for statements starting with INSERT.
+    # `resp` is read by every branch of `who`, which carry the columns of the message themselves:
+    # no join of the (large) list of recipients back to the notices. UNION ALL, not UNION: a person
+    # reached twice (staff and case owner, two roles) is dropped by the unique (notice, recipient)
+    # index with ON CONFLICT DO NOTHING, without sorting or hashing every pair first.
+    cols = "r.notice_id, r.kind, r.deadline, r.grievance_id, r.content"
     sql = f"""
         INSERT INTO {t["nt"]} (recipient_id, kind, grievance_id, notice_id, sweep_id, title, body, url, created_at)
         WITH resp AS (
@@ -194,39 +203,58 @@ def _notify_inserted(run):
             JOIN {t["unit"]} u ON u.id = g.unit_id
             WHERE n.sweep_id = %s AND n.kind <> '{NoticeKind.LISTED.value}'
         ), who AS (
-            SELECT r.notice_id AS notice_id, m.user_id AS user_id
+            SELECT {cols}, m.user_id AS user_id
             FROM resp r JOIN {t["m"]} m ON m.unit_id = r.unit_id AND m.role IN ({staff})
             WHERE r.kind <> '{NoticeKind.BULLETIN.value}'
-            UNION
-            SELECT r.notice_id, m.user_id
+            UNION ALL
+            SELECT {cols}, m.user_id
             FROM resp r JOIN {t["unit"]} ru ON ru.id = r.unit_id
             JOIN {t["m"]} m ON m.unit_id = ru.parent_id AND m.role = '{Role.OFFICE.value}'
             WHERE r.kind IN ({above})
-            UNION
-            SELECT r.notice_id, m.user_id
+            UNION ALL
+            SELECT {cols}, m.user_id
             FROM resp r JOIN {t["unit"]} ru ON ru.id = r.unit_id
             JOIN {t["m"]} m ON m.unit_id = ru.parent_id AND m.role = '{Role.LEADER.value}'
             WHERE r.kind = '{NoticeKind.BULLETIN.value}'
-            UNION
-            SELECT r.notice_id, r.owner_id FROM resp r
+            UNION ALL
+            SELECT {cols}, r.owner_id FROM resp r
             WHERE r.kind IN ({above}) AND r.owner_id IS NOT NULL
-            UNION
-            SELECT r.notice_id, r.dispatcher_id FROM resp r
+            UNION ALL
+            SELECT {cols}, r.dispatcher_id FROM resp r
             WHERE r.kind = '{NoticeKind.UNSIGNED.value}' AND r.dispatcher_id IS NOT NULL
         )
-        SELECT w.user_id, n.kind, n.grievance_id, n.notice_id, %s,
+        SELECT n.user_id, n.kind, n.grievance_id, n.notice_id, %s,
                {_title_sql()},
                '问题 #' || CAST(n.grievance_id AS VARCHAR(20)) || '：' || SUBSTR(n.content, 1, 60),
                '', %s
-        FROM who w
-        JOIN resp n ON n.notice_id = w.notice_id
-        JOIN {t["user"]} usr ON usr.id = w.user_id
+        FROM who n
+        JOIN {t["user"]} usr ON usr.id = n.user_id
         WHERE usr.is_active = %s
         ON CONFLICT DO NOTHING
     """
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _plan_for(cursor, notices, t["g"])
         cursor.execute(sql, [run.pk, run.pk, run.as_of, True])
         return cursor.rowcount
+
+
+# Memory for the hashes and the notices' list of the statement that writes the messages (a first
+# run after a gap at city scale: millions of rows), for this transaction only.
+SWEEP_WORK_MEM = "256MB"
+
+
+def _plan_for(cursor, notices, entries_table):
+    """The planner cannot know how many notices this transaction has just written (their table's
+    statistics are older), so it guesses one and probes the entries' index once per notice. Past a
+    quarter of the ledger's size a hash join over one scan of the ledger is cheaper: say so, for
+    this transaction only. One statement whatever the sizes."""
+    cursor.execute(
+        "SELECT set_config('work_mem', %s, true),"
+        " set_config('enable_nestloop', CASE WHEN %s * 4 > c.reltuples THEN 'off' ELSE 'on' END, true)"
+        " FROM pg_class c WHERE c.oid = %s::regclass",
+        [SWEEP_WORK_MEM, notices, entries_table],
+    )
 
 
 class _QueryCounter:
@@ -250,8 +278,8 @@ def sweep_deadlines(*, now=None):
             # Pauses that ran out resume first: their deadlines are then watched as they now stand.
             resumed = resume_expired_pauses(now=now)
             with transaction.atomic():
-                _log_notices(run, b)
-                messages = _notify_inserted(run)
+                notices = _log_notices(run, b)
+                messages = _notify_inserted(run, notices)
                 if messages:
                     # Each channel's task makes and sends its own deliveries, after commit.
                     queue_sweep_deliveries(run.pk)

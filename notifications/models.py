@@ -70,13 +70,16 @@ class NotificationQuerySet(ScopedQuerySet):
 class Notification(models.Model):
     """A message to one person. The row is the inbox; external channels get a Delivery each."""
 
-    # Indexed by (recipient, read_at) below.
+    # Indexed by (recipient, read_at) below. No database constraint: the sweep writes millions of
+    # messages in one statement to people it has just read, and a deferred check per row at commit
+    # costs more than the insert (the ORM still cascades deletes).
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name="接收人",
         on_delete=models.CASCADE,
         related_name="notifications",
         db_index=False,
+        db_constraint=False,
     )
     kind = models.CharField("类型", max_length=20, choices=NotificationKind.choices, default=NotificationKind.OTHER)
     # grievance and notice come from rows the same transaction just read or wrote; the ORM still

@@ -9,8 +9,11 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from campaigns.models import Role
 from grievances.models import NoticeLog, SweepRun
+from grievances.sweep import sweep_deadlines
 from notifications.models import Notification
+from tests.factories import member
 
 from .factories import at, due_on, lighting_entry
 
@@ -69,3 +72,16 @@ def test_two_sweeps_at_once_send_each_notice_once(tree, cast, campaign):
     assert len(pairs) == len(set(pairs))
     total = sum(r.counts["notifications"] for r in SweepRun.objects.filter(kind="deadlines"))
     assert total == Notification.objects.count() > 0
+
+
+def test_a_person_reached_several_ways_gets_one_message_per_notice(tree, cast, campaign):
+    member(cast.cadre, tree.community_a, Role.HANDLER)  # two staff roles in the responsible unit
+    g = lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01"))
+    due_on(g, "2026-10-15", case_owner=cast.cadre)  # and the case owner, told of the 督办 as well
+
+    run = sweep_deadlines(now=at("2026-10-19"))
+
+    mine = Notification.objects.filter(recipient=cast.cadre)
+    assert sorted(mine.values_list("kind", flat=True)) == ["supervision", "urge"]
+    assert list(Notification.objects.filter(recipient=cast.office).values_list("kind", flat=True)) == ["supervision"]
+    assert run.counts["notifications"] == Notification.objects.count() == 3
