@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("grievances", "0021_petition_cycle"),
+        ("grievances", "0022_ledger_page_indexes"),
     ]
 
     operations = [
