@@ -5,7 +5,7 @@ Every view starts from a scoped base (`campaigns.api_base`): rows outside the us
 """
 
 import django_filters
-from django.db.models import Count
+from django.db.models import Count, prefetch_related_objects
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
@@ -420,7 +420,12 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGener
             location={k: v[k] for k in ("latitude", "longitude", "accuracy_m")},
             repeat_ok=v["confirm_repeat"],
         )
-        visit = self.get_queryset().get(pk=visit.pk)
+        if created:
+            # Just written by this user, with the household (and grid) the body named: only its
+            # related rows are read back.
+            prefetch_related_objects([visit], "photos", "grievances", "co_visitors")
+        else:
+            visit = self.get_queryset().get(pk=visit.pk)
         return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, ImageOps
 
-from campaigns.access import can
+from campaigns.access import allowed, can
 from campaigns.calendar import local_date
 from campaigns.errors import Conflict, InvalidInput, NotAllowed
 from campaigns.lib import imports, uploads
@@ -267,7 +267,7 @@ def campaign_for(household: Household, campaign: Campaign | None = None, *, visi
     the visitor is assigned to visit it in, else the current one over its grid."""
     if campaign is None and visitor is not None:
         mine = Assignment.objects.own(visitor, live=True).filter(household=household)
-        campaign = Campaign.objects.filter(pk__in=mine.values("campaign_id")).current()
+        campaign = Campaign.objects.filter(pk__in=mine.values("campaign_id")).select_related("territory").current()
         if campaign is not None and campaign.rank(timezone.localdate())[0] != 0:
             # Assigned already for a campaign still being prepared: the running one comes first.
             campaign = Campaign.objects.current_for_unit(household.grid) or campaign
@@ -360,11 +360,12 @@ def record_visit(
         # Answered before the rule: a queued upload of a visit already saved is the same visit,
         # even if the household was reassigned since.
         return _replay(first, actor)
-    if not can(actor, "visit", household):
+    may = allowed(actor, household, "visit", "campaign_visit")
+    if "visit" not in may:
         raise NotAllowed("只有分配走访该户的干部或本辖区活动办工作人员可以录入走访", code="not_assigned")
     if first is not None:
         return _replay(first, actor)
-    campaign, phase = _visit_campaign(actor, household, campaign, visited_at, standing=standing)
+    campaign, phase = _visit_campaign(actor, household, campaign, visited_at, standing=standing, may=may)
     mode_reason = _clean_mode(campaign, mode, mode_reason)
     if duration_minutes is None or duration_minutes < 1 or duration_minutes > 600:
         raise InvalidInput("走访时长应在1到600分钟之间", fields={"duration_minutes": ["走访时长应在1到600分钟之间"]})
@@ -408,12 +409,19 @@ def record_visit(
 
 
 def _visit_campaign(
-    actor: User, household: Household, campaign: Campaign | None, visited_at: datetime, *, standing: bool
+    actor: User,
+    household: Household,
+    campaign: Campaign | None,
+    visited_at: datetime,
+    *,
+    standing: bool,
+    may: frozenset[str],
 ) -> tuple[Campaign | None, str | None]:
     """The campaign a visit counts for and its phase on the visit's date, or (None, None) for a
-    standing visit by a member of the liaison network of the household's village."""
+    standing visit by a member of the liaison network of the household's village. `may`: which of
+    the household rules "visit" and "campaign_visit" the actor holds (`allowed`)."""
     phase = None
-    if standing or (campaign is None and not can(actor, "campaign_visit", household)):
+    if standing or (campaign is None and "campaign_visit" not in may):
         campaign = _standing(actor, household)
     else:
         named = campaign is not None

@@ -135,3 +135,19 @@ def test_an_assignment_of_a_finished_campaign_no_longer_lets_him_log_visits(api,
     response = api(cast.cadre).post("/api/visits/", visit_body(home), format="json")
     assert response.status_code == 403
     assert not Visit.objects.exists()
+
+
+def test_the_rules_read_in_one_query_answer_as_each_rule_does(cast, tree, home, django_assert_num_queries):
+    """`allowed` (what a visit asks in one query) says for every household rule what `can` says."""
+    from campaigns.access import allowed, can
+    from visits.models import Household
+
+    rules = sorted(Household.objects.all().rules)
+    homes = [home, HouseholdFactory(grid=tree.grid_a2), HouseholdFactory(grid=tree.grid_c1)]
+    for who in ("admin", "leader", "office", "office_b", "cadre", "cadre_c", "handler", "inspector", "outsider"):
+        user = getattr(cast, who)
+        for h in homes:
+            one_by_one = {a for a in rules if can(user, a, h)}
+            with django_assert_num_queries(1):
+                assert allowed(user, h, *rules) == one_by_one, (who, h.grid.code)
+    assert "visit" in allowed(cast.cadre, home, "visit") and not allowed(cast.cadre_c, home, "visit")
