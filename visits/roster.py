@@ -4,14 +4,16 @@ The job, its statuses and its tasks follow the shared import design (`campaigns.
 this module is the roster's `Importer`. Design (bench/roster_import.py):
 - Reading: the sheet's extent is checked against `SHEET_LIMITS["roster"]`, then python-calamine
   parses it in a child process under a memory cap (`campaigns.lib.sheet_reader`), which hands the
-  rows back one at a time, so neither process holds the whole sheet as Python objects.
+  rows back a batch at a time; the child holds calamine's sheet, the worker one batch.
 - calamine yields cached values, not formulas. Formula cells are found by a cheap pass over the
   worksheet's XML inside the zip: a byte search for an `<f>` element over the decompressed
   stream (C-speed regex); only when one is there does a streaming ElementTree parse collect the
   cell references. Rosters without formulas (nearly all) pay one decompression, nothing more.
-- Preview validates every row and looks existing keys up in chunks (one query per 5,000 rows),
-  then stages only rows to create or update as CSV in default_storage. Unchanged rows are never
-  staged, so re-importing the same file writes nothing.
+- Preview validates every row a chunk of 5,000 rows at a time: the keys of earlier chunks wait in
+  a temporary table for the in-file duplicate check (`SeenKeys`), existing keys are looked up
+  once per chunk, and a chunk's errors are handed on in row order (`ChunkErrors`), so the worker's
+  memory does not grow with the sheet. Only rows to create or update are staged, as CSV in
+  default_storage. Unchanged rows are never staged, so re-importing the same file writes nothing.
 - Confirm loads the staged CSV in one transaction: on PostgreSQL new rows are COPY'd straight
   into the table and changed rows go through a temp table and one set-based UPDATE ... WHERE ...
   IS DISTINCT FROM, plus set-based through-table inserts/deletes for categories; elsewhere
