@@ -4,14 +4,16 @@ The job, its statuses and its tasks follow the shared import design (`campaigns.
 this module is the roster's `Importer`. Design (bench/roster_import.py):
 - Reading: the sheet's extent is checked against `SHEET_LIMITS["roster"]`, then python-calamine
   parses it in a child process under a memory cap (`campaigns.lib.sheet_reader`), which hands the
-  rows back one at a time, so neither process holds the whole sheet as Python objects.
+  rows back a batch at a time; the child holds calamine's sheet, the worker one batch.
 - calamine yields cached values, not formulas. Formula cells are found by a cheap pass over the
   worksheet's XML inside the zip: a byte search for an `<f>` element over the decompressed
   stream (C-speed regex); only when one is there does a streaming ElementTree parse collect the
   cell references. Rosters without formulas (nearly all) pay one decompression, nothing more.
-- Preview validates every row and looks existing keys up in chunks (one query per 5,000 rows),
-  then stages only rows to create or update as CSV in default_storage. Unchanged rows are never
-  staged, so re-importing the same file writes nothing.
+- Preview validates every row a chunk of 5,000 rows at a time: the keys of earlier chunks wait in
+  a temporary table for the in-file duplicate check (`SeenKeys`), existing keys are looked up
+  once per chunk, and a chunk's errors are handed on in row order (`ChunkErrors`), so the worker's
+  memory does not grow with the sheet. Only rows to create or update are staged, as CSV in
+  default_storage. Unchanged rows are never staged, so re-importing the same file writes nothing.
 - Confirm loads the staged CSV in one transaction: on PostgreSQL new rows are COPY'd straight
   into the table and changed rows go through a temp table and one set-based UPDATE ... WHERE ...
   IS DISTINCT FROM, plus set-based through-table inserts/deletes for categories; elsewhere
@@ -21,6 +23,7 @@ this module is the roster's `Importer`. Design (bench/roster_import.py):
 import csv
 import functools
 import io
+import itertools
 import re
 import tempfile
 import uuid
@@ -35,7 +38,7 @@ from django.utils import timezone
 
 from campaigns.lib import imports
 from campaigns.lib.crypto import encrypt_many, hmac_of
-from campaigns.lib.imports import Importer, ImportErrors
+from campaigns.lib.imports import MAX_STORED_ERRORS, Importer, ImportErrors
 from campaigns.lib.sheet_reader import ParsedSheet
 from campaigns.lib.xlsx import Sheet, write_xlsx
 from campaigns.models import FocusCategory
@@ -217,48 +220,176 @@ def _check_rows(
     stage: Stage,
     progress: Callable[[float], None],
 ) -> dict[str, int]:
-    """Parse the sheet row by row, classify each lookup chunk against the database, stage the
-    chunk's rows to write; the counts (data rows, to create, to update, unchanged)."""
+    """Parse the sheet a chunk of LOOKUP_CHUNK data rows at a time: check each row, find the
+    chunk's keys that earlier chunks had (`SeenKeys`), classify its rows against the database and
+    stage them; the counts (data rows, to create, to update, unchanged). Nothing grows with the
+    sheet but the counts: rows, keys and errors are held for one chunk."""
     categories = {name: pk for pk, name in FocusCategory.objects.filter(is_active=True).values_list("id", "name")}
     first_row = sheet.start[0] + 1 if sheet.start else 1
     first_col = sheet.start[1] if sheet.start else 0
     height = max(sheet.height, 1)
     width = len(HEADERS)
-    parse = _RowParser(errors, grids, categories, seen={})
-    counts = {"total": 0, "create": 0, "update": 0, "same": 0}
-    pending = []  # validated rows awaiting the existing-key lookup
-    empty_rows = []
+    chunk = _Chunk(ChunkErrors(errors), grids, categories, stage)
+    blank = None  # (first, last) excel row of the blank rows since the last data row
     header_ok = False
-    for idx, raw in enumerate(sheet.iter_rows()):
-        excel_row = first_row + idx
-        row = _padded(raw, first_col, width)
-        if idx == 0:
-            if [_text(v) for v in row[:width]] != HEADERS:
-                errors.add(excel_row, "", "表头与模板不一致，应依次为：" + "、".join(HEADERS))
-                return counts
-            header_ok = True
-            continue
-        if row.count("") >= len(row):
-            empty_rows.append(excel_row)
-            continue
-        if empty_rows:  # a gap before this row; blank rows at the end are no problem
-            for r in empty_rows:
-                errors.add(r, "", f"第{r}行是空行，请删除中间的空行")
-            empty_rows = []
-        counts["total"] += 1
-        parsed = parse(row, excel_row)
-        if parsed is not None:
-            pending.append(parsed)
-            if len(pending) >= LOOKUP_CHUNK:
-                _classify(pending, errors, grids, stage, counts)
-                pending = []
-        if counts["total"] % PROGRESS_EVERY == 0:
-            progress(idx / height)
-    if pending:
-        _classify(pending, errors, grids, stage, counts)
-    if header_ok and counts["total"] == 0:
+    with SeenKeys() as seen:
+        for idx, raw in enumerate(sheet.iter_rows()):
+            excel_row = first_row + idx
+            row = _padded(raw, first_col, width)
+            if idx == 0:
+                if [_text(v) for v in row[:width]] != HEADERS:
+                    errors.add(excel_row, "", "表头与模板不一致，应依次为：" + "、".join(HEADERS))
+                    return chunk.counts
+                header_ok = True
+                continue
+            if row.count("") >= len(row):
+                blank = (blank[0] if blank else excel_row, excel_row)
+                continue
+            if blank:  # a gap before this row; blank rows at the end are no problem
+                for r in range(blank[0], blank[1] + 1):
+                    chunk.errors.add(r, "", f"第{r}行是空行，请删除中间的空行")
+                blank = None
+            total = chunk.check(row, excel_row)
+            if total % LOOKUP_CHUNK == 0:
+                chunk.flush(seen)
+            if total % PROGRESS_EVERY == 0:
+                progress(idx / height)
+        chunk.flush(seen)
+    if header_ok and chunk.counts["total"] == 0:
         errors.add(2, "", "花名册中没有数据行")
-    return counts
+    return chunk.counts
+
+
+class _Chunk:
+    """The rows checked since the last lookup: their parsed rows, keys and errors."""
+
+    def __init__(self, errors: "ChunkErrors", grids: dict[str, int], categories: dict[str, int], stage: Stage):
+        self.errors = errors
+        self.grids = grids
+        self.stage = stage
+        self.parse = _RowParser(errors, grids, categories, seen={})
+        self.pending = []  # rows without errors, awaiting the existing-key lookup
+        self.counts = {"total": 0, "create": 0, "update": 0, "same": 0}
+
+    def check(self, row: list, excel_row: int) -> int:
+        """Check one data row; the number of data rows so far."""
+        self.counts["total"] += 1
+        parsed = self.parse(row, excel_row)
+        if parsed is not None:
+            self.pending.append(parsed)
+        return self.counts["total"]
+
+    def flush(self, seen: "SeenKeys") -> None:
+        keys = self.parse.seen
+        earlier = seen.add(keys)  # key -> row, for the chunk's keys an earlier chunk had
+        if earlier:
+            for key, r in keys.items():
+                if (first := earlier.get(key)) is not None:
+                    self.parse.duplicate(key, r, first)
+            self.pending = [row for row in self.pending if row[1] not in earlier]
+        if self.pending:
+            _classify(self.pending, self.errors, self.grids, self.stage, self.counts)
+        self.errors.flush()
+        keys.clear()
+        self.pending = []
+
+
+class ChunkErrors:
+    """The errors of one chunk of rows, handed on to `ImportErrors` in row order when the chunk is
+    done: a duplicate of a key from an earlier chunk is only known then, and the stored errors
+    (the first MAX_STORED_ERRORS of the sheet) must not depend on when a problem was found. Holds
+    at most twice MAX_STORED_ERRORS: beyond that, those that cannot be among the stored ones are
+    only counted."""
+
+    def __init__(self, errors: ImportErrors):
+        self.errors = errors
+        self.items = []
+        self.order = itertools.count()  # keeps a row's errors in the order they were found
+
+    def add(self, row: int, column: str, message: str) -> None:
+        if len(self.errors.items) >= MAX_STORED_ERRORS:
+            self.errors.count += 1
+            return
+        self.items.append((row, next(self.order), column, message))
+        if len(self.items) >= 2 * MAX_STORED_ERRORS:
+            self.items.sort()
+            room = MAX_STORED_ERRORS - len(self.errors.items)
+            self.errors.count += len(self.items) - room
+            del self.items[room:]
+
+    def flush(self) -> None:
+        self.items.sort()
+        for row, _n, column, message in self.items:
+            self.errors.add(row, column, message)
+        self.items.clear()
+
+
+class SeenKeys:
+    """The match keys of the rows read so far, in a temporary table (a full sheet has a million):
+    `add(chunk)` records a chunk's {key: first row} and returns those an earlier chunk had, with
+    the row that had them first.
+
+    On PostgreSQL the chunk is COPY'd into a second temporary table, which the existing-key lookup
+    of the chunk (`_existing`) joins as well. The seen keys are looked up by a 64-bit hash of the
+    key (Python's, stable within the process), indexed, and compared whole in Python: an index of
+    a million 67-character keys outgrows the session's temp_buffers and makes each chunk slower
+    than the last; one of bigints stays small."""
+
+    def __enter__(self):
+        self.postgres = connection.vendor == "postgresql"
+        self.schema = "pg_temp" if self.postgres else "temp"
+        with connection.cursor() as cur:
+            for table in ("roster_seen", "roster_chunk"):
+                cur.execute(f"DROP TABLE IF EXISTS {self.schema}.{table}")
+            if self.postgres:
+                cur.execute("CREATE TEMPORARY TABLE roster_seen (h bigint NOT NULL, row integer NOT NULL, key text)")
+                cur.execute("CREATE INDEX ON roster_seen (h)")
+                cur.execute("CREATE TEMPORARY TABLE roster_chunk (h bigint, row integer, key text)")
+            else:
+                cur.execute("CREATE TEMPORARY TABLE roster_seen (key text PRIMARY KEY, row integer NOT NULL)")
+        return self
+
+    def __exit__(self, *exc):
+        with connection.cursor() as cur:
+            for table in ("roster_seen", "roster_chunk"):
+                cur.execute(f"DROP TABLE IF EXISTS {self.schema}.{table}")
+
+    def add(self, chunk: dict[str, int]) -> dict[str, int]:
+        if not chunk:
+            return {}
+        with connection.cursor() as cur:
+            if self.postgres:
+                buf = io.StringIO()
+                csv.writer(buf).writerows((hash(key), row, key) for key, row in chunk.items())
+                cur.execute("TRUNCATE roster_chunk")
+                with (
+                    connection.wrap_database_errors,
+                    cur.copy("COPY roster_chunk FROM STDIN WITH (FORMAT csv)") as copy,
+                ):
+                    copy.write(buf.getvalue())
+                # The main query reads roster_seen as it was before the statement: without this
+                # chunk, which the INSERT in the WITH adds. = ANY(ARRAY(...)) probes the index: the
+                # tables have no statistics, and a join might scan roster_seen.
+                cur.execute(
+                    "WITH ins AS (INSERT INTO roster_seen SELECT h, row, key FROM roster_chunk) "
+                    "SELECT key, row FROM roster_seen WHERE h = ANY(ARRAY(SELECT h FROM roster_chunk))"
+                )
+                earlier = {}
+                for key, row in cur.fetchall():
+                    if key in chunk and row < earlier.get(key, row + 1):  # a hash shared by another key is no match
+                        earlier[key] = row
+                return earlier
+            keys = list(chunk)
+            earlier = {}
+            for i in range(0, len(keys), 500):
+                part = keys[i : i + 500]
+                cur.execute(f"SELECT key, row FROM roster_seen WHERE key IN ({', '.join(['%s'] * len(part))})", part)
+                earlier.update(cur.fetchall())
+            cur.executemany(
+                "INSERT INTO roster_seen (key, row) VALUES (%s, %s)",
+                [(k, r) for k, r in chunk.items() if k not in earlier],
+            )
+            return earlier
 
 
 def _padded(raw: list, first_col: int, width: int) -> list:
@@ -283,7 +414,7 @@ class _RowParser:
         self.add = errors.add
         self.grids = grids
         self.categories = categories
-        self.seen = seen  # key -> excel row of its first occurrence
+        self.seen = seen  # key -> excel row of its first occurrence (in the rows checked so far)
         self.kinds = kind_by_label()
         self.ok = True
 
@@ -408,30 +539,38 @@ class _RowParser:
             return None
         first = self.seen.get(key)
         if first is not None:
-            if id_number:
-                self.add(r, "身份证号", f"身份证号与第{first}行重复")
-            else:
-                self.add(r, "地址", f"与第{first}行重复（同一网格、地址和户主姓名）")
+            self.duplicate(key, r, first)
             return None
         self.seen[key] = r
         return key
+
+    def duplicate(self, key: str, r: int, first: int) -> None:
+        """Row r has the key that row `first` had."""
+        if key.startswith("id:"):
+            self.add(r, "身份证号", f"身份证号与第{first}行重复")
+        else:
+            self.add(r, "地址", f"与第{first}行重复（同一网格、地址和户主姓名）")
 
 
 _LOOKUP_SQL = (
     "SELECT h.key, h.id, h.grid_id, h.head_name, h.id_number_hmac, h.phone_hmac, h.address, h.members_count, h.kind, "
     "h.is_hardship, COALESCE(array_agg(c.focuscategory_id ORDER BY c.focuscategory_id) "
     "FILTER (WHERE c.focuscategory_id IS NOT NULL), '{{}}') "
-    "FROM {household} h LEFT JOIN {through} c ON c.household_id = h.id WHERE h.key = ANY(%s) GROUP BY h.id"
+    "FROM {household} h LEFT JOIN {through} c ON c.household_id = h.id "
+    "WHERE h.key = ANY(ARRAY(SELECT key FROM pg_temp.roster_chunk)) GROUP BY h.id"
 )
 
 
 def _existing(keys):
-    """Existing households for a chunk of keys, with their categories: one query."""
+    """Existing households for a chunk's keys, with their categories: one query."""
     household = Household._meta.db_table
     through = Household.categories.through._meta.db_table
     if connection.vendor == "postgresql":
+        # The chunk's keys are in roster_chunk (`SeenKeys`), not in a 5,000-element array parameter
+        # (which psycopg adapts in Python); = ANY(ARRAY(...)) keeps the plan on the unique index. It finds the keys of rows with errors too;
+        # the caller asks only for its own.
         with connection.cursor() as cur:
-            cur.execute(_LOOKUP_SQL.format(household=household, through=through), [keys])
+            cur.execute(_LOOKUP_SQL.format(household=household, through=through))
             return {row[0]: (*row[1:10], tuple(row[10])) for row in cur.fetchall()}
     found = {}
     for rec in Household.objects.filter(key__in=keys).values_list(

@@ -5,26 +5,32 @@ never the worker.
 runs this module as a child (`python -m campaigns.lib.sheet_reader SRC DST [--formulas]`) under
 `resource.setrlimit(RLIMIT_AS)` (`SHEET_LIMITS[kind]["memory_bytes"]`) and a CPU-time limit. The
 child imports no Django: it reads the first sheet with python-calamine and writes it as JSON lines
-to DST (a first line with the used range, then one line per row; dates tagged), and with
-`--formulas` the cells holding a formula to DST.formulas; with `--all` it writes every sheet, each
-after a line naming it with its used range (`ParsedBook`). The parent reads the rows back one at a
-time (`ParsedSheet.iter_rows()`), so neither process holds more than the parser needs.
+to DST (a first line with the used range, then one line per batch of `BATCH_ROWS` rows; dates
+tagged), and with `--formulas` the cells holding a formula to DST.formulas (found in a thread
+while calamine parses); with `--all` it writes every sheet, each
+after a line naming it with its used range (`ParsedBook`). The parent reads the rows back a batch at
+a time (`ParsedSheet.iter_rows()`, `iter_batches()`), so it never holds the whole sheet; the child
+holds what calamine needs (the whole sheet as Rust values: python-calamine has no streaming
+reader), under the cap.
 
 A child that runs out of memory or time dies alone; the import is refused with the limit named.
 """
 
 import datetime as dt
+import itertools
 import json
 import os
 import re
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
 from collections.abc import Iterator
 from xml.etree import ElementTree
 
 EXIT_UNREADABLE = 3
+BATCH_ROWS = 1000  # rows per line of the child's output
 _FORMULA_TAG = re.compile(rb"<(?:[A-Za-z0-9_]+:)?f[\s>/]")
 _REF = re.compile(r"([A-Z]+)(\d+)")
 _TYPES = {"datetime": dt.datetime, "date": dt.date, "time": dt.time}
@@ -121,26 +127,43 @@ def _extent(sheet) -> dict:
 def _child(src: str, dst: str, formulas: bool, all_sheets: bool = False) -> int:
     import python_calamine
 
+    # The formula scan (zlib releases the GIL) runs in a thread while calamine parses the sheet.
+    scan, failed = None, []
+    if formulas:
+        scan = threading.Thread(target=_write_formulas, args=(src, dst + ".formulas", failed))
+        scan.start()
     try:
         wb = python_calamine.CalamineWorkbook.from_path(src)
         sheets = [wb.get_sheet_by_name(name) for name in wb.sheet_names] if all_sheets else [wb.get_sheet_by_index(0)]
     except Exception:  # noqa: BLE001 - any unreadable file gets the same answer
+        if scan is not None:
+            scan.join()
         return EXIT_UNREADABLE
     with open(dst, "w", encoding="utf-8") as out:
         for sheet in sheets:
             head = {"$sheet": sheet.name, **_extent(sheet)} if all_sheets else _extent(sheet)
             out.write(json.dumps(head, ensure_ascii=False) + "\n")
-            for row in sheet.iter_rows():
-                out.write(json.dumps(row, ensure_ascii=False, default=_encode) + "\n")
+            rows = sheet.iter_rows()
+            # One line per batch of rows: one encode and one decode per batch, not per row.
+            while batch := list(itertools.islice(rows, BATCH_ROWS)):
+                out.write(json.dumps(batch, ensure_ascii=False, default=_encode) + "\n")
     wb.close()
-    if formulas:
-        with open(dst + ".formulas", "w", encoding="utf-8") as out, open(src, "rb") as f:
+    if scan is not None:
+        scan.join()
+    return 1 if failed else 0
+
+
+def _write_formulas(src: str, dst: str, failed: list) -> None:
+    try:
+        with open(dst, "w", encoding="utf-8") as out, open(src, "rb") as f:
             try:
                 for ref in formula_cells(f):
                     out.write(json.dumps(ref) + "\n")
             except zipfile.BadZipFile:
                 pass
-    return 0
+    except BaseException:  # out of memory, say: the child fails as it would without the thread
+        failed.append(True)
+        raise
 
 
 # --- the parent ----------------------------------------------------------------------------------
@@ -155,11 +178,17 @@ class ParsedSheet:
         self.start = tuple(meta["start"]) if meta["start"] else None
         self.height = meta["height"]
 
-    def iter_rows(self) -> Iterator[list]:
+    def iter_batches(self) -> Iterator[list[list]]:
+        """The rows in batches of up to `BATCH_ROWS`, as the child wrote them: one batch in memory
+        at a time."""
         with open(self.path, encoding="utf-8") as f:
             f.readline()
             for line in f:
                 yield json.loads(line, object_hook=_decode)
+
+    def iter_rows(self) -> Iterator[list]:
+        for batch in self.iter_batches():
+            yield from batch
 
     def rows_from_a1(self) -> list[list]:
         """Every row, padded so that index 0 is row 1 and column A (as calamine's
@@ -200,8 +229,8 @@ class ParsedBook:
                     if name is not None:
                         yield name, _from_a1(start, rows)
                     name, start, rows = value["$sheet"], value["start"], []
-                else:
-                    rows.append(value)
+                else:  # a batch of rows
+                    rows.extend(value)
         if name is not None:
             yield name, _from_a1(start, rows)
 

@@ -19,6 +19,7 @@ A refusal is an `UploadRefused`: 400 `{"code": "file_too_large" | "file_type" | 
 "detail": <Chinese, naming the limit>, "errors": {field: [...]}}`.
 """
 
+import functools
 import re
 import zipfile
 from dataclasses import dataclass
@@ -54,6 +55,7 @@ _NS_REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}
 _DIMENSION = re.compile(rb'<(?:\w+:)?dimension\s+ref="([A-Z$]*\d*)(?::\$?([A-Z]+)\$?(\d+))?"')
 _CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="\$?([A-Z]{1,4})\$?(\d{1,9})"')
 _ROW_TAG = re.compile(rb"<(?:\w+:)?row[\s>/]")
+_PLAIN_ROW_TAG = re.compile(rb"<row[\s>/]")  # a literal prefix: much faster, when no row tag is prefixed
 _REF = re.compile(r"\$?([A-Z]+)\$?(\d+)")
 _WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 SCAN_CHUNK = 1 << 22
@@ -276,6 +278,11 @@ def scan_sheet(fileobj: IO[bytes], kind: str, *, noun: str = "表格", all_sheet
 
 
 def _scan_member(zf: zipfile.ZipFile, member: str, kind: str, lim: SheetLimits, noun: str) -> None:
+    """The real extent of one worksheet, checked a chunk at a time. Cheap on a sheet within the
+    limits: per chunk, searches with a literal prefix (`r="`, `<row`) that the regex engine scans
+    for at C speed; the exact patterns run only on a chunk where one of them hit (a cell beyond
+    the last column, or a row number as long as the limit's), or that has prefixed row tags."""
+    fast_wide, fast_long, long_rows = _extent_patterns(lim.rows, lim.columns)
     max_row = max_col = rows_seen = 0
     tail = b""
     with zf.open(member) as stream:
@@ -285,13 +292,30 @@ def _scan_member(zf: zipfile.ZipFile, member: str, kind: str, lim: SheetLimits, 
             if cut <= 0:
                 cut = len(buf)
             body, tail = buf[:cut], buf[cut:]
-            rows_seen += len(_ROW_TAG.findall(body))
-            cells = _CELL_REF.findall(body)
-            if cells:
-                letters, numbers = zip(*cells, strict=True)
-                max_row = max(max_row, max(map(int, numbers)))
-                max_col = max(max_col, *(column_number(c.decode()) for c in set(letters)))
+            rows_seen += len((_ROW_TAG if b":row" in body else _PLAIN_ROW_TAG).findall(body))
+            if fast_long.search(body) and (numbers := long_rows.findall(body)):
+                max_row = max(max_row, max(map(int, numbers)))  # shorter row numbers are within the limit
+            if fast_wide.search(body) and (cells := _CELL_REF.findall(body)):
+                max_col = max(max_col, *(column_number(c.decode()) for c in {letters for letters, _ in cells}))
             _check_extent(kind, lim, max(max_row, rows_seen), max_col, noun, declared=False)
+
+
+@functools.cache
+def _extent_patterns(rows: int, columns: int) -> tuple[re.Pattern, re.Pattern, re.Pattern]:
+    """(a reference beyond column `columns`; one with a row number at least as long as `rows`;
+    the row numbers of the cell references that are). The first two may also hit another
+    attribute ending in r: they only decide whether a chunk gets the exact patterns."""
+    last = column_letters(columns)
+    beyond = [f"[A-Z]{{{len(last) + 1},}}"]  # longer column letters
+    for i, letter in enumerate(last):  # as long, and greater
+        if letter != "Z":
+            beyond.append(f"{last[:i]}[{chr(ord(letter) + 1)}-Z][A-Z]{{{len(last) - i - 1}}}")
+    digits = f"\\d{{{len(str(rows))},9}}"
+    return (
+        re.compile(rf'r="\$?(?:{"|".join(beyond)})\$?\d'.encode()),
+        re.compile(rf'r="\$?[A-Z]{{1,4}}\$?{digits}"'.encode()),
+        re.compile(rf'<(?:\w+:)?c\s[^>]*?\br="\$?[A-Z]{{1,4}}\$?({digits})"'.encode()),
+    )
 
 
 # --- at the edge: serializer and form fields -----------------------------------------------------

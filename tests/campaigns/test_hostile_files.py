@@ -106,6 +106,36 @@ def test_a_parse_over_its_memory_cap_dies_alone_and_fails_the_job(api, cast, tre
     assert not Household.objects.exists()
 
 
+def _sheet_zip(cells_xml: bytes) -> io.BytesIO:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("xl/worksheets/sheet1.xml", cells_xml)
+    buf.seek(0)
+    return buf
+
+
+@pytest.mark.parametrize(
+    ("xml", "refused"),
+    [
+        (b'<worksheet><sheetData><row r="5"><c r="T5"><v>1</v></c></row></sheetData></worksheet>', None),
+        (b'<worksheet><sheetData><row r="5"><c s="1" r="$U$5"><v>1</v></c></row></sheetData></worksheet>', "U列"),
+        (b'<x:worksheet><x:sheetData><x:row><x:c\nr="AB2"/></x:row></x:sheetData></x:worksheet>', "AB列"),
+        (b'<worksheet><sheetData><row r="70"><c r="A70"><v>1</v></c></row></sheetData></worksheet>', "第70行"),
+        (b"<x:worksheet><x:sheetData>" + b"<x:row><x:c><x:v>1</x:v></x:c></x:row>" * 12 + b"</x:sheetData>", "第12行"),
+    ],
+)
+def test_the_extent_scan_finds_the_last_row_and_column_however_the_sheet_is_written(settings, xml, refused):
+    from campaigns.lib import uploads
+
+    settings.SHEET_LIMITS = {**settings.SHEET_LIMITS, "roster": {**settings.SHEET_LIMITS["roster"], "rows": 10}}
+    if refused is None:
+        uploads.scan_sheet(_sheet_zip(xml), "roster", noun="花名册")
+        return
+    with pytest.raises(uploads.UploadRefused) as exc:
+        uploads.scan_sheet(_sheet_zip(xml), "roster", noun="花名册")
+    assert refused in exc.value.message, exc.value.message
+
+
 def test_the_same_roster_parses_in_the_child_under_the_real_cap(api, cast, tree):
     rows = [["张三", "", "", "锦绣路1号", tree.grid_a1.code, 1, "家庭", "", "否"]]
     r = api(cast.office).post("/api/households/import/", {"file": roster_xlsx(rows)}, format="multipart")

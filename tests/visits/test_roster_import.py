@@ -1,6 +1,8 @@
 """Roster import through the API: preview lists every problem and writes nothing; confirm imports
 all rows in one go; re-importing the same file changes nothing."""
 
+import tempfile
+
 from campaigns.lib.crypto import hmac_of
 from campaigns.models import FocusCategory
 from campaigns.services import ensure_focus_categories
@@ -236,3 +238,58 @@ def test_id_numbers_with_a_bad_birth_date_or_non_ascii_digits_get_the_validators
         (4, "身份证号"): "身份证号应为18位，前17位为数字，最后一位为数字或X",
     }
     assert Household.objects.count() == 0
+
+
+def test_a_sheet_of_many_chunks_is_checked_a_chunk_at_a_time_and_imports_whole(api, cast, tree, monkeypatch):
+    """The preview holds one chunk of rows, keys and errors at a time: keys go to the database a
+    chunk at a time, a duplicate of a key from an earlier chunk is still found, and the errors
+    beyond the stored cap are counted, the stored ones being the sheet's first."""
+    from campaigns.lib import imports
+    from visits import roster
+
+    ensure_focus_categories()
+    monkeypatch.setattr(roster, "LOOKUP_CHUNK", 4)
+    chunks = []
+    add = roster.SeenKeys.add
+    monkeypatch.setattr(roster.SeenKeys, "add", lambda self, keys: chunks.append(len(keys)) or add(self, keys))
+    rows = good_rows(tree, 11)
+    rows[8][1] = id_number(2)  # row 10 (third chunk) repeats row 3's ID number (first chunk)
+    job_id = upload(api, cast.office, roster_xlsx(rows)).json()["id"]
+    body = api(cast.office).get(f"/api/households/import/{job_id}/").json()
+    assert chunks == [4, 4, 3]
+    assert body["errors"] == [{"row": 10, "column": "身份证号", "message": "身份证号与第3行重复"}]
+    assert (body["total_rows"], body["to_create"]) == (11, 10)
+
+    del rows[8]
+    job_id = upload(api, cast.office, roster_xlsx(rows)).json()["id"]
+    assert api(cast.office).get(f"/api/households/import/{job_id}/").json()["error_count"] == 0
+    api(cast.office).post(f"/api/households/import/{job_id}/confirm/")
+    assert api(cast.office).get(f"/api/households/import/{job_id}/").json()["status"] == "imported"
+    assert Household.objects.count() == 10
+    assert Household.categories.through.objects.count() == 20
+
+    monkeypatch.setattr(imports, "MAX_STORED_ERRORS", 5)
+    monkeypatch.setattr(roster, "MAX_STORED_ERRORS", 5)
+    bad = [[f"李{i}", id_number(100 + i), "1380000", f"长安路{i}号", tree.grid_a1.code, 3, "家庭", "", "否"]
+           for i in range(9)]  # fmt: skip
+    bad[7][1] = id_number(100)  # row 9: also a duplicate of row 2, found when its chunk is done
+    job_id = upload(api, cast.office, roster_xlsx(bad)).json()["id"]
+    body = api(cast.office).get(f"/api/households/import/{job_id}/").json()
+    assert body["error_count"] == 10
+    assert [(e["row"], e["column"]) for e in body["errors"]] == [(r, "联系电话") for r in range(2, 7)]
+
+
+def test_the_parser_child_hands_rows_back_in_batches(tree):
+    from campaigns.lib.sheet_reader import BATCH_ROWS, parse_in_child
+
+    rows = good_rows(tree, BATCH_ROWS * 2 + 5)
+    with tempfile.NamedTemporaryFile(suffix=".xlsx") as f:
+        f.write(roster_xlsx(rows).getvalue())
+        f.flush()
+        sheet = parse_in_child(f.name, memory_bytes=1 << 30, cpu_seconds=60, formulas=True)
+    try:
+        assert [len(b) for b in sheet.iter_batches()] == [BATCH_ROWS, BATCH_ROWS, 6]  # the header too
+        assert list(sheet.iter_rows())[1:] == [[str(c) if i != 5 else c for i, c in enumerate(r)] for r in rows]
+        assert sheet.formulas() == []
+    finally:
+        sheet.close()
