@@ -429,9 +429,15 @@ class CountCachingPaginator:
             # walk, where sorting every match costs them all. PostgreSQL cannot know that of a
             # LIKE '%…%' and may pick the sort; it is ruled out too.
             settings.append("enable_sort = off")
+        outer = connection.in_atomic_block
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SET LOCAL " + "; SET LOCAL ".join(settings))
-            return list(ids)
+            found = list(ids)
+            if outer:
+                # Inside a caller's transaction SET LOCAL would outlive this statement.
+                names = [setting.split(" = ")[0] for setting in settings]
+                cursor.execute("; ".join(f"SET LOCAL {name} TO DEFAULT" for name in names))
+        return found
 
     @property
     def count(self) -> int:

@@ -107,3 +107,25 @@ def test_a_common_term_listed_newest_first_finds_the_same_pages_by_walking_the_r
         _count, oldest, sql = pages("registered_at")
         assert [pk for page in oldest for pk in page] == newest[::-1][:4]
         assert sql and all("zf_bigrams" in s for s in sql), sql
+
+
+def test_a_page_inside_a_transaction_leaves_the_planner_settings_as_they_were(api, cast, tree, campaign):
+    """The page's id statement runs without JIT and parallel workers, and walking without sorts;
+    inside a caller's transaction (here the test's own) those settings do not reach the
+    statements after it."""
+    for i in range(3):
+        GrievanceFactory(actor=cast.office, unit=tree.grid_a1, campaign=campaign, content=f"楼道漏水第{i}次")
+    names = ("jit", "max_parallel_workers_per_gather", "enable_sort")
+
+    def settings():
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT " + ", ".join(f"current_setting('{n}')" for n in names))
+            return cursor.fetchone()
+
+    before = settings()
+    assert connection.in_atomic_block
+    body = api(cast.office).get("/api/grievances/", {"q": "漏水"}).json()
+    assert body["count"] == 3 and len(body["results"]) == 3
+    assert settings() == before
