@@ -30,7 +30,15 @@ from django.utils import timezone
 from campaigns.choices import Level
 from campaigns.models import Campaign, OrgUnit, child_path
 from grievances.models import Grievance
-from grievances.selectors import fold_rates, handling_rates, overdue_problems, rate_aggregates, rates_in, rates_qs
+from grievances.selectors import (
+    RATE_KEYS,
+    fold_rates,
+    handling_rates,
+    overdue_problems,
+    rate_aggregates,
+    rates_in,
+    rates_qs,
+)
 
 from . import selectors
 from .models import FigureRollup, FigureRollupState, HandlingRollup, StaleUnit
@@ -206,9 +214,6 @@ def served(f: selectors.Filters, what: str, compute: Callable[[], Any]) -> Any:
     return value
 
 
-RATE_COUNTS = ("routed", "signed_in_time", "answered", "answered_on_time", "returns", "paused_entries")
-
-
 def rates(f: selectors.Filters, now: datetime | None = None) -> dict[str, Any]:
     """The 三率 under `f.unit` (`grievances.selectors.handling_rates()`), summed from the rollup's
     (unit, handling unit) rows when it is fresh and there is no date range, otherwise counted live.
@@ -220,7 +225,7 @@ def rates(f: selectors.Filters, now: datetime | None = None) -> dict[str, Any]:
     from django.db.models import Sum
 
     rows = HandlingRollup.objects.filter(rates_in(f.unit.path), campaign=f.campaign).order_by()
-    sums = {key: Sum(key) for key in RATE_COUNTS} | {"_days": Sum("answer_days")}
+    sums = {key: Sum(key) for key in RATE_KEYS} | {"_days": Sum("answer_days")}
     return fold_rates(
         f.unit,
         rows.filter(handling_unit__isnull=False).values("handling_unit_id").annotate(**sums),
@@ -229,29 +234,32 @@ def rates(f: selectors.Filters, now: datetime | None = None) -> dict[str, Any]:
 
 
 def _recount_rates(campaign: Campaign, units: set[int] | None) -> None:
-    """Recount the (unit, handling unit) rows of `units` (None: the whole campaign)."""
-    where = Q() if units is None else Q(unit_id__in=sorted(units))
+    """Recount the (unit, handling unit) rows of `units` (None: the whole campaign), BATCH units
+    at a time."""
     stored = HandlingRollup.objects.filter(campaign=campaign)
     if units is None:
         stored.delete()
+        batches = [Q()]
     else:
         ids = sorted(units)
-        for i in range(0, len(ids), BATCH):
-            stored.filter(unit_id__in=ids[i : i + BATCH]).delete()
-    counted = rates_qs(campaign, where).values("unit_id", "handling_unit_id").annotate(**rate_aggregates())
-    HandlingRollup.objects.bulk_create(
-        (
-            HandlingRollup(
-                campaign=campaign,
-                unit_id=row["unit_id"],
-                handling_unit_id=row["handling_unit_id"],
-                answer_days=row["_days"] or 0,
-                **{key: row[key] or 0 for key in RATE_COUNTS},
-            )
-            for row in counted.iterator(chunk_size=BATCH)
-        ),
-        batch_size=BATCH,
-    )
+        batches = [Q(unit_id__in=ids[i : i + BATCH]) for i in range(0, len(ids), BATCH)]
+    for where in batches:
+        if units is not None:
+            stored.filter(where).delete()
+        counted = rates_qs(campaign, where).values("unit_id", "handling_unit_id").annotate(**rate_aggregates())
+        HandlingRollup.objects.bulk_create(
+            (
+                HandlingRollup(
+                    campaign=campaign,
+                    unit_id=row["unit_id"],
+                    handling_unit_id=row["handling_unit_id"],
+                    answer_days=row["_days"] or 0,
+                    **{key: row[key] or 0 for key in RATE_KEYS},
+                )
+                for row in counted.iterator(chunk_size=BATCH)
+            ),
+            batch_size=BATCH,
+        )
 
 
 def rebuild(*, now: datetime | None = None) -> dict[str, int]:
