@@ -267,10 +267,12 @@ def main():
         return
     sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
     setup_django()
+    from django.core.management import call_command
     from django.db import connection
 
     if connection.vendor != "postgresql":
         sys.exit("run with DATABASE_URL pointing at PostgreSQL")
+    call_command("migrate", verbosity=0)  # a fresh `createdb`, or one left by an older tree
     pattern = os.environ.get("ROSTER_BENCH_FILE", "/tmp/roster-bench-{rows}.xlsx")
     # ROSTER_BENCH_AGAINST: another source tree (an export of an earlier commit) whose import runs
     # too, after ours, on the same file and database: before and after side by side in one run.
