@@ -102,7 +102,9 @@ def record(
         changes=_jsonable(mask_changes(changes or {})),
         data=_jsonable(data or {}),
     )
-    with transaction.atomic():
+    # Inside the caller's transaction without a savepoint of its own: a change whose record
+    # cannot be written is not committed either.
+    with transaction.atomic(savepoint=False):
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])

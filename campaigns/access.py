@@ -12,6 +12,7 @@ ids in request bodies through `ScopedRelatedField`, page forms through
 scope is a 404, the same as a missing object; visible but not actionable is a 403.
 """
 
+import contextvars
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import reduce
@@ -19,8 +20,10 @@ from operator import or_
 from typing import ClassVar
 
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from django.core.signals import request_started
 from django.db import models
 from django.db.models import Case, Max, Q, Value, When
+from django.dispatch import receiver
 from django.http import Http404
 
 from .choices import DUTY_ROLES
@@ -35,6 +38,14 @@ def path_prefixes(path: str) -> list[str]:
 
 
 _CACHE_ATTR = "_zoufang_scope"
+# A new token at the start of every request: a scope cached on a user object that outlives its
+# request (a test client's forced user, a user kept between requests) is computed again.
+_request = contextvars.ContextVar("zoufang_request", default=None)
+
+
+@receiver(request_started, dispatch_uid="zoufang_scope_per_request")
+def _new_request(**kwargs):
+    _request.set(object())
 
 
 class Scope:
@@ -55,8 +66,28 @@ class Scope:
         # they count when asked for by name and never widen what the user sees.
         self.all_memberships = every
         self.memberships = [m for m in every if m["role"] not in DUTY_ROLES]
+        self._memo = {}
+        self.request = _request.get()
+
+    def memo(self, key, compute):
+        """A fact about the user that other apps derive (the villages of their liaison network),
+        computed once per scope, i.e. once per request: `compute()` the first time `key` is asked."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     # --- facts about the user ---------------------------------------------------------------
+    def team_campaign_ids(self):
+        """The campaigns in one of whose teams the user works (a paired department's cadre visits
+        outside their own unit): read once per request."""
+        from .models import TeamMember
+
+        def read():
+            rows = TeamMember.objects.filter(user=self.user).values_list("team__campaign_id", flat=True)
+            return sorted(set(rows))
+
+        return self.memo("team_campaigns", read) if self.is_authenticated else []
+
     @property
     def roles(self):
         return {m["role"] for m in self.all_memberships} | ({"admin"} if self.is_superuser else set())
@@ -134,9 +165,9 @@ class Scope:
 
 
 def scope(user):
-    """The user's scope, computed once per user object (i.e. once per request)."""
+    """The user's scope, computed once per request (cached on the user object, for its request)."""
     cached = getattr(user, _CACHE_ATTR, None)
-    if cached is None:
+    if cached is None or cached.request is not _request.get():
         cached = Scope(user)
         if user is not None:
             try:
@@ -203,6 +234,21 @@ class ScopedQuerySet(models.QuerySet):
             return self.visible_to(user)
         return self.visible_to(user).filter(rule.q(s))
 
+    def with_allowed(self, user, *actions: str):
+        """The visible rows, each carrying which of `actions` the user may run on it, read in the
+        same statement: `allowed()` then answers from the row without a query of its own. The
+        flags are what `allowed()` would compute (the rule's condition, any joined row)."""
+        _check_rules(self, actions)
+        s = scope(user)
+        qs = self.visible_to(user)
+        if not s.is_authenticated or not actions:
+            return qs
+        if s.is_superuser:
+            flags = {_flag(a): Value(1) for a in actions}
+        else:
+            flags = {_flag(a): Max(Case(When(self.rules[a].q(s), then=Value(1)), default=Value(0))) for a in actions}
+        return qs.annotate(**flags, **{_FLAGS_USER: Value(user.pk)})
+
     def units_for(self, user, action: str):
         """The org units where `user` may run `action` on rows that do not exist yet (a household
         to register in a grid): the rule's roles over the unit. Relations (`also`) need a row."""
@@ -239,15 +285,30 @@ def can(user, action: str, obj) -> bool:
     return _queryset(type(obj)).actionable_by(user, action).filter(pk=obj.pk).exists()
 
 
-def allowed(user, obj, *actions: str) -> frozenset[str]:
-    """Which of `actions` `user` may run on `obj`: what `can` answers for each, in one query."""
-    qs = _queryset(type(obj))
+# The annotations `with_allowed` leaves on each row: for whom, and one per action.
+_FLAGS_USER = "zf_allowed_for"
+
+
+def _flag(action: str) -> str:
+    return f"zf_may_{action}"
+
+
+def _check_rules(qs, actions) -> None:
     missing = [a for a in actions if a not in qs.rules]
     if missing:
         raise ImproperlyConfigured(f"{qs.model.__name__} has no access rule {missing[0]!r}")
+
+
+def allowed(user, obj, *actions: str) -> frozenset[str]:
+    """Which of `actions` `user` may run on `obj`: what `can` answers for each, in one query (none
+    when `obj` was read through `with_allowed(user, ...)` with these actions)."""
+    qs = _queryset(type(obj))
+    _check_rules(qs, actions)
     s = scope(user)
     if not s.is_authenticated or not actions:
         return frozenset()
+    if getattr(obj, _FLAGS_USER, None) == user.pk and all(hasattr(obj, _flag(a)) for a in actions):
+        return frozenset(a for a in actions if getattr(obj, _flag(a)))
     row = qs.visible_to(user).filter(pk=obj.pk)
     if s.is_superuser:
         return frozenset(actions) if row.exists() else frozenset()

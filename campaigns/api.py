@@ -2,6 +2,7 @@ import django_filters
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_login_failed
 from django.db.models import Prefetch
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from knox.models import AuthToken
@@ -90,7 +91,9 @@ class TokenView(APIView):
                 )
                 raise BadOtp()
         token_logged_in.send(sender=type(self), user=user, request=request._request, otp=bool(code))
-        # A new token per login, stored as a digest only, expiring after REST_KNOX["TOKEN_TTL"].
+        # A new token per login, stored as a digest only, expiring after REST_KNOX["TOKEN_TTL"];
+        # the user's expired ones go now (requests check only the token they present).
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
         instance, token = AuthToken.objects.create(user=user)
         return Response({"token": token, "expiry": instance.expiry})
 

@@ -161,8 +161,10 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         "incorrect_type": "应为数字编号",
     }
 
-    def __init__(self, *, action: str | None = None, **kwargs):
+    def __init__(self, *, action: str | None = None, allowed: tuple[str, ...] = (), **kwargs):
         self.access_action = action
+        # Rules the view will ask `campaigns.access.allowed()` about: read with the row.
+        self.access_allowed = allowed
         super().__init__(**kwargs)
 
     def get_queryset(self):
@@ -172,6 +174,8 @@ class ScopedRelatedField(serializers.PrimaryKeyRelatedField):
         qs = super().get_queryset()
         if self.access_action:
             return qs.actionable_by(request.user, self.access_action)
+        if self.access_allowed:
+            return qs.with_allowed(request.user, *self.access_allowed)
         return qs.visible_to(request.user)
 
     @classmethod

@@ -5,7 +5,7 @@ Every view starts from a scoped base (`campaigns.api_base`): rows outside the us
 """
 
 import django_filters
-from django.db.models import Count, prefetch_related_objects
+from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
 from django_filters.utils import translate_validation
@@ -402,6 +402,7 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGener
         data = VisitInputSerializer(data=request.data, context=self.get_serializer_context())
         data.is_valid(raise_exception=True)
         v = data.validated_data
+        photos = request.FILES.getlist("photos")
         visit, created = services.record_visit(
             actor=request.user,
             household=v["household"],
@@ -415,15 +416,19 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGener
             campaign=v.get("campaign"),
             standing=v["standing"],
             co_visitors=v["co_visitors"],
-            photos=request.FILES.getlist("photos"),
+            photos=photos,
             grievances=v["grievances"],
             location={k: v[k] for k in ("latitude", "longitude", "accuracy_m")},
             repeat_ok=v["confirm_repeat"],
         )
         if created:
-            # Just written by this user, with the household (and grid) the body named: only its
-            # related rows are read back.
-            prefetch_related_objects([visit], "photos", "grievances", "co_visitors")
+            # Just written by this user, with the household (and grid) the body named: only the
+            # related rows this request gave are read back; the others are known to be none.
+            given = {"photos": photos, "grievances": v["grievances"], "co_visitors": v["co_visitors"]}
+            prefetch_related_objects(
+                [visit],
+                *(name if rows else Prefetch(name, queryset=_none_of(name)) for name, rows in given.items()),
+            )
         else:
             visit = self.get_queryset().get(pk=visit.pk)
         return Response(VisitSerializer(visit).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -445,6 +450,11 @@ class VisitViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, ScopedGener
             raise InvalidInput("请选择照片", fields={"image": ["请选择照片"]})
         services.add_photo(actor=request.user, visit=visit, upload=upload)
         return Response(VisitSerializer(self.get_queryset().get(pk=visit.pk)).data, status=status.HTTP_201_CREATED)
+
+
+def _none_of(relation):
+    """A queryset of a visit's `relation` that reads nothing (Django answers it without a query)."""
+    return Visit._meta.get_field(relation).related_model.objects.none()
 
 
 def visit_ledger_response(request, qs):

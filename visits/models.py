@@ -29,6 +29,10 @@ OUT_OF_SCOPE = "所选对象不存在或不在您的管辖范围内"
 UNREGISTRABLE = "无法登记该户，请联系上级管理员核实"
 
 
+# The household rules a visit is checked against (`record_visit`): any visit, one counted for a campaign.
+VISIT_RULES = ("visit", "campaign_visit")
+
+
 def _live_visitor(user):
     """Households `user` is assigned to visit in a campaign that is still running."""
     return Q(Exists(Assignment.objects.own(user, live=True).filter(household=OuterRef("pk"))))
@@ -46,14 +50,22 @@ def register_standing_network(villages_of):
         _standing_networks.append(villages_of)
 
 
+def standing_village_ids(user):
+    """Ids of the villages of the user's liaison networks, read once per request (one small
+    query), so that every scoped statement of the request carries a list, not the network's
+    subqueries to build, compile and plan again."""
+    if not getattr(user, "is_authenticated", False) or not _standing_networks:
+        return []
+    return scope(user).memo(
+        "standing_villages",
+        lambda: sorted({row["pk"] for villages_of in _standing_networks for row in villages_of(user)}),
+    )
+
+
 def standing_village_q(user, field="pk"):
     """A Q matching rows whose `field` (an OrgUnit id lookup) is a village of the user's network."""
-    if not getattr(user, "is_authenticated", False) or not _standing_networks:
-        return Q(pk__in=[])
-    q = Q(pk__in=[])
-    for villages_of in _standing_networks:
-        q |= Q(**{f"{field}__in": villages_of(user)})
-    return q
+    ids = standing_village_ids(user)
+    return Q(**{f"{field}__in": ids}) if ids else Q(pk__in=[])
 
 
 def _standing_visitor(user):
@@ -331,8 +343,7 @@ class AssignmentQuerySet(ScopedQuerySet):
         s = scope(user)
         qs = self.filter(visitor=user)
         if not s.is_superuser:  # (a superuser's subtree_q is Q(), which an OR would swallow)
-            team_campaigns = TeamMember.objects.filter(user=user).values("team__campaign_id")
-            qs = qs.filter(s.subtree_q("household__grid", FIELD_ROLES) | Q(campaign__in=team_campaigns))
+            qs = qs.filter(s.subtree_q("household__grid", FIELD_ROLES) | Q(campaign__in=s.team_campaign_ids()))
         if live:
             # A campaign in its summary phase is over: nobody visits, nobody needs the contacts.
             qs = qs.exclude(campaign__phase=Phase.SUMMARY)

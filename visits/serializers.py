@@ -25,6 +25,7 @@ from grievances.models import Kind as GrievanceKind
 from .choices import EventKind, RevealReason, SupporterKind, SupportKind
 from .models import (
     OUT_OF_SCOPE,
+    VISIT_RULES,
     Assignment,
     AssignmentKind,
     EventReport,
@@ -437,7 +438,7 @@ class InlineGrievanceSerializer(serializers.Serializer):
 
 
 class VisitInputSerializer(serializers.Serializer):
-    household = ScopedRelatedField(queryset=Household.objects.select_related("grid"))
+    household = ScopedRelatedField(queryset=Household.objects.select_related("grid"), allowed=VISIT_RULES)
     client_id = serializers.UUIDField()
     visited_at = serializers.DateTimeField()
     duration_minutes = HalfWidthIntegerField(min_value=1, max_value=600)

@@ -30,6 +30,7 @@ from .choices import AREA_EVENT_KINDS, EventKind
 from .models import (
     OUT_OF_SCOPE,
     UNREGISTRABLE,
+    VISIT_RULES,
     Assignment,
     EventReport,
     HardshipPlan,
@@ -360,7 +361,7 @@ def record_visit(
         # Answered before the rule: a queued upload of a visit already saved is the same visit,
         # even if the household was reassigned since.
         return _replay(first, actor)
-    may = allowed(actor, household, "visit", "campaign_visit")
+    may = allowed(actor, household, *VISIT_RULES)
     if "visit" not in may:
         raise NotAllowed("只有分配走访该户的干部或本辖区活动办工作人员可以录入走访", code="not_assigned")
     if first is not None:

@@ -37,6 +37,18 @@ def test_a_token_is_stored_as_a_digest_and_expires_after_seven_days(api, cast, t
     assert _me(api, token).status_code == 401
 
 
+def test_an_expired_token_is_refused_and_removed_and_the_others_go_at_the_next_login(api, cast, time_machine):
+    old, kept = _token(api), _token(api)
+    time_machine.move_to(FROZEN_NOW + timedelta(days=7, minutes=1), tick=False)
+    fresh = _token(api)  # the login removes the two that ran out
+    assert AuthToken.objects.filter(user=cast.cadre).count() == 1
+    assert _me(api, fresh).status_code == 200
+    assert _me(api, old).status_code == 401 and _me(api, kept).status_code == 401
+    time_machine.move_to(FROZEN_NOW + timedelta(days=14, minutes=2), tick=False)
+    assert _me(api, fresh).status_code == 401  # refused once expired, and deleted with it
+    assert not AuthToken.objects.filter(user=cast.cadre).exists()
+
+
 def test_the_owner_revokes_a_token(api, cast):
     token, other = _token(api), _token(api)
     client = api()
