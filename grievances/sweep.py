@@ -184,17 +184,18 @@ def _notify_inserted(run, notices):
     }
     staff = ", ".join(f"'{r.value}'" for r in STAFF_ROLES)
     above = ", ".join(f"'{k.value}'" for k in ABOVE_KINDS)
+    # The body stays empty: the message shows its entry's number and content (`Notification.text`).
     # INSERT first, then the CTE: SQLite only reports rowcount for statements starting with INSERT.
     # `resp` is read by every branch of `who`, which carry the columns of the message themselves:
     # no join of the (large) list of recipients back to the notices. UNION ALL, not UNION: a person
     # reached twice (staff and case owner, two roles) is dropped by the unique (notice, recipient)
     # index with ON CONFLICT DO NOTHING, without sorting or hashing every pair first.
-    cols = "r.notice_id, r.kind, r.deadline, r.grievance_id, r.content"
+    cols = "r.notice_id, r.kind, r.deadline, r.grievance_id"
     sql = f"""
         INSERT INTO {t["nt"]} (recipient_id, kind, grievance_id, notice_id, sweep_id, title, body, url, created_at)
         WITH resp AS (
             SELECT n.id AS notice_id, n.kind AS kind, n.deadline AS deadline, g.id AS grievance_id,
-                   g.case_owner_id AS owner_id, g.dispatched_by_id AS dispatcher_id, g.content AS content,
+                   g.case_owner_id AS owner_id, g.dispatched_by_id AS dispatcher_id,
                    COALESCE(g.handling_unit_id, CASE WHEN u.level = 'grid' THEN u.parent_id
                         WHEN u.level = 'block' THEN (SELECT p.parent_id FROM {t["unit"]} p WHERE p.id = u.parent_id)
                         ELSE u.id END) AS unit_id
@@ -225,8 +226,7 @@ def _notify_inserted(run, notices):
         )
         SELECT n.user_id, n.kind, n.grievance_id, n.notice_id, %s,
                {_title_sql()},
-               '问题 #' || CAST(n.grievance_id AS VARCHAR(20)) || '：' || SUBSTR(n.content, 1, 60),
-               '', %s
+               '', '', %s
         FROM who n
         JOIN {t["user"]} usr ON usr.id = n.user_id
         WHERE usr.is_active = %s

@@ -16,7 +16,7 @@ from .serializers import MarkReadSerializer, NotificationSerializer
 class NotificationViewSet(ScopedReadOnlyViewSet):
     """The caller's own notices (站内消息), newest first."""
 
-    queryset = Notification.objects.all()
+    queryset = Notification.objects.select_related("grievance")
     serializer_class = NotificationSerializer
     filterset_fields = ["kind"]
     object_actions = {"read": "read"}

@@ -103,7 +103,7 @@ def channel(name):
 
 
 def _text(notification):
-    lines = [notification.title, "", notification.body]
+    lines = [notification.title, "", notification.text]
     if notification.url:
         lines += ["", f"查看：{notification.url}"]
     return "\n".join(lines)

@@ -14,6 +14,9 @@ from django.utils import timezone
 from campaigns.access import Rule, ScopedQuerySet
 from campaigns.models import User
 
+# How much of an entry's content a deadline notice shows.
+NOTICE_TEXT_CHARS = 60
+
 
 class NotificationKind(models.TextChoices):
     REMINDER = "reminder", "到期提醒"
@@ -83,7 +86,9 @@ class Notification(models.Model):
     )
     kind = models.CharField("类型", max_length=20, choices=NotificationKind.choices, default=NotificationKind.OTHER)
     # grievance and notice come from rows the same transaction just read or wrote; the ORM still
-    # cascades deletes, but the database does not re-check 100,000s of keys at commit.
+    # cascades deletes, but the database does not re-check 100,000s of keys at commit. No index on
+    # grievance: no page or task selects messages by their entry, and entries are never deleted
+    # (the admin refuses it); each of the sweep's millions of rows would pay for it.
     grievance = models.ForeignKey(
         "grievances.Grievance",
         verbose_name="问题",
@@ -92,6 +97,7 @@ class Notification(models.Model):
         on_delete=models.CASCADE,
         related_name="notifications",
         db_constraint=False,
+        db_index=False,
     )
     notice = models.ForeignKey(
         "grievances.NoticeLog",
@@ -103,8 +109,9 @@ class Notification(models.Model):
         db_constraint=False,
         db_index=False,  # the unique (notice, recipient) index leads with it
     )
-    # The sweep that wrote it: later statements of the same run select by this indexed column
-    # instead of joining freshly inserted, not yet analysed tables.
+    # The sweep that wrote it (shown in the admin). Not indexed: a sweep's delivery task finds its
+    # messages through their notices (`notice__sweep`, the notices' (sweep, kind) index and the
+    # (notice, recipient) index below), which costs the sweep's insert of each message nothing.
     sweep = models.ForeignKey(
         "grievances.SweepRun",
         verbose_name="扫描",
@@ -113,8 +120,11 @@ class Notification(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         db_constraint=False,
+        db_index=False,
     )
     title = models.CharField("标题", max_length=200)
+    # Empty on the deadline sweep's messages: their text is their entry's (see `text`), and the
+    # sweep writes millions of rows in one statement, whose size is most of its cost.
     body = models.TextField("内容", blank=True)
     url = models.CharField("链接", max_length=300, blank=True)
     created_at = models.DateTimeField("时间", default=timezone.now)
@@ -141,6 +151,14 @@ class Notification(models.Model):
     def is_read(self):
         return self.read_at is not None
 
+    @property
+    def text(self):
+        """The message's text: its body, or for a deadline notice its entry's number and the start
+        of its content. Shown in the inbox and the API and sent by e-mail."""
+        if self.body or self.notice_id is None or self.grievance_id is None:
+            return self.body
+        return f"问题 #{self.grievance_id}：{self.grievance.content[:NOTICE_TEXT_CHARS]}"
+
 
 class Channel(models.TextChoices):
     INBOX = "inbox", "站内消息"
@@ -166,8 +184,9 @@ class DeliveryQuerySet(ScopedQuerySet):
 class Delivery(models.Model):
     """Sending one notification through one external channel; retried with backoff on failure."""
 
+    # Indexed by the unique (notification, channel) below, which leads with it.
     notification = models.ForeignKey(
-        Notification, verbose_name="通知", on_delete=models.CASCADE, related_name="deliveries"
+        Notification, verbose_name="通知", on_delete=models.CASCADE, related_name="deliveries", db_index=False
     )
     channel = models.CharField("渠道", max_length=10, choices=Channel.choices)
     status = models.CharField("状态", max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)

@@ -9,6 +9,7 @@ from .models import Notification
 
 class NotificationSerializer(serializers.ModelSerializer):
     read = serializers.SerializerMethodField()
+    body = serializers.CharField(source="text", read_only=True)
 
     class Meta:
         model = Notification

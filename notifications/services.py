@@ -103,7 +103,7 @@ def materialise_deliveries(
     if notification_ids is not None:
         qs = qs.filter(pk__in=notification_ids)
     if sweep_id is not None:
-        qs = qs.filter(sweep_id=sweep_id)
+        qs = qs.filter(notice__sweep_id=sweep_id)
     rows = qs.annotate(
         _channel=Value(channel_name, output_field=CharField()),
         _status=Value(DeliveryStatus.PENDING.value, output_field=CharField()),
@@ -133,13 +133,13 @@ def send_pending(
     if notification_ids is not None:
         qs = qs.filter(notification_id__in=notification_ids)
     if sweep_id is not None:
-        qs = qs.filter(notification__sweep_id=sweep_id)
+        qs = qs.filter(notification__notice__sweep_id=sweep_id)
     sender = channel(channel_name)
     failing = 0
     free = Q(status__in=[DeliveryStatus.PENDING, DeliveryStatus.RETRYING]) | Q(
         status=DeliveryStatus.SENDING, claimed_at__lt=now - SENDING_STALE
     )
-    for delivery in qs.select_related("notification__recipient").iterator(chunk_size=500):
+    for delivery in qs.select_related("notification__recipient", "notification__grievance").iterator(chunk_size=500):
         claimed = (
             Delivery.objects.filter(free, pk=delivery.pk)
             .filter(status=delivery.status, attempts=delivery.attempts)

@@ -57,3 +57,28 @@ def test_a_plan_supervision_notice_shows_the_plan_deadline_not_the_resolution_de
     assert "【督办】方案提交已超期" in page
     assert "方案期限 2026-10-09" in page
     assert "办结期限 2026-10-30" not in page
+
+
+def test_a_deadline_notice_reads_its_entry_in_the_inbox_the_api_and_the_email(
+    tree, cast, campaign, api, client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from grievances.sweep import sweep_deadlines
+    from tests.grievances.factories import at, due_on
+
+    cast.office.email = "office@example.com"
+    cast.office.save()
+    g = lighting_entry(actor=cast.office, unit=tree.grid_a1, campaign=campaign, registered_at=at("2026-09-01"))
+    due_on(g, "2026-10-09")
+    with django_capture_on_commit_callbacks(execute=True):
+        sweep_deadlines(now=at("2026-10-12"))
+
+    text = f"问题 #{g.pk}：{g.content[:60]}"
+    (row,) = api(cast.office).get("/api/notifications/").json()["results"]
+    assert (row["kind"], row["grievance"], row["body"]) == ("supervision", g.pk, text)
+    assert "督办" in row["title"]
+    client.force_login(cast.office)
+    assert text in client.get("/grievances/notifications/").content.decode()
+    (email,) = [m for m in mail.outbox if m.to == ["office@example.com"]]
+    assert text in email.body
