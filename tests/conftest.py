@@ -25,6 +25,7 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connections, transaction
 from django.test import override_settings
+from pytest_django.fixtures import validate_django_db
 from rest_framework.test import APIClient
 
 from campaigns import demo
@@ -106,6 +107,19 @@ def _rows(model):
     return {row[names.index(model._meta.pk.attname)]: row for row in model._base_manager.values_list(*names)}
 
 
+def _insert(cursor, model, rows):
+    """The rows as they were read (`_rows`), in plain INSERTs: save() and bulk_create() would run
+    the fields' pre_save and stamp auto_now(_add) fields with the current time."""
+    connection = cursor.db
+    quote = connection.ops.quote_name
+    fields = model._meta.concrete_fields
+    columns = ", ".join(quote(f.column) for f in fields)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
+    cursor.executemany(
+        sql, [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)] for row in rows]
+    )
+
+
 class DemoRows:
     """What seed_demo wrote to each table (new rows, changed rows) on top of the rows before it."""
 
@@ -137,21 +151,10 @@ class DemoRows:
 
     def restore(self):
         connection = connections["default"]
-        quote = connection.ops.quote_name
         with connection.cursor() as cursor:
             written = [apps.get_model(label) for label, rows in self.new.items() if rows]
             for model in written:
-                rows = self.new[model._meta.label_lower]
-                # The rows as they were read, in plain INSERTs: save() and bulk_create() would run
-                # the fields' pre_save and stamp auto_now(_add) fields with the current time.
-                fields = model._meta.concrete_fields
-                columns = ", ".join(quote(f.column) for f in fields)
-                sql = (
-                    f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(fields))})"
-                )
-                cursor.executemany(
-                    sql, [[f.get_db_prep_save(v, connection) for f, v in zip(fields, row, strict=True)] for row in rows]
-                )
+                _insert(cursor, model, self.new[model._meta.label_lower])
             if connection.vendor == "postgresql":
                 # Another worker may have seeded the demo: move this database's identity
                 # sequences past the ids just written (setval stays after the rollback: gaps only).
@@ -255,6 +258,79 @@ def demo_district(request, db, _demo_rows, settings):
     if snapshot:
         return pickle.loads(_demo_rows.context)
     return demo.build(households=DEMO_HOUSEHOLDS)
+
+
+# A transactional test (real commits: the browser's live server, other processes, on_commit work)
+# ends with a flush of every table, which also takes what the migrations wrote: the taxonomy, the
+# calendar, content types and permissions (post_migrate writes those two back, under new ids).
+# Later tests on the worker would then see another database than a freshly migrated one, and
+# `demo_district` could no longer write its snapshot back (its rows refer to those ids) and would
+# run seed_demo again for every test. So the rows as migrated are read once per worker, before its
+# first transactional test, and written back after each one's flush.
+_MIGRATED_ROWS = pytest.StashKey()
+
+
+class MigratedRows:
+    """Every row of the test database as the migrations left it, by model."""
+
+    def __init__(self):
+        self.models = [m for m in apps.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
+        self.rows = {m: list(_rows(m).values()) for m in self.models}
+
+    def restore(self):
+        """Empty the tables that hold rows and write the migrated rows back, ids and all, as the
+        flush empties them (TRUNCATE on PostgreSQL: the audit trail refuses DELETE). The rollup's
+        list of changed units goes last: its database triggers write to it as the rows come back."""
+        connection = connections["default"]
+        stale = [m for m in self.models if m._meta.label_lower == "reports.staleunit"]
+
+        def empty(models):
+            tables = [m._meta.db_table for m in models if m._base_manager.exists()]
+            with connection.cursor() as cursor:
+                for sql in connection.ops.sql_flush(no_style(), tables, allow_cascade=True) if tables else []:
+                    cursor.execute(sql)
+
+        with transaction.atomic():
+            empty(self.models)
+            with connection.cursor() as cursor:
+                for model in self.models:
+                    if self.rows[model] and model not in stale:
+                        _insert(cursor, model, self.rows[model])
+            empty(stale)
+            with connection.cursor() as cursor:
+                for model in stale:
+                    _insert(cursor, model, self.rows[model])
+
+
+@pytest.fixture(scope="session")
+def _migrated_rows(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        return MigratedRows()
+
+
+@pytest.fixture(autouse=True)
+def _migrated_rows_after_flush(request):
+    """Before a transactional test, the migrated rows (read on the worker's first), for the flush
+    that ends it (`pytest_runtest_teardown`)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = (marker is not None and any(validate_django_db(marker)[:2])) or bool(
+        {"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames)
+    )
+    if transactional:
+        request.node.stash[_MIGRATED_ROWS] = (
+            request.getfixturevalue("_migrated_rows"),
+            request.getfixturevalue("django_db_blocker"),
+        )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield  # the test's fixtures are torn down: a transactional test's tables are flushed
+    # After the last test the session's fixtures are gone too, the test database with them.
+    if _MIGRATED_ROWS in item.stash and nextitem is not None:
+        rows, blocker = item.stash[_MIGRATED_ROWS]
+        with blocker.unblock():
+            rows.restore()
 
 
 @pytest.fixture
