@@ -67,7 +67,7 @@ class Scope:
         self.all_memberships = every
         self.memberships = [m for m in every if m["role"] not in DUTY_ROLES]
         self._memo = {}
-        self.request = _request.get()
+        self.request_token = _request.get()
 
     def memo(self, key, compute):
         """A fact about the user that other apps derive (the villages of their liaison network),
@@ -167,7 +167,7 @@ class Scope:
 def scope(user):
     """The user's scope, computed once per request (cached on the user object, for its request)."""
     cached = getattr(user, _CACHE_ATTR, None)
-    if cached is None or cached.request is not _request.get():
+    if cached is None or cached.request_token is not _request.get():
         cached = Scope(user)
         if user is not None:
             try:
@@ -246,7 +246,7 @@ class ScopedQuerySet(models.QuerySet):
         if s.is_superuser:
             flags = {_flag(a): Value(1) for a in actions}
         else:
-            flags = {_flag(a): Max(Case(When(self.rules[a].q(s), then=Value(1)), default=Value(0))) for a in actions}
+            flags = {_flag(a): _holds(self.rules[a], s) for a in actions}
         return qs.annotate(**flags, **{_FLAGS_USER: Value(user.pk)})
 
     def units_for(self, user, action: str):
@@ -293,6 +293,12 @@ def _flag(action: str) -> str:
     return f"zf_may_{action}"
 
 
+def _holds(rule: Rule, s: Scope):
+    """1 where `rule` grants the action on the row, else 0; the maximum over the joined rows: a
+    rule through a multi-valued relation holds if any row matches, as in `actionable_by`."""
+    return Max(Case(When(rule.q(s), then=Value(1)), default=Value(0)))
+
+
 def _check_rules(qs, actions) -> None:
     missing = [a for a in actions if a not in qs.rules]
     if missing:
@@ -312,14 +318,7 @@ def allowed(user, obj, *actions: str) -> frozenset[str]:
     row = qs.visible_to(user).filter(pk=obj.pk)
     if s.is_superuser:
         return frozenset(actions) if row.exists() else frozenset()
-    # Max over the joined rows: a rule through a multi-valued relation holds if any row matches,
-    # as it does in `actionable_by`'s filter.
-    flags = row.aggregate(
-        **{
-            f"may_{i}": Max(Case(When(qs.rules[a].q(s), then=Value(1)), default=Value(0)))
-            for i, a in enumerate(actions)
-        }
-    )
+    flags = row.aggregate(**{f"may_{i}": _holds(qs.rules[a], s) for i, a in enumerate(actions)})
     return frozenset(a for i, a in enumerate(actions) if flags[f"may_{i}"])
 
 
